@@ -1,0 +1,42 @@
+# The README's two set-up commands: `make demo` (main job) and `make test` (all tests).
+# Each installs missing Debian packages, configures and builds.
+JOBS ?= $(shell nproc)
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+DATA ?= ../shared/data/alibaba-gpu-v2023
+
+.PHONY: deps build demo test test-asan fuzz bench format clean
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	$(BUILD)/bin/fastgpu sim pack --nodes $(DATA)/openb_node_list_gpu_node.csv \
+	  --pods $(DATA)/openb_pod_list_default.csv --seeds 42-51
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFASTGPU_SANITIZE=ON -DFASTGPU_BENCH=OFF
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+fuzz: deps
+	CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DFASTGPU_FUZZ=ON -DFASTGPU_TESTS=OFF -DFASTGPU_BENCH=OFF
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+bench: build
+	$(BUILD)/bin/placement_bench
+
+format:
+	find src tests bench fuzz -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

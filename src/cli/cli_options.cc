@@ -1,0 +1,74 @@
+#include "cli/cli_options.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <sstream>
+
+#include "sched/policy_registry.h"
+#include "sim/trace_reader.h"
+
+namespace fastgpu::cli {
+namespace {
+
+bool parse_u64(const std::string& s, uint64_t* v) {
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
+  return !s.empty() && ec == std::errc() && end == s.data() + s.size();
+}
+
+}  // namespace
+
+std::string parse_seeds(const std::string& text, std::vector<uint64_t>* seeds) {
+  constexpr uint64_t kMaxSeeds = 1000;
+  seeds->clear();
+  std::stringstream parts(text);
+  std::string part;
+  while (std::getline(parts, part, ',')) {
+    const size_t dash = part.find('-');
+    uint64_t lo = 0, hi = 0;
+    bool ok = dash == std::string::npos
+                  ? parse_u64(part, &lo) && (hi = lo, true)
+                  : parse_u64(part.substr(0, dash), &lo) && parse_u64(part.substr(dash + 1), &hi);
+    if (!ok || hi < lo) return "--seeds: '" + part + "' is not a seed or a range LO-HI";
+    if (hi - lo >= kMaxSeeds || seeds->size() + (hi - lo + 1) > kMaxSeeds) {
+      return "--seeds: at most 1000 seeds";
+    }
+    for (uint64_t s = lo; s <= hi; ++s) seeds->push_back(s);
+  }
+  if (seeds->empty()) return "--seeds: no seed given";
+  return {};
+}
+
+std::string parse_policies(const std::string& text, std::vector<std::string>* names) {
+  names->clear();
+  std::stringstream parts(text);
+  std::string name;
+  const auto known = policy_names();
+  while (std::getline(parts, name, ',')) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string list;
+      for (auto k : known) {
+        if (!list.empty()) list += ", ";
+        list += k;
+      }
+      return "--policy: unknown policy '" + name + "' (known: " + list + ")";
+    }
+    names->push_back(name);
+  }
+  if (names->empty()) return "--policy: no policy given";
+  return {};
+}
+
+std::string default_data_dir() {
+  const char* env = std::getenv("FASTGPU_DATA");
+  return env && *env ? env : "../shared/data/alibaba-gpu-v2023";
+}
+
+std::string load_trace(const std::string& nodes_path, const std::string& pods_path,
+                       std::vector<NodeSpec>* nodes, std::vector<Task>* tasks) {
+  if (Status s = read_node_list(nodes_path, nodes); !s.is_ok()) return s.message();
+  if (Status s = read_task_list(pods_path, tasks); !s.is_ok()) return s.message();
+  return {};
+}
+
+}  // namespace fastgpu::cli

@@ -1,0 +1,16 @@
+// The `fastgpu` command.
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"fastgpu: one elastic pool of isolated virtual GPUs"};
+  app.require_subcommand(1);
+  CLI::App* sim = app.add_subcommand("sim", "Drive the scheduler with public traces");
+  sim->require_subcommand(1);
+  fastgpu::cli::add_sim_pack_command(*sim);
+  fastgpu::cli::add_sim_replay_command(*sim);
+  CLI11_PARSE(app, argc, argv);
+  return 0;
+}

@@ -1,0 +1,94 @@
+#include "core/capacity_ledger.h"
+
+#include <string>
+
+namespace fastgpu {
+namespace {
+constexpr size_t kJournalSize = size_t{1} << 16;
+
+std::string where(const Placement& p) { return "node " + std::to_string(p.node); }
+}  // namespace
+
+CapacityLedger::CapacityLedger(std::vector<NodeSpec> nodes)
+    : specs_(std::move(nodes)), journal_(kJournalSize) {
+  states_.reserve(specs_.size());
+  for (const NodeSpec& s : specs_) {
+    states_.push_back(empty_node_state(s));
+    total_gpu_milli_ += int64_t{s.num_gpus} * kMilliPerGpu;
+  }
+}
+
+Status CapacityLedger::check(const TaskShape& shape, const Placement& p) const {
+  if (p.node >= specs_.size()) return Status::invalid_argument(where(p) + " does not exist");
+  const NodeSpec& spec = specs_[p.node];
+  const NodeState& st = states_[p.node];
+  if (gpu_count(p.gpus) != shape.num_gpu) {
+    return Status::invalid_argument(where(p) + ": placement names " +
+                                    std::to_string(gpu_count(p.gpus)) + " GPUs, task needs " +
+                                    std::to_string(shape.num_gpu));
+  }
+  if (shape.num_gpu > 0 && (p.gpus >> spec.num_gpus) != 0) {
+    return Status::invalid_argument(where(p) + ": placement names a GPU the node lacks");
+  }
+  if (shape.num_gpu > 0 && (shape.allowed_models & model_bit(spec.model)) == 0) {
+    return Status::failed_precondition(where(p) + ": GPU model not allowed for the task");
+  }
+  if (st.free_cpu < shape.cpu_milli) return Status::resource_exhausted(where(p) + ": CPU");
+  if (st.free_memory < shape.memory_mib) return Status::resource_exhausted(where(p) + ": memory");
+  if ((eligible_gpus(spec, st, shape) & p.gpus) != p.gpus) {
+    return Status::resource_exhausted(where(p) + ": GPU share or GPU memory");
+  }
+  return Status::ok();
+}
+
+Status CapacityLedger::allocate(const TaskShape& shape, const Placement& p) {
+  if (Status s = check(shape, p); !s.is_ok()) return s;
+  NodeState& st = states_[p.node];
+  st.free_cpu -= shape.cpu_milli;
+  st.free_memory -= shape.memory_mib;
+  for (int g = 0; g < kMaxGpusPerNode; ++g) {
+    if (p.gpus & (GpuMask{1} << g)) {
+      st.free_milli[g] -= shape.gpu_milli;
+      st.free_gpu_memory[g] -= shape.gpu_memory_mib;
+    }
+  }
+  allocated_gpu_milli_ += shape.total_gpu_milli();
+  record_change(p.node);
+  return Status::ok();
+}
+
+Status CapacityLedger::release(const TaskShape& shape, const Placement& p) {
+  if (p.node >= specs_.size()) return Status::invalid_argument(where(p) + " does not exist");
+  const NodeSpec& spec = specs_[p.node];
+  NodeState& st = states_[p.node];
+  bool ok = gpu_count(p.gpus) == shape.num_gpu && (p.gpus >> spec.num_gpus) == 0 &&
+            st.free_cpu + shape.cpu_milli <= spec.cpu_milli &&
+            st.free_memory + shape.memory_mib <= spec.memory_mib;
+  for (int g = 0; ok && g < spec.num_gpus; ++g) {
+    if (p.gpus & (GpuMask{1} << g)) {
+      ok = st.free_milli[g] + shape.gpu_milli <= kMilliPerGpu &&
+           st.free_gpu_memory[g] + shape.gpu_memory_mib <= spec.gpu_memory_mib;
+    }
+  }
+  if (!ok) {
+    return Status::failed_precondition(where(p) + ": release of capacity that is not allocated");
+  }
+  st.free_cpu += shape.cpu_milli;
+  st.free_memory += shape.memory_mib;
+  for (int g = 0; g < spec.num_gpus; ++g) {
+    if (p.gpus & (GpuMask{1} << g)) {
+      st.free_milli[g] += shape.gpu_milli;
+      st.free_gpu_memory[g] += shape.gpu_memory_mib;
+    }
+  }
+  allocated_gpu_milli_ -= shape.total_gpu_milli();
+  record_change(p.node);
+  return Status::ok();
+}
+
+void CapacityLedger::record_change(NodeIndex n) {
+  journal_[sequence_ & (journal_.size() - 1)] = n;
+  ++sequence_;
+}
+
+}  // namespace fastgpu

@@ -1,0 +1,66 @@
+#pragma once
+// The placement engine: filter -> score (through a PlacementPolicy) -> pick a node and GPUs.
+
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "core/capacity_ledger.h"
+#include "core/rng.h"
+#include "sched/placement_policy.h"
+
+namespace fastgpu {
+
+/// Why a task was or was not given a place.
+enum class PlaceOutcome {
+  kPlaced,      // `placement` is where it goes
+  kNotNow,      // fits an empty node of this pool, not the free capacity now: queue it
+  kInfeasible,  // no node of this pool could hold it even empty: reject it
+};
+
+/// The engine's answer for one task.
+struct PlaceDecision {
+  PlaceOutcome outcome = PlaceOutcome::kNotNow;
+  Placement placement;
+};
+
+/// Places one task at a time against a live CapacityLedger.
+///
+/// decide() reads the ledger and never changes it: the caller allocates the placement (and may
+/// decline to). Among the nodes with the highest score one is chosen uniformly at random, as
+/// kube-scheduler does, with the engine's seeded generator, so runs are reproducible.
+/// Scores are cached per task shape and node and refreshed from the ledger's change journal,
+/// so a decision costs one pass over cached scores plus rescoring the nodes that changed.
+/// Not thread-safe; one Placer per scheduling loop.
+class Placer {
+ public:
+  Placer(const CapacityLedger& ledger, std::unique_ptr<PlacementPolicy> policy, uint64_t seed);
+
+  /// Where `shape` should go now. Precondition: validate_task_shape(shape) is empty.
+  PlaceDecision decide(const TaskShape& shape);
+
+  const PlacementPolicy& policy() const { return *policy_; }
+
+ private:
+  static constexpr int64_t kNoFit = INT64_MIN;
+
+  // Cached scores of every node for one task shape, current as of ledger sequence `seen`.
+  struct ShapeCache {
+    bool feasible = false;
+    uint64_t seen = 0;
+    std::vector<int64_t> score;
+    std::vector<GpuMask> gpus;
+  };
+
+  ShapeCache& cache_for(const TaskShape& shape);
+  void rescore(ShapeCache& cache, const TaskShape& shape, NodeIndex n) const;
+  void refresh(ShapeCache& cache, const TaskShape& shape) const;
+
+  const CapacityLedger& ledger_;
+  std::unique_ptr<PlacementPolicy> policy_;
+  Rng rng_;
+  std::unordered_map<TaskShape, ShapeCache, TaskShapeHash> caches_;
+  std::vector<NodeIndex> ties_;
+};
+
+}  // namespace fastgpu

@@ -1,0 +1,34 @@
+#pragma once
+// Readers for the Alibaba "openb" trace format (node lists and pod lists).
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/node.h"
+#include "core/status.h"
+#include "core/task.h"
+
+namespace fastgpu {
+
+/// Parses a node list: header `sn,cpu_milli,memory_mib,gpu,model`, one node a row.
+/// On a malformed row returns an error naming `source`, the line and the field, and leaves
+/// `out` untouched; never skips a row silently.
+Status parse_node_list(std::string_view text, std::string_view source, std::vector<NodeSpec>* out);
+
+/// Parses a pod list: the 11-column form
+/// `name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,
+/// deletion_time,scheduled_time` or the 5-column `multigpu*` form (no model constraint, no
+/// times: creation and deletion are -1). Same error contract as parse_node_list().
+Status parse_task_list(std::string_view text, std::string_view source, std::vector<Task>* out);
+
+/// Reads a whole file; the error names the path.
+Status read_file(const std::string& path, std::string* contents);
+
+/// read_file() then parse_node_list() with the path as source.
+Status read_node_list(const std::string& path, std::vector<NodeSpec>* out);
+
+/// read_file() then parse_task_list() with the path as source.
+Status read_task_list(const std::string& path, std::vector<Task>* out);
+
+}  // namespace fastgpu
