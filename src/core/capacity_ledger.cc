@@ -52,6 +52,7 @@ Status CapacityLedger::allocate(const TaskShape& shape, const Placement& p) {
       st.free_gpu_memory[g] -= shape.gpu_memory_mib;
     }
   }
+  if (int c = gpu_class(shape); c >= 0) ++st.tasks_by_gpu_class[c];
   allocated_gpu_milli_ += shape.total_gpu_milli();
   record_change(p.node);
   return Status::ok();
@@ -70,6 +71,8 @@ Status CapacityLedger::release(const TaskShape& shape, const Placement& p) {
            st.free_gpu_memory[g] + shape.gpu_memory_mib <= spec.gpu_memory_mib;
     }
   }
+  const int cls = gpu_class(shape);
+  ok = ok && (cls < 0 || st.tasks_by_gpu_class[cls] > 0);
   if (!ok) {
     return Status::failed_precondition(where(p) + ": release of capacity that is not allocated");
   }
@@ -81,6 +84,7 @@ Status CapacityLedger::release(const TaskShape& shape, const Placement& p) {
       st.free_gpu_memory[g] += shape.gpu_memory_mib;
     }
   }
+  if (cls >= 0) --st.tasks_by_gpu_class[cls];
   allocated_gpu_milli_ -= shape.total_gpu_milli();
   record_change(p.node);
   return Status::ok();

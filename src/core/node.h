@@ -30,6 +30,8 @@ struct NodeState {
   MemoryMib free_memory = 0;
   std::array<MilliGpu, kMaxGpusPerNode> free_milli{};
   std::array<MemoryMib, kMaxGpusPerNode> free_gpu_memory{};
+  /// Number of tasks on the node per gpu_class(): [0] GPU shares, [k] tasks of k whole GPUs.
+  std::array<uint16_t, kMaxGpusPerNode + 1> tasks_by_gpu_class{};
 
   /// Free milli-GPU summed over the node's GPUs.
   int64_t free_gpu_milli_total() const {

@@ -29,6 +29,13 @@ struct TaskShape {
   bool operator==(const TaskShape&) const = default;
 };
 
+/// The class GPU-aware policies group tasks by: -1 for CPU-only tasks, 0 for a share of one GPU
+/// (gpu_milli < 1000), k for k whole GPUs.
+inline int gpu_class(const TaskShape& s) {
+  if (s.num_gpu == 0) return -1;
+  return s.gpu_milli < kMilliPerGpu ? 0 : s.num_gpu;
+}
+
 /// Returns an empty string when `shape` is well formed, else a message naming the bad field.
 std::string validate_task_shape(const TaskShape& shape);
 

@@ -11,12 +11,12 @@ namespace fastgpu {
 
 /// Measures a node's GPU fragmentation against a typical workload (Weng et al., ATC '23).
 ///
-/// For one task type t: if t cannot be placed on the node at all (CPU, memory-free model
-/// constraint, GPU count or share), every free milli-GPU of the node is a fragment; if it can,
-/// the fragments are the free milli-GPU on GPUs that individually could not take t's per-GPU
-/// share. The node's fragmentation is the expectation over the workload; weighted() returns it
-/// multiplied by the workload's total weight so that it stays an exact integer.
-/// Immutable; safe to share between threads.
+/// For one task type t, the fragment is every free milli-GPU of the node when t could not be
+/// placed there (it needs no GPU; its model is not allowed; the free CPU is too little; too few
+/// GPUs have room for its per-GPU share), and otherwise the free milli-GPU on the GPUs that
+/// individually have too little room for t. Host memory is not considered, as in FGD.
+/// The node's fragmentation is the expectation over the workload; weighted() returns it times
+/// the workload's total weight, an exact integer. Immutable; safe to share between threads.
 class FragmentationModel {
  public:
   explicit FragmentationModel(TypicalWorkload workload);

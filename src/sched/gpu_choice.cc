@@ -12,6 +12,7 @@ NodeState state_after(const NodeState& state, const TaskShape& shape, GpuMask gp
       s.free_gpu_memory[g] -= shape.gpu_memory_mib;
     }
   }
+  if (int c = gpu_class(shape); c >= 0) ++s.tasks_by_gpu_class[c];
   return s;
 }
 
@@ -23,6 +24,27 @@ GpuMask lowest_gpus(GpuMask mask, int count) {
     mask &= mask - 1;
   }
   return out;
+}
+
+GpuMask best_fit_gpus(const NodeSpec& spec, const NodeState& state, const TaskShape& shape) {
+  if (shape.num_gpu == 0) return 0;
+  const GpuMask eligible = eligible_gpus(spec, state, shape);
+  if (shape.num_gpu > 1 || shape.gpu_milli == kMilliPerGpu) {
+    return lowest_gpus(eligible, shape.num_gpu);
+  }
+  int best = -1;
+  for (int g = 0; g < spec.num_gpus; ++g) {
+    if ((eligible >> g & 1) && (best < 0 || state.free_milli[g] < state.free_milli[best])) best = g;
+  }
+  return best < 0 ? 0 : GpuMask{1} << best;
+}
+
+int64_t free_milli_of(const NodeState& state, GpuMask gpus) {
+  int64_t sum = 0;
+  for (int g = 0; g < kMaxGpusPerNode; ++g) {
+    if (gpus >> g & 1) sum += state.free_milli[g];
+  }
+  return sum;
 }
 
 }  // namespace fastgpu

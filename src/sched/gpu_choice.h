@@ -12,6 +12,13 @@ NodeState state_after(const NodeState& state, const TaskShape& shape, GpuMask gp
 /// The `count` lowest-indexed GPUs of `mask`.
 GpuMask lowest_gpus(GpuMask mask, int count);
 
+/// Best-fit GPU choice: for a share, the eligible GPU with the least free share (lowest index
+/// among equals); for whole GPUs, the lowest-indexed eligible ones. 0 for CPU-only shapes.
+GpuMask best_fit_gpus(const NodeSpec& spec, const NodeState& state, const TaskShape& shape);
+
+/// Free milli-GPU summed over the GPUs in `gpus`.
+int64_t free_milli_of(const NodeState& state, GpuMask gpus);
+
 /// Calls visit(gpus) for each distinct way to place `shape` on the node that differs in
 /// outcome: for one GPU, one candidate per distinct free share among eligible GPUs (the lowest
 /// index); for whole GPUs, the lowest-indexed eligible GPUs (all fully free GPUs are alike).

@@ -18,6 +18,13 @@ struct NodeScore {
   GpuMask gpus = 0;
 };
 
+/// How the engine chooses among nodes with the same best score.
+enum class TieBreak {
+  kFixedOrder,  // the first in an order of the nodes drawn once per engine (seeded): consistent
+                // choices pack better; this is what the FGD reference's numbers reflect
+  kUniform,     // a fresh uniform draw per decision (the Random policy)
+};
+
 /// A placement policy: scores the nodes that pass the filter (fits_now) for a task.
 ///
 /// Contract: score() is a pure function of (spec, state, shape) and of the policy's own
@@ -35,6 +42,9 @@ class PlacementPolicy {
   /// For GPU tasks `gpus` must name exactly shape.num_gpu eligible GPUs.
   virtual NodeScore score(const NodeSpec& spec, const NodeState& state,
                           const TaskShape& shape) const = 0;
+
+  /// How ties between equally scored nodes are broken.
+  virtual TieBreak tie_break() const { return TieBreak::kFixedOrder; }
 
   /// Final choice of GPUs on the node the engine picked; `scored` is what score() returned.
   /// Policies that choose GPUs at random override this; the default keeps `scored`.

@@ -10,7 +10,14 @@ constexpr size_t kMaxCachedShapes = 1024;
 
 Placer::Placer(const CapacityLedger& ledger, std::unique_ptr<PlacementPolicy> policy,
                uint64_t seed)
-    : ledger_(ledger), policy_(std::move(policy)), rng_(seed) {}
+    : ledger_(ledger), policy_(std::move(policy)), rng_(seed) {
+  const size_t n = ledger_.node_count();
+  node_at_.resize(n);
+  for (size_t i = 0; i < n; ++i) node_at_[i] = static_cast<NodeIndex>(i);
+  for (size_t i = n; i > 1; --i) std::swap(node_at_[i - 1], node_at_[rng_.below(i)]);
+  position_.resize(n);
+  for (size_t p = 0; p < n; ++p) position_[node_at_[p]] = static_cast<uint32_t>(p);
+}
 
 Placer::ShapeCache& Placer::cache_for(const TaskShape& shape) {
   auto it = caches_.find(shape);
@@ -30,13 +37,14 @@ Placer::ShapeCache& Placer::cache_for(const TaskShape& shape) {
 void Placer::rescore(ShapeCache& cache, const TaskShape& shape, NodeIndex n) const {
   const NodeSpec& spec = ledger_.spec(n);
   const NodeState& state = ledger_.state(n);
+  const uint32_t p = position_[n];
   if (!fits_now(spec, state, shape)) {
-    cache.score[n] = kNoFit;
+    cache.score[p] = kNoFit;
     return;
   }
   NodeScore s = policy_->score(spec, state, shape);
-  cache.score[n] = std::max(s.score, kNoFit + 1);
-  cache.gpus[n] = s.gpus;
+  cache.score[p] = std::max(s.score, kNoFit + 1);
+  cache.gpus[p] = s.gpus;
 }
 
 void Placer::refresh(ShapeCache& cache, const TaskShape& shape) const {
@@ -50,24 +58,29 @@ void Placer::refresh(ShapeCache& cache, const TaskShape& shape) const {
   cache.seen = now;
 }
 
+size_t Placer::pick(const ShapeCache& cache, int64_t best) {
+  const int64_t* scores = cache.score.data();
+  const size_t n = cache.score.size();
+  if (policy_->tie_break() == TieBreak::kFixedOrder) {
+    return static_cast<size_t>(std::find(scores, scores + n, best) - scores);
+  }
+  const size_t ties = static_cast<size_t>(std::count(scores, scores + n, best));
+  size_t skip = rng_.below(ties);
+  for (size_t p = 0;; ++p) {
+    if (scores[p] == best && skip-- == 0) return p;
+  }
+}
+
 PlaceDecision Placer::decide(const TaskShape& shape) {
   ShapeCache& cache = cache_for(shape);
   if (!cache.feasible) return {PlaceOutcome::kInfeasible, {}};
   refresh(cache, shape);
-
-  const int64_t* scores = cache.score.data();
-  const size_t n = cache.score.size();
-  int64_t best = kNoFit;
-  for (size_t i = 0; i < n; ++i) best = std::max(best, scores[i]);
+  const int64_t best = *std::max_element(cache.score.begin(), cache.score.end());
   if (best == kNoFit) return {PlaceOutcome::kNotNow, {}};
-
-  ties_.clear();
-  for (size_t i = 0; i < n; ++i) {
-    if (scores[i] == best) ties_.push_back(static_cast<NodeIndex>(i));
-  }
-  NodeIndex chosen = ties_.size() == 1 ? ties_[0] : ties_[rng_.below(ties_.size())];
-  GpuMask gpus = policy_->choose_gpus(ledger_.spec(chosen), ledger_.state(chosen), shape,
-                                      cache.gpus[chosen], rng_);
+  const size_t p = pick(cache, best);
+  const NodeIndex chosen = node_at_[p];
+  const GpuMask gpus = policy_->choose_gpus(ledger_.spec(chosen), ledger_.state(chosen), shape,
+                                            cache.gpus[p], rng_);
   return {PlaceOutcome::kPlaced, {chosen, gpus}};
 }
 

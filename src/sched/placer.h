@@ -27,11 +27,12 @@ struct PlaceDecision {
 /// Places one task at a time against a live CapacityLedger.
 ///
 /// decide() reads the ledger and never changes it: the caller allocates the placement (and may
-/// decline to). Among the nodes with the highest score one is chosen uniformly at random, as
-/// kube-scheduler does, with the engine's seeded generator, so runs are reproducible.
+/// decline to). Among the nodes with the best score the policy's TieBreak decides: by default
+/// the first in an order of the nodes drawn once from `seed`, so runs are reproducible.
 /// Scores are cached per task shape and node and refreshed from the ledger's change journal,
 /// so a decision costs one pass over cached scores plus rescoring the nodes that changed.
-/// Not thread-safe; one Placer per scheduling loop.
+/// Not thread-safe; one Placer per scheduling loop. The ledger must outlive the Placer and keep
+/// its node set.
 class Placer {
  public:
   Placer(const CapacityLedger& ledger, std::unique_ptr<PlacementPolicy> policy, uint64_t seed);
@@ -45,6 +46,7 @@ class Placer {
   static constexpr int64_t kNoFit = INT64_MIN;
 
   // Cached scores of every node for one task shape, current as of ledger sequence `seen`.
+  // Arrays are indexed by a node's position in the tie-break order, not by NodeIndex.
   struct ShapeCache {
     bool feasible = false;
     uint64_t seen = 0;
@@ -55,12 +57,14 @@ class Placer {
   ShapeCache& cache_for(const TaskShape& shape);
   void rescore(ShapeCache& cache, const TaskShape& shape, NodeIndex n) const;
   void refresh(ShapeCache& cache, const TaskShape& shape) const;
+  size_t pick(const ShapeCache& cache, int64_t best);
 
   const CapacityLedger& ledger_;
   std::unique_ptr<PlacementPolicy> policy_;
   Rng rng_;
+  std::vector<uint32_t> position_;  // NodeIndex -> position in the tie-break order
+  std::vector<NodeIndex> node_at_;  // position -> NodeIndex
   std::unordered_map<TaskShape, ShapeCache, TaskShapeHash> caches_;
-  std::vector<NodeIndex> ties_;
 };
 
 }  // namespace fastgpu

@@ -2,7 +2,11 @@
 
 #include <functional>
 
+#include "sched/policies/best_fit_policy.h"
+#include "sched/policies/dot_product_policy.h"
 #include "sched/policies/fgd_policy.h"
+#include "sched/policies/gpu_clustering_policy.h"
+#include "sched/policies/gpu_packing_policy.h"
 #include "sched/policies/random_policy.h"
 
 namespace fastgpu {
@@ -16,6 +20,11 @@ struct Entry {
 const std::vector<Entry>& registry() {
   static const std::vector<Entry> entries = {
       {"random", [](const PolicyContext&) { return std::make_unique<RandomPolicy>(); }},
+      {"dot-product", [](const PolicyContext&) { return std::make_unique<DotProductPolicy>(); }},
+      {"gpu-clustering",
+       [](const PolicyContext&) { return std::make_unique<GpuClusteringPolicy>(); }},
+      {"gpu-packing", [](const PolicyContext&) { return std::make_unique<GpuPackingPolicy>(); }},
+      {"best-fit", [](const PolicyContext&) { return std::make_unique<BestFitPolicy>(); }},
       {"fgd",
        [](const PolicyContext& c) {
          return std::make_unique<FgdPolicy>(FragmentationModel(c.workload));

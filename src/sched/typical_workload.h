@@ -9,9 +9,9 @@
 
 namespace fastgpu {
 
-/// Distinct task shapes with integer weights (how many tasks of the source had that shape).
-/// Host memory and GPU memory are left out of the shape, as in the FGD paper: a type is
-/// (cpu_milli, num_gpu, gpu_milli, allowed_models). Immutable once built.
+/// Distinct task types with integer weights (how many tasks of the source had that type).
+/// A type is (cpu_milli, num_gpu, gpu_milli, allowed_models): host and GPU memory are left out,
+/// as in the FGD reference. CPU-only types are included. Immutable once built.
 class TypicalWorkload {
  public:
   struct Entry {
@@ -21,11 +21,13 @@ class TypicalWorkload {
 
   TypicalWorkload() = default;
 
-  /// Counts the shapes of `tasks`. Entries come out in a fixed order (by first appearance).
-  static TypicalWorkload from_tasks(std::span<const Task> tasks);
+  /// Counts the types of `tasks`, sorts them by count (descending; ties by cpu, gpu_milli,
+  /// num_gpu, models, descending) and keeps the most popular ones until they cover
+  /// `coverage_percent` of the tasks (FGD keeps 95%). coverage_percent is within 1..100.
+  static TypicalWorkload from_tasks(std::span<const Task> tasks, int coverage_percent = 100);
 
   const std::vector<Entry>& entries() const { return entries_; }
-  /// Sum of all weights; 0 for an empty workload.
+  /// Sum of the kept weights; 0 for an empty workload.
   int64_t total_weight() const { return total_weight_; }
 
  private:

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/node.h"
+#include "core/rng.h"
 #include "core/status.h"
 #include "core/task.h"
 
@@ -16,7 +17,7 @@ namespace fastgpu {
 struct PackOptions {
   std::string policy;   // a name from policy_names()
   uint64_t seed = 42;   // drives task sampling and the engine's tie-breaking
-  int inflate_percent = 130;  // stop once arrived GPU demand reaches this % of capacity
+  int inflate_percent = 130;  // arrived GPU demand to stop at, in % of capacity
 };
 
 /// What one run measured. Index i of the curves is "i % of the GPU capacity has arrived".
@@ -31,10 +32,18 @@ struct PackRun {
   double seconds = 0;  // wall time of the run, setup included
 };
 
-/// Runs the protocol: tasks are drawn from `trace` uniformly with replacement (seeded) and
-/// arrive one at a time; each is placed by the policy or fails; nothing departs. After each
-/// 1% of capacity has arrived (by GPU request) the allocation and fragmentation are recorded.
-/// The typical workload (for FGD and the fragmentation measure) is `trace` itself.
+/// The arrival sequence of the FGD reference: every task of `trace` once, in a random order,
+/// then tasks drawn uniformly with replacement until the next would take the total GPU request
+/// past `target_milli` (or, when the trace alone exceeds it, random tasks removed until it
+/// does not). CPU-only tasks arrive too; they add no GPU request.
+std::vector<const Task*> pack_arrivals(std::span<const Task> trace, int64_t target_milli,
+                                       Rng& rng);
+
+/// Runs the protocol: the tasks of pack_arrivals() arrive one at a time; each is placed by the
+/// policy or fails (and is gone); nothing departs. After every arrival the allocation and the
+/// fragmentation are sampled; point i of the curves is the mean of the samples whose arrived
+/// GPU request rounds to i% of capacity (as the reference's analysis does).
+/// The typical workload (for FGD and the fragmentation measure) is built from `trace`.
 Status run_pack(std::span<const NodeSpec> nodes, std::span<const Task> trace,
                 const PackOptions& options, PackRun* out);
 

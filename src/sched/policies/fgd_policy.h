@@ -6,8 +6,15 @@
 
 namespace fastgpu {
 
+/// Score of a placement that changes a node's weighted fragmentation from `before` to `after`:
+/// int(100 × sigmoid(fragment removed, in GPUs)), as the FGD reference computes it. The
+/// truncation to integers makes plateaus (every small change scores 49 or 50) whose ties the
+/// engine breaks at random.
+int64_t fgd_score_of_change(int64_t weighted_before, int64_t weighted_after, int64_t total_weight);
+
 /// Places a task where it increases the node's fragmentation (FragmentationModel) the least:
-/// for every node and every GPU choice on it, score = -(frag after - frag before).
+/// every node and every distinct GPU choice on it is scored with fgd_score_of_change(); the
+/// lowest-indexed GPU choice wins among equal scores.
 class FgdPolicy final : public PlacementPolicy {
  public:
   explicit FgdPolicy(FragmentationModel model) : model_(std::move(model)) {}

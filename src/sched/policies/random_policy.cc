@@ -10,7 +10,9 @@ NodeScore RandomPolicy::score(const NodeSpec&, const NodeState&, const TaskShape
 
 GpuMask RandomPolicy::choose_gpus(const NodeSpec& spec, const NodeState& state,
                                   const TaskShape& shape, GpuMask, Rng& rng) const {
-  GpuMask eligible = shape.num_gpu == 0 ? 0 : eligible_gpus(spec, state, shape);
+  if (shape.num_gpu == 0) return 0;
+  GpuMask eligible = eligible_gpus(spec, state, shape);
+  if (shape.gpu_milli == kMilliPerGpu) return lowest_gpus(eligible, shape.num_gpu);
   GpuMask chosen = 0;
   for (int k = 0; k < shape.num_gpu; ++k) {
     uint64_t pick = rng.below(static_cast<uint64_t>(gpu_count(eligible)));
