@@ -4,6 +4,7 @@
 
 #include "sched/policies/best_fit_policy.h"
 #include "sched/policies/dot_product_policy.h"
+#include "sched/policies/fgd_balanced_policy.h"
 #include "sched/policies/fgd_policy.h"
 #include "sched/policies/gpu_clustering_policy.h"
 #include "sched/policies/gpu_packing_policy.h"
@@ -29,6 +30,8 @@ const std::vector<Entry>& registry() {
        [](const PolicyContext& c) {
          return std::make_unique<FgdPolicy>(FragmentationModel(c.workload));
        }},
+      {"fgd-balanced",
+       [](const PolicyContext& c) { return std::make_unique<FgdBalancedPolicy>(c.workload); }},
   };
   return entries;
 }

@@ -17,7 +17,7 @@ struct PolicyContext {
 };
 
 /// The policy used when --policy is omitted: ours.
-inline constexpr std::string_view kDefaultPolicyName = "fgd";
+inline constexpr std::string_view kDefaultPolicyName = "fgd-balanced";
 
 /// Names of every policy, in the order tables list them.
 std::vector<std::string_view> policy_names();
