@@ -6,7 +6,9 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 DATA ?= ../shared/data/alibaba-gpu-v2023
 
-.PHONY: deps build demo test test-asan fuzz bench format clean
+TSAN_BUILD ?= build-tsan
+
+.PHONY: deps build demo test test-asan test-tsan fuzz bench format clean
 
 deps:
 	@scripts/install-deps.sh
@@ -27,6 +29,14 @@ test-asan: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# ThreadSanitizer over the concurrent part: `sim pack` running policies × seeds on threads.
+test-tsan: deps
+	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFASTGPU_TSAN=ON \
+	  -DFASTGPU_BENCH=OFF -DFASTGPU_TESTS=OFF
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target fastgpu
+	$(TSAN_BUILD)/bin/fastgpu sim pack --nodes tests/data/golden_nodes.csv \
+	  --pods tests/data/golden_pods.csv --policy random,best-fit,fgd,fgd-balanced --seeds 1-8 --jobs 4
+
 fuzz: deps
 	CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DFASTGPU_FUZZ=ON -DFASTGPU_TESTS=OFF -DFASTGPU_BENCH=OFF
@@ -39,4 +49,4 @@ format:
 	find src tests bench fuzz -name '*.h' -o -name '*.cc' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)
