@@ -3,6 +3,7 @@
 // could not use.
 
 #include <cstdint>
+#include <vector>
 
 #include "core/node.h"
 #include "sched/typical_workload.h"
@@ -30,7 +31,20 @@ class FragmentationModel {
   const TypicalWorkload& workload() const { return workload_; }
 
  private:
+  // A GPU task type as the hot loop needs it.
+  struct GpuType {
+    MilliCpu cpu_milli;
+    MilliGpu gpu_milli;
+    int32_t num_gpu;
+    int64_t weight;
+  };
+
   TypicalWorkload workload_;
+  // Per GPU model id: the GPU types that may use it, by ascending gpu_milli ...
+  std::vector<std::vector<GpuType>> types_by_model_;
+  // ... and the weight of the types that never can (CPU-only, or model not allowed): for them
+  // every idle milli-GPU is a fragment.
+  std::vector<int64_t> blind_weight_by_model_;
 };
 
 }  // namespace fastgpu

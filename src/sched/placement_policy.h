@@ -28,7 +28,8 @@ enum class TieBreak {
 /// A placement policy: scores the nodes that pass the filter (fits_now) for a task.
 ///
 /// Contract: score() is a pure function of (spec, state, shape) and of the policy's own
-/// configuration fixed at construction. The placement engine relies on this to cache scores
+/// configuration fixed at construction, and does not depend on shape.memory_mib (host memory
+/// is a filter, never a score: the engine checks it). The placement engine relies on this to cache scores
 /// per node and recompute only nodes whose state changed. Policies are immutable after
 /// construction and so safe to share between threads.
 class PlacementPolicy {

@@ -16,21 +16,29 @@ Placer::Placer(const CapacityLedger& ledger, std::unique_ptr<PlacementPolicy> po
   for (size_t i = 0; i < n; ++i) node_at_[i] = static_cast<NodeIndex>(i);
   for (size_t i = n; i > 1; --i) std::swap(node_at_[i - 1], node_at_[rng_.below(i)]);
   position_.resize(n);
-  for (size_t p = 0; p < n; ++p) position_[node_at_[p]] = static_cast<uint32_t>(p);
+  free_memory_at_.resize(n);
+  for (size_t p = 0; p < n; ++p) {
+    position_[node_at_[p]] = static_cast<uint32_t>(p);
+    free_memory_at_[p] = ledger_.state(node_at_[p]).free_memory;
+  }
+  free_memory_seen_ = ledger_.change_sequence();
 }
 
-Placer::ShapeCache& Placer::cache_for(const TaskShape& shape) {
-  auto it = caches_.find(shape);
+Placer::ShapeCache& Placer::cache_for(const TaskShape& key) {
+  auto it = caches_.find(key);
   if (it != caches_.end()) return it->second;
   if (caches_.size() >= kMaxCachedShapes) caches_.clear();
-  ShapeCache& cache = caches_[shape];
+  ShapeCache& cache = caches_[key];
   const size_t n = ledger_.node_count();
   cache.score.assign(n, kNoFit);
   cache.gpus.assign(n, 0);
-  cache.feasible = std::any_of(ledger_.specs().begin(), ledger_.specs().end(),
-                               [&](const NodeSpec& spec) { return fits_when_empty(spec, shape); });
+  for (const NodeSpec& spec : ledger_.specs()) {
+    if (fits_when_empty(spec, key)) {
+      cache.max_feasible_memory = std::max(cache.max_feasible_memory, spec.memory_mib);
+    }
+  }
   cache.seen = ledger_.change_sequence();
-  for (NodeIndex i = 0; i < n && cache.feasible; ++i) rescore(cache, shape, i);
+  for (NodeIndex i = 0; i < n && cache.max_feasible_memory >= 0; ++i) rescore(cache, key, i);
   return cache;
 }
 
@@ -58,26 +66,53 @@ void Placer::refresh(ShapeCache& cache, const TaskShape& shape) const {
   cache.seen = now;
 }
 
-size_t Placer::pick(const ShapeCache& cache, int64_t best) {
-  const int64_t* scores = cache.score.data();
-  const size_t n = cache.score.size();
-  if (policy_->tie_break() == TieBreak::kFixedOrder) {
-    return static_cast<size_t>(std::find(scores, scores + n, best) - scores);
+void Placer::refresh_free_memory() {
+  const uint64_t now = ledger_.change_sequence();
+  auto update = [&](NodeIndex n) { free_memory_at_[position_[n]] = ledger_.state(n).free_memory; };
+  if (!ledger_.for_each_change_since(free_memory_seen_, update)) {
+    for (NodeIndex i = 0; i < ledger_.node_count(); ++i) update(i);
   }
-  const size_t ties = static_cast<size_t>(std::count(scores, scores + n, best));
+  free_memory_seen_ = now;
+}
+
+int64_t Placer::best_score(const ShapeCache& cache, MemoryMib memory) const {
+  const int64_t* scores = cache.score.data();
+  const MemoryMib* free = free_memory_at_.data();
+  int64_t best = kNoFit;
+  for (size_t p = 0, n = cache.score.size(); p < n; ++p) {
+    best = std::max(best, free[p] >= memory ? scores[p] : kNoFit);
+  }
+  return best;
+}
+
+size_t Placer::pick(const ShapeCache& cache, int64_t best, MemoryMib memory) {
+  const int64_t* scores = cache.score.data();
+  const MemoryMib* free = free_memory_at_.data();
+  const size_t n = cache.score.size();
+  auto is_best = [&](size_t p) { return scores[p] == best && free[p] >= memory; };
+  if (policy_->tie_break() == TieBreak::kFixedOrder) {
+    size_t p = 0;
+    while (!is_best(p)) ++p;
+    return p;
+  }
+  size_t ties = 0;
+  for (size_t p = 0; p < n; ++p) ties += is_best(p);
   size_t skip = rng_.below(ties);
   for (size_t p = 0;; ++p) {
-    if (scores[p] == best && skip-- == 0) return p;
+    if (is_best(p) && skip-- == 0) return p;
   }
 }
 
 PlaceDecision Placer::decide(const TaskShape& shape) {
-  ShapeCache& cache = cache_for(shape);
-  if (!cache.feasible) return {PlaceOutcome::kInfeasible, {}};
-  refresh(cache, shape);
-  const int64_t best = *std::max_element(cache.score.begin(), cache.score.end());
+  TaskShape key = shape;
+  key.memory_mib = 0;
+  ShapeCache& cache = cache_for(key);
+  if (shape.memory_mib > cache.max_feasible_memory) return {PlaceOutcome::kInfeasible, {}};
+  refresh(cache, key);
+  refresh_free_memory();
+  const int64_t best = best_score(cache, shape.memory_mib);
   if (best == kNoFit) return {PlaceOutcome::kNotNow, {}};
-  const size_t p = pick(cache, best);
+  const size_t p = pick(cache, best, shape.memory_mib);
   const NodeIndex chosen = node_at_[p];
   const GpuMask gpus = policy_->choose_gpus(ledger_.spec(chosen), ledger_.state(chosen), shape,
                                             cache.gpus[p], rng_);

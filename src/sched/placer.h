@@ -31,6 +31,9 @@ struct PlaceDecision {
 /// the first in an order of the nodes drawn once from `seed`, so runs are reproducible.
 /// Scores are cached per task shape and node and refreshed from the ledger's change journal,
 /// so a decision costs one pass over cached scores plus rescoring the nodes that changed.
+/// The cache key leaves out host memory: policies do not score on it (PlacementPolicy's
+/// contract), so the engine filters host memory in the decision's pass instead, and tasks that
+/// differ only in memory share one cache.
 /// Not thread-safe; one Placer per scheduling loop. The ledger must outlive the Placer and keep
 /// its node set.
 class Placer {
@@ -48,7 +51,7 @@ class Placer {
   // Cached scores of every node for one task shape, current as of ledger sequence `seen`.
   // Arrays are indexed by a node's position in the tie-break order, not by NodeIndex.
   struct ShapeCache {
-    bool feasible = false;
+    MemoryMib max_feasible_memory = -1;  // largest node memory among nodes it fits empty; -1: none
     uint64_t seen = 0;
     std::vector<int64_t> score;
     std::vector<GpuMask> gpus;
@@ -57,13 +60,17 @@ class Placer {
   ShapeCache& cache_for(const TaskShape& shape);
   void rescore(ShapeCache& cache, const TaskShape& shape, NodeIndex n) const;
   void refresh(ShapeCache& cache, const TaskShape& shape) const;
-  size_t pick(const ShapeCache& cache, int64_t best);
+  void refresh_free_memory();
+  int64_t best_score(const ShapeCache& cache, MemoryMib memory) const;
+  size_t pick(const ShapeCache& cache, int64_t best, MemoryMib memory);
 
   const CapacityLedger& ledger_;
   std::unique_ptr<PlacementPolicy> policy_;
   Rng rng_;
   std::vector<uint32_t> position_;  // NodeIndex -> position in the tie-break order
   std::vector<NodeIndex> node_at_;  // position -> NodeIndex
+  std::vector<MemoryMib> free_memory_at_;  // position -> the node's free host memory
+  uint64_t free_memory_seen_ = 0;          // ledger sequence free_memory_at_ reflects
   std::unordered_map<TaskShape, ShapeCache, TaskShapeHash> caches_;
 };
 
