@@ -1,6 +1,7 @@
 #include "sim/pack_report.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -100,37 +101,48 @@ std::string pack_csv(const std::vector<PolicyRuns>& results) {
 std::string pack_svg(const std::vector<PolicyRuns>& results) {
   static constexpr const char* kColors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
                                             "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"};
-  constexpr double kW = 720, kH = 480, kLeft = 60, kRight = 180, kTop = 30, kBottom = 50;
+  constexpr double kW = 760, kH = 480, kLeft = 60, kRight = 200, kTop = 30, kBottom = 50;
   const double plot_w = kW - kLeft - kRight, plot_h = kH - kTop - kBottom;
   size_t points = 0;
+  double lowest_final = 100;
   for (const PolicyRuns& p : results) {
-    if (!p.runs.empty()) points = std::max(points, p.runs[0].alloc_percent.size());
+    if (p.runs.empty()) continue;
+    points = std::max(points, p.runs[0].alloc_percent.size());
+    lowest_final = std::min(lowest_final, p.mean_final_alloc());
   }
+  // Zoom on where policies differ: from 10 points below the lowest final allocation to 100.
+  const double y_min = std::max(0.0, std::floor((lowest_final - 10.0) / 5.0) * 5.0);
+  // Below saturation allocation follows arrived demand, so the x axis starts where y does.
   const double x_max = points > 1 ? static_cast<double>(points - 1) : 1;
-  auto x = [&](double v) { return kLeft + plot_w * v / x_max; };
-  auto y = [&](double v) { return kTop + plot_h * (1.0 - v / 100.0); };
+  const double x_min = std::min(y_min, x_max - 1);
+  auto x = [&](double v) { return kLeft + plot_w * (v - x_min) / (x_max - x_min); };
+  auto y = [&](double v) { return kTop + plot_h * (1.0 - (v - y_min) / (100.0 - y_min)); };
   std::ostringstream s;
   s << format("<svg xmlns='http://www.w3.org/2000/svg' width='%.0f' height='%.0f' "
               "font-family='sans-serif' font-size='12'>\n", kW, kH);
   s << "<rect width='100%' height='100%' fill='white'/>\n";
-  for (int tick = 0; tick <= 100; tick += 20) {
+  s << format("<clipPath id='plot'><rect x='%.1f' y='%.1f' width='%.1f' height='%.1f'/>"
+              "</clipPath>\n", kLeft, kTop, plot_w, plot_h);
+  for (double tick = y_min; tick <= 100.0; tick += 5.0) {
     s << format("<line x1='%.1f' y1='%.1f' x2='%.1f' y2='%.1f' stroke='#ddd'/>", kLeft, y(tick),
                 kLeft + plot_w, y(tick));
-    s << format("<text x='%.1f' y='%.1f' text-anchor='end'>%d</text>\n", kLeft - 6, y(tick) + 4,
-                tick);
+    s << format("<text x='%.1f' y='%.1f' text-anchor='end'>%.0f</text>\n", kLeft - 6,
+                y(tick) + 4, tick);
   }
-  for (int tick = 0; tick <= static_cast<int>(x_max); tick += 10) {
+  for (int tick = static_cast<int>(std::ceil(x_min / 10.0)) * 10;
+       tick <= static_cast<int>(x_max); tick += 10) {
     s << format("<text x='%.1f' y='%.1f' text-anchor='middle'>%d</text>\n", x(tick),
                 kTop + plot_h + 18, tick);
   }
   s << format("<text x='%.1f' y='%.1f' text-anchor='middle'>arrived GPU demand (%% of "
               "capacity)</text>\n", kLeft + plot_w / 2, kH - 10);
   s << format("<text transform='translate(16 %.1f) rotate(-90)' text-anchor='middle'>GPU "
-              "allocation (%%)</text>\n", kTop + plot_h / 2);
+              "allocation (%%), mean over seeds</text>\n", kTop + plot_h / 2);
   for (size_t k = 0; k < results.size(); ++k) {
     const std::vector<double> curve = mean_curve(results[k]);
     const char* color = kColors[k % std::size(kColors)];
-    s << "<polyline fill='none' stroke-width='2' stroke='" << color << "' points='";
+    s << "<polyline clip-path='url(#plot)' fill='none' stroke-width='2' stroke='" << color
+      << "' points='";
     for (size_t i = 0; i < curve.size(); ++i) s << format("%.1f,%.1f ", x(i), y(curve[i]));
     s << "'/>\n";
     const double ly = kTop + 16 * static_cast<double>(k + 1);
