@@ -21,6 +21,10 @@ Placer::Placer(const CapacityLedger& ledger, std::unique_ptr<PlacementPolicy> po
     position_[node_at_[p]] = static_cast<uint32_t>(p);
     free_memory_at_[p] = ledger_.state(node_at_[p]).free_memory;
   }
+  block_max_memory_.assign((n + kBlock - 1) / kBlock, 0);
+  for (size_t p = 0; p < n; ++p) {
+    block_max_memory_[p / kBlock] = std::max(block_max_memory_[p / kBlock], free_memory_at_[p]);
+  }
   free_memory_seen_ = ledger_.change_sequence();
 }
 
@@ -32,6 +36,8 @@ Placer::ShapeCache& Placer::cache_for(const TaskShape& key) {
   const size_t n = ledger_.node_count();
   cache.score.assign(n, kNoFit);
   cache.gpus.assign(n, 0);
+  cache.block_max.assign((n + kBlock - 1) / kBlock, kNoFit);
+  cache.block_is_dirty.assign(cache.block_max.size(), 0);
   for (const NodeSpec& spec : ledger_.specs()) {
     if (fits_when_empty(spec, key)) {
       cache.max_feasible_memory = std::max(cache.max_feasible_memory, spec.memory_mib);
@@ -46,6 +52,7 @@ void Placer::rescore(ShapeCache& cache, const TaskShape& shape, NodeIndex n) con
   const NodeSpec& spec = ledger_.spec(n);
   const NodeState& state = ledger_.state(n);
   const uint32_t p = position_[n];
+  mark_dirty(cache, p);
   if (!fits_now(spec, state, shape)) {
     cache.score[p] = kNoFit;
     return;
@@ -66,39 +73,77 @@ void Placer::refresh(ShapeCache& cache, const TaskShape& shape) const {
   cache.seen = now;
 }
 
+void Placer::mark_dirty(ShapeCache& cache, size_t position) {
+  const size_t b = position / kBlock;
+  if (!cache.block_is_dirty[b]) {
+    cache.block_is_dirty[b] = 1;
+    cache.dirty_blocks.push_back(static_cast<uint32_t>(b));
+  }
+}
+
+void Placer::settle_blocks(ShapeCache& cache) {
+  for (uint32_t b : cache.dirty_blocks) {
+    const size_t begin = b * kBlock, end = std::min(begin + kBlock, cache.score.size());
+    cache.block_max[b] = *std::max_element(cache.score.begin() + static_cast<ptrdiff_t>(begin),
+                                           cache.score.begin() + static_cast<ptrdiff_t>(end));
+    cache.block_is_dirty[b] = 0;
+  }
+  cache.dirty_blocks.clear();
+}
+
 void Placer::refresh_free_memory() {
   const uint64_t now = ledger_.change_sequence();
-  auto update = [&](NodeIndex n) { free_memory_at_[position_[n]] = ledger_.state(n).free_memory; };
+  auto update = [&](NodeIndex n) {
+    const size_t p = position_[n];
+    const MemoryMib old = free_memory_at_[p];
+    free_memory_at_[p] = ledger_.state(n).free_memory;
+    MemoryMib& block = block_max_memory_[p / kBlock];
+    if (free_memory_at_[p] >= block) {
+      block = free_memory_at_[p];
+    } else if (old == block) {  // the block's maximum may have gone down
+      const size_t begin = p / kBlock * kBlock;
+      const size_t end = std::min(begin + kBlock, free_memory_at_.size());
+      block = *std::max_element(free_memory_at_.begin() + static_cast<ptrdiff_t>(begin),
+                                free_memory_at_.begin() + static_cast<ptrdiff_t>(end));
+    }
+  };
   if (!ledger_.for_each_change_since(free_memory_seen_, update)) {
     for (NodeIndex i = 0; i < ledger_.node_count(); ++i) update(i);
   }
   free_memory_seen_ = now;
 }
 
-int64_t Placer::best_score(const ShapeCache& cache, MemoryMib memory) const {
-  const int64_t* scores = cache.score.data();
-  const MemoryMib* free = free_memory_at_.data();
-  int64_t best = kNoFit;
-  for (size_t p = 0, n = cache.score.size(); p < n; ++p) {
-    best = std::max(best, free[p] >= memory ? scores[p] : kNoFit);
-  }
-  return best;
-}
-
-size_t Placer::pick(const ShapeCache& cache, int64_t best, MemoryMib memory) {
+std::optional<size_t> Placer::pick(const ShapeCache& cache, MemoryMib memory) {
+  if (policy_->tie_break() == TieBreak::kUniform) return pick_uniform(cache, memory);
   const int64_t* scores = cache.score.data();
   const MemoryMib* free = free_memory_at_.data();
   const size_t n = cache.score.size();
-  auto is_best = [&](size_t p) { return scores[p] == best && free[p] >= memory; };
-  if (policy_->tie_break() == TieBreak::kFixedOrder) {
-    size_t p = 0;
-    while (!is_best(p)) ++p;
-    return p;
+  // The first position of the best score among nodes with the memory. A block is scanned only
+  // when its maximum could beat the best so far and some node in it has the memory.
+  int64_t best = kNoFit;
+  size_t first = n;
+  for (size_t b = 0; b < cache.block_max.size(); ++b) {
+    if (cache.block_max[b] <= best || block_max_memory_[b] < memory) continue;
+    for (size_t p = b * kBlock, end = std::min(p + kBlock, n); p < end; ++p) {
+      const int64_t v = free[p] >= memory ? scores[p] : kNoFit;
+      if (v > best) best = v, first = p;
+    }
   }
+  if (best == kNoFit) return std::nullopt;
+  return first;
+}
+
+std::optional<size_t> Placer::pick_uniform(const ShapeCache& cache, MemoryMib memory) {
+  const int64_t* scores = cache.score.data();
+  const MemoryMib* free = free_memory_at_.data();
+  const size_t n = cache.score.size();
+  int64_t best = kNoFit;
+  for (size_t p = 0; p < n; ++p) best = std::max(best, free[p] >= memory ? scores[p] : kNoFit);
+  if (best == kNoFit) return std::nullopt;
+  auto is_best = [&](size_t p) { return scores[p] == best && free[p] >= memory; };
   size_t ties = 0;
   for (size_t p = 0; p < n; ++p) ties += is_best(p);
-  size_t skip = rng_.below(ties);
-  for (size_t p = 0;; ++p) {
+  for (size_t p = 0, skip = rng_.below(ties);; ++p) {
     if (is_best(p) && skip-- == 0) return p;
   }
 }
@@ -109,10 +154,11 @@ PlaceDecision Placer::decide(const TaskShape& shape) {
   ShapeCache& cache = cache_for(key);
   if (shape.memory_mib > cache.max_feasible_memory) return {PlaceOutcome::kInfeasible, {}};
   refresh(cache, key);
+  settle_blocks(cache);
   refresh_free_memory();
-  const int64_t best = best_score(cache, shape.memory_mib);
-  if (best == kNoFit) return {PlaceOutcome::kNotNow, {}};
-  const size_t p = pick(cache, best, shape.memory_mib);
+  const std::optional<size_t> pos = pick(cache, shape.memory_mib);
+  if (!pos) return {PlaceOutcome::kNotNow, {}};
+  const size_t p = *pos;
   const NodeIndex chosen = node_at_[p];
   const GpuMask gpus = policy_->choose_gpus(ledger_.spec(chosen), ledger_.state(chosen), shape,
                                             cache.gpus[p], rng_);
