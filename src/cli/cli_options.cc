@@ -2,11 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdlib>
 #include <sstream>
 
 #include "sched/policy_registry.h"
-#include "sim/trace_reader.h"
 
 namespace fastgpu::cli {
 namespace {
@@ -33,7 +31,10 @@ std::string parse_seeds(const std::string& text, std::vector<uint64_t>* seeds) {
     if (hi - lo >= kMaxSeeds || seeds->size() + (hi - lo + 1) > kMaxSeeds) {
       return "--seeds: at most 1000 seeds";
     }
-    for (uint64_t s = lo; s <= hi; ++s) seeds->push_back(s);
+    for (uint64_t s = lo;; ++s) {  // written so that hi == UINT64_MAX cannot wrap
+      seeds->push_back(s);
+      if (s == hi) break;
+    }
   }
   if (seeds->empty()) return "--seeds: no seed given";
   return {};
@@ -56,18 +57,6 @@ std::string parse_policies(const std::string& text, std::vector<std::string>* na
     names->push_back(name);
   }
   if (names->empty()) return "--policy: no policy given";
-  return {};
-}
-
-std::string default_data_dir() {
-  const char* env = std::getenv("FASTGPU_DATA");
-  return env && *env ? env : "../shared/data/alibaba-gpu-v2023";
-}
-
-std::string load_trace(const std::string& nodes_path, const std::string& pods_path,
-                       std::vector<NodeSpec>* nodes, std::vector<Task>* tasks) {
-  if (Status s = read_node_list(nodes_path, nodes); !s.is_ok()) return s.message();
-  if (Status s = read_task_list(pods_path, tasks); !s.is_ok()) return s.message();
   return {};
 }
 

@@ -5,8 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "core/node.h"
-#include "core/task.h"
 
 namespace fastgpu::cli {
 
@@ -15,12 +13,5 @@ std::string parse_seeds(const std::string& text, std::vector<uint64_t>* seeds);
 
 /// "random,fgd" -> names, each checked against policy_names().
 std::string parse_policies(const std::string& text, std::vector<std::string>* names);
-
-/// The default trace folder: $FASTGPU_DATA, else ../shared/data/alibaba-gpu-v2023.
-std::string default_data_dir();
-
-/// Reads the node and task files; prints nothing, returns the error message.
-std::string load_trace(const std::string& nodes_path, const std::string& pods_path,
-                       std::vector<NodeSpec>* nodes, std::vector<Task>* tasks);
 
 }  // namespace fastgpu::cli

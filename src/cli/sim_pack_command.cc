@@ -12,6 +12,7 @@
 #include "sched/policy_registry.h"
 #include "sim/pack_experiment.h"
 #include "sim/pack_report.h"
+#include "sim/trace_reader.h"
 
 namespace fastgpu::cli {
 namespace {
@@ -81,12 +82,12 @@ int run_pack_command(const PackFlags& f) {
   }
   std::vector<NodeSpec> nodes;
   std::vector<Task> tasks;
-  const std::string dir = default_data_dir();
-  if (auto e = load_trace(f.nodes.empty() ? dir + "/openb_node_list_gpu_node.csv" : f.nodes,
-                          f.pods.empty() ? dir + "/openb_pod_list_default.csv" : f.pods, &nodes,
-                          &tasks);
-      !e.empty()) {
-    return fail(e);
+  const std::string dir = default_trace_dir();
+  if (Status s = read_trace(f.nodes.empty() ? dir + "/openb_node_list_gpu_node.csv" : f.nodes,
+                            f.pods.empty() ? dir + "/openb_pod_list_default.csv" : f.pods,
+                            &nodes, &tasks);
+      !s.is_ok()) {
+    return fail(s.message());
   }
   std::vector<PolicyRuns> results;
   if (auto e = run_all(nodes, tasks, policies, seeds, static_cast<int>(inflate_percent), f.jobs,

@@ -1,5 +1,6 @@
 #include "sim/pack_experiment.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -63,7 +64,10 @@ std::vector<const Task*> pack_arrivals(std::span<const Task> trace, int64_t targ
     demand -= order[victim]->shape.total_gpu_milli();
     order.erase(order.begin() + static_cast<std::ptrdiff_t>(victim));
   }
-  for (;;) {
+  const bool any_gpu_task = std::any_of(trace.begin(), trace.end(), [](const Task& t) {
+    return t.shape.total_gpu_milli() > 0;
+  });
+  while (any_gpu_task) {
     const Task& t = trace[rng.below(trace.size())];
     if (demand + t.shape.total_gpu_milli() > target_milli) break;
     demand += t.shape.total_gpu_milli();
@@ -76,6 +80,10 @@ Status run_pack(std::span<const NodeSpec> nodes, std::span<const Task> trace,
                 const PackOptions& options, PackRun* out) {
   const auto start = std::chrono::steady_clock::now();
   if (trace.empty()) return Status::invalid_argument("pack: the task trace is empty");
+  if (std::none_of(trace.begin(), trace.end(),
+                   [](const Task& t) { return t.shape.total_gpu_milli() > 0; })) {
+    return Status::invalid_argument("pack: the task trace has no GPU task");
+  }
   if (options.inflate_percent < 1 || options.inflate_percent > 1000) {
     return Status::invalid_argument("pack: inflate must be within 0.01..10");
   }

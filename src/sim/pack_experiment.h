@@ -35,7 +35,8 @@ struct PackRun {
 /// The arrival sequence of the FGD reference: every task of `trace` once, in a random order,
 /// then tasks drawn uniformly with replacement until the next would take the total GPU request
 /// past `target_milli` (or, when the trace alone exceeds it, random tasks removed until it
-/// does not). CPU-only tasks arrive too; they add no GPU request.
+/// does not). CPU-only tasks arrive too; they add no GPU request. A trace without any GPU task
+/// arrives once, without draws.
 std::vector<const Task*> pack_arrivals(std::span<const Task> trace, int64_t target_milli,
                                        Rng& rng);
 

@@ -1,6 +1,7 @@
 #include "sim/trace_reader.h"
 
 #include <charconv>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <unordered_set>
@@ -271,6 +272,17 @@ Status read_task_list(const std::string& path, std::vector<Task>* out) {
   std::string text;
   if (Status s = read_file(path, &text); !s.is_ok()) return s;
   return parse_task_list(text, path, out);
+}
+
+std::string default_trace_dir() {
+  const char* env = std::getenv("FASTGPU_DATA");
+  return env && *env ? env : "../shared/data/alibaba-gpu-v2023";
+}
+
+Status read_trace(const std::string& nodes_path, const std::string& pods_path,
+                  std::vector<NodeSpec>* nodes, std::vector<Task>* tasks) {
+  if (Status s = read_node_list(nodes_path, nodes); !s.is_ok()) return s;
+  return read_task_list(pods_path, tasks);
 }
 
 }  // namespace fastgpu

@@ -31,4 +31,12 @@ Status read_node_list(const std::string& path, std::vector<NodeSpec>* out);
 /// read_file() then parse_task_list() with the path as source.
 Status read_task_list(const std::string& path, std::vector<Task>* out);
 
+/// The folder of the public trace: $FASTGPU_DATA when set, else
+/// ../shared/data/alibaba-gpu-v2023 (relative to the working directory).
+std::string default_trace_dir();
+
+/// read_node_list() then read_task_list(); the first error wins.
+Status read_trace(const std::string& nodes_path, const std::string& pods_path,
+                  std::vector<NodeSpec>* nodes, std::vector<Task>* tasks);
+
 }  // namespace fastgpu
