@@ -17,9 +17,12 @@ build: deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
 	cmake --build $(BUILD) -j $(JOBS)
 
+POLICIES = random,dot-product,gpu-clustering,gpu-packing,best-fit,fgd,fgd-balanced
+
+# The packing experiment of the FGD paper on the default trace: every policy, seeds 42-51.
 demo: build
-	$(BUILD)/bin/fastgpu sim pack --nodes $(DATA)/openb_node_list_gpu_node.csv \
-	  --pods $(DATA)/openb_pod_list_default.csv --seeds 42-51
+	FASTGPU_DATA=$(DATA) $(BUILD)/bin/fastgpu sim pack --policy $(POLICIES) --seeds 42-51 \
+	  --plot $(BUILD)/pack.svg
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
