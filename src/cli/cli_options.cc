@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "sched/policy_registry.h"
+#include "sim/trace_reader.h"
 
 namespace fastgpu::cli {
 namespace {
@@ -57,6 +60,47 @@ std::string parse_policies(const std::string& text, std::vector<std::string>* na
     names->push_back(name);
   }
   if (names->empty()) return "--policy: no policy given";
+  return {};
+}
+
+std::string parse_int_flag(const std::string& flag, const std::string& text, uint64_t lo,
+                           uint64_t hi, uint64_t* value) {
+  if (!parse_u64(text, value) || *value < lo || *value > hi) {
+    return flag + ": '" + text + "' is not an integer within " + std::to_string(lo) + ".." +
+           std::to_string(hi);
+  }
+  return {};
+}
+
+std::string check_format(const std::string& format) {
+  if (format == "table" || format == "json" || format == "csv") return {};
+  return "--format: '" + format + "' is not one of table, json, csv";
+}
+
+void trace_paths(const std::string& nodes_flag, const std::string& pods_flag,
+                 std::string* nodes_path, std::string* pods_path) {
+  const std::string dir = default_trace_dir();
+  *nodes_path = nodes_flag.empty() ? dir + "/openb_node_list_gpu_node.csv" : nodes_flag;
+  *pods_path = pods_flag.empty() ? dir + "/openb_pod_list_default.csv" : pods_flag;
+}
+
+std::string write_text_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  out.close();
+  return out ? std::string() : "cannot write " + path;
+}
+
+std::string write_output_files(const std::string& dir,
+                               const std::vector<std::pair<std::string, std::string>>& files) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return "--out: cannot create " + dir + ": " + ec.message();
+  for (const auto& [name, text] : files) {
+    if (auto e = write_text_file((std::filesystem::path(dir) / name).string(), text); !e.empty()) {
+      return "--out: " + e;
+    }
+  }
   return {};
 }
 

@@ -2,8 +2,6 @@
 
 #include <atomic>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -53,13 +51,6 @@ std::string run_all(const std::vector<NodeSpec>& nodes, const std::vector<Task>&
   return {};
 }
 
-std::string write_file(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  out.close();
-  return out ? std::string() : "cannot write " + path.string();
-}
-
 int run_pack_command(const PackFlags& f) {
   auto fail = [](const std::string& msg) {
     std::cerr << "fastgpu sim pack: " << msg << "\n";
@@ -77,16 +68,12 @@ int run_pack_command(const PackFlags& f) {
       std::fabs(f.inflate * 100.0 - inflate_percent) > 1e-6) {
     return fail("--inflate must be within 0.01..10 in steps of 0.01");
   }
-  if (f.format != "table" && f.format != "json" && f.format != "csv") {
-    return fail("--format must be table, json or csv");
-  }
+  if (auto e = check_format(f.format); !e.empty()) return fail(e);
   std::vector<NodeSpec> nodes;
   std::vector<Task> tasks;
-  const std::string dir = default_trace_dir();
-  if (Status s = read_trace(f.nodes.empty() ? dir + "/openb_node_list_gpu_node.csv" : f.nodes,
-                            f.pods.empty() ? dir + "/openb_pod_list_default.csv" : f.pods,
-                            &nodes, &tasks);
-      !s.is_ok()) {
+  std::string nodes_path, pods_path;
+  trace_paths(f.nodes, f.pods, &nodes_path, &pods_path);
+  if (Status s = read_trace(nodes_path, pods_path, &nodes, &tasks); !s.is_ok()) {
     return fail(s.message());
   }
   std::vector<PolicyRuns> results;
@@ -101,18 +88,15 @@ int run_pack_command(const PackFlags& f) {
   if (f.format == "csv") std::cout << pack_csv(results);
   if (f.format == "table") std::cout << pack_table(results, gpus);
   if (!f.out_dir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(f.out_dir, ec);
-    if (ec) return fail("--out: cannot create " + f.out_dir + ": " + ec.message());
-    const std::filesystem::path d(f.out_dir);
-    for (auto [name, text] : {std::pair{"pack.json", pack_json(results)},
-                              std::pair{"pack.csv", pack_csv(results)},
-                              std::pair{"pack.txt", pack_table(results, gpus)}}) {
-      if (auto e = write_file(d / name, text); !e.empty()) return fail(e);
+    if (auto e = write_output_files(f.out_dir, {{"pack.json", pack_json(results)},
+                                                {"pack.csv", pack_csv(results)},
+                                                {"pack.txt", pack_table(results, gpus)}});
+        !e.empty()) {
+      return fail(e);
     }
   }
   if (!f.plot.empty()) {
-    if (auto e = write_file(f.plot, pack_svg(results)); !e.empty()) return fail(e);
+    if (auto e = write_text_file(f.plot, pack_svg(results)); !e.empty()) return fail("--plot: " + e);
   }
   return 0;
 }

@@ -1,11 +1,124 @@
 // `fastgpu sim replay`: event-driven replay of a trace with its arrival and departure times.
 
+#include <iostream>
+
+#include "cli/cli_options.h"
 #include "cli/commands.h"
+#include "sched/policy_registry.h"
+#include "sim/replay.h"
+#include "sim/replay_report.h"
+#include "sim/trace_reader.h"
 
 namespace fastgpu::cli {
+namespace {
+
+struct ReplayFlags {
+  std::string nodes, pods, policies, seed = "42", interval = "3600", format = "table", out_dir;
+  bool no_backfill = false;
+};
+
+// The parsed, checked flags.
+struct ReplayPlan {
+  std::vector<std::string> policies;
+  ReplayOptions options;  // policy left empty: one run per name of `policies`
+  std::string nodes_path, pods_path;
+};
+
+// Checks every flag and fills `plan`; returns the first problem, naming the flag.
+std::string plan_from_flags(const ReplayFlags& f, ReplayPlan* plan) {
+  const std::string policies = f.policies.empty() ? std::string(kDefaultPolicyName) : f.policies;
+  if (auto e = parse_policies(policies, &plan->policies); !e.empty()) return e;
+  if (auto e = parse_int_flag("--seed", f.seed, 0, UINT64_MAX, &plan->options.seed); !e.empty()) {
+    return e;
+  }
+  uint64_t interval = 0;
+  constexpr uint64_t kMaxInterval = uint64_t{1} << 40;
+  if (auto e = parse_int_flag("--interval", f.interval, 1, kMaxInterval, &interval); !e.empty()) {
+    return e;
+  }
+  plan->options.interval = static_cast<int64_t>(interval);
+  plan->options.backfill = !f.no_backfill;
+  if (auto e = check_format(f.format); !e.empty()) return e;
+  trace_paths(f.nodes, f.pods, &plan->nodes_path, &plan->pods_path);
+  return {};
+}
+
+// Reads the trace and refuses a pod list without times, naming the file.
+std::string load_trace(const ReplayPlan& plan, std::vector<NodeSpec>* nodes,
+                       std::vector<Task>* tasks) {
+  if (Status s = read_trace(plan.nodes_path, plan.pods_path, nodes, tasks); !s.is_ok()) {
+    return s.message();
+  }
+  if (!tasks->empty() && tasks->front().creation_time < 0) {
+    return "--pods: " + plan.pods_path +
+           " has no creation/deletion times (the 5-column form); replay needs the 11-column "
+           "pod list";
+  }
+  return {};
+}
+
+std::string run_all(const ReplayPlan& plan, const std::vector<NodeSpec>& nodes,
+                    const std::vector<Task>& tasks, std::vector<ReplayRun>* runs) {
+  for (const std::string& policy : plan.policies) {
+    ReplayOptions options = plan.options;
+    options.policy = policy;
+    ReplayRun run;
+    if (Status s = run_replay(nodes, tasks, options, &run); !s.is_ok()) return s.message();
+    runs->push_back(std::move(run));
+  }
+  return {};
+}
+
+std::string render(const std::string& format, const std::vector<ReplayRun>& runs) {
+  if (format == "json") return replay_json(runs);
+  if (format == "csv") return replay_csv(runs);
+  return replay_table(runs);
+}
+
+int run_replay_command(const ReplayFlags& f) {
+  auto fail = [](const std::string& msg) {
+    std::cerr << "fastgpu sim replay: " << msg << "\n";
+    return 2;
+  };
+  ReplayPlan plan;
+  if (auto e = plan_from_flags(f, &plan); !e.empty()) return fail(e);
+  std::vector<NodeSpec> nodes;
+  std::vector<Task> tasks;
+  if (auto e = load_trace(plan, &nodes, &tasks); !e.empty()) return fail(e);
+  std::vector<ReplayRun> runs;
+  if (auto e = run_all(plan, nodes, tasks, &runs); !e.empty()) return fail(e);
+  std::cout << render(f.format, runs);
+  if (!f.out_dir.empty()) {
+    if (auto e = write_output_files(f.out_dir, {{"replay.json", replay_json(runs)},
+                                                {"replay.csv", replay_csv(runs)},
+                                                {"replay.txt", replay_table(runs)}});
+        !e.empty()) {
+      return fail(e);
+    }
+  }
+  return 0;
+}
+
+}  // namespace
 
 void add_sim_replay_command(CLI::App& sim) {
-  sim.add_subcommand("replay", "Replay a trace with arrivals, departures and a queue");
+  auto flags = std::make_shared<ReplayFlags>();
+  CLI::App* cmd =
+      sim.add_subcommand("replay", "Replay a trace with arrivals, departures and a queue");
+  cmd->add_option("--nodes", flags->nodes, "node list CSV (default: the openb GPU nodes)");
+  cmd->add_option("--pods", flags->pods,
+                  "pod list CSV with times, 11 columns (default: openb_pod_list_default)");
+  cmd->add_option("--policy", flags->policies, "policies, comma-separated (default: ours)");
+  cmd->add_option("--seed", flags->seed, "seed of the engine's tie-break")->capture_default_str();
+  cmd->add_option("--interval", flags->interval, "seconds between samples of the series")
+      ->capture_default_str();
+  cmd->add_flag("--no-backfill", flags->no_backfill,
+                "strict FIFO: the queue's head blocks the tasks behind it");
+  cmd->add_option("--format", flags->format, "table, json or csv")->capture_default_str();
+  cmd->add_option("--out", flags->out_dir, "also write replay.json, replay.csv, replay.txt here");
+  cmd->callback([flags] {
+    if (int rc = run_replay_command(*flags); rc != 0) throw CLI::RuntimeError(rc);
+  });
 }
 
 }  // namespace fastgpu::cli

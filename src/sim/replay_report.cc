@@ -1,0 +1,87 @@
+#include "sim/replay_report.h"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+namespace fastgpu {
+namespace {
+
+std::string format(const char* fmt, auto... args) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, fmt, args...);
+  return buf;
+}
+
+nlohmann::json series_json(const std::vector<ReplaySample>& series) {
+  nlohmann::json time = nlohmann::json::array(), alloc = nlohmann::json::array(),
+                 queued = nlohmann::json::array(), running = nlohmann::json::array();
+  for (const ReplaySample& s : series) {
+    time.push_back(s.time);
+    alloc.push_back(s.alloc_percent);
+    queued.push_back(s.queued);
+    running.push_back(s.running);
+  }
+  return {{"time", std::move(time)},
+          {"alloc_percent", std::move(alloc)},
+          {"queued", std::move(queued)},
+          {"running", std::move(running)}};
+}
+
+nlohmann::json run_json(const ReplayRun& r) {
+  return {
+      {"policy", r.policy},
+      {"seed", r.seed},
+      {"backfill", r.backfill},
+      {"interval", r.interval},
+      {"tasks_total", r.tasks_total},
+      {"tasks_placed", r.tasks_placed},
+      {"tasks_infeasible", r.tasks_infeasible},
+      {"tasks_still_queued", r.tasks_still_queued},
+      {"mean_alloc_percent", r.mean_alloc_percent},
+      {"delay_seconds",
+       {{"mean", r.delay.mean}, {"p50", r.delay.p50}, {"p99", r.delay.p99}, {"max", r.delay.max}}},
+      {"start_time", r.start_time},
+      {"end_time", r.end_time},
+      {"makespan", r.makespan()},
+      {"seconds", r.seconds},
+      {"series", series_json(r.series)}};
+}
+
+}  // namespace
+
+std::string replay_table(const std::vector<ReplayRun>& runs) {
+  std::string out = format("%-14s %7s %7s %7s %7s %10s %9s %8s %8s %9s %10s %8s\n", "policy",
+                           "tasks", "placed", "infeas", "queued", "mean_alloc", "delay_avg", "p50",
+                           "p99", "max", "makespan", "seconds");
+  for (const ReplayRun& r : runs) {
+    out += format(
+        "%-14s %7lld %7lld %7lld %7lld %9.2f%% %9.1f %8lld %8lld %9lld %10lld %8.3f\n",
+        r.policy.c_str(), static_cast<long long>(r.tasks_total),
+        static_cast<long long>(r.tasks_placed), static_cast<long long>(r.tasks_infeasible),
+        static_cast<long long>(r.tasks_still_queued), r.mean_alloc_percent, r.delay.mean,
+        static_cast<long long>(r.delay.p50), static_cast<long long>(r.delay.p99),
+        static_cast<long long>(r.delay.max), static_cast<long long>(r.makespan()), r.seconds);
+  }
+  out += "(delays and makespan in seconds; queued: still waiting when the trace ended)\n";
+  return out;
+}
+
+std::string replay_json(const std::vector<ReplayRun>& runs) {
+  nlohmann::json all = nlohmann::json::array();
+  for (const ReplayRun& r : runs) all.push_back(run_json(r));
+  return nlohmann::json{{"runs", std::move(all)}}.dump(1) + "\n";
+}
+
+std::string replay_csv(const std::vector<ReplayRun>& runs) {
+  std::string out = "policy,time,alloc_percent,queued,running\n";
+  for (const ReplayRun& r : runs) {
+    for (const ReplaySample& s : r.series) {
+      out += format("%s,%lld,%.4f,%lld,%lld\n", r.policy.c_str(), static_cast<long long>(s.time),
+                    s.alloc_percent, static_cast<long long>(s.queued),
+                    static_cast<long long>(s.running));
+    }
+  }
+  return out;
+}
+
+}  // namespace fastgpu
