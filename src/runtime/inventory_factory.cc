@@ -1,0 +1,58 @@
+#include "runtime/inventory_factory.h"
+
+#include <vector>
+
+#include "runtime/nvml_inventory.h"
+#include "runtime/simulated_inventory.h"
+
+namespace fastgpu {
+namespace {
+
+Status open_simulated(std::string_view spec, std::unique_ptr<GpuInventory>* out) {
+  std::unique_ptr<SimulatedInventory> simulated;
+  if (Status s = SimulatedInventory::create(spec, &simulated); !s.is_ok()) return s;
+  *out = std::move(simulated);
+  return Status::ok();
+}
+
+// Opens NVML and checks it sees at least one GPU; *why says what failed otherwise.
+bool open_nvml(std::string_view library, std::unique_ptr<GpuInventory>* out, std::string* why) {
+  std::unique_ptr<NvmlInventory> nvml;
+  if (Status s = NvmlInventory::open(&nvml, library); !s.is_ok()) {
+    *why = s.message();
+    return false;
+  }
+  std::vector<GpuDevice> devices;
+  if (Status s = nvml->discover(&devices); !s.is_ok()) {
+    *why = "NVML discovery failed: " + s.message();
+    return false;
+  }
+  if (devices.empty()) {
+    *why = "NVML sees no GPU";
+    return false;
+  }
+  *why = "NVML sees " + std::to_string(devices.size()) + " GPU(s)";
+  *out = std::move(nvml);
+  return true;
+}
+
+}  // namespace
+
+Status open_gpu_inventory(const std::optional<std::string>& simulate_spec,
+                          std::unique_ptr<GpuInventory>* out, std::string* note,
+                          std::string_view nvml_library) {
+  if (simulate_spec) {
+    *note = "simulating GPUs " + *simulate_spec + " as asked (--simulate-gpus)";
+    return open_simulated(*simulate_spec, out);
+  }
+  std::string why;
+  if (open_nvml(nvml_library, out, &why)) {
+    *note = "using the host's GPUs: " + why;
+    return Status::ok();
+  }
+  *note = why + "; simulating " + std::string(kDefaultSimulatedGpus) +
+          "; use --simulate-gpus to choose";
+  return open_simulated(kDefaultSimulatedGpus, out);
+}
+
+}  // namespace fastgpu

@@ -1,0 +1,23 @@
+#pragma once
+// The daemon's choice of GPU inventory: a simulated one when asked, else NVML, else the default
+// simulated GPU.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "runtime/gpu_inventory.h"
+#include "runtime/nvml_inventory.h"
+
+namespace fastgpu {
+
+/// Opens the inventory fastgpud uses. With `simulate_spec` set (--simulate-gpus), a simulated
+/// inventory of that spec; a bad spec is an error. Without it, NVML from `nvml_library`; when
+/// NVML is not available or sees no GPU, a simulated inventory of kDefaultSimulatedGpus. *note
+/// receives one line for the log saying which was chosen and why.
+Status open_gpu_inventory(const std::optional<std::string>& simulate_spec,
+                          std::unique_ptr<GpuInventory>* out, std::string* note,
+                          std::string_view nvml_library = kNvmlLibrary);
+
+}  // namespace fastgpu

@@ -1,0 +1,50 @@
+#pragma once
+// Starting a task's command as a child process in its own process group.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/status.h"
+#include "runtime/process_identity.h"
+
+namespace fastgpu {
+
+/// What to run and how. The child gets the daemon's environment plus `env`.
+struct LaunchSpec {
+  /// argv[0] is the program: a path when it contains '/' (relative to `cwd`), else looked up in
+  /// the PATH of the child's environment.
+  std::vector<std::string> argv;
+  /// Variables added to (or replacing in) the daemon's environment, e.g. CUDA_VISIBLE_DEVICES,
+  /// FASTGPU_TASK_ID, FASTGPU_VGPU_ID, FASTGPU_VGPU_MEMORY_LIMIT, FASTGPU_VGPU_COMPUTE_SHARE.
+  std::vector<std::pair<std::string, std::string>> env;
+  /// Working directory; empty keeps the daemon's.
+  std::string cwd;
+  /// Files stdout and stderr are appended to, created with mode 0600 when absent. Empty means
+  /// /dev/null. They may be the same file.
+  std::string stdout_path;
+  std::string stderr_path;
+  /// Library put first in the child's LD_PRELOAD (e.g. libfastgpu-vgpu.so); empty for none.
+  std::string ld_preload;
+};
+
+/// A started process. It leads its own session and process group: pgid == identity.pid.
+struct LaunchedProcess {
+  ProcessIdentity identity;
+  std::chrono::system_clock::time_point started_at;
+};
+
+/// Starts `spec` as a child process (posix_spawn with a new session, all signals at their
+/// defaults and unblocked, stdin from /dev/null, no descriptor of the daemon but 0-2). The child
+/// must be reaped by waitpid, normally through ProcessSupervisor.
+/// Errors, which start nothing: kInvalidArgument for a malformed spec (empty argv, a NUL in a
+/// string, a bad variable name); kNotFound naming the program when it is not found, or the
+/// working directory when it does not exist; kIoError naming the file that cannot be opened
+/// or the reason exec failed. Thread-safe, provided no thread changes
+/// the daemon's environment (setenv) meanwhile.
+Status launch_process(const LaunchSpec& spec, LaunchedProcess* out);
+
+}  // namespace fastgpu

@@ -1,0 +1,81 @@
+#pragma once
+// Keeping track of task processes: launch or re-adopt them, terminate their process groups with
+// a grace period, and learn when and how they end.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/status.h"
+#include "runtime/process_identity.h"
+#include "runtime/process_launcher.h"
+
+namespace fastgpu {
+
+/// How a supervised process ended.
+struct ProcessExit {
+  ProcessIdentity identity;
+  /// False for an adopted process (not our child): its end is seen, its exit status is not.
+  bool status_known = false;
+  int exit_code = -1;                              // the code when it exited normally, else -1
+  int signal = 0;                                  // the signal that killed it, else 0
+  std::chrono::system_clock::time_point ended_at;  // when poll_exits() saw the end
+};
+
+/// "exited with code 3", "killed by signal 9 (SIGKILL)" or "ended (exit status unknown: ...)".
+std::string describe_exit(const ProcessExit& exit);
+
+/// The set of task processes of one daemon. Every process it holds leads its own process group
+/// (pgid == pid), as launch_process makes them. When a process ends, whatever is left in its
+/// group (background grandchildren) is killed, so a task leaves nothing running behind it.
+///
+/// Ends are found by poll_exits(), which the owner calls often (every few milliseconds, or on
+/// SIGCHLD); it reaps only the children it holds, never other children of the daemon. Deleting
+/// the supervisor leaves the processes running (a restarted daemon re-adopts them).
+/// Thread-safe.
+class ProcessSupervisor {
+ public:
+  /// Starts `spec` (see launch_process) and holds the new process.
+  Status launch(const LaunchSpec& spec, LaunchedProcess* out);
+
+  /// Holds a process started earlier, e.g. by the daemon before a restart. kNotFound when no
+  /// process with that identity lives any more (the caller then marks its task lost). When it
+  /// is not our child, its end is detected by its identity vanishing, with no exit status.
+  /// Adopting a process already held does nothing. kInvalidArgument when the process does not
+  /// lead its own process group (terminate() signals groups).
+  Status adopt(const ProcessIdentity& identity);
+
+  /// Sends SIGTERM (then SIGCONT, to wake a stopped group) to the process group `pgid` of a
+  /// held process, and SIGKILL to the group in the first poll_exits() at or after `grace` if the
+  /// process has not ended by then. A grace of zero kills at once. kNotFound when `pgid` is not
+  /// a held process; OK (nothing sent) when it has already ended and awaits poll_exits().
+  Status terminate(pid_t pgid, std::chrono::milliseconds grace);
+
+  /// Returns the held processes that ended since the last call (each reported once, then no
+  /// longer held), after sending any SIGKILL whose grace has run out. Never blocks.
+  /// Cost: one waitid() per held child and one /proc read per adopted process.
+  std::vector<ProcessExit> poll_exits();
+
+  /// Number of processes held.
+  size_t size() const;
+
+ private:
+  struct Held {
+    ProcessIdentity identity;
+    bool child = false;  // ours to reap; else adopted
+    std::optional<std::chrono::steady_clock::time_point> kill_at;
+  };
+  static bool has_ended(const Held& held, ProcessExit* exit);
+  static bool child_has_ended(const Held& held, ProcessExit* exit);
+  static bool adopted_has_ended(const Held& held, ProcessExit* exit);
+
+  mutable std::mutex mu_;
+  std::unordered_map<pid_t, Held> held_;  // by pid; guarded by mu_
+};
+
+}  // namespace fastgpu
