@@ -1,0 +1,157 @@
+#include "store/sqlite_write_txn.h"
+
+#include <bit>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "store/sqlite_rows.h"
+
+namespace fastgpu {
+namespace {
+
+std::string validate_vgpu_placement(const Placement& p) {
+  if (std::popcount(p.gpus) != 1) return "a vGPU's placement must name exactly one GPU";
+  return {};
+}
+
+// Fails `stmt` unless its last step changed exactly one row.
+Status expect_one_change(SqliteDb* db, const Statement& stmt, const char* what) {
+  if (!stmt.status().is_ok()) return stmt.status();
+  if (sqlite3_changes(db->handle()) == 1) return Status::ok();
+  return Status::io_error(std::string(what) + " changed under the writer");
+}
+
+}  // namespace
+
+void SqliteWriteTxn::apply(WriteRequest* request, WriteResult* result) {
+  result->status = std::visit(
+      [&](auto& r) -> Status {
+        using R = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<R, CreateTasks>) return create_tasks(&r, &result->ids);
+        if constexpr (std::is_same_v<R, TaskTransition>) return transition_task(r);
+        if constexpr (std::is_same_v<R, CreateVgpu>) return create_vgpu(&r, &result->ids);
+        if constexpr (std::is_same_v<R, PlaceVgpu>) return place_vgpu(r);
+        if constexpr (std::is_same_v<R, DeleteVgpu>) return delete_vgpu(r);
+      },
+      *request);
+  if (!result->status.is_ok()) result->ids.clear();
+}
+
+Status SqliteWriteTxn::create_tasks(CreateTasks* request, std::vector<int64_t>* ids) {
+  // Everything that can refuse the request is checked before the first insert.
+  for (size_t i = 0; i < request->specs.size(); ++i) {
+    if (std::string error = validate_task_spec(request->specs[i]); !error.empty()) {
+      return Status::invalid_argument("task " + std::to_string(i) + ": " + error);
+    }
+  }
+  if (Status s = check_task_vgpus(request->specs); !s.is_ok()) return s;
+
+  for (TaskSpec& spec : request->specs) {
+    TaskRecord task;
+    if (Status s = next_id("tasks", &last_task_id_, &task.id); !s.is_ok()) return s;
+    task.sequence = task.id;
+    task.spec = std::move(spec);
+    task.created_at_us = now_us_;
+    Statement insert(db_, insert_task_sql());
+    bind_task_insert(task, &insert);
+    if (Status s = insert.run(); !s.is_ok()) return s;
+    ids->push_back(task.id);
+  }
+  return Status::ok();
+}
+
+Status SqliteWriteTxn::check_task_vgpus(const std::vector<TaskSpec>& specs) {
+  VgpuId checked = kNoVgpu;
+  for (const TaskSpec& spec : specs) {
+    if (spec.vgpu == kNoVgpu || spec.vgpu == checked) continue;
+    VgpuRecord vgpu;
+    Status s = find_vgpu(db_, spec.vgpu, &vgpu);
+    if (s.is_ok() && vgpu.state == VgpuState::kDeleted) {
+      s = Status::failed_precondition("vGPU " + std::to_string(spec.vgpu) + " is deleted");
+    }
+    if (!s.is_ok()) return s;
+    checked = spec.vgpu;
+  }
+  return Status::ok();
+}
+
+Status SqliteWriteTxn::transition_task(const TaskTransition& t) {
+  TaskRecord task;
+  if (Status s = find_task(db_, t.id, &task); !s.is_ok()) return s;
+  if (Status s = apply_transition(t, now_us_, &task); !s.is_ok()) return s;
+  Statement update(db_, update_task_sql());
+  bind_task_update(task, t.from, &update);
+  update.run();
+  return expect_one_change(db_, update, "task");
+}
+
+Status SqliteWriteTxn::create_vgpu(CreateVgpu* request, std::vector<int64_t>* ids) {
+  if (std::string error = validate_vgpu_spec(request->spec); !error.empty()) {
+    return Status::invalid_argument("vGPU: " + error);
+  }
+  if (request->placement) {
+    if (std::string error = validate_vgpu_placement(*request->placement); !error.empty()) {
+      return Status::invalid_argument(error);
+    }
+  }
+  VgpuRecord vgpu;
+  if (Status s = next_id("vgpus", &last_vgpu_id_, &vgpu.id); !s.is_ok()) return s;
+  vgpu.spec = std::move(request->spec);
+  vgpu.placement = request->placement;
+  vgpu.state = vgpu.placement ? VgpuState::kActive : VgpuState::kPending;
+  vgpu.created_at_us = now_us_;
+  Statement insert(db_, insert_vgpu_sql());
+  bind_vgpu_insert(vgpu, &insert);
+  if (Status s = insert.run(); !s.is_ok()) return s;
+  ids->push_back(vgpu.id);
+  return Status::ok();
+}
+
+Status SqliteWriteTxn::place_vgpu(const PlaceVgpu& request) {
+  if (std::string error = validate_vgpu_placement(request.placement); !error.empty()) {
+    return Status::invalid_argument(error);
+  }
+  VgpuRecord vgpu;
+  if (Status s = find_vgpu(db_, request.id, &vgpu); !s.is_ok()) return s;
+  if (vgpu.state != VgpuState::kPending) {
+    return Status::failed_precondition("vGPU " + std::to_string(request.id) + " is " +
+                                       std::string(vgpu_state_name(vgpu.state)) + ", not pending");
+  }
+  vgpu.state = VgpuState::kActive;
+  vgpu.placement = request.placement;
+  return update_vgpu(vgpu, VgpuState::kPending);
+}
+
+Status SqliteWriteTxn::delete_vgpu(const DeleteVgpu& request) {
+  VgpuRecord vgpu;
+  if (Status s = find_vgpu(db_, request.id, &vgpu); !s.is_ok()) return s;
+  if (vgpu.state == VgpuState::kDeleted) {
+    return Status::failed_precondition("vGPU " + std::to_string(request.id) +
+                                       " is already deleted");
+  }
+  const VgpuState expected = vgpu.state;
+  vgpu.state = VgpuState::kDeleted;
+  vgpu.deleted_at_us = now_us_;
+  return update_vgpu(vgpu, expected);
+}
+
+Status SqliteWriteTxn::update_vgpu(const VgpuRecord& vgpu, VgpuState expected) {
+  Statement update(db_, update_vgpu_sql());
+  bind_vgpu_update(vgpu, expected, &update);
+  update.run();
+  return expect_one_change(db_, update, "vGPU");
+}
+
+Status SqliteWriteTxn::next_id(const char* table, std::optional<int64_t>* last, int64_t* id) {
+  if (!last->has_value()) {
+    Statement query(db_, "SELECT seq FROM sqlite_sequence WHERE name = ?");
+    query.bind(std::string_view(table));
+    *last = query.next_row() ? query.column_int64() : 0;
+    if (!query.status().is_ok()) return query.status();
+  }
+  *id = ++**last;
+  return Status::ok();
+}
+
+}  // namespace fastgpu

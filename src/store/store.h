@@ -1,0 +1,135 @@
+#pragma once
+// The durable state of fastgpud behind one narrow interface. SqliteStore (sqlite_store.h) is the
+// embedded default; a PostgreSQL store for a cluster implements the same interface.
+//
+// Every write goes through Writer::write(), a group of requests committed as one transaction:
+// a Store commits it directly, a BatchWriter (batch_writer.h) first merges the groups of many
+// concurrent submitters into one transaction. When write() returns OK the change is durable
+// ("acknowledged means durable"): callers may answer their clients.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/status.h"
+#include "store/records.h"
+
+namespace fastgpu {
+
+/// Inserts tasks in state pending. The store assigns ids and sequences, in the order given,
+/// and sets created_at_us to the commit time. All specs are validated first: one bad spec
+/// refuses the whole request (kInvalidArgument, naming the spec's index and field); a spec whose
+/// vGPU does not exist or is deleted refuses it with kFailedPrecondition.
+struct CreateTasks {
+  std::vector<TaskSpec> specs;
+};
+
+/// Inserts a vGPU: active when `placement` is set (one GPU), else pending.
+struct CreateVgpu {
+  VgpuSpec spec;
+  std::optional<Placement> placement;
+};
+
+/// Places a pending vGPU on one GPU, making it active. kFailedPrecondition unless pending.
+struct PlaceVgpu {
+  VgpuId id = 0;
+  Placement placement;
+};
+
+/// Marks a pending or active vGPU deleted (the record stays, for history). kFailedPrecondition
+/// when already deleted. Whether its tasks may still run is the daemon's decision, not the
+/// store's: the store only refuses new tasks for a deleted vGPU.
+struct DeleteVgpu {
+  VgpuId id = 0;
+};
+
+/// One write. TaskTransition (records.h) is the compare-and-set state change of a task.
+using WriteRequest = std::variant<CreateTasks, TaskTransition, CreateVgpu, PlaceVgpu, DeleteVgpu>;
+
+/// Outcome of one WriteRequest: its status, and the ids it created (tasks, or the one vGPU).
+struct WriteResult {
+  Status status;
+  std::vector<int64_t> ids;
+};
+
+/// Anything that commits groups of writes durably: a Store, or a BatchWriter in front of one.
+class Writer {
+ public:
+  virtual ~Writer() = default;
+
+  /// Applies `requests` in order inside one transaction and commits it durably. A request that
+  /// is refused (bad input, kNotFound, kFailedPrecondition) changes nothing and does not stop
+  /// the others. On return (*results)[i] is the outcome of requests[i].
+  /// Returns OK when the transaction committed; otherwise (I/O error, disk full) nothing at all
+  /// was applied, and every result carries the same error.
+  /// Thread-safe in every implementation: concurrent calls are serialised or grouped.
+  virtual Status write(std::vector<WriteRequest> requests, std::vector<WriteResult>* results) = 0;
+
+  // Conveniences over write() for a single request. Each returns the request's own status,
+  // or the commit error.
+
+  /// Creates tasks in one request (all or none); *ids receives their ids in order.
+  Status create_tasks(std::vector<TaskSpec> specs, std::vector<TaskId>* ids);
+  /// Creates one task; *id receives its id.
+  Status create_task(TaskSpec spec, TaskId* id);
+  /// Applies one compare-and-set state change (see TaskTransition).
+  Status transition_task(TaskTransition transition);
+  /// Creates a vGPU; *id receives its id.
+  Status create_vgpu(VgpuSpec spec, std::optional<Placement> placement, VgpuId* id);
+  /// See PlaceVgpu.
+  Status place_vgpu(VgpuId id, Placement placement);
+  /// See DeleteVgpu.
+  Status delete_vgpu(VgpuId id);
+
+ private:
+  Status write_one(WriteRequest request, std::vector<int64_t>* ids);
+};
+
+/// Which tasks list_tasks() returns. Unset fields do not filter.
+struct TaskFilter {
+  std::optional<TaskState> state;
+  std::optional<std::string> owner;
+  std::optional<VgpuId> vgpu;
+  TaskId cursor = 0;        // continue after this id (0: from the start)
+  int32_t limit = 100;      // 1..kMaxListLimit
+  bool descending = false;  // newest first
+};
+inline constexpr int32_t kMaxListLimit = 10000;
+
+/// One page of list_tasks(): tasks in id order, and the cursor of the next page (0 at the end).
+struct TaskPage {
+  std::vector<TaskRecord> tasks;
+  TaskId next_cursor = 0;
+};
+
+/// Which vGPUs list_vgpus() returns.
+struct VgpuFilter {
+  std::optional<std::string> owner;
+  bool include_deleted = false;
+};
+
+/// The durable state of fastgpud. Writes (Writer) are durable when they return OK; reads see
+/// every write that returned before they started. All methods are thread-safe; reads may run
+/// concurrently with each other and with a write. Errors are values: no method throws.
+class Store : public Writer {
+ public:
+  /// The task with `id` into *task; kNotFound when there is none.
+  virtual Status get_task(TaskId id, TaskRecord* task) = 0;
+
+  /// One page of tasks matching `filter`, in id order. kInvalidArgument for a bad limit.
+  virtual Status list_tasks(const TaskFilter& filter, TaskPage* page) = 0;
+
+  /// Every unfinished task (is_unfinished()), in the order the queue must resume them:
+  /// priority descending, then sequence ascending. For the daemon's restart.
+  virtual Status load_unfinished_tasks(std::vector<TaskRecord>* tasks) = 0;
+
+  /// The vGPU with `id` into *vgpu (deleted ones too); kNotFound when there is none.
+  virtual Status get_vgpu(VgpuId id, VgpuRecord* vgpu) = 0;
+
+  /// vGPUs matching `filter`, in id order.
+  virtual Status list_vgpus(const VgpuFilter& filter, std::vector<VgpuRecord>* vgpus) = 0;
+};
+
+}  // namespace fastgpu
