@@ -8,7 +8,7 @@ DATA ?= ../shared/data/alibaba-gpu-v2023
 
 TSAN_BUILD ?= build-tsan
 
-.PHONY: deps build demo test test-asan test-tsan fuzz bench format clean
+.PHONY: deps build demo test test-asan test-tsan fuzz bench format format-check clean
 
 deps:
 	@scripts/install-deps.sh
@@ -48,8 +48,13 @@ fuzz: deps
 bench: build
 	$(BUILD)/bin/placement_bench
 
+SOURCES = find src tests bench fuzz -name '*.h' -o -name '*.cc'
+
 format:
-	find src tests bench fuzz -name '*.h' -o -name '*.cc' | xargs clang-format -i
+	$(SOURCES) | xargs clang-format -i
+
+format-check:
+	$(SOURCES) | xargs clang-format --dry-run --Werror
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)

@@ -11,8 +11,8 @@ const OpenbTrace& openb_trace() {
   static const OpenbTrace trace = [] {
     OpenbTrace t;
     const std::string dir = default_trace_dir();
-    t.error = read_trace(dir + "/openb_node_list_gpu_node.csv",
-                         dir + "/openb_pod_list_default.csv", &t.nodes, &t.tasks)
+    t.error = read_trace(dir + "/openb_node_list_gpu_node.csv", dir + "/openb_pod_list_default.csv",
+                         &t.nodes, &t.tasks)
                   .message();
     if (!t.error.empty()) t.error += " (set FASTGPU_DATA to the trace folder)";
     return t;

@@ -6,7 +6,6 @@
 #include <utility>
 #include <vector>
 
-
 namespace fastgpu::cli {
 
 /// "42-51", "1,5,9" or "7" -> seeds; error text on bad syntax or more than 1,000 seeds.

@@ -45,7 +45,8 @@ std::string run_all(const std::vector<NodeSpec>& nodes, const std::vector<Task>&
   results->clear();
   for (size_t p = 0; p < policies.size(); ++p) {
     PolicyRuns pr{policies[p], {}};
-    for (size_t s = 0; s < seeds.size(); ++s) pr.runs.push_back(std::move(runs[p * seeds.size() + s]));
+    for (size_t s = 0; s < seeds.size(); ++s)
+      pr.runs.push_back(std::move(runs[p * seeds.size() + s]));
     results->push_back(std::move(pr));
   }
   return {};
@@ -60,7 +61,8 @@ int run_pack_command(const PackFlags& f) {
   std::vector<std::string> policies;
   if (auto e = parse_seeds(f.seeds, &seeds); !e.empty()) return fail(e);
   if (auto e = parse_policies(f.policies.empty() ? std::string(kDefaultPolicyName) : f.policies,
-                              &policies); !e.empty()) {
+                              &policies);
+      !e.empty()) {
     return fail(e);
   }
   const double inflate_percent = std::round(f.inflate * 100.0);
@@ -96,7 +98,8 @@ int run_pack_command(const PackFlags& f) {
     }
   }
   if (!f.plot.empty()) {
-    if (auto e = write_text_file(f.plot, pack_svg(results)); !e.empty()) return fail("--plot: " + e);
+    if (auto e = write_text_file(f.plot, pack_svg(results)); !e.empty())
+      return fail("--plot: " + e);
   }
   return 0;
 }

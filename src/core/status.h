@@ -10,12 +10,20 @@ namespace fastgpu {
 /// people and names the offending input (file, line, field, value).
 class Status {
  public:
-  enum class Code { kOk, kInvalidArgument, kNotFound, kFailedPrecondition, kResourceExhausted,
-                    kIoError };
+  enum class Code {
+    kOk,
+    kInvalidArgument,
+    kNotFound,
+    kFailedPrecondition,
+    kResourceExhausted,
+    kIoError
+  };
 
   Status() = default;
   static Status ok() { return Status(); }
-  static Status invalid_argument(std::string msg) { return {Code::kInvalidArgument, std::move(msg)}; }
+  static Status invalid_argument(std::string msg) {
+    return {Code::kInvalidArgument, std::move(msg)};
+  }
   static Status not_found(std::string msg) { return {Code::kNotFound, std::move(msg)}; }
   static Status failed_precondition(std::string msg) {
     return {Code::kFailedPrecondition, std::move(msg)};

@@ -29,8 +29,8 @@ enum class TieBreak {
 ///
 /// Contract: score() is a pure function of (spec, state, shape) and of the policy's own
 /// configuration fixed at construction, and does not depend on shape.memory_mib (host memory
-/// is a filter, never a score: the engine checks it). The placement engine relies on this to cache scores
-/// per node and recompute only nodes whose state changed. Policies are immutable after
+/// is a filter, never a score: the engine checks it). The placement engine relies on this to cache
+/// scores per node and recompute only nodes whose state changed. Policies are immutable after
 /// construction and so safe to share between threads.
 class PlacementPolicy {
  public:
@@ -49,8 +49,8 @@ class PlacementPolicy {
 
   /// Final choice of GPUs on the node the engine picked; `scored` is what score() returned.
   /// Policies that choose GPUs at random override this; the default keeps `scored`.
-  virtual GpuMask choose_gpus(const NodeSpec& spec, const NodeState& state,
-                              const TaskShape& shape, GpuMask scored, Rng& rng) const {
+  virtual GpuMask choose_gpus(const NodeSpec& spec, const NodeState& state, const TaskShape& shape,
+                              GpuMask scored, Rng& rng) const {
     (void)spec, (void)state, (void)shape, (void)rng;
     return scored;
   }

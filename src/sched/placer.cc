@@ -8,8 +8,7 @@ namespace {
 constexpr size_t kMaxCachedShapes = 1024;
 }  // namespace
 
-Placer::Placer(const CapacityLedger& ledger, std::unique_ptr<PlacementPolicy> policy,
-               uint64_t seed)
+Placer::Placer(const CapacityLedger& ledger, std::unique_ptr<PlacementPolicy> policy, uint64_t seed)
     : ledger_(ledger), policy_(std::move(policy)), rng_(seed) {
   const size_t n = ledger_.node_count();
   node_at_.resize(n);
@@ -64,9 +63,9 @@ void Placer::rescore(ShapeCache& cache, const TaskShape& shape, NodeIndex n) con
 
 void Placer::refresh(ShapeCache& cache, const TaskShape& shape) const {
   const uint64_t now = ledger_.change_sequence();
-  const bool journal_ok = now - cache.seen <= ledger_.node_count() / 2 &&
-                          ledger_.for_each_change_since(
-                              cache.seen, [&](NodeIndex n) { rescore(cache, shape, n); });
+  const bool journal_ok =
+      now - cache.seen <= ledger_.node_count() / 2 &&
+      ledger_.for_each_change_since(cache.seen, [&](NodeIndex n) { rescore(cache, shape, n); });
   if (!journal_ok) {
     for (NodeIndex i = 0; i < ledger_.node_count(); ++i) rescore(cache, shape, i);
   }
@@ -160,8 +159,8 @@ PlaceDecision Placer::decide(const TaskShape& shape) {
   if (!pos) return {PlaceOutcome::kNotNow, {}};
   const size_t p = *pos;
   const NodeIndex chosen = node_at_[p];
-  const GpuMask gpus = policy_->choose_gpus(ledger_.spec(chosen), ledger_.state(chosen), shape,
-                                            cache.gpus[p], rng_);
+  const GpuMask gpus =
+      policy_->choose_gpus(ledger_.spec(chosen), ledger_.state(chosen), shape, cache.gpus[p], rng_);
   return {PlaceOutcome::kPlaced, {chosen, gpus}};
 }
 

@@ -57,8 +57,8 @@ class Placer {
     uint64_t seen = 0;
     std::vector<int64_t> score;
     std::vector<GpuMask> gpus;
-    std::vector<int64_t> block_max;       // max of `score` over each block of kBlock positions
-    std::vector<uint32_t> dirty_blocks;   // blocks whose block_max is stale
+    std::vector<int64_t> block_max;      // max of `score` over each block of kBlock positions
+    std::vector<uint32_t> dirty_blocks;  // blocks whose block_max is stale
     std::vector<uint8_t> block_is_dirty;
   };
   static constexpr size_t kBlock = 64;
@@ -77,11 +77,11 @@ class Placer {
   const CapacityLedger& ledger_;
   std::unique_ptr<PlacementPolicy> policy_;
   Rng rng_;
-  std::vector<uint32_t> position_;  // NodeIndex -> position in the tie-break order
-  std::vector<NodeIndex> node_at_;  // position -> NodeIndex
-  std::vector<MemoryMib> free_memory_at_;  // position -> the node's free host memory
+  std::vector<uint32_t> position_;           // NodeIndex -> position in the tie-break order
+  std::vector<NodeIndex> node_at_;           // position -> NodeIndex
+  std::vector<MemoryMib> free_memory_at_;    // position -> the node's free host memory
   std::vector<MemoryMib> block_max_memory_;  // max of free_memory_at_ over each block
-  uint64_t free_memory_seen_ = 0;          // ledger sequence free_memory_at_ reflects
+  uint64_t free_memory_seen_ = 0;            // ledger sequence free_memory_at_ reflects
   std::unordered_map<TaskShape, ShapeCache, TaskShapeHash> caches_;
 };
 

@@ -64,9 +64,8 @@ std::vector<const Task*> pack_arrivals(std::span<const Task> trace, int64_t targ
     demand -= order[victim]->shape.total_gpu_milli();
     order.erase(order.begin() + static_cast<std::ptrdiff_t>(victim));
   }
-  const bool any_gpu_task = std::any_of(trace.begin(), trace.end(), [](const Task& t) {
-    return t.shape.total_gpu_milli() > 0;
-  });
+  const bool any_gpu_task = std::any_of(
+      trace.begin(), trace.end(), [](const Task& t) { return t.shape.total_gpu_milli() > 0; });
   while (any_gpu_task) {
     const Task& t = trace[rng.below(trace.size())];
     if (demand + t.shape.total_gpu_milli() > target_milli) break;

@@ -15,8 +15,8 @@ namespace fastgpu {
 
 /// Parameters of one packing run.
 struct PackOptions {
-  std::string policy;   // a name from policy_names()
-  uint64_t seed = 42;   // drives task sampling and the engine's tie-breaking
+  std::string policy;         // a name from policy_names()
+  uint64_t seed = 42;         // drives task sampling and the engine's tie-breaking
   int inflate_percent = 130;  // arrived GPU demand to stop at, in % of capacity
 };
 
@@ -37,8 +37,7 @@ struct PackRun {
 /// past `target_milli` (or, when the trace alone exceeds it, random tasks removed until it
 /// does not). CPU-only tasks arrive too; they add no GPU request. A trace without any GPU task
 /// arrives once, without draws.
-std::vector<const Task*> pack_arrivals(std::span<const Task> trace, int64_t target_milli,
-                                       Rng& rng);
+std::vector<const Task*> pack_arrivals(std::span<const Task> trace, int64_t target_milli, Rng& rng);
 
 /// Runs the protocol: the tasks of pack_arrivals() arrive one at a time; each is placed by the
 /// policy or fails (and is gone); nothing departs. After every arrival the allocation and the

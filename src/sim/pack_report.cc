@@ -118,26 +118,34 @@ std::string pack_svg(const std::vector<PolicyRuns>& results) {
   auto x = [&](double v) { return kLeft + plot_w * (v - x_min) / (x_max - x_min); };
   auto y = [&](double v) { return kTop + plot_h * (1.0 - (v - y_min) / (100.0 - y_min)); };
   std::ostringstream s;
-  s << format("<svg xmlns='http://www.w3.org/2000/svg' width='%.0f' height='%.0f' "
-              "font-family='sans-serif' font-size='12'>\n", kW, kH);
+  s << format(
+      "<svg xmlns='http://www.w3.org/2000/svg' width='%.0f' height='%.0f' "
+      "font-family='sans-serif' font-size='12'>\n",
+      kW, kH);
   s << "<rect width='100%' height='100%' fill='white'/>\n";
-  s << format("<clipPath id='plot'><rect x='%.1f' y='%.1f' width='%.1f' height='%.1f'/>"
-              "</clipPath>\n", kLeft, kTop, plot_w, plot_h);
+  s << format(
+      "<clipPath id='plot'><rect x='%.1f' y='%.1f' width='%.1f' height='%.1f'/>"
+      "</clipPath>\n",
+      kLeft, kTop, plot_w, plot_h);
   for (double tick = y_min; tick <= 100.0; tick += 5.0) {
     s << format("<line x1='%.1f' y1='%.1f' x2='%.1f' y2='%.1f' stroke='#ddd'/>", kLeft, y(tick),
                 kLeft + plot_w, y(tick));
-    s << format("<text x='%.1f' y='%.1f' text-anchor='end'>%.0f</text>\n", kLeft - 6,
-                y(tick) + 4, tick);
+    s << format("<text x='%.1f' y='%.1f' text-anchor='end'>%.0f</text>\n", kLeft - 6, y(tick) + 4,
+                tick);
   }
-  for (int tick = static_cast<int>(std::ceil(x_min / 10.0)) * 10;
-       tick <= static_cast<int>(x_max); tick += 10) {
+  for (int tick = static_cast<int>(std::ceil(x_min / 10.0)) * 10; tick <= static_cast<int>(x_max);
+       tick += 10) {
     s << format("<text x='%.1f' y='%.1f' text-anchor='middle'>%d</text>\n", x(tick),
                 kTop + plot_h + 18, tick);
   }
-  s << format("<text x='%.1f' y='%.1f' text-anchor='middle'>arrived GPU demand (%% of "
-              "capacity)</text>\n", kLeft + plot_w / 2, kH - 10);
-  s << format("<text transform='translate(16 %.1f) rotate(-90)' text-anchor='middle'>GPU "
-              "allocation (%%), mean over seeds</text>\n", kTop + plot_h / 2);
+  s << format(
+      "<text x='%.1f' y='%.1f' text-anchor='middle'>arrived GPU demand (%% of "
+      "capacity)</text>\n",
+      kLeft + plot_w / 2, kH - 10);
+  s << format(
+      "<text transform='translate(16 %.1f) rotate(-90)' text-anchor='middle'>GPU "
+      "allocation (%%), mean over seeds</text>\n",
+      kTop + plot_h / 2);
   for (size_t k = 0; k < results.size(); ++k) {
     const std::vector<double> curve = mean_curve(results[k]);
     const char* color = kColors[k % std::size(kColors)];

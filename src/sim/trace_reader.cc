@@ -20,8 +20,8 @@ class Row {
     size_t start = 0;
     while (fields_.size() <= kMaxFields) {
       size_t comma = line.find(',', start);
-      fields_.push_back(line.substr(start, comma == std::string_view::npos ? line.npos
-                                                                             : comma - start));
+      fields_.push_back(
+          line.substr(start, comma == std::string_view::npos ? line.npos : comma - start));
       if (comma == std::string_view::npos) break;
       start = comma + 1;
     }
@@ -129,9 +129,11 @@ Status parse_model_mask(const Row& row, size_t i, GpuModelMask* mask) {
 }
 
 Status parse_qos(const Row& row, size_t i, Qos* qos) {
-  static constexpr std::pair<std::string_view, Qos> kNames[] = {
-      {"LS", Qos::kLS}, {"BE", Qos::kBE}, {"Burstable", Qos::kBurstable},
-      {"Guaranteed", Qos::kGuaranteed}, {"", Qos::kUnspecified}};
+  static constexpr std::pair<std::string_view, Qos> kNames[] = {{"LS", Qos::kLS},
+                                                                {"BE", Qos::kBE},
+                                                                {"Burstable", Qos::kBurstable},
+                                                                {"Guaranteed", Qos::kGuaranteed},
+                                                                {"", Qos::kUnspecified}};
   for (const auto& [name, value] : kNames) {
     if (row.text(i) == name) {
       *qos = value;
@@ -206,8 +208,8 @@ Status parse_task_row(const Row& row, bool with_times, Task* task) {
 // Drives a row parser over every data line; all-or-nothing into `out`.
 template <typename Item, typename ParseRow>
 Status parse_rows(std::string_view text, std::string_view source,
-                  const std::vector<std::vector<std::string_view>>& headers,
-                  std::vector<Item>* out, ParseRow parse_row) {
+                  const std::vector<std::vector<std::string_view>>& headers, std::vector<Item>* out,
+                  ParseRow parse_row) {
   std::vector<std::string_view> lines = split_lines(text);
   if (lines.empty()) return Status::invalid_argument(std::string(source) + ": empty file");
   std::vector<std::string_view> header = split_header(lines[0]);
@@ -236,8 +238,7 @@ Status parse_rows(std::string_view text, std::string_view source,
 
 }  // namespace
 
-Status parse_node_list(std::string_view text, std::string_view source,
-                       std::vector<NodeSpec>* out) {
+Status parse_node_list(std::string_view text, std::string_view source, std::vector<NodeSpec>* out) {
   return parse_rows(text, source, {{"sn", "cpu_milli", "memory_mib", "gpu", "model"}}, out,
                     [](const Row& row, size_t, NodeSpec* n) { return parse_node_row(row, n); });
 }

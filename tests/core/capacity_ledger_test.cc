@@ -10,7 +10,9 @@ namespace {
 NodeSpec node(int gpus, MilliCpu cpu = 32000, MemoryMib mem = 65536) {
   return {"n", cpu, mem, gpus, *find_gpu_model("V100M16"), 16384};
 }
-TaskShape share(MilliGpu milli, MilliCpu cpu = 1000) { return {cpu, 1024, 1, milli, 0, kAnyGpuModel}; }
+TaskShape share(MilliGpu milli, MilliCpu cpu = 1000) {
+  return {cpu, 1024, 1, milli, 0, kAnyGpuModel};
+}
 TaskShape whole(int gpus) { return {1000, 1024, gpus, kMilliPerGpu, 0, kAnyGpuModel}; }
 
 TEST(CapacityLedger, AllocateAndReleaseShare) {
@@ -38,10 +40,10 @@ TEST(CapacityLedger, RefusesOverAllocationAndChangesNothing) {
 
 TEST(CapacityLedger, RefusesWrongGpuCountMissingGpuAndCpu) {
   CapacityLedger ledger({node(2, 2000)});
-  EXPECT_FALSE(ledger.allocate(whole(2), {0, 0b01}).is_ok());    // names 1 GPU, needs 2
-  EXPECT_FALSE(ledger.allocate(share(100), {0, 0b100}).is_ok());  // GPU 2 does not exist
+  EXPECT_FALSE(ledger.allocate(whole(2), {0, 0b01}).is_ok());         // names 1 GPU, needs 2
+  EXPECT_FALSE(ledger.allocate(share(100), {0, 0b100}).is_ok());      // GPU 2 does not exist
   EXPECT_FALSE(ledger.allocate(share(100, 3000), {0, 0b1}).is_ok());  // CPU
-  EXPECT_FALSE(ledger.allocate(share(100), {7, 0b1}).is_ok());    // node 7 does not exist
+  EXPECT_FALSE(ledger.allocate(share(100), {7, 0b1}).is_ok());        // node 7 does not exist
   EXPECT_EQ(ledger.allocated_gpu_milli(), 0);
 }
 
@@ -84,11 +86,11 @@ TEST(CapacityLedgerProperty, RandomStreamsNeverOverAllocateAndReleaseRestores) {
         continue;
       }
       const int gpus = static_cast<int>(rng.below(3));
-      TaskShape t = gpus == 0 ? TaskShape{static_cast<MilliCpu>(rng.below(4000)), 512, 0, 0, 0,
-                                          kAnyGpuModel}
-                    : gpus == 1 ? share(static_cast<MilliGpu>(1 + rng.below(1000)),
-                                        static_cast<MilliCpu>(rng.below(4000)))
-                                : whole(2);
+      TaskShape t =
+          gpus == 0 ? TaskShape{static_cast<MilliCpu>(rng.below(4000)), 512, 0, 0, 0, kAnyGpuModel}
+          : gpus == 1 ? share(static_cast<MilliGpu>(1 + rng.below(1000)),
+                              static_cast<MilliCpu>(rng.below(4000)))
+                      : whole(2);
       Placement p{static_cast<NodeIndex>(rng.below(specs.size())),
                   static_cast<GpuMask>(rng.below(256))};
       if (ledger.allocate(t, p).is_ok()) held.emplace_back(t, p);

@@ -8,8 +8,8 @@ namespace fastgpu {
 namespace {
 
 TEST(GpuModel, CoversTraceAndCurrentModels) {
-  for (const char* name : {"P100", "V100M16", "V100M32", "T4", "A10", "G1", "G2", "G3",
-                           "A100-40GB", "A100-80GB", "H100", "H200", "L4", "L40S"}) {
+  for (const char* name : {"P100", "V100M16", "V100M32", "T4", "A10", "G1", "G2", "G3", "A100-40GB",
+                           "A100-80GB", "H100", "H200", "L4", "L40S"}) {
     auto id = find_gpu_model(name);
     ASSERT_TRUE(id) << name;
     const GpuModelSpec& s = gpu_model_spec(*id);

@@ -8,7 +8,8 @@ namespace fastgpu {
 NodeScore DotProductPolicy::score(const NodeSpec& spec, const NodeState& state,
                                   const TaskShape& shape) const {
   const double node_cpu = static_cast<double>(state.free_cpu) / kReferenceNodeCpuMilli;
-  const double node_gpu = static_cast<double>(state.free_gpu_milli_total()) / kReferenceNodeGpuMilli;
+  const double node_gpu =
+      static_cast<double>(state.free_gpu_milli_total()) / kReferenceNodeGpuMilli;
   const double task_cpu = static_cast<double>(shape.cpu_milli) / kReferenceNodeCpuMilli;
   const double task_gpu = static_cast<double>(shape.total_gpu_milli()) / kReferenceNodeGpuMilli;
   const double dot = node_cpu * task_cpu + node_gpu * task_gpu;

@@ -7,8 +7,7 @@
 
 namespace fastgpu {
 
-int64_t fgd_score_of_change(int64_t weighted_before, int64_t weighted_after,
-                            int64_t total_weight) {
+int64_t fgd_score_of_change(int64_t weighted_before, int64_t weighted_after, int64_t total_weight) {
   if (total_weight == 0) return 50;
   // Expected fragment removed, in GPUs (milli / 1000), squashed into 0..100 and truncated.
   const double removed_gpus = static_cast<double>(weighted_before - weighted_after) /
