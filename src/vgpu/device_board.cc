@@ -1,0 +1,80 @@
+#include "vgpu/device_board.h"
+
+#include <atomic>
+#include <functional>
+#include <new>
+
+#include "vgpu/monotonic_clock.h"
+
+namespace fastgpu::vgpu {
+namespace {
+
+constexpr uint32_t kBoardLayoutVersion = 1;
+constexpr int kBoardEntries = 64;
+// An entry silent this long may be taken over by another vGPU.
+constexpr int64_t kStaleEntryNs = 10'000'000'000;
+
+struct BoardEntry {
+  std::atomic<uint64_t> tag;  // hash of the vGPU id; 0 = free
+  std::atomic<int64_t> last_active_ns;
+};
+
+}  // namespace
+
+struct DeviceBoard::Layout {
+  RegionHeader header;
+  alignas(64) BoardEntry entries[kBoardEntries];
+};
+
+DeviceBoard::DeviceBoard(SharedRegion region, uint64_t tag, int entry)
+    : region_(std::move(region)), tag_(tag), entry_(entry) {}
+
+DeviceBoard::Layout* DeviceBoard::layout() const { return static_cast<Layout*>(region_.data()); }
+
+std::unique_ptr<DeviceBoard> DeviceBoard::open(const std::string& device_key,
+                                               const std::string& vgpu_id, std::string* error) {
+  SharedRegion region;
+  auto initialise = [](void* data) { new (data) Layout{}; };
+  if (!region.open(region_name("fastgpu-gpu-", device_key), sizeof(Layout), kBoardLayoutVersion,
+                   initialise, error)) {
+    return nullptr;
+  }
+  const uint64_t tag = std::hash<std::string>{}(vgpu_id) | 1;
+  auto* l = static_cast<Layout*>(region.data());
+  int entry = -1;
+  for (int i = 0; i < kBoardEntries && entry < 0; ++i) {
+    if (l->entries[i].tag.load() == tag) entry = i;
+  }
+  for (int i = 0; i < kBoardEntries && entry < 0; ++i) {
+    uint64_t expected = 0;
+    if (l->entries[i].tag.compare_exchange_strong(expected, tag)) entry = i;
+  }
+  // Full: take over an entry whose vGPU has been silent for long.
+  const int64_t stale_before = monotonic_now_ns() - kStaleEntryNs;
+  for (int i = 0; i < kBoardEntries && entry < 0; ++i) {
+    uint64_t old = l->entries[i].tag.load();
+    if (l->entries[i].last_active_ns.load() > stale_before) continue;
+    if (l->entries[i].tag.compare_exchange_strong(old, tag)) entry = i;
+  }
+  if (entry < 0) entry = 0;  // 64 vGPUs active on one GPU: share an entry, bursting stays off
+  return std::unique_ptr<DeviceBoard>(new DeviceBoard(std::move(region), tag, entry));
+}
+
+void DeviceBoard::note_active(int64_t now_ns) {
+  auto& last = layout()->entries[entry_].last_active_ns;
+  if (now_ns - last.load(std::memory_order_relaxed) > 1'000'000) {
+    last.store(now_ns, std::memory_order_relaxed);
+  }
+}
+
+bool DeviceBoard::others_active(int64_t now_ns) const {
+  for (int i = 0; i < kBoardEntries; ++i) {
+    const BoardEntry& e = layout()->entries[i];
+    const uint64_t tag = e.tag.load(std::memory_order_relaxed);
+    if (tag == 0 || (i == entry_ && tag == tag_)) continue;
+    if (now_ns - e.last_active_ns.load(std::memory_order_relaxed) < kActiveWindowNs) return true;
+  }
+  return false;
+}
+
+}  // namespace fastgpu::vgpu

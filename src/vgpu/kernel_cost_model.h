@@ -1,0 +1,46 @@
+#pragma once
+// What one launch costs in device time, learnt from measurements. A launch is identified by a
+// key (kernel and grid shape, or a graph). Measured elapsed times include any wait for other
+// processes' work, never less than the true cost, so the estimate is the minimum of the last
+// few samples.
+#include <cstdint>
+#include <mutex>
+#include <unordered_map>
+
+namespace fastgpu::vgpu {
+
+// Per-process cost estimates. Thread-safe.
+class KernelCostModel {
+ public:
+  static constexpr int kSamplesKept = 32;
+  // Once kSamplesKept samples exist, one launch in kSampleEvery is still measured.
+  static constexpr uint32_t kSampleEvery = 4;
+
+  // Records one launch of `key`: returns whether to measure it, and sets `estimate_ns` to the
+  // current estimate (-1 while the key has no sample yet).
+  bool on_launch(uint64_t key, int64_t* estimate_ns);
+
+  // Adds a measured elapsed time for `key`.
+  void record(uint64_t key, int64_t elapsed_ns);
+
+  // The estimate of `key`, -1 when unknown.
+  int64_t estimate(uint64_t key);
+
+ private:
+  struct Entry {
+    int64_t samples[kSamplesKept] = {};
+    int count = 0;
+    int next = 0;
+    uint32_t launches = 0;
+    int64_t minimum = -1;
+  };
+  static void update_minimum(Entry& entry);
+
+  std::mutex mutex_;
+  std::unordered_map<uint64_t, Entry> entries_;
+};
+
+// A key for a kernel launch: the function and the shape of its grid.
+uint64_t kernel_launch_key(const void* function, uint64_t grid_blocks, uint64_t block_threads);
+
+}  // namespace fastgpu::vgpu

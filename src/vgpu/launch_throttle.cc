@@ -1,0 +1,71 @@
+#include "vgpu/launch_throttle.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "vgpu/monotonic_clock.h"
+
+namespace fastgpu::vgpu {
+namespace {
+// The longest single sleep; the budget is re-read after it.
+constexpr int64_t kMaxSleepNs = 2'000'000;
+}  // namespace
+
+LaunchThrottle::LaunchThrottle(const RealDriver* driver, std::optional<ComputeBudget> budget,
+                               std::unique_ptr<DeviceBoard> board, bool burst)
+    : budget_(budget), board_(std::move(board)), burst_(burst && board_ != nullptr),
+      timer_(driver) {}
+
+void LaunchThrottle::absorb_measurements() {
+  thread_local std::vector<LaunchSample> samples;
+  samples.clear();
+  timer_.collect(&samples, 4);
+  for (const LaunchSample& sample : samples) {
+    costs_.record(sample.key, sample.elapsed_ns);
+    if (sample.charge) budget_->charge(costs_.estimate(sample.key));
+  }
+}
+
+void LaunchThrottle::wait_for_budget(LaunchGate* gate) {
+  for (;;) {
+    const int64_t now = monotonic_now_ns();
+    const int64_t wait = budget_->try_spend(gate->charged_ns, now);
+    if (wait == 0) return;
+    if (burst_ && !board_->others_active(now)) {
+      budget_->charge(gate->charged_ns);  // alone on the GPU and allowed to burst
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::nanoseconds(std::min(wait, kMaxSleepNs)));
+    absorb_measurements();
+  }
+}
+
+LaunchGate LaunchThrottle::before_launch(uint64_t key, CUstream stream, bool per_thread) {
+  LaunchGate gate;
+  if (board_ != nullptr) board_->note_active(monotonic_now_ns());
+  if (!budget_) return gate;
+  absorb_measurements();
+  gate.key = key;
+  int64_t estimate = -1;
+  const bool sampled = costs_.on_launch(key, &estimate);
+  gate.charge_on_measure = estimate < 0;
+  gate.charged_ns = std::max<int64_t>(estimate, 0);
+  wait_for_budget(&gate);
+  if (sampled) gate.ticket = timer_.begin(stream, per_thread);
+  return gate;
+}
+
+void LaunchThrottle::after_launch(const LaunchGate& gate, CUstream stream, bool per_thread,
+                                  CUresult result) {
+  if (!budget_) return;
+  if (result != CUDA_SUCCESS) {
+    budget_->charge(-gate.charged_ns);
+    if (gate.ticket >= 0) timer_.abandon(gate.ticket);
+    return;
+  }
+  if (gate.ticket >= 0) {
+    timer_.end(gate.ticket, stream, per_thread, gate.key, gate.charge_on_measure);
+  }
+}
+
+}  // namespace fastgpu::vgpu

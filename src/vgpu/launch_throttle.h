@@ -1,0 +1,57 @@
+#pragma once
+// The compute controller of one process of a vGPU. Before each launch it asks the vGPU's shared
+// budget for the launch's estimated device time and waits while the budget is spent; sampled
+// launches are measured on the device and the measurements both refine the estimates and pay
+// the cost of launches that went out before their kernel had been measured (closed loop).
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "vgpu/compute_budget.h"
+#include "vgpu/device_board.h"
+#include "vgpu/kernel_cost_model.h"
+#include "vgpu/launch_timer.h"
+
+namespace fastgpu::vgpu {
+
+// What before_launch() decided, handed back to after_launch().
+struct LaunchGate {
+  uint64_t key = 0;
+  int64_t charged_ns = 0;
+  int ticket = -1;  // LaunchTimer ticket when the launch is measured
+  bool charge_on_measure = false;
+};
+
+// Thread-safe.
+class LaunchThrottle {
+ public:
+  // `budget` empty: the vGPU is not capped and launches only mark it active on `board`.
+  // `board` may be null (then nobody sees this vGPU's activity and it never bursts). `burst`:
+  // the vGPU may run over its share while no other vGPU on the GPU is active.
+  LaunchThrottle(const RealDriver* driver, std::optional<ComputeBudget> budget,
+                 std::unique_ptr<DeviceBoard> board, bool burst);
+
+  // Blocks until the vGPU may launch work `key` on `stream`, and starts measuring it if it is
+  // sampled.
+  LaunchGate before_launch(uint64_t key, CUstream stream, bool per_thread);
+
+  // Completes the launch begun with before_launch(): on failure the charge is given back.
+  void after_launch(const LaunchGate& gate, CUstream stream, bool per_thread, CUresult result);
+
+  // Estimated device time of `key` (-1 unknown); for tests.
+  int64_t estimate(uint64_t key) { return costs_.estimate(key); }
+
+ private:
+  void absorb_measurements();
+
+  void wait_for_budget(LaunchGate* gate);
+
+  std::optional<ComputeBudget> budget_;
+  std::unique_ptr<DeviceBoard> board_;
+  bool burst_;
+  KernelCostModel costs_;
+  LaunchTimer timer_;
+};
+
+}  // namespace fastgpu::vgpu

@@ -1,0 +1,58 @@
+#include "vgpu/shim.h"
+
+#include <pthread.h>
+
+#include <cstdlib>
+
+#include "vgpu/vgpu_log.h"
+
+namespace fastgpu::vgpu {
+
+Shim& Shim::get() {
+  static Shim* const instance = new Shim();  // immortal: see the class comment
+  return *instance;
+}
+
+Shim::Shim() {
+  std::string error;
+  ready_ = initialise(&error);
+  if (!ready_) log_error("%s; CUDA calls will fail", error.c_str());
+}
+
+bool Shim::initialise(std::string* error) {
+  auto parsed = parse_vgpu_config(process_environment(), error);
+  if (!parsed) return false;
+  config_ = *parsed;
+  if (!driver_.open(config_.driver_path, error)) return false;
+  if (config_.vgpu_id.empty()) return true;
+  ledger_ = VgpuLedger::attach(config_, error);
+  if (ledger_ == nullptr) return false;
+  std::string board_error;
+  auto board = DeviceBoard::open(config_.device_key, config_.vgpu_id, &board_error);
+  if (board == nullptr) log_error("no burst detection: %s", board_error.c_str());
+  std::optional<ComputeBudget> budget;
+  if (ledger_->compute_share() < 1000) {
+    budget.emplace(ledger_->budget(), ledger_->compute_share());
+  }
+  throttle_ =
+      std::make_unique<LaunchThrottle>(&driver_, budget, std::move(board), config_.burst);
+  std::atexit(&Shim::on_exit);
+  pthread_atfork(nullptr, nullptr, &Shim::on_fork_child);
+  return true;
+}
+
+void Shim::on_exit() {
+  Shim& shim = get();
+  if (shim.ledger_ != nullptr) shim.ledger_->detach();
+}
+
+void Shim::on_fork_child() {
+  Shim& shim = get();
+  shim.allocations_.clear();
+  std::string error;
+  if (shim.ledger_ != nullptr && !shim.ledger_->reattach_after_fork(&error)) {
+    log_error("after fork: %s", error.c_str());
+  }
+}
+
+}  // namespace fastgpu::vgpu

@@ -1,0 +1,81 @@
+#include "vgpu/vgpu_config.h"
+
+#include "vgpu/shared_region.h"
+
+#include <charconv>
+#include <cstdlib>
+
+namespace fastgpu::vgpu {
+namespace {
+
+bool valid_id(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    if (!is_name_char(c)) return false;
+  }
+  return true;
+}
+
+// Parses a whole decimal number in [0, max]; false on anything else.
+bool parse_unsigned(const std::string& text, uint64_t max, uint64_t* out) {
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, *out);
+  return !text.empty() && ec == std::errc() && ptr == end && *out <= max;
+}
+
+std::string first_device(const std::string& visible) {
+  const auto comma = visible.find(',');
+  return comma == std::string::npos ? visible : visible.substr(0, comma);
+}
+
+}  // namespace
+
+std::optional<VgpuConfig> parse_vgpu_config(const EnvLookup& env, std::string* error) {
+  VgpuConfig config;
+  if (auto driver = env("FASTGPU_VGPU_DRIVER"); driver && !driver->empty()) {
+    config.driver_path = *driver;
+  }
+  if (auto nvml = env("FASTGPU_VGPU_NVML"); nvml && !nvml->empty()) config.nvml_path = *nvml;
+  auto id = env("FASTGPU_VGPU_ID");
+  if (!id || id->empty()) return config;
+  if (!valid_id(*id)) {
+    *error = "FASTGPU_VGPU_ID '" + *id + "' must be 1-64 characters of A-Z a-z 0-9 _ . -";
+    return std::nullopt;
+  }
+  config.vgpu_id = *id;
+  if (auto limit = env("FASTGPU_VGPU_MEMORY_LIMIT")) {
+    if (!parse_unsigned(*limit, UINT64_MAX, &config.memory_limit)) {
+      *error = "FASTGPU_VGPU_MEMORY_LIMIT '" + *limit + "' must be a whole number of bytes";
+      return std::nullopt;
+    }
+  }
+  if (auto share = env("FASTGPU_VGPU_COMPUTE_SHARE")) {
+    uint64_t milli = 0;
+    if (!parse_unsigned(*share, 1000, &milli) || milli == 0) {
+      *error = "FASTGPU_VGPU_COMPUTE_SHARE '" + *share + "' must be milli-GPU from 1 to 1000";
+      return std::nullopt;
+    }
+    config.compute_share = static_cast<uint32_t>(milli);
+  }
+  if (auto burst = env("FASTGPU_VGPU_BURST")) {
+    if (*burst != "0" && *burst != "1") {
+      *error = "FASTGPU_VGPU_BURST '" + *burst + "' must be 0 or 1";
+      return std::nullopt;
+    }
+    config.burst = *burst == "1";
+  }
+  if (auto visible = env("CUDA_VISIBLE_DEVICES"); visible && !visible->empty()) {
+    config.device_key = first_device(*visible);
+  }
+  return config;
+}
+
+EnvLookup process_environment() {
+  return [](const char* name) -> std::optional<std::string> {
+    const char* value = std::getenv(name);
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+}  // namespace fastgpu::vgpu

@@ -1,0 +1,43 @@
+#pragma once
+// The contract between fastgpud and libfastgpu-vgpu: what a task's environment says about its
+// slice. See docs/VGPU.md for the full contract.
+//
+//   FASTGPU_VGPU_ID             vGPU id, [A-Za-z0-9_.-]{1,64}; unset = enforce nothing
+//   FASTGPU_VGPU_MEMORY_LIMIT   bytes the vGPU's processes may hold together; unset or 0 = no limit
+//   FASTGPU_VGPU_COMPUTE_SHARE  milli-GPU of device time, 1..1000; unset or 1000 = no limit
+//   FASTGPU_VGPU_BURST          1 = run above the share while no other vGPU uses the GPU; 0 (default)
+//   FASTGPU_VGPU_DRIVER         the real driver library (default libcuda.so.1)
+//   FASTGPU_VGPU_NVML           the real NVML library (default libnvidia-ml.so.1)
+//   CUDA_VISIBLE_DEVICES        its first entry names the GPU for burst detection
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace fastgpu::vgpu {
+
+// A validated slice description.
+struct VgpuConfig {
+  std::string vgpu_id;            // empty: interception passes everything through
+  uint64_t memory_limit = 0;      // bytes; 0 = unlimited
+  uint32_t compute_share = 1000;  // milli-GPU; 1000 = unthrottled
+  bool burst = false;
+  std::string device_key = "0";  // which GPU the vGPU lives on, for burst detection
+  std::string driver_path = "libcuda.so.1";
+  std::string nvml_path = "libnvidia-ml.so.1";
+
+  bool enforces_memory() const { return !vgpu_id.empty() && memory_limit > 0; }
+  bool enforces_compute() const { return !vgpu_id.empty() && compute_share < 1000; }
+};
+
+// Looks up one environment variable; nullopt when unset.
+using EnvLookup = std::function<std::optional<std::string>(const char* name)>;
+
+// Reads the contract from `env`. On a malformed value returns nullopt and sets `error` to a
+// message naming the variable and what is wrong with it.
+std::optional<VgpuConfig> parse_vgpu_config(const EnvLookup& env, std::string* error);
+
+// The process environment as an EnvLookup.
+EnvLookup process_environment();
+
+}  // namespace fastgpu::vgpu
