@@ -1,5 +1,6 @@
 #include "vgpu/device_board.h"
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <new>
@@ -9,7 +10,7 @@
 namespace fastgpu::vgpu {
 namespace {
 
-constexpr uint32_t kBoardLayoutVersion = 1;
+constexpr uint32_t kBoardLayoutVersion = 2;
 constexpr int kBoardEntries = 64;
 // An entry silent this long may be taken over by another vGPU.
 constexpr int64_t kStaleEntryNs = 10'000'000'000;
@@ -23,6 +24,8 @@ struct BoardEntry {
 
 struct DeviceBoard::Layout {
   RegionHeader header;
+  // (end of the reserved device time in microseconds << 8) | entry of the vGPU holding it
+  alignas(64) std::atomic<uint64_t> reservation;
   alignas(64) BoardEntry entries[kBoardEntries];
 };
 
@@ -56,7 +59,7 @@ std::unique_ptr<DeviceBoard> DeviceBoard::open(const std::string& device_key,
     if (l->entries[i].last_active_ns.load() > stale_before) continue;
     if (l->entries[i].tag.compare_exchange_strong(old, tag)) entry = i;
   }
-  if (entry < 0) entry = 0;  // 64 vGPUs active on one GPU: share an entry, bursting stays off
+  if (entry < 0) entry = 0;  // 64 vGPUs active on one GPU: they share an entry
   return std::unique_ptr<DeviceBoard>(new DeviceBoard(std::move(region), tag, entry));
 }
 
@@ -75,6 +78,19 @@ bool DeviceBoard::others_active(int64_t now_ns) const {
     if (now_ns - e.last_active_ns.load(std::memory_order_relaxed) < kActiveWindowNs) return true;
   }
   return false;
+}
+
+int64_t DeviceBoard::reserve(int64_t duration_ns, int64_t now_ns) {
+  auto& reservation = layout()->reservation;
+  uint64_t old = reservation.load(std::memory_order_acquire);
+  for (;;) {
+    const int64_t end_ns = static_cast<int64_t>(old >> 8) * 1000;
+    const bool mine = static_cast<int>(old & 0xFF) == entry_;
+    if (!mine && end_ns > now_ns + kLaunchLeadNs) return end_ns - kLaunchLeadNs - now_ns;
+    const int64_t new_end_us = (std::max(end_ns, now_ns) + duration_ns + 999) / 1000;
+    const uint64_t updated = (static_cast<uint64_t>(new_end_us) << 8) | static_cast<uint64_t>(entry_);
+    if (reservation.compare_exchange_weak(old, updated, std::memory_order_acq_rel)) return 0;
+  }
 }
 
 }  // namespace fastgpu::vgpu

@@ -9,6 +9,8 @@ namespace fastgpu::vgpu {
 namespace {
 // The longest single sleep; the budget is re-read after it.
 constexpr int64_t kMaxSleepNs = 2'000'000;
+// Device time reserved for a kernel not measured yet.
+constexpr int64_t kUnmeasuredReservationNs = 1'000'000;
 }  // namespace
 
 LaunchThrottle::LaunchThrottle(const RealDriver* driver, std::optional<ComputeBudget> budget,
@@ -35,9 +37,18 @@ void LaunchThrottle::wait_for_budget(LaunchGate* gate) {
       budget_->charge(gate->charged_ns);  // alone on the GPU and allowed to burst
       return;
     }
-    std::this_thread::sleep_for(std::chrono::nanoseconds(std::min(wait, kMaxSleepNs)));
-    absorb_measurements();
+    pause(wait);
   }
+}
+
+void LaunchThrottle::wait_for_device_turn(int64_t cost_ns) {
+  if (board_ == nullptr) return;
+  for (int64_t wait; (wait = board_->reserve(cost_ns, monotonic_now_ns())) > 0;) pause(wait);
+}
+
+void LaunchThrottle::pause(int64_t wait_ns) {
+  std::this_thread::sleep_for(std::chrono::nanoseconds(std::min(wait_ns, kMaxSleepNs)));
+  absorb_measurements();
 }
 
 LaunchGate LaunchThrottle::before_launch(uint64_t key, CUstream stream, bool per_thread) {
@@ -51,6 +62,7 @@ LaunchGate LaunchThrottle::before_launch(uint64_t key, CUstream stream, bool per
   gate.charge_on_measure = estimate < 0;
   gate.charged_ns = std::max<int64_t>(estimate, 0);
   wait_for_budget(&gate);
+  wait_for_device_turn(std::max<int64_t>(estimate, kUnmeasuredReservationNs));
   if (sampled) gate.ticket = timer_.begin(stream, per_thread);
   return gate;
 }

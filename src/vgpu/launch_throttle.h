@@ -1,6 +1,7 @@
 #pragma once
 // The compute controller of one process of a vGPU. Before each launch it asks the vGPU's shared
-// budget for the launch's estimated device time and waits while the budget is spent; sampled
+// budget for the launch's estimated device time and waits while the budget is spent, then
+// waits for its turn on the GPU's device timeline (see DeviceBoard::reserve); sampled
 // launches are measured on the device and the measurements both refine the estimates and pay
 // the cost of launches that went out before their kernel had been measured (closed loop).
 #include <cstdint>
@@ -46,6 +47,8 @@ class LaunchThrottle {
   void absorb_measurements();
 
   void wait_for_budget(LaunchGate* gate);
+  void wait_for_device_turn(int64_t cost_ns);
+  void pause(int64_t wait_ns);
 
   std::optional<ComputeBudget> budget_;
   std::unique_ptr<DeviceBoard> board_;
