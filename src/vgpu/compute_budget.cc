@@ -23,7 +23,14 @@ void ComputeBudget::refill_locked(int64_t now_ns) {
 int64_t ComputeBudget::try_spend(int64_t cost_ns, int64_t now_ns) {
   RobustLock lock(&cell_->mutex, nothing_to_repair);
   refill_locked(now_ns);
-  if (cell_->balance_ns < 0) return (-cell_->balance_ns * 1000 + share_ - 1) / share_;
+  if (cell_->throttled || cell_->balance_ns < 0) {
+    const int64_t resume = std::min(kTurnQuantumNs, kBudgetWindowNs) * share_ / 1000;
+    if (cell_->balance_ns < resume) {
+      cell_->throttled = 1;
+      return ((resume - cell_->balance_ns) * 1000 + share_ - 1) / share_;
+    }
+    cell_->throttled = 0;
+  }
   cell_->balance_ns -= cost_ns;
   return 0;
 }

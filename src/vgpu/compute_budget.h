@@ -10,6 +10,10 @@ namespace fastgpu::vgpu {
 
 // Wall time the balance may save up while the vGPU is idle: its burst after a pause.
 inline constexpr int64_t kBudgetWindowNs = 50'000'000;
+// Once throttled, a vGPU waits until it has earned this much wall time's worth of credit, so
+// that it then runs for a while rather than one kernel at a time: every hand-over of the GPU
+// between vGPUs costs a context switch.
+inline constexpr int64_t kTurnQuantumNs = 20'000'000;
 
 // Operations on a BudgetCell. Thread- and process-safe (the cell's robust mutex).
 class ComputeBudget {
@@ -17,8 +21,9 @@ class ComputeBudget {
   // `share` is milli-GPU, 1..1000.
   ComputeBudget(BudgetCell* cell, uint32_t share) : cell_(cell), share_(share) {}
 
-  // Refills to `now_ns`; if the balance is not negative, spends `cost_ns` (which may take it
-  // below zero) and returns 0; else returns the wall nanoseconds until it is back at zero.
+  // Refills to `now_ns`. Unless throttled, spends `cost_ns` (which may take the balance below
+  // zero, and the vGPU into throttling) and returns 0. Throttled, returns the wall nanoseconds
+  // until the balance reaches the resume level (kTurnQuantumNs of credit).
   int64_t try_spend(int64_t cost_ns, int64_t now_ns);
 
   // Spends `cost_ns` whatever the balance (bursting), or gives back a negative amount.

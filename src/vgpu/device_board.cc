@@ -14,6 +14,7 @@ constexpr uint32_t kBoardLayoutVersion = 2;
 constexpr int kBoardEntries = 64;
 // An entry silent this long may be taken over by another vGPU.
 constexpr int64_t kStaleEntryNs = 10'000'000'000;
+constexpr int64_t kMaxReservationAheadNs = 100'000'000;
 
 struct BoardEntry {
   std::atomic<uint64_t> tag;  // hash of the vGPU id; 0 = free
@@ -87,7 +88,10 @@ int64_t DeviceBoard::reserve(int64_t duration_ns, int64_t now_ns) {
     const int64_t end_ns = static_cast<int64_t>(old >> 8) * 1000;
     const bool mine = static_cast<int>(old & 0xFF) == entry_;
     if (!mine && end_ns > now_ns + kLaunchLeadNs) return end_ns - kLaunchLeadNs - now_ns;
-    const int64_t new_end_us = (std::max(end_ns, now_ns) + duration_ns + 999) / 1000;
+    // Never further ahead than kMaxReservationAheadNs: a wrong estimate must not lock others out.
+    const int64_t new_end_ns =
+        std::min(std::max(end_ns, now_ns) + duration_ns, now_ns + kMaxReservationAheadNs);
+    const int64_t new_end_us = (new_end_ns + 999) / 1000;
     const uint64_t updated = (static_cast<uint64_t>(new_end_us) << 8) | static_cast<uint64_t>(entry_);
     if (reservation.compare_exchange_weak(old, updated, std::memory_order_acq_rel)) return 0;
   }

@@ -62,7 +62,7 @@ LaunchGate LaunchThrottle::before_launch(uint64_t key, CUstream stream, bool per
   gate.charge_on_measure = estimate < 0;
   gate.charged_ns = std::max<int64_t>(estimate, 0);
   wait_for_budget(&gate);
-  wait_for_device_turn(std::max<int64_t>(estimate, kUnmeasuredReservationNs));
+  wait_for_device_turn(estimate < 0 ? kUnmeasuredReservationNs : estimate);
   if (sampled) gate.ticket = timer_.begin(stream, per_thread);
   return gate;
 }

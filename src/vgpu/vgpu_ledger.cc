@@ -11,7 +11,7 @@
 namespace fastgpu::vgpu {
 namespace {
 
-constexpr uint32_t kLedgerLayoutVersion = 1;
+constexpr uint32_t kLedgerLayoutVersion = 2;
 
 // One attached process; guarded by Layout::memory_mutex.
 struct ProcessSlot {

@@ -22,6 +22,7 @@ struct BudgetCell {
   pthread_mutex_t mutex;
   int64_t balance_ns;
   int64_t stamp_ns;
+  int32_t throttled;  // the balance went negative and has not yet refilled to the resume level
 };
 
 // One vGPU's ledger, as seen by this process. Thread-safe.

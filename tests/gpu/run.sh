@@ -9,6 +9,7 @@
 #   5. PyTorch under the shim (when torch is importable).
 # Prints key=value results and a verdict per check; exits non-zero if any check fails.
 # Usage: tests/gpu/run.sh [BUILD_DIR]    (results are also written to $OUT/gpu_checks.txt if set)
+#        FASTGPU_GPU_CHECKS=memory,compute,overhead,torch picks checks (default: all).
 set -uo pipefail
 cd "$(dirname "$0")"
 build=${1:-../../build-gpu}
@@ -21,6 +22,8 @@ results=$(mktemp)
 failed=0
 rm -f /dev/shm/fastgpu-*
 
+checks=${FASTGPU_GPU_CHECKS:-memory,compute,overhead,torch}
+wanted() { [[ ",$checks," == *",$1,"* ]]; }
 say() { echo "$*" | tee -a "$results"; }
 verdict() { # name condition-in-python values...
   local name=$1 condition=$2
@@ -32,12 +35,16 @@ now_ns() { python3 -c "import time; print(time.clock_gettime_ns(time.CLOCK_MONOT
 shimmed() { LD_PRELOAD=$shim "$@"; }
 
 # 1. Memory limit: 4 GiB, 256 MiB chunks.
+if wanted memory; then
 limit=$((4 << 30))
 out=$(FASTGPU_VGPU_ID=mem FASTGPU_VGPU_MEMORY_LIMIT=$limit shimmed "$bin/gpu_memory_limit")
 say "memory: limit=$limit $out"
 verdict memory_limit_exact "$(value allocated_bytes "$out") == $limit and $(value one_more_byte "$out") != 0 and $(value total "$out") == $limit and $(value after_free_refit "$out") == 0"
 
+fi
+
 # 2-3. Compute shares. Solo kernel time first, alone on the GPU.
+if wanted compute; then
 solo=$(value solo_ms "$("$bin/gpu_compute_load" calibrate)")
 say "compute: solo_ms=$solo"
 share() { python3 -c "print(round(100 * $1 * $solo / $2, 2))"; }
@@ -72,7 +79,10 @@ alone_pct=$(share "$(value completed "$alone")" "$(value window_ms "$alone")")
 say "compute: alone capped 500, no burst, device-time % = $alone_pct"
 verdict alone_500_within_5pp "abs($alone_pct - 50) <= 5"
 
+fi
+
 # 4. Overhead on an uncapped compute-bound kernel, and per launch; best of 5 alternating runs.
+if wanted overhead; then
 best() { python3 -c "import sys; print(min(float(x) for x in sys.argv[1:]))" "$@"; }
 plain=(); with=(); lplain=(); lwith=()
 for _ in 1 2 3 4 5; do
@@ -87,8 +97,12 @@ say "overhead: 1000 kernels no-shim ${p} ms, shim uncapped ${w} ms -> ${overhead
 say "overhead: per empty launch no-shim $(best "${lplain[@]}") us, shim uncapped $(best "${lwith[@]}") us"
 verdict uncapped_overhead_le_1pct "$overhead <= 1.0"
 
+fi
+
 # 5. PyTorch.
-if python3 -c "import torch; assert torch.cuda.is_available()" 2> /dev/null; then
+if ! wanted torch; then
+  :
+elif python3 -c "import torch; assert torch.cuda.is_available()" 2> /dev/null; then
   out=$(FASTGPU_VGPU_ID=torch FASTGPU_VGPU_MEMORY_LIMIT=$((2 << 30)) shimmed python3 torch_smoke.py)
   code=$?
   say "torch: $out" | tr '\n' ' '; echo
