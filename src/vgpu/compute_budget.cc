@@ -2,48 +2,44 @@
 
 #include <algorithm>
 
-#include "vgpu/robust_mutex.h"
-
 namespace fastgpu::vgpu {
 namespace {
-void nothing_to_repair() {}  // every field is rewritten whole under the lock
+constexpr int64_t kThrottledBit = 1;
 }  // namespace
 
-void ComputeBudget::refill_locked(int64_t now_ns) {
-  if (cell_->stamp_ns == 0 || now_ns < cell_->stamp_ns) {
-    cell_->stamp_ns = now_ns;
-    return;
-  }
-  const int64_t cap = kBudgetWindowNs * share_ / 1000;
-  const int64_t earned = (now_ns - cell_->stamp_ns) * share_ / 1000;
-  cell_->balance_ns = std::min(cap, cell_->balance_ns + earned);
-  cell_->stamp_ns = now_ns;
+// Wall time a device-time cost takes to earn, rounded to even so the flag bit stays clear.
+int64_t ComputeBudget::wall_of(int64_t cost_ns) const {
+  return (cost_ns * 1000 / share_) & ~kThrottledBit;
 }
 
 int64_t ComputeBudget::try_spend(int64_t cost_ns, int64_t now_ns) {
-  RobustLock lock(&cell_->mutex, nothing_to_repair);
-  refill_locked(now_ns);
-  if (cell_->throttled || cell_->balance_ns < 0) {
-    const int64_t resume = std::min(kTurnQuantumNs, kBudgetWindowNs) * share_ / 1000;
-    if (cell_->balance_ns < resume) {
-      cell_->throttled = 1;
-      return ((resume - cell_->balance_ns) * 1000 + share_ - 1) / share_;
+  int64_t old = cell_->state.load(std::memory_order_relaxed);
+  for (;;) {
+    const int64_t paid_until =
+        std::max(old & ~kThrottledBit, (now_ns - kBudgetWindowNs) & ~kThrottledBit);
+    if ((old & kThrottledBit) != 0 || paid_until > now_ns) {
+      const int64_t resume_at = paid_until + std::min(kTurnQuantumNs, kBudgetWindowNs);
+      if (now_ns < resume_at) {
+        const int64_t throttled = (old & ~kThrottledBit) | kThrottledBit;
+        if (old == throttled ||
+            cell_->state.compare_exchange_weak(old, throttled, std::memory_order_relaxed)) {
+          return resume_at - now_ns;
+        }
+        continue;
+      }
     }
-    cell_->throttled = 0;
+    const int64_t spent = paid_until + wall_of(cost_ns);
+    if (cell_->state.compare_exchange_weak(old, spent, std::memory_order_relaxed)) return 0;
   }
-  cell_->balance_ns -= cost_ns;
-  return 0;
 }
 
 void ComputeBudget::charge(int64_t cost_ns) {
-  RobustLock lock(&cell_->mutex, nothing_to_repair);
-  cell_->balance_ns -= cost_ns;
+  cell_->state.fetch_add(wall_of(cost_ns), std::memory_order_relaxed);
 }
 
-int64_t ComputeBudget::balance(int64_t now_ns) {
-  RobustLock lock(&cell_->mutex, nothing_to_repair);
-  refill_locked(now_ns);
-  return cell_->balance_ns;
+int64_t ComputeBudget::balance(int64_t now_ns) const {
+  const int64_t paid_until = cell_->state.load(std::memory_order_relaxed) & ~kThrottledBit;
+  return std::min(now_ns - paid_until, kBudgetWindowNs) * share_ / 1000;
 }
 
 }  // namespace fastgpu::vgpu

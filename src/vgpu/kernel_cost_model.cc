@@ -4,31 +4,44 @@
 
 namespace fastgpu::vgpu {
 
-bool KernelCostModel::on_launch(uint64_t key, int64_t* estimate_ns) {
+KernelCostModel::Entry* KernelCostModel::find_or_add(uint64_t key) {
   std::lock_guard lock(mutex_);
-  Entry& entry = entries_[key];
-  *estimate_ns = entry.minimum;
-  const uint32_t launch = entry.launches++;
-  return entry.count < kSamplesKept || launch % kSampleEvery == 0;
+  auto& entry = entries_[key];
+  if (entry == nullptr) entry = std::make_unique<Entry>();
+  return entry.get();
+}
+
+bool KernelCostModel::on_launch(uint64_t key, int64_t* estimate_ns) {
+  // The last key this thread launched, per model (one model per process outside tests).
+  thread_local const KernelCostModel* cached_model = nullptr;
+  thread_local uint64_t cached_key = 0;
+  thread_local Entry* cached_entry = nullptr;
+  if (cached_model != this || cached_key != key || cached_entry == nullptr) {
+    cached_entry = find_or_add(key);
+    cached_model = this;
+    cached_key = key;
+  }
+  Entry& entry = *cached_entry;
+  *estimate_ns = entry.minimum.load(std::memory_order_relaxed);
+  const uint32_t launch = entry.launches.fetch_add(1, std::memory_order_relaxed);
+  return entry.count.load(std::memory_order_relaxed) < kSamplesKept || launch % kSampleEvery == 0;
 }
 
 void KernelCostModel::record(uint64_t key, int64_t elapsed_ns) {
+  Entry& entry = *find_or_add(key);
   std::lock_guard lock(mutex_);
-  Entry& entry = entries_[key];
   entry.samples[entry.next] = elapsed_ns;
   entry.next = (entry.next + 1) % kSamplesKept;
-  entry.count = std::min(entry.count + 1, kSamplesKept);
-  update_minimum(entry);
+  const int count = std::min(entry.count.load(std::memory_order_relaxed) + 1, kSamplesKept);
+  entry.minimum.store(*std::min_element(entry.samples, entry.samples + count),
+                      std::memory_order_relaxed);
+  entry.count.store(count, std::memory_order_relaxed);
 }
 
 int64_t KernelCostModel::estimate(uint64_t key) {
   std::lock_guard lock(mutex_);
   auto found = entries_.find(key);
-  return found == entries_.end() ? -1 : found->second.minimum;
-}
-
-void KernelCostModel::update_minimum(Entry& entry) {
-  entry.minimum = *std::min_element(entry.samples, entry.samples + entry.count);
+  return found == entries_.end() ? -1 : found->second->minimum.load(std::memory_order_relaxed);
 }
 
 uint64_t kernel_launch_key(const void* function, uint64_t grid_blocks, uint64_t block_threads) {

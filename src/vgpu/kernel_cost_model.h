@@ -2,19 +2,22 @@
 // What one launch costs in device time, learnt from measurements. A launch is identified by a
 // key (kernel and grid shape, or a graph). Measured elapsed times include any wait for other
 // processes' work, never less than the true cost, so the estimate is the minimum of the last
-// few samples.
+// kSamplesKept samples.
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <unordered_map>
 
 namespace fastgpu::vgpu {
 
-// Per-process cost estimates. Thread-safe.
+// Per-process cost estimates. Thread-safe; on_launch() takes no lock once a thread has seen
+// the key before (launch loops repeat the same kernels).
 class KernelCostModel {
  public:
   static constexpr int kSamplesKept = 32;
   // Once kSamplesKept samples exist, one launch in kSampleEvery is still measured.
-  static constexpr uint32_t kSampleEvery = 4;
+  static constexpr uint32_t kSampleEvery = 16;
 
   // Records one launch of `key`: returns whether to measure it, and sets `estimate_ns` to the
   // current estimate (-1 while the key has no sample yet).
@@ -28,16 +31,18 @@ class KernelCostModel {
 
  private:
   struct Entry {
+    // Written under the model's mutex, read without it.
+    std::atomic<int64_t> minimum{-1};
+    std::atomic<int> count{0};
+    std::atomic<uint32_t> launches{0};
+    // Guarded by the model's mutex.
     int64_t samples[kSamplesKept] = {};
-    int count = 0;
     int next = 0;
-    uint32_t launches = 0;
-    int64_t minimum = -1;
   };
-  static void update_minimum(Entry& entry);
+  Entry* find_or_add(uint64_t key);
 
   std::mutex mutex_;
-  std::unordered_map<uint64_t, Entry> entries_;
+  std::unordered_map<uint64_t, std::unique_ptr<Entry>> entries_;  // entries never move or go
 };
 
 // A key for a kernel launch: the function and the shape of its grid.

@@ -19,6 +19,7 @@ LaunchThrottle::LaunchThrottle(const RealDriver* driver, std::optional<ComputeBu
       timer_(driver) {}
 
 void LaunchThrottle::absorb_measurements() {
+  if (!timer_.has_pending()) return;
   thread_local std::vector<LaunchSample> samples;
   samples.clear();
   timer_.collect(&samples, 4);
@@ -28,9 +29,8 @@ void LaunchThrottle::absorb_measurements() {
   }
 }
 
-void LaunchThrottle::wait_for_budget(LaunchGate* gate) {
-  for (;;) {
-    const int64_t now = monotonic_now_ns();
+void LaunchThrottle::wait_for_budget(LaunchGate* gate, int64_t now) {
+  for (;; now = monotonic_now_ns()) {
     const int64_t wait = budget_->try_spend(gate->charged_ns, now);
     if (wait == 0) return;
     if (burst_ && !board_->others_active(now)) {
@@ -41,9 +41,11 @@ void LaunchThrottle::wait_for_budget(LaunchGate* gate) {
   }
 }
 
-void LaunchThrottle::wait_for_device_turn(int64_t cost_ns) {
+void LaunchThrottle::wait_for_device_turn(int64_t cost_ns, int64_t now) {
   if (board_ == nullptr) return;
-  for (int64_t wait; (wait = board_->reserve(cost_ns, monotonic_now_ns())) > 0;) pause(wait);
+  for (int64_t wait; (wait = board_->reserve(cost_ns, now)) > 0; now = monotonic_now_ns()) {
+    pause(wait);
+  }
 }
 
 void LaunchThrottle::pause(int64_t wait_ns) {
@@ -53,7 +55,8 @@ void LaunchThrottle::pause(int64_t wait_ns) {
 
 LaunchGate LaunchThrottle::before_launch(uint64_t key, CUstream stream, bool per_thread) {
   LaunchGate gate;
-  if (board_ != nullptr) board_->note_active(monotonic_now_ns());
+  const int64_t now = monotonic_now_ns();
+  if (board_ != nullptr) board_->note_active(now);
   if (!budget_) return gate;
   absorb_measurements();
   gate.key = key;
@@ -61,8 +64,8 @@ LaunchGate LaunchThrottle::before_launch(uint64_t key, CUstream stream, bool per
   const bool sampled = costs_.on_launch(key, &estimate);
   gate.charge_on_measure = estimate < 0;
   gate.charged_ns = std::max<int64_t>(estimate, 0);
-  wait_for_budget(&gate);
-  wait_for_device_turn(estimate < 0 ? kUnmeasuredReservationNs : estimate);
+  wait_for_budget(&gate, now);
+  wait_for_device_turn(estimate < 0 ? kUnmeasuredReservationNs : estimate, now);
   if (sampled) gate.ticket = timer_.begin(stream, per_thread);
   return gate;
 }

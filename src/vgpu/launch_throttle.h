@@ -46,8 +46,8 @@ class LaunchThrottle {
  private:
   void absorb_measurements();
 
-  void wait_for_budget(LaunchGate* gate);
-  void wait_for_device_turn(int64_t cost_ns);
+  void wait_for_budget(LaunchGate* gate, int64_t now);
+  void wait_for_device_turn(int64_t cost_ns, int64_t now);
   void pause(int64_t wait_ns);
 
   std::optional<ComputeBudget> budget_;

@@ -69,6 +69,7 @@ void LaunchTimer::end(int ticket, CUstream stream, bool per_thread, uint64_t key
   pair.key = key;
   pair.charge = charge;
   pending_.push_back(pair);
+  pending_count_.store(static_cast<int>(pending_.size()), std::memory_order_relaxed);
 }
 
 void LaunchTimer::abandon(int ticket) {
@@ -96,6 +97,7 @@ void LaunchTimer::collect(std::vector<LaunchSample>* out, int limit) {
     }
     pending_.pop_front();
   }
+  pending_count_.store(static_cast<int>(pending_.size()), std::memory_order_relaxed);
 }
 
 }  // namespace fastgpu::vgpu

@@ -1,6 +1,7 @@
 #pragma once
 // Measures sampled launches on the device: a pair of CUDA events around the launch on its
 // stream, read back later without blocking. Events are pooled per context.
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -36,6 +37,9 @@ class LaunchTimer {
   // Moves up to `limit` completed samples, oldest first, into `out`; never blocks.
   void collect(std::vector<LaunchSample>* out, int limit);
 
+  // True when measurements are queued (a lock-free hint for skipping collect()).
+  bool has_pending() const { return pending_count_.load(std::memory_order_relaxed) > 0; }
+
  private:
   struct Pair {
     CUcontext context = nullptr;
@@ -54,6 +58,7 @@ class LaunchTimer {
   std::unordered_map<CUcontext, std::vector<Pair>> free_;
   std::unordered_map<int, Pair> open_;
   std::deque<Pair> pending_;
+  std::atomic<int> pending_count_{0};
   int next_ticket_ = 0;
 };
 

@@ -11,7 +11,7 @@
 namespace fastgpu::vgpu {
 namespace {
 
-constexpr uint32_t kLedgerLayoutVersion = 2;
+constexpr uint32_t kLedgerLayoutVersion = 3;
 
 // One attached process; guarded by Layout::memory_mutex.
 struct ProcessSlot {
@@ -50,7 +50,6 @@ std::unique_ptr<VgpuLedger> VgpuLedger::attach(const VgpuConfig& config, std::st
     fresh->memory_limit = config.memory_limit;
     fresh->compute_share = config.compute_share;
     init_robust_mutex(&fresh->memory_mutex);
-    init_robust_mutex(&fresh->budget.mutex);
   };
   SharedRegion region;
   if (!region.open(name_of(config.vgpu_id), sizeof(Layout), kLedgerLayoutVersion, initialise,

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -17,12 +18,9 @@ namespace fastgpu::vgpu {
 // Most processes one vGPU can have attached at once.
 inline constexpr int kMaxLedgerProcesses = 1024;
 
-// The compute budget of a vGPU in device-time nanoseconds; see ComputeBudget.
+// The compute budget of a vGPU; see ComputeBudget. One word, updated with compare-and-swap.
 struct BudgetCell {
-  pthread_mutex_t mutex;
-  int64_t balance_ns;
-  int64_t stamp_ns;
-  int32_t throttled;  // the balance went negative and has not yet refilled to the resume level
+  std::atomic<int64_t> state;  // ComputeBudget's "paid until" time, low bit = throttled
 };
 
 // One vGPU's ledger, as seen by this process. Thread-safe.

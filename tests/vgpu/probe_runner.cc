@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <sstream>
@@ -140,6 +141,32 @@ std::vector<double> run_loads(const ProbeSetup& setup, const std::vector<LoadReq
                      static_cast<double>(to - from));
   }
   return shares;
+}
+
+AttachReport attach_many(const ProbeSetup& setup, const std::string& vgpu_id, int count) {
+  const std::vector<std::string> env{"FASTGPU_VGPU_ID=" + vgpu_id,
+                                     "FASTGPU_VGPU_MEMORY_LIMIT=1000000000",
+                                     "FASTGPU_VGPU_COMPUTE_SHARE=500"};
+  const int64_t first_spawn = now_ns();
+  std::vector<std::unique_ptr<ProbeProcess>> probes;
+  for (int i = 0; i < count; ++i) {
+    probes.push_back(std::make_unique<ProbeProcess>(setup, std::vector<std::string>{"attach"}, env));
+  }
+  AttachReport report;
+  int64_t last_ready = first_spawn;
+  for (auto& probe : probes) {
+    std::string output;
+    if (probe->wait_output(&output) != 0) continue;
+    const auto values = parse_values(output);
+    const int64_t started = value_of(values, "started");
+    const int64_t ready = value_of(values, "ready");
+    if (value_of(values, "result") != 0 || started <= 0 || ready < started) continue;
+    ++report.succeeded;
+    report.slowest_init_ns = std::max(report.slowest_init_ns, ready - started);
+    last_ready = std::max(last_ready, ready);
+  }
+  report.all_ready_ns = last_ready - first_spawn;
+  return report;
 }
 
 void remove_shared_memory(const ProbeSetup& setup, const std::vector<std::string>& vgpu_ids) {

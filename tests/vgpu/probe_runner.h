@@ -62,6 +62,15 @@ struct LoadRequest {
 std::vector<double> run_loads(const ProbeSetup& setup, const std::vector<LoadRequest>& loads,
                               int kernel_us, double warmup_s, double window_s);
 
+// `count` probes started at once, each attaching to the same vGPU's ledger (cuInit then a
+// memory query, which initialises the shim).
+struct AttachReport {
+  int succeeded = 0;
+  int64_t slowest_init_ns = 0;   // longest main()-to-initialised time of one process
+  int64_t all_ready_ns = 0;      // from the first spawn to the last process initialised
+};
+AttachReport attach_many(const ProbeSetup& setup, const std::string& vgpu_id, int count);
+
 // Deletes the shared-memory names a test created (ledgers and the mock device).
 void remove_shared_memory(const ProbeSetup& setup, const std::vector<std::string>& vgpu_ids);
 

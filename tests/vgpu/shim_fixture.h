@@ -23,7 +23,10 @@ class ShimTest : public ::testing::Test {
   // A name unique to this process and test, remembered for cleanup when it is a vGPU id.
   std::string unique(const std::string& prefix) {
     static int counter = 0;
-    std::string name = "t" + std::to_string(getpid()) + "-" + prefix + std::to_string(counter++);
+    // Built by appending: GCC 12 warns falsely (-Wrestrict) on a chain of operator+ here.
+    std::string name = "t";
+    name.append(std::to_string(getpid())).append("-").append(prefix);
+    name.append(std::to_string(counter++));
     ids_.push_back(name);
     return name;
   }

@@ -94,7 +94,9 @@ CUresult release(uint64_t address) {
 
 CUresult record_event(CUevent event, CUstream stream, bool per_thread) {
   if (event == nullptr) return CUDA_ERROR_INVALID_HANDLE;
-  event->done_ns.store(std::max(monotonic_now_ns(), resolve(stream, per_thread)->tail_ns.load()));
+  // Device timestamps have a resolution of a microsecond (real GPUs: about half of one).
+  const int64_t reached = std::max(monotonic_now_ns(), resolve(stream, per_thread)->tail_ns.load());
+  event->done_ns.store(reached / 1000 * 1000);
   return CUDA_SUCCESS;
 }
 
