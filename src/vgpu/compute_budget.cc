@@ -12,13 +12,14 @@ int64_t ComputeBudget::wall_of(int64_t cost_ns) const {
   return (cost_ns * 1000 / share_) & ~kThrottledBit;
 }
 
-int64_t ComputeBudget::try_spend(int64_t cost_ns, int64_t now_ns) {
+int64_t ComputeBudget::try_spend(int64_t cost_ns, int64_t now_ns, bool gpu_in_use) {
+  const int64_t quantum = gpu_in_use ? std::min(kTurnQuantumNs, kBudgetWindowNs) : 0;
   int64_t old = cell_->state.load(std::memory_order_relaxed);
   for (;;) {
     const int64_t paid_until =
         std::max(old & ~kThrottledBit, (now_ns - kBudgetWindowNs) & ~kThrottledBit);
     if ((old & kThrottledBit) != 0 || paid_until > now_ns) {
-      const int64_t resume_at = paid_until + std::min(kTurnQuantumNs, kBudgetWindowNs);
+      const int64_t resume_at = paid_until + quantum;
       if (now_ns < resume_at) {
         const int64_t throttled = (old & ~kThrottledBit) | kThrottledBit;
         if (old == throttled ||

@@ -25,8 +25,9 @@ class ComputeBudget {
 
   // Unless the vGPU is throttled, spends `cost_ns` of device time (which may put it in debt and
   // so throttle it) and returns 0. Throttled, returns the wall nanoseconds until it has earned
-  // kTurnQuantumNs of credit back.
-  int64_t try_spend(int64_t cost_ns, int64_t now_ns);
+  // kTurnQuantumNs of credit back - or, when `gpu_in_use` is false (no other vGPU holds the
+  // GPU, so a hand-over costs nothing), until it is out of debt.
+  int64_t try_spend(int64_t cost_ns, int64_t now_ns, bool gpu_in_use = true);
 
   // Spends `cost_ns` whatever the credit (bursting), or gives back a negative amount.
   void charge(int64_t cost_ns);

@@ -81,6 +81,12 @@ bool DeviceBoard::others_active(int64_t now_ns) const {
   return false;
 }
 
+bool DeviceBoard::held_by_other(int64_t now_ns) const {
+  const uint64_t reservation = layout()->reservation.load(std::memory_order_acquire);
+  const int64_t end_ns = static_cast<int64_t>(reservation >> 8) * 1000;
+  return static_cast<int>(reservation & 0xFF) != entry_ && end_ns > now_ns;
+}
+
 int64_t DeviceBoard::reserve(int64_t duration_ns, int64_t now_ns) {
   auto& reservation = layout()->reservation;
   uint64_t old = reservation.load(std::memory_order_acquire);

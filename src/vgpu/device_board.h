@@ -33,6 +33,9 @@ class DeviceBoard {
   // True when another vGPU on the same GPU launched within kActiveWindowNs of `now_ns`.
   bool others_active(int64_t now_ns) const;
 
+  // True while another vGPU's reservation of the device runs past `now_ns`.
+  bool held_by_other(int64_t now_ns) const;
+
   // Reserves `duration_ns` of device time for this vGPU after the work already reserved. When
   // another vGPU's reservation runs past `now_ns` + kLaunchLeadNs, reserves nothing and returns
   // the nanoseconds to wait before asking again; else returns 0.

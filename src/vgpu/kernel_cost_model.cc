@@ -22,7 +22,7 @@ bool KernelCostModel::on_launch(uint64_t key, int64_t* estimate_ns) {
     cached_key = key;
   }
   Entry& entry = *cached_entry;
-  *estimate_ns = entry.minimum.load(std::memory_order_relaxed);
+  *estimate_ns = entry.estimate.load(std::memory_order_relaxed);
   const uint32_t launch = entry.launches.fetch_add(1, std::memory_order_relaxed);
   return entry.count.load(std::memory_order_relaxed) < kSamplesKept || launch % kSampleEvery == 0;
 }
@@ -33,15 +33,17 @@ void KernelCostModel::record(uint64_t key, int64_t elapsed_ns) {
   entry.samples[entry.next] = elapsed_ns;
   entry.next = (entry.next + 1) % kSamplesKept;
   const int count = std::min(entry.count.load(std::memory_order_relaxed) + 1, kSamplesKept);
-  entry.minimum.store(*std::min_element(entry.samples, entry.samples + count),
-                      std::memory_order_relaxed);
+  int64_t sorted[kSamplesKept];
+  std::copy(entry.samples, entry.samples + count, sorted);
+  std::nth_element(sorted, sorted + count / 4, sorted + count);
+  entry.estimate.store(sorted[count / 4], std::memory_order_relaxed);
   entry.count.store(count, std::memory_order_relaxed);
 }
 
 int64_t KernelCostModel::estimate(uint64_t key) {
   std::lock_guard lock(mutex_);
   auto found = entries_.find(key);
-  return found == entries_.end() ? -1 : found->second->minimum.load(std::memory_order_relaxed);
+  return found == entries_.end() ? -1 : found->second->estimate.load(std::memory_order_relaxed);
 }
 
 uint64_t kernel_launch_key(const void* function, uint64_t grid_blocks, uint64_t block_threads) {

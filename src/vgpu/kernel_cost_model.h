@@ -1,8 +1,9 @@
 #pragma once
 // What one launch costs in device time, learnt from measurements. A launch is identified by a
-// key (kernel and grid shape, or a graph). Measured elapsed times include any wait for other
-// processes' work, never less than the true cost, so the estimate is the minimum of the last
-// kSamplesKept samples.
+// key (kernel and grid shape, or a graph). A measured elapsed time may include a wait for other
+// processes' work, never less than the true cost; but the minimum of many samples is biased
+// low, and reservations of the device built on it would end before the work does. The estimate
+// is the lower quartile of the last kSamplesKept samples: robust both ways.
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -32,7 +33,7 @@ class KernelCostModel {
  private:
   struct Entry {
     // Written under the model's mutex, read without it.
-    std::atomic<int64_t> minimum{-1};
+    std::atomic<int64_t> estimate{-1};
     std::atomic<int> count{0};
     std::atomic<uint32_t> launches{0};
     // Guarded by the model's mutex.

@@ -31,7 +31,8 @@ void LaunchThrottle::absorb_measurements() {
 
 void LaunchThrottle::wait_for_budget(LaunchGate* gate, int64_t now) {
   for (;; now = monotonic_now_ns()) {
-    const int64_t wait = budget_->try_spend(gate->charged_ns, now);
+    const bool gpu_in_use = board_ != nullptr && board_->held_by_other(now);
+    const int64_t wait = budget_->try_spend(gate->charged_ns, now, gpu_in_use);
     if (wait == 0) return;
     if (burst_ && !board_->others_active(now)) {
       budget_->charge(gate->charged_ns);  // alone on the GPU and allowed to burst
