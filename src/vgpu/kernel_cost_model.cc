@@ -33,7 +33,7 @@ void KernelCostModel::record(uint64_t key, int64_t elapsed_ns) {
   entry.samples[entry.next] = elapsed_ns;
   entry.next = (entry.next + 1) % kSamplesKept;
   const int count = std::min(entry.count.load(std::memory_order_relaxed) + 1, kSamplesKept);
-  int64_t sorted[kSamplesKept];
+  int64_t sorted[kSamplesKept] = {};
   std::copy(entry.samples, entry.samples + count, sorted);
   std::nth_element(sorted, sorted + count / 4, sorted + count);
   entry.estimate.store(sorted[count / 4], std::memory_order_relaxed);

@@ -2,6 +2,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <thread>
+
 #include "shim_fixture.h"
 #include "vgpu/compute_budget.h"
 #include "vgpu/vgpu_ledger.h"
@@ -56,6 +59,42 @@ TEST_F(Ledger, ReapsAProcessThatDiedHoldingMemory) {
   EXPECT_EQ(ledger->memory_used(), 700u);
   EXPECT_TRUE(ledger->try_reserve(500));  // over the limit only while the dead child counts
   EXPECT_EQ(ledger->memory_used(), 500u);
+}
+
+TEST_F(Ledger, ThreadsReservingAtOnceNeverPassTheLimit) {
+  auto ledger = attach(unique("v"), 10'000);
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20'000; ++i) {
+        const uint64_t bytes = 1 + (i * 7 + t) % 900;
+        if (!ledger->try_reserve(bytes)) {
+          refused.fetch_add(1);
+          continue;
+        }
+        EXPECT_LE(ledger->memory_used(), 10'000u);
+        ledger->release(bytes);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(ledger->memory_used(), 0u);
+}
+
+TEST(ComputeBudget, ThreadsSpendingAtOnceLoseNothing) {
+  BudgetCell cell{};
+  ComputeBudget budget(&cell, 1000);
+  const int64_t now = 10'000'000'000;
+  cell.state.store(now);  // paid up to `now`: no credit, no debt
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10'000; ++i) budget.charge(2);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(budget.balance(now), -80'000);
 }
 
 TEST(ComputeBudget, SpendsCreditThenWaitsForAQuantum) {

@@ -19,7 +19,7 @@ TEST_F(ShimCompute, TwoProcessesCapped300And700) {
 }
 
 TEST_F(ShimCompute, ShortKernelsSplit300And700Too) {
-  const auto shares = run_loads(setup_, {{unique("v"), 300}, {unique("v"), 700}}, 100, 0.5, 2.0);
+  const auto shares = run_loads(setup_, {{unique("v"), 300}, {unique("v"), 700}}, 250, 0.5, 2.0);
   EXPECT_NEAR(shares[0], 30.0, kTolerance);
   EXPECT_NEAR(shares[1], 70.0, kTolerance);
 }
