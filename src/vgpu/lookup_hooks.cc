@@ -1,8 +1,6 @@
-// The lookup hooks. CUDA runtimes from 11.3 on fetch the driver's entry points through
-// cuGetProcAddress (found with dlsym on libcuda), so both dlsym and every cuGetProcAddress
-// version hand out libfastgpu-vgpu's hooks for the intercepted functions.
-#include <dlfcn.h>
-
+// The cuGetProcAddress hooks. CUDA runtimes from 11.3 on fetch the driver's entry points
+// through cuGetProcAddress (found with dlsym on libcuda: see dlsym_hook.cc), so every version of
+// it hands out libfastgpu-vgpu's hooks for the intercepted functions.
 #include "vgpu/hook_registry.h"
 #include "vgpu/hook_support.h"
 
@@ -29,13 +27,6 @@ CUresult get_proc_address(const char* symbol, void** pfn, int cuda_version, cuui
 using namespace fastgpu::vgpu;
 
 extern "C" {
-
-// Replaces glibc's dlsym for the whole process. A handle of RTLD_NEXT is resolved relative to
-// libfastgpu-vgpu, which is first in the preload order, so it finds what the caller's would.
-FASTGPU_EXPORT void* dlsym(void* handle, const char* symbol) noexcept {
-  if (void* hook = hook_by_symbol(symbol)) return hook;
-  return real_dlsym(handle, symbol);
-}
 
 FASTGPU_EXPORT CUresult CUDAAPI cuGetProcAddress_v2(const char* symbol, void** pfn,
                                                     int cuda_version, cuuint64_t flags,

@@ -7,19 +7,26 @@ namespace {
 
 using DlsymFn = void* (*)(void*, const char*);
 
-// glibc's dlsym, looked up inside libc (or libdl before glibc 2.34) by handle and version, so
-// that libfastgpu-vgpu's own `dlsym` export can never be found instead.
-DlsymFn glibc_dlsym() {
-  static const DlsymFn fn = [] {
-    for (const char* library : {"libc.so.6", "libdl.so.2"}) {
-      void* handle = dlopen(library, RTLD_NOW | RTLD_NOLOAD);
-      if (handle == nullptr) continue;
-      for (const char* version : {"GLIBC_2.34", "GLIBC_2.2.5", "GLIBC_2.17"}) {
-        if (void* found = dlvsym(handle, "dlsym", version)) return reinterpret_cast<DlsymFn>(found);
-      }
+// glibc's dlsym, found by version so that libfastgpu-vgpu's own (unversioned) `dlsym` export
+// can never be found instead: first the next object after this library, then inside libc (or
+// libdl before glibc 2.34) by handle, for when this library was dlopened rather than preloaded.
+DlsymFn find_glibc_dlsym() {
+  constexpr const char* kVersions[] = {"GLIBC_2.34", "GLIBC_2.2.5", "GLIBC_2.17"};
+  for (const char* version : kVersions) {
+    if (void* found = dlvsym(RTLD_NEXT, "dlsym", version)) return reinterpret_cast<DlsymFn>(found);
+  }
+  for (const char* library : {"libc.so.6", "libdl.so.2"}) {
+    void* handle = dlopen(library, RTLD_NOW | RTLD_NOLOAD);
+    if (handle == nullptr) continue;
+    for (const char* version : kVersions) {
+      if (void* found = dlvsym(handle, "dlsym", version)) return reinterpret_cast<DlsymFn>(found);
     }
-    return static_cast<DlsymFn>(nullptr);
-  }();
+  }
+  return nullptr;
+}
+
+DlsymFn glibc_dlsym() {
+  static const DlsymFn fn = find_glibc_dlsym();
   return fn;
 }
 
@@ -30,6 +37,8 @@ constexpr const char* kSymbolNames[] = {
 };
 
 }  // namespace
+
+void* glibc_dlsym_address() { return reinterpret_cast<void*>(glibc_dlsym()); }
 
 void* real_dlsym(void* handle, const char* symbol) {
   DlsymFn fn = glibc_dlsym();

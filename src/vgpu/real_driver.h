@@ -27,8 +27,12 @@ struct DriverFnType;
 FASTGPU_DRIVER_FUNCTIONS(FASTGPU_DRIVER_TYPE)
 #undef FASTGPU_DRIVER_TYPE
 
-// Calls into glibc's own dlsym, bypassing libfastgpu-vgpu's dlsym hook.
+// Calls into glibc's own dlsym, bypassing libfastgpu-vgpu's dlsym hook. For the library's own
+// lookups: RTLD_NEXT here is relative to libfastgpu-vgpu.
 void* real_dlsym(void* handle, const char* symbol);
+
+// The address of glibc's dlsym (for the dlsym trampoline).
+void* glibc_dlsym_address();
 
 // The opened driver and its entry points. Thread-safe after open() returns.
 class RealDriver {
