@@ -32,13 +32,16 @@ test-asan: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
 
-# ThreadSanitizer over the concurrent part: `sim pack` running policies × seeds on threads.
+# ThreadSanitizer over the concurrent parts: `sim pack` running policies × seeds on threads,
+# and the vGPU ledger, budget and cost model hammered by threads.
+TSAN_VGPU_TESTS = Ledger.Threads*:ComputeBudget.*:KernelCostModel.*
 test-tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFASTGPU_TSAN=ON \
-	  -DFASTGPU_BENCH=OFF -DFASTGPU_TESTS=OFF
-	cmake --build $(TSAN_BUILD) -j $(JOBS) --target fastgpu
+	  -DFASTGPU_BENCH=OFF
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target fastgpu fastgpu_vgpu_tests
 	$(TSAN_BUILD)/bin/fastgpu sim pack --nodes tests/data/golden_nodes.csv \
 	  --pods tests/data/golden_pods.csv --policy random,best-fit,fgd,fgd-balanced --seeds 1-8 --jobs 4
+	$(TSAN_BUILD)/bin/fastgpu_vgpu_tests --gtest_filter='$(TSAN_VGPU_TESTS)'
 
 fuzz: deps
 	CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -28,8 +28,9 @@ struct VgpuLedger::Layout {
   uint64_t memory_limit;  // 0 = unlimited
   uint32_t compute_share;
   alignas(64) pthread_mutex_t memory_mutex;
-  uint64_t memory_used;  // the sum of the slots' memory_used
-  int32_t attached;      // slots with a pid
+  // Changed under memory_mutex; atomic so that they can be read without it.
+  std::atomic<uint64_t> memory_used;  // the sum of the slots' memory_used
+  std::atomic<int32_t> attached;      // slots with a pid
   alignas(64) BudgetCell budget;
   alignas(64) ProcessSlot slots[kMaxLedgerProcesses];
 };
@@ -170,7 +171,7 @@ void VgpuLedger::detach() {
 uint64_t VgpuLedger::memory_limit() const { return layout()->memory_limit; }
 
 uint64_t VgpuLedger::memory_used() const {
-  return std::atomic_ref<uint64_t>(layout()->memory_used).load(std::memory_order_relaxed);
+  return layout()->memory_used.load(std::memory_order_relaxed);
 }
 
 uint32_t VgpuLedger::compute_share() const { return layout()->compute_share; }
@@ -178,7 +179,7 @@ uint32_t VgpuLedger::compute_share() const { return layout()->compute_share; }
 BudgetCell* VgpuLedger::budget() const { return &layout()->budget; }
 
 int VgpuLedger::attached_processes() const {
-  return std::atomic_ref<int32_t>(layout()->attached).load(std::memory_order_relaxed);
+  return layout()->attached.load(std::memory_order_relaxed);
 }
 
 }  // namespace fastgpu::vgpu
