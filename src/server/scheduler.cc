@@ -433,6 +433,7 @@ void Scheduler::finish_running(LiveTask& task, TaskState to, std::optional<int32
   task.ending = true;
   TaskTransition end = transition(id, TaskState::kRunning, to, std::move(reason));
   end.exit_code = exit_code;
+  end.at_us = now_us();  // when the slice was given back, before anything else can start on it
   batch_.add(std::move(end), [this, id](const WriteResult& result) {
     if (!result.status.is_ok()) {
       log_line("task " + std::to_string(id) + ": " + result.status.message());
