@@ -5,18 +5,13 @@
 #include <filesystem>
 #include <future>
 
+#include "core/wall_clock.h"
 #include "sched/policy_registry.h"
 
 namespace fastgpu {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-
-int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The workload fragmentation-aware policies measure against: the slices people ask a daemon for
 // (tenths, quarters, halves of a GPU, and 1, 2, 4, 8 whole GPUs), equally likely.
@@ -374,7 +369,7 @@ void Scheduler::launch(LiveTask& task, const Placement& placement) {
   const TaskId id = task.record.id;
   TaskTransition start = transition(id, TaskState::kPending, TaskState::kRunning);
   start.placement = placement;
-  start.at_us = now_us();
+  start.at_us = wall_clock_us();
   const auto now = SteadyClock::now();
   if (task.record.spec.kind == WorkKind::kSynthetic) {
     task.deadline = now + std::chrono::milliseconds(task.record.spec.synthetic.duration_ms);
@@ -433,7 +428,8 @@ void Scheduler::finish_running(LiveTask& task, TaskState to, std::optional<int32
   task.ending = true;
   TaskTransition end = transition(id, TaskState::kRunning, to, std::move(reason));
   end.exit_code = exit_code;
-  end.at_us = now_us();  // when the slice was given back, before anything else can start on it
+  end.at_us =
+      wall_clock_us();  // when the slice was given back, before anything else can start on it
   batch_.add(std::move(end), [this, id](const WriteResult& result) {
     if (!result.status.is_ok()) {
       log_line("task " + std::to_string(id) + ": " + result.status.message());
@@ -605,7 +601,7 @@ void Scheduler::create_vgpu_on_loop(VgpuSpec spec, VgpuId* id,
                record.spec = spec;
                record.state = placement ? VgpuState::kActive : VgpuState::kPending;
                record.placement = placement;
-               record.created_at_us = now_us();
+               record.created_at_us = wall_clock_us();
                slices_.emplace(record.id, VgpuSlice(record));
                set_view(record);
                *id = record.id;

@@ -2,20 +2,15 @@
 
 #include <cstdio>
 
+#include "core/wall_clock.h"
 #include "server/scheduler.h"
 
 namespace fastgpu {
 namespace {
 
-int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // A time `at_us` (wall clock, microseconds) on the steady clock; never earlier than now.
 std::chrono::steady_clock::time_point steady_at(int64_t at_us) {
-  const int64_t left_us = std::max<int64_t>(0, at_us - now_us());
+  const int64_t left_us = std::max<int64_t>(0, at_us - wall_clock_us());
   return std::chrono::steady_clock::now() + std::chrono::microseconds(left_us);
 }
 
@@ -58,7 +53,7 @@ Status Scheduler::requeue_lost(TaskRecord* record) {
   TaskTransition requeue = transition(record->id, record->state, TaskState::kPending);
   requeue.count_retry = record->state == TaskState::kLost;
   if (Status s = writer_->transition_task(requeue); !s.is_ok()) return s;
-  return apply_transition(requeue, now_us(), record);
+  return apply_transition(requeue, wall_clock_us(), record);
 }
 
 Status Scheduler::recover_task(TaskRecord record) {
@@ -89,7 +84,7 @@ Status Scheduler::recover_task(TaskRecord record) {
       const TaskTransition lost = transition(record.id, TaskState::kRunning, TaskState::kLost,
                                              "its process was gone when the daemon restarted");
       if (Status s = writer_->transition_task(lost); !s.is_ok()) return s;
-      (void)apply_transition(lost, now_us(), &record);
+      (void)apply_transition(lost, wall_clock_us(), &record);
       std::fprintf(stderr, "fastgpud: task %lld lost (process gone)%s\n",
                    static_cast<long long>(record.id), retries_left ? "; retrying" : "");
       if (!retries_left) return Status::ok();

@@ -29,21 +29,25 @@ nlohmann::json wait_running(const DaemonProcess& daemon, int64_t id) {
   return task;
 }
 
+// Submits `body` to a daemon on `dir`, waits until the task runs, SIGKILLs the daemon and returns
+// the task's record as it was running.
+nlohmann::json run_then_kill_daemon(const TempDir& dir, const std::string& body) {
+  DaemonProcess daemon(dir.path());
+  EXPECT_TRUE(daemon.started()) << daemon.log();
+  const Answer a = daemon.post("/v1/tasks", body);
+  EXPECT_EQ(a.status, 201) << a.body;
+  const nlohmann::json running = wait_running(daemon, a.json["id"]);
+  EXPECT_EQ(running["state"], "running");
+  daemon.kill_hard();
+  return running;
+}
+
 TEST(RestartTest, RunningProcessOutlivesTheDaemonAndIsReadopted) {
   TempDir dir;
-  int64_t id = 0;
-  int pid = 0;
-  {
-    DaemonProcess daemon(dir.path());
-    ASSERT_TRUE(daemon.started()) << daemon.log();
-    const Answer a = daemon.post("/v1/tasks", R"({"argv": ["sleep", "2"], "gpu": 0.5})");
-    ASSERT_EQ(a.status, 201) << a.body;
-    id = a.json["id"];
-    const nlohmann::json running = wait_running(daemon, id);
-    ASSERT_EQ(running["state"], "running");
-    pid = running["pid"];
-    daemon.kill_hard();
-  }
+  const nlohmann::json running =
+      run_then_kill_daemon(dir, R"({"argv": ["sleep", "2"], "gpu": 0.5})");
+  const int64_t id = running["id"];
+  const int pid = running["pid"];
   ASSERT_EQ(::kill(pid, 0), 0) << "the task's process died with the daemon";
   DaemonProcess daemon(dir.path());
   ASSERT_TRUE(daemon.started()) << daemon.log();
@@ -57,18 +61,11 @@ TEST(RestartTest, RunningProcessOutlivesTheDaemonAndIsReadopted) {
 
 TEST(RestartTest, VanishedProcessIsLostThenRetried) {
   TempDir dir;
-  int64_t id = 0;
-  {
-    DaemonProcess daemon(dir.path());
-    ASSERT_TRUE(daemon.started()) << daemon.log();
-    const Answer a = daemon.post("/v1/tasks", R"({"argv": ["sleep", "30"], "max_retries": 1})");
-    ASSERT_EQ(a.status, 201) << a.body;
-    id = a.json["id"];
-    const nlohmann::json running = wait_running(daemon, id);
-    ASSERT_EQ(running["state"], "running");
-    daemon.kill_hard();
-    ::kill(-int{running["pid"]}, SIGKILL);  // its whole process group
-  }
+  const nlohmann::json running =
+      run_then_kill_daemon(dir, R"({"argv": ["sleep", "30"], "max_retries": 1})");
+  const int64_t id = running["id"];
+  ASSERT_GT(int{running["pid"]}, 0);
+  ::kill(-int{running["pid"]}, SIGKILL);  // its whole process group
   DaemonProcess daemon(dir.path());
   ASSERT_TRUE(daemon.started()) << daemon.log();
   const nlohmann::json retried = wait_running(daemon, id);
