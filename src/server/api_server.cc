@@ -302,6 +302,8 @@ ApiServer::ApiServer(ApiContext context, int threads)
     return new httplib::ThreadPool(static_cast<size_t>(threads));
   };
   http_->set_payload_max_length(kMaxBodyBytes);
+  http_->set_keep_alive_max_count(10'000);  // a client may reuse its connection
+  http_->set_tcp_nodelay(true);             // answers leave at once, not after a delayed ACK
   http_->set_error_handler([](const Request& req, Response& res) {
     if (!res.body.empty()) return;
     if (res.status == 413) {
