@@ -20,18 +20,28 @@ void CompletionBoard::finish(TaskId id) {
 
 bool CompletionBoard::wait_task(TaskId id, std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  return changed_.wait_for(lock, timeout, [&] { return !unfinished_.contains(id); });
+  changed_.wait_for(lock, timeout, [&] { return closed_ || !unfinished_.contains(id); });
+  return !unfinished_.contains(id);
 }
 
 bool CompletionBoard::wait_vgpu(VgpuId vgpu, std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  return changed_.wait_for(lock, timeout, [&] { return !count_by_vgpu_.contains(vgpu); });
+  changed_.wait_for(lock, timeout, [&] { return closed_ || !count_by_vgpu_.contains(vgpu); });
+  return !count_by_vgpu_.contains(vgpu);
 }
 
 int CompletionBoard::unfinished_in(VgpuId vgpu) const {
   std::lock_guard lock(mu_);
   auto it = count_by_vgpu_.find(vgpu);
   return it == count_by_vgpu_.end() ? 0 : it->second;
+}
+
+void CompletionBoard::close() {
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+  }
+  changed_.notify_all();
 }
 
 }  // namespace fastgpu

@@ -28,11 +28,15 @@ class CompletionBoard {
   /// Number of unfinished tasks of `vgpu`.
   int unfinished_in(VgpuId vgpu) const;
 
+  /// Ends every wait now and makes later waits return at once (the daemon is stopping).
+  void close();
+
  private:
   mutable std::mutex mu_;
   std::condition_variable changed_;
   std::unordered_map<TaskId, VgpuId> unfinished_;  // task -> its vGPU
   std::unordered_map<VgpuId, int> count_by_vgpu_;
+  bool closed_ = false;
 };
 
 }  // namespace fastgpu

@@ -18,7 +18,7 @@ struct DaemonOptions {
   std::string policy = "fgd-balanced";
   std::string tokens_file;  // empty: no tokens (loopback only)
   std::string ready_file;   // written with the bound port once serving; empty: none
-  int http_threads = 256;
+  int http_threads = 1100;  // room for 1,000 long-polls and the requests beside them
   int64_t kill_grace_ms = 5000;
   int64_t backfill_patience_ms = 10000;
 };

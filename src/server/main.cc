@@ -51,8 +51,9 @@ void write_ready_file(const std::string& path, int port) {
   std::filesystem::rename(path + ".tmp", path);
 }
 
-// Stops `server` on SIGINT or SIGTERM, which main() blocked in every thread.
-void stop_on_signal(ApiServer* server) {
+// Stops `server` on SIGINT or SIGTERM, which main() blocked in every thread; long-polls are
+// answered at once so their threads can be joined.
+void stop_on_signal(ApiServer* server, Scheduler* scheduler) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
@@ -60,6 +61,7 @@ void stop_on_signal(ApiServer* server) {
   int signal = 0;
   sigwait(&set, &signal);
   std::fprintf(stderr, "fastgpud: signal %d, stopping\n", signal);
+  scheduler->completions().close();
   server->stop();
 }
 
@@ -105,7 +107,7 @@ int run(const DaemonOptions& options) {
       sched.vgpu_library.empty() ? "no vGPU enforcement library" : sched.vgpu_library.c_str(),
       host.c_str(), server.port());
   if (!options.ready_file.empty()) write_ready_file(options.ready_file, server.port());
-  std::thread signals(stop_on_signal, &server);
+  std::thread signals(stop_on_signal, &server, scheduler.get());
   signals.detach();
   server.serve();
   scheduler->stop();
