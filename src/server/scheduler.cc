@@ -244,6 +244,11 @@ void Scheduler::reap_exits() {
     auto it = live_.find(id);
     if (it == live_.end()) continue;
     LiveTask& task = it->second;
+    if (task.preempted) {
+      release(task);
+      requeue_preempted(task);
+      continue;
+    }
     if (task.ending) {  // its final state is already committed: only the slice is left
       release(task);
       forget(id);
@@ -294,6 +299,7 @@ void Scheduler::schedule_pass() {
     const bool known_to_fail = std::find(failed.begin(), failed.end(), key) != failed.end();
     if (known_to_fail || !try_start(task)) {
       if (!known_to_fail) failed.push_back(key);
+      if (preemptions_in_flight_ == 0 && preempt_for(task)) blocked.insert(resource);
       if (now - task.queued_at > options_.backfill_patience) blocked.insert(resource);
     }
   }
@@ -321,6 +327,78 @@ bool Scheduler::try_start(LiveTask& task) {
   task.placement = *placement;
   launch(task, *placement);
   return true;
+}
+
+bool Scheduler::fits_pool_now(const TaskSpec& spec) {
+  for (const TaskShape& shape : pool_.candidate_shapes(spec.shape, spec.milli_tflops)) {
+    if (placer_->decide(shape).outcome == PlaceOutcome::kPlaced) return true;
+  }
+  return false;
+}
+
+bool Scheduler::preempt_for(const LiveTask& task) {
+  const int32_t priority = task.record.spec.priority;
+  if (task.record.spec.vgpu != kNoVgpu) return false;
+  std::vector<LiveTask*> candidates;
+  for (TaskId id : running_ids_) {
+    LiveTask& other = live_.at(id);
+    if (!other.ending && other.pool_shape && other.record.spec.priority < priority) {
+      candidates.push_back(&other);
+    }
+  }
+  std::sort(candidates.begin(), candidates.end(), [](const LiveTask* a, const LiveTask* b) {
+    if (a->record.spec.priority != b->record.spec.priority) {
+      return a->record.spec.priority < b->record.spec.priority;
+    }
+    return a->record.id > b->record.id;
+  });
+  // Give back the candidates' slices one by one until the task would fit, then take them all
+  // back: release and allocate are exact inverses, so the ledger ends as it began.
+  std::vector<LiveTask*> victims;
+  bool fits = false;
+  for (LiveTask* candidate : candidates) {
+    (void)ledger_.release(*candidate->pool_shape, candidate->placement);
+    victims.push_back(candidate);
+    if ((fits = fits_pool_now(task.record.spec))) break;
+  }
+  for (LiveTask* victim : victims) (void)ledger_.allocate(*victim->pool_shape, victim->placement);
+  if (!fits) return false;
+  for (LiveTask* victim : victims) preempt(*victim);
+  return true;
+}
+
+void Scheduler::preempt(LiveTask& victim) {
+  const TaskId id = victim.record.id;
+  victim.ending = true;  // no other end is recorded for this attempt
+  victim.preempted = true;
+  preemptions_in_flight_ += 1;
+  batch_.add(transition(id, TaskState::kRunning, TaskState::kPreempted,
+                        "preempted by a higher-priority task"),
+             [](const WriteResult&) {});
+  batch_.add(transition(id, TaskState::kPreempted, TaskState::kPending),
+             [this, id](const WriteResult& result) {
+               LiveTask& victim = live_.at(id);
+               if (!result.status.is_ok())
+                 log_line("task " + std::to_string(id) + ": " + result.status.message());
+               if (victim.record.pid != 0) {
+                 (void)supervisor_.terminate(victim.record.pid, options_.kill_grace);
+               } else {
+                 release(victim);
+                 requeue_preempted(victim);
+               }
+             });
+}
+
+void Scheduler::requeue_preempted(LiveTask& task) {
+  running_ids_.erase(task.record.id);
+  task.record.state = TaskState::kPending;
+  task.record.pid = 0;
+  task.record.placement.reset();
+  task.ending = task.preempted = task.timed_out = false;
+  task.queued_at = SteadyClock::now();
+  queue_.push(task.record.spec.priority, task.record.id);
+  preemptions_in_flight_ -= 1;
+  dirty_ = true;
 }
 
 std::optional<Placement> Scheduler::reserve(LiveTask& task) {

@@ -46,6 +46,11 @@ struct PoolSnapshot {
 /// Queue: priority descending, FIFO within a priority. A task that does not fit is passed over
 /// (backfill) until it has waited `backfill_patience`; from then on nothing behind it may start
 /// on its resource (the pool, or its vGPU) until it has started, so it cannot starve.
+///
+/// Preemption: when a pool task cannot start and stopping running pool tasks of lower priority
+/// would make room, the fewest such tasks (lowest priority first, newest first among equals)
+/// are preempted: committed preempted -> pending, their process groups get SIGTERM and SIGKILL
+/// after the grace period, and they queue again once their processes are gone.
 class Scheduler {
  public:
   struct Options {
@@ -103,6 +108,7 @@ class Scheduler {
     bool holds_vgpu = false;              // true while holding part of its vGPU's slice
     bool ending = false;                  // its final state is committed or being committed
     bool timed_out = false;
+    bool preempted = false;                          // requeued once its process group is gone
     Placement placement;                             // where it runs, once reserved
     std::chrono::steady_clock::time_point deadline;  // synthetic end, or command timeout
     std::chrono::steady_clock::time_point queued_at;
@@ -125,6 +131,10 @@ class Scheduler {
   void schedule_pass();
   bool try_place_pending_vgpus();
   bool try_start(LiveTask& task);
+  bool fits_pool_now(const TaskSpec& spec);
+  bool preempt_for(const LiveTask& task);
+  void preempt(LiveTask& victim);
+  void requeue_preempted(LiveTask& task);
   std::optional<Placement> reserve(LiveTask& task);
   void launch(LiveTask& task, const Placement& placement);
   void commit_start(LiveTask& task, TaskTransition transition);
@@ -167,7 +177,8 @@ class Scheduler {
   std::set<TaskId> running_ids_;  // tasks holding capacity with a running state committed
   std::unordered_map<VgpuId, VgpuSlice> slices_;
   WriteBatch batch_;
-  bool dirty_ = true;  // something changed that may let a queued task start
+  bool dirty_ = true;              // something changed that may let a queued task start
+  int preemptions_in_flight_ = 0;  // preempted tasks whose processes have not ended yet
 
   // Shared with API threads.
   mutable std::mutex inbox_mu_;

@@ -99,5 +99,37 @@ TEST_F(ApiTest, ListFiltersAndPages) {
   EXPECT_EQ(rest.json["next_cursor"], 0);
 }
 
+TEST_F(ApiTest, AHigherPriorityTaskPreemptsALowerOne) {
+  ASSERT_TRUE(daemon_.started()) << daemon_.log();
+  std::vector<int64_t> low;
+  for (int i = 0; i < 2; ++i) {  // both GPUs, priority 0
+    const Answer a = daemon_.post("/v1/tasks", R"({"argv": ["sleep", "30"], "gpus": 1})");
+    ASSERT_EQ(a.status, 201) << a.body;
+    low.push_back(a.json["id"]);
+  }
+  for (int i = 0; i < 100 && daemon_.get("/v1/tasks?state=running").json["tasks"].size() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const int older_pid = daemon_.get("/v1/tasks/" + std::to_string(low[0])).json["pid"];
+  const int first_pid = daemon_.get("/v1/tasks/" + std::to_string(low[1])).json["pid"];
+  const Answer high = daemon_.post("/v1/tasks", R"({"seconds": 0.2, "gpus": 1, "priority": 10})");
+  ASSERT_EQ(high.status, 201) << high.body;
+  const Answer done =
+      daemon_.get("/v1/tasks/" + std::to_string(int64_t{high.json["id"]}) + "/wait?timeout=30");
+  EXPECT_EQ(done.json["state"], "succeeded") << done.body;
+  // The newest low-priority task was the one preempted; it runs again with a new process.
+  EXPECT_EQ(daemon_.get("/v1/tasks/" + std::to_string(low[0])).json["pid"], older_pid);
+  nlohmann::json again;
+  for (int i = 0; i < 100; ++i) {
+    again = daemon_.get("/v1/tasks/" + std::to_string(low[1])).json;
+    if (again["state"] == "running" && again["pid"] != first_pid) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(again["state"], "running");
+  EXPECT_NE(again["pid"], first_pid);
+  EXPECT_EQ(again["retries_used"], 0);
+  for (int64_t id : low) daemon_.post("/v1/tasks/" + std::to_string(id) + "/cancel", "");
+}
+
 }  // namespace
 }  // namespace fastgpu::testing
