@@ -226,12 +226,12 @@ void Scheduler::iterate() {
 
 void Scheduler::absorb(TaskRecord record) {
   const TaskId id = record.id;
-  const int32_t priority = record.spec.priority;
   LiveTask task;
   task.record = std::move(record);
   task.queued_at = SteadyClock::now();
-  if (!live_.emplace(id, std::move(task)).second) return;
-  queue_.push(priority, id);
+  auto [it, added] = live_.emplace(id, std::move(task));
+  if (!added) return;
+  queue_.push(it->second.record);
   dirty_ = true;
 }
 
@@ -286,22 +286,25 @@ void Scheduler::end_synthetic_and_timeouts() {
 void Scheduler::schedule_pass() {
   dirty_ = false;
   try_place_pending_vgpus();
+  for (const auto& [resource, order] : queue_.by_resource()) schedule_resource(order);
+}
+
+void Scheduler::schedule_resource(const TaskQueue::Order& order) {
   const auto now = SteadyClock::now();
-  std::set<VgpuId> blocked;  // resources whose head waited past the backfill patience
   // Requests that found no room in this pass: an identical one behind them cannot either.
-  std::vector<std::tuple<VgpuId, int64_t, TaskShape>> failed;
-  for (auto it = queue_.begin(); it != queue_.end();) {
+  std::vector<std::tuple<int64_t, TaskShape>> failed;
+  size_t examined_after_failure = 0;
+  for (auto it = order.begin(); it != order.end();) {
     LiveTask& task = live_.at(it->second);
-    ++it;
-    const VgpuId resource = task.record.spec.vgpu;
-    if (blocked.contains(resource)) continue;
-    const auto key = std::tuple(resource, task.record.spec.milli_tflops, task.record.spec.shape);
+    ++it;  // try_start() may erase the task from `order`
+    const auto key = std::tuple(task.record.spec.milli_tflops, task.record.spec.shape);
     const bool known_to_fail = std::find(failed.begin(), failed.end(), key) != failed.end();
-    if (known_to_fail || !try_start(task)) {
-      if (!known_to_fail) failed.push_back(key);
-      if (preemptions_in_flight_ == 0 && preempt_for(task)) blocked.insert(resource);
-      if (now - task.queued_at > options_.backfill_patience) blocked.insert(resource);
-    }
+    if (!failed.empty() && ++examined_after_failure > kBackfillWindow) return;
+    if (!known_to_fail && try_start(task)) continue;
+    if (!known_to_fail) failed.push_back(key);
+    const bool preempting = !known_to_fail && preemptions_in_flight_ == 0 && preempt_for(task);
+    // A head passed over for too long (or making room by preemption) holds the resource.
+    if (preempting || now - task.queued_at > options_.backfill_patience) return;
   }
 }
 
@@ -312,7 +315,7 @@ bool Scheduler::try_start(LiveTask& task) {
     if (slice != slices_.end() && slice->second.placed()) {
       const GpuModelId model = model_at(*slice->second.record().placement);
       if (std::string why = slice->second.infeasibility(spec, model); !why.empty()) {
-        queue_.erase(spec.priority, task.record.id);
+        queue_.erase(task.record);
         task.ending = true;
         const TaskId id = task.record.id;
         batch_.add(transition(id, TaskState::kPending, TaskState::kFailed, why),
@@ -323,7 +326,7 @@ bool Scheduler::try_start(LiveTask& task) {
   }
   std::optional<Placement> placement = reserve(task);
   if (!placement) return false;
-  queue_.erase(spec.priority, task.record.id);
+  queue_.erase(task.record);
   task.placement = *placement;
   launch(task, *placement);
   return true;
@@ -396,7 +399,7 @@ void Scheduler::requeue_preempted(LiveTask& task) {
   task.record.placement.reset();
   task.ending = task.preempted = task.timed_out = false;
   task.queued_at = SteadyClock::now();
-  queue_.push(task.record.spec.priority, task.record.id);
+  queue_.push(task.record);
   preemptions_in_flight_ -= 1;
   dirty_ = true;
 }
@@ -552,7 +555,7 @@ void Scheduler::release(LiveTask& task) {
 void Scheduler::forget(TaskId id) {
   auto it = live_.find(id);
   if (it == live_.end()) return;
-  queue_.erase(it->second.record.spec.priority, id);
+  queue_.erase(it->second.record);
   running_ids_.erase(id);
   live_.erase(it);
   completions_.finish(id);
@@ -606,13 +609,13 @@ void Scheduler::cancel_live(LiveTask& task, std::function<void(ApiError)> reply)
   const TaskId id = task.record.id;
   const TaskState from = task.record.state;
   task.ending = true;
-  if (from == TaskState::kPending) queue_.erase(task.record.spec.priority, id);
+  if (from == TaskState::kPending) queue_.erase(task.record);
   batch_.add(transition(id, from, TaskState::kCancelled, "cancelled"),
              [this, id, from, reply](const WriteResult& result) {
                LiveTask& task = live_.at(id);
                if (!result.status.is_ok()) {
                  task.ending = false;
-                 if (from == TaskState::kPending) queue_.push(task.record.spec.priority, id);
+                 if (from == TaskState::kPending) queue_.push(task.record);
                  return reply(ApiError::from_status(result.status));
                }
                if (from == TaskState::kRunning && task.record.pid != 0) {

@@ -45,7 +45,9 @@ struct PoolSnapshot {
 ///
 /// Queue: priority descending, FIFO within a priority. A task that does not fit is passed over
 /// (backfill) until it has waited `backfill_patience`; from then on nothing behind it may start
-/// on its resource (the pool, or its vGPU) until it has started, so it cannot starve.
+/// on its resource (the pool, or its vGPU) until it has started, so it cannot starve. A pass
+/// looks at most kBackfillWindow tasks past the first that does not fit, so a long queue costs
+/// a bounded amount per pass.
 ///
 /// Preemption: when a pool task cannot start and stopping running pool tasks of lower priority
 /// would make room, the fewest such tasks (lowest priority first, newest first among equals)
@@ -61,6 +63,9 @@ class Scheduler {
     std::chrono::milliseconds backfill_patience{10000};
     std::chrono::milliseconds tick{2};  // how often running processes are polled
   };
+
+  /// Most queued tasks one pass examines, per resource, after the first that does not fit.
+  static constexpr size_t kBackfillWindow = 1000;
 
   /// Builds a scheduler over `store` (reads) and `writer` (writes; a BatchWriter in front of the
   /// store), neither owned; both must outlive it. kInvalidArgument for an unknown policy.
@@ -129,6 +134,7 @@ class Scheduler {
   void reap_exits();
   void end_synthetic_and_timeouts();
   void schedule_pass();
+  void schedule_resource(const TaskQueue::Order& order);
   bool try_place_pending_vgpus();
   bool try_start(LiveTask& task);
   bool fits_pool_now(const TaskSpec& spec);
