@@ -3,22 +3,13 @@
 // failure the error must be a 4xx with a message.
 
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "server/task_request.h"
 #include "server/vgpu_request.h"
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                                \
-  do {                                                                                  \
-    if (!(cond)) {                                                                      \
-      std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                     \
-    }                                                                                   \
-  } while (0)
 
 void check_error(const fastgpu::ApiError& e) {
   FUZZ_CHECK(e.http_status() >= 400 && e.http_status() < 500);

@@ -140,33 +140,46 @@ void list_tasks(const ApiContext& ctx, const Principal& who, const Request& req,
   send_json(res, 200, {{"tasks", tasks}, {"next_cursor", page.next_cursor}});
 }
 
-void get_task(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
+// Answers with the object named by the path: checks that `who` may see it, runs `act` (when
+// given; its error is the answer), then reads the object again and sends it.
+template <typename Record, typename Load, typename Render>
+void answer_after(const ApiContext& ctx, const Principal& who, const Request& req, Response& res,
+                  Load load, Render render, const std::function<ApiError(int64_t)>& act) {
   with_id(req, res, [&](int64_t id) {
-    TaskRecord task;
-    if (ApiError e = load_task(ctx, who, id, &task); !e.is_ok()) return send_error(res, e);
-    send_json(res, 200, task_to_json(task, ctx.scheduler->pool()));
+    Record record;
+    if (ApiError e = load(ctx, who, id, &record); !e.is_ok()) return send_error(res, e);
+    if (act) {
+      if (ApiError e = act(id); !e.is_ok()) return send_error(res, e);
+      if (ApiError e = load(ctx, who, id, &record); !e.is_ok()) return send_error(res, e);
+    }
+    send_json(res, 200, render(record, ctx.scheduler->pool()));
   });
+}
+
+void answer_task(const ApiContext& ctx, const Principal& who, const Request& req, Response& res,
+                 const std::function<ApiError(int64_t)>& act) {
+  answer_after<TaskRecord>(ctx, who, req, res, load_task, task_to_json, act);
+}
+
+void answer_vgpu(const ApiContext& ctx, const Principal& who, const Request& req, Response& res,
+                 const std::function<ApiError(int64_t)>& act) {
+  answer_after<VgpuRecord>(ctx, who, req, res, load_vgpu, vgpu_to_json, act);
+}
+
+void get_task(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
+  answer_task(ctx, who, req, res, nullptr);
 }
 
 void cancel_task(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
-  with_id(req, res, [&](int64_t id) {
-    TaskRecord task;
-    if (ApiError e = load_task(ctx, who, id, &task); !e.is_ok()) return send_error(res, e);
-    if (ApiError e = ctx.scheduler->cancel(id); !e.is_ok()) return send_error(res, e);
-    if (ApiError e = load_task(ctx, who, id, &task); !e.is_ok()) return send_error(res, e);
-    send_json(res, 200, task_to_json(task, ctx.scheduler->pool()));
-  });
+  answer_task(ctx, who, req, res, [&](int64_t id) { return ctx.scheduler->cancel(id); });
 }
 
 void wait_task(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
-  with_id(req, res, [&](int64_t id) {
-    TaskRecord task;
-    std::chrono::milliseconds timeout;
-    if (ApiError e = wait_timeout(req, &timeout); !e.is_ok()) return send_error(res, e);
-    if (ApiError e = load_task(ctx, who, id, &task); !e.is_ok()) return send_error(res, e);
+  std::chrono::milliseconds timeout;
+  if (ApiError e = wait_timeout(req, &timeout); !e.is_ok()) return send_error(res, e);
+  answer_task(ctx, who, req, res, [&](int64_t id) {
     ctx.scheduler->completions().wait_task(id, timeout);
-    if (ApiError e = load_task(ctx, who, id, &task); !e.is_ok()) return send_error(res, e);
-    send_json(res, 200, task_to_json(task, ctx.scheduler->pool()));
+    return ApiError();
   });
 }
 
@@ -248,22 +261,13 @@ void list_vgpus(const ApiContext& ctx, const Principal& who, const Request&, Res
 }
 
 void get_vgpu(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
-  with_id(req, res, [&](int64_t id) {
-    VgpuRecord vgpu;
-    if (ApiError e = load_vgpu(ctx, who, id, &vgpu); !e.is_ok()) return send_error(res, e);
-    send_json(res, 200, vgpu_to_json(vgpu, ctx.scheduler->pool()));
-  });
+  answer_vgpu(ctx, who, req, res, nullptr);
 }
 
 void delete_vgpu(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
-  with_id(req, res, [&](int64_t id) {
-    VgpuRecord vgpu;
-    if (ApiError e = load_vgpu(ctx, who, id, &vgpu); !e.is_ok()) return send_error(res, e);
-    const bool force = req.has_param("force") && req.get_param_value("force") == "true";
-    if (ApiError e = ctx.scheduler->delete_vgpu(id, force); !e.is_ok()) return send_error(res, e);
-    if (ApiError e = load_vgpu(ctx, who, id, &vgpu); !e.is_ok()) return send_error(res, e);
-    send_json(res, 200, vgpu_to_json(vgpu, ctx.scheduler->pool()));
-  });
+  const bool force = req.has_param("force") && req.get_param_value("force") == "true";
+  answer_vgpu(ctx, who, req, res,
+              [&](int64_t id) { return ctx.scheduler->delete_vgpu(id, force); });
 }
 
 void wait_vgpu(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {

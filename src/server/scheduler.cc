@@ -43,19 +43,18 @@ Status Scheduler::create(Store* store, Writer* writer, GpuPool pool, Options opt
   std::unique_ptr<PlacementPolicy> policy =
       make_policy(options.policy, PolicyContext{daemon_workload()}, &error);
   if (!policy) return Status::invalid_argument(error);
-  out->reset(new Scheduler(store, writer, std::move(pool), std::move(options), nullptr));
-  (*out)->placer_ = std::make_unique<Placer>((*out)->ledger_, std::move(policy), /*seed=*/42);
+  out->reset(new Scheduler(store, writer, std::move(pool), std::move(options), std::move(policy)));
   return Status::ok();
 }
 
 Scheduler::Scheduler(Store* store, Writer* writer, GpuPool pool, Options options,
-                     std::unique_ptr<Placer> placer)
+                     std::unique_ptr<PlacementPolicy> policy)
     : store_(store),
       writer_(writer),
       pool_(std::move(pool)),
       options_(std::move(options)),
       ledger_(pool_.nodes()),
-      placer_(std::move(placer)) {}
+      placer_(std::make_unique<Placer>(ledger_, std::move(policy), /*seed=*/42)) {}
 
 Scheduler::~Scheduler() { stop(); }
 

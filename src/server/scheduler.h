@@ -121,7 +121,7 @@ class Scheduler {
   using Command = std::function<void()>;
 
   Scheduler(Store* store, Writer* writer, GpuPool pool, Options options,
-            std::unique_ptr<Placer> placer);
+            std::unique_ptr<PlacementPolicy> policy);
 
   // Runs `command` on the loop thread and waits for it to call its reply.
   ApiError run_on_loop(std::function<void(std::function<void(ApiError)>)> command);
