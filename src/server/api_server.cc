@@ -293,9 +293,11 @@ void wait_vgpu(const ApiContext& ctx, const Principal& who, const Request& req, 
 // ---- GPUs, health, metrics -------------------------------------------------------------------
 
 void list_gpus(const ApiContext& ctx, const Principal&, const Request&, Response& res) {
-  send_json(
-      res, 200,
-      gpus_to_json(ctx.scheduler->pool(), ctx.scheduler->snapshot(), ctx.inventory->source()));
+  std::vector<GpuUsage> usage;  // left empty when sampling fails: the allocation still shows
+  (void)ctx.inventory->sample(&usage);
+  send_json(res, 200,
+            gpus_to_json(ctx.scheduler->pool(), ctx.scheduler->snapshot(), usage,
+                         ctx.inventory->source()));
 }
 
 }  // namespace

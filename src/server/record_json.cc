@@ -84,12 +84,17 @@ nlohmann::json vgpu_to_json(const VgpuRecord& vgpu, const GpuPool& pool) {
 }
 
 nlohmann::json gpus_to_json(const GpuPool& pool, const PoolSnapshot& snapshot,
-                            std::string_view source) {
+                            const std::vector<GpuUsage>& usage, std::string_view source) {
   nlohmann::json gpus = nlohmann::json::array();
   for (size_t i = 0; i < pool.devices().size(); ++i) {
     const GpuDevice& d = pool.devices()[i];
     const MilliGpu allocated =
         i < snapshot.allocated_milli.size() ? snapshot.allocated_milli[i] : 0;
+    // A simulated GPU is as busy as its allocation says; a real one as NVML last measured.
+    const bool sampled = i < usage.size() && !d.simulated;
+    const int32_t utilization =
+        d.simulated ? (allocated + 9) / 10 : (sampled ? usage[i].utilization_percent : 0);
+    const int64_t memory_used = sampled ? usage[i].memory_used_bytes : d.memory_used_bytes;
     gpus.push_back(
         {{"index", d.index},
          {"uuid", d.uuid},
@@ -97,8 +102,8 @@ nlohmann::json gpus_to_json(const GpuPool& pool, const PoolSnapshot& snapshot,
          {"simulated", d.simulated},
          {"tflops", d.milli_tflops / 1000.0},
          {"memory_bytes", d.memory_bytes},
-         {"memory_used_bytes", d.memory_used_bytes},
-         {"utilization_percent", d.utilization_percent},
+         {"memory_used_bytes", memory_used},
+         {"utilization_percent", utilization},
          {"sm_count", d.sm_count},
          {"allocated_milli", allocated},
          {"vgpus", i < snapshot.vgpus.size() ? snapshot.vgpus[i] : std::vector<VgpuId>{}}});

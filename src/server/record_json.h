@@ -15,8 +15,9 @@ nlohmann::json task_to_json(const TaskRecord& task, const GpuPool& pool);
 /// A vGPU as GET /v1/vgpus/{id} shows it.
 nlohmann::json vgpu_to_json(const VgpuRecord& vgpu, const GpuPool& pool);
 
-/// The GPUs of the pool with their live allocation, as GET /v1/gpus shows them.
+/// The GPUs of the pool with their live allocation and `usage` (the inventory's latest sample,
+/// by device index; may be empty), as GET /v1/gpus shows them.
 nlohmann::json gpus_to_json(const GpuPool& pool, const PoolSnapshot& snapshot,
-                            std::string_view source);
+                            const std::vector<GpuUsage>& usage, std::string_view source);
 
 }  // namespace fastgpu

@@ -87,11 +87,13 @@ TEST_F(VgpuTest, DeleteRefusedWhileBusyUnlessForced) {
       daemon_.post("/v1/tasks", R"({"argv": ["true"], "vgpu": )" + std::to_string(vgpu) + "}");
   EXPECT_EQ(late.status, 404) << late.body;
   EXPECT_EQ(daemon_.get("/v1/gpus").json["gpus"][0]["allocated_milli"], 0);
+  EXPECT_EQ(daemon_.get("/v1/gpus").json["gpus"][0]["utilization_percent"], 0);
 }
 
 TEST_F(VgpuTest, AVgpuThatDoesNotFitNowWaitsForCapacity) {
   ASSERT_TRUE(daemon_.started()) << daemon_.log();
   const int64_t big = create_vgpu(R"({"gpu": 0.75})");
+  EXPECT_EQ(daemon_.get("/v1/gpus").json["gpus"][0]["utilization_percent"], 75);
   const Answer second = daemon_.post("/v1/vgpus", R"({"gpu": 0.5})");
   ASSERT_EQ(second.status, 201) << second.body;
   EXPECT_EQ(second.json["state"], "pending");
