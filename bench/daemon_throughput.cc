@@ -106,9 +106,11 @@ int run(int tasks, int clients, int queued) {
   std::printf("submit->running p50 (free)    %.2f ms\n", lat[lat.size() / 2] / 1e3);
   std::printf("submit->running p99 (free)    %.2f ms\n", lat[lat.size() * 99 / 100] / 1e3);
   if (queued > 0) {
-    daemon.post("/v1/tasks", R"({"argv": ["sleep", "3600"], "gpus": 8})");
+    const Answer blocker = daemon.post("/v1/tasks", R"({"argv": ["sleep", "3600"], "gpus": 8})");
     submit_burst(daemon, queued, clients, R"({"argv": ["true"], "gpus": 8})");
     std::printf("daemon RSS, %d queued         %.1f MiB\n", queued, rss_kib(daemon.pid()) / 1024.0);
+    // Task processes outlive the daemon by design: stop the blocker before the daemon goes.
+    daemon.post("/v1/tasks/" + std::to_string(int64_t{blocker.json["id"]}) + "/cancel", "");
   }
   return 0;
 }
