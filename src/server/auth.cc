@@ -5,16 +5,15 @@
 
 namespace fastgpu {
 
-Status TokenTable::load(const std::string& path, TokenTable* out) {
-  std::ifstream in(path);
-  if (!in) return Status::not_found("tokens file " + path + " cannot be read");
+Status TokenTable::parse(std::string_view text, const std::string& source, TokenTable* out) {
   TokenTable table;
+  std::istringstream lines{std::string(text)};
   std::string line;
-  for (int number = 1; std::getline(in, line); ++number) {
+  for (int number = 1; std::getline(lines, line); ++number) {
     std::istringstream fields(line);
     std::string token, user, role, extra;
     if (!(fields >> token) || token.starts_with('#')) continue;
-    const std::string where = path + ":" + std::to_string(number);
+    const std::string where = source + ":" + std::to_string(number);
     if (!(fields >> user)) return Status::invalid_argument(where + ": expected TOKEN USER [admin]");
     fields >> role;
     if ((!role.empty() && role != "admin") || (fields >> extra)) {
@@ -27,6 +26,14 @@ Status TokenTable::load(const std::string& path, TokenTable* out) {
   }
   *out = std::move(table);
   return Status::ok();
+}
+
+Status TokenTable::load(const std::string& path, TokenTable* out) {
+  std::ifstream in(path);
+  if (!in) return Status::not_found("tokens file " + path + " cannot be read");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse(text.str(), path, out);
 }
 
 std::optional<Principal> TokenTable::authenticate(std::string_view authorization) const {

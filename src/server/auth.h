@@ -29,6 +29,10 @@ class TokenTable {
   /// '#' are skipped. Tokens must be at least 16 characters. Errors name the line.
   static Status load(const std::string& path, TokenTable* out);
 
+  /// The same format from `text` (e.g. the FASTGPU_TOKENS environment variable); errors name
+  /// `source` and the line.
+  static Status parse(std::string_view text, const std::string& source, TokenTable* out);
+
   bool empty() const { return users_.empty(); }
 
   /// The principal of an Authorization header value ("Bearer TOKEN"); nullopt when the header

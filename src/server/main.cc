@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -34,13 +35,17 @@ Status make_pool(const DaemonOptions& options, std::unique_ptr<GpuInventory>* in
   return GpuPool::create(std::move(devices), host_cpu, pool);
 }
 
+// Tokens from --tokens-file, else from $FASTGPU_TOKENS (same format, one entry a line).
 Status load_tokens(const DaemonOptions& options, const std::string& host, TokenTable* tokens) {
+  const char* from_env = std::getenv("FASTGPU_TOKENS");
   if (!options.tokens_file.empty()) {
     if (Status s = TokenTable::load(options.tokens_file, tokens); !s.is_ok()) return s;
+  } else if (from_env && *from_env) {
+    if (Status s = TokenTable::parse(from_env, "FASTGPU_TOKENS", tokens); !s.is_ok()) return s;
   }
   if (!is_loopback_host(host) && tokens->empty()) {
     return Status::failed_precondition("refusing to listen on " + host +
-                                       " without tokens: pass --tokens-file");
+                                       " without tokens: pass --tokens-file or set FASTGPU_TOKENS");
   }
   return Status::ok();
 }

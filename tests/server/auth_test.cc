@@ -71,5 +71,15 @@ TEST(AuthTest, BadTokensFileRefusesToStart) {
   EXPECT_NE(log.find("tokens:1"), std::string::npos) << log;
 }
 
+TEST(AuthTest, TokensFromTheEnvironment) {
+  TempDir dir;
+  ::setenv("FASTGPU_TOKENS", "alice-token-0123456789 alice", 1);
+  DaemonProcess daemon(dir.path());
+  ::unsetenv("FASTGPU_TOKENS");
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  EXPECT_EQ(daemon.get("/v1/tasks").status, 401);
+  EXPECT_EQ(daemon.get("/v1/tasks", kAlice).status, 200);
+}
+
 }  // namespace
 }  // namespace fastgpu::testing
