@@ -300,6 +300,10 @@ void list_gpus(const ApiContext& ctx, const Principal&, const Request&, Response
                          ctx.inventory->source()));
 }
 
+void list_nodes(const ApiContext& ctx, const Principal&, const Request&, Response& res) {
+  send_json(res, 200, nodes_to_json(ctx.scheduler->pool(), ctx.scheduler->snapshot()));
+}
+
 }  // namespace
 
 ApiServer::ApiServer(ApiContext context, int threads)
@@ -345,6 +349,7 @@ void ApiServer::add_routes() {
                     "text/plain; version=0.0.4");
   });
   http_->Get("/v1/gpus", route(list_gpus));
+  http_->Get("/v1/nodes", route(list_nodes));
   http_->Post("/v1/vgpus", route(post_vgpu));
   http_->Get("/v1/vgpus", route(list_vgpus));
   http_->Get(R"(/v1/vgpus/([^/]+))", route(get_vgpu));

@@ -21,6 +21,7 @@ std::string openapi_document() {
       {"/healthz", {{"get", operation("liveness", "200")}}},
       {"/metrics", {{"get", operation("Prometheus metrics", "200")}}},
       {"/v1/gpus", {{"get", operation("GPUs with live allocation", "200")}}},
+      {"/v1/nodes", {{"get", operation("GPU groups (ledger nodes) with free CPU", "200")}}},
       {"/v1/vgpus",
        {{"post", operation("create a vGPU: {tflops} or {gpu}, optional memory", "201")},
         {"get", operation("list vGPUs", "200")}}},

@@ -83,6 +83,30 @@ nlohmann::json vgpu_to_json(const VgpuRecord& vgpu, const GpuPool& pool) {
           {"deleted_at", seconds_or_null(vgpu.deleted_at_us)}};
 }
 
+nlohmann::json nodes_to_json(const GpuPool& pool, const PoolSnapshot& snapshot) {
+  nlohmann::json nodes = nlohmann::json::array();
+  for (NodeIndex n = 0; n < pool.nodes().size(); ++n) {
+    const NodeSpec& spec = pool.nodes()[n];
+    nlohmann::json gpus = nlohmann::json::array();
+    MilliGpu allocated = 0;
+    for (int slot = 0; slot < spec.num_gpus; ++slot) {
+      const int index = pool.device_index(n, slot);
+      gpus.push_back(index);
+      if (static_cast<size_t>(index) < snapshot.allocated_milli.size()) {
+        allocated += snapshot.allocated_milli[index];
+      }
+    }
+    const MilliCpu free_cpu = n < snapshot.free_cpu_milli.size() ? snapshot.free_cpu_milli[n] : 0;
+    nodes.push_back({{"name", spec.name},
+                     {"model", gpu_model_spec(spec.model).name},
+                     {"gpu_indices", gpus},
+                     {"allocated_gpus", allocated / 1000.0},
+                     {"cpu", spec.cpu_milli / 1000.0},
+                     {"cpu_free", free_cpu / 1000.0}});
+  }
+  return {{"nodes", nodes}};
+}
+
 nlohmann::json gpus_to_json(const GpuPool& pool, const PoolSnapshot& snapshot,
                             const std::vector<GpuUsage>& usage, std::string_view source) {
   nlohmann::json gpus = nlohmann::json::array();

@@ -15,6 +15,10 @@ nlohmann::json task_to_json(const TaskRecord& task, const GpuPool& pool);
 /// A vGPU as GET /v1/vgpus/{id} shows it.
 nlohmann::json vgpu_to_json(const VgpuRecord& vgpu, const GpuPool& pool);
 
+/// The ledger nodes of the pool (each a group of GPUs of one model on this host) with their
+/// free CPU, as GET /v1/nodes shows them.
+nlohmann::json nodes_to_json(const GpuPool& pool, const PoolSnapshot& snapshot);
+
 /// The GPUs of the pool with their live allocation and `usage` (the inventory's latest sample,
 /// by device index; may be empty), as GET /v1/gpus shows them.
 nlohmann::json gpus_to_json(const GpuPool& pool, const PoolSnapshot& snapshot,

@@ -576,6 +576,7 @@ void Scheduler::publish_snapshot() {
     for (int index : pool_.device_indices(*slice.record().placement))
       snap.vgpus[index].push_back(id);
   }
+  for (const NodeState& node : ledger_.states()) snap.free_cpu_milli.push_back(node.free_cpu);
   snap.queued = queue_.size();
   snap.running = running_ids_.size();
   std::lock_guard lock(views_mu_);

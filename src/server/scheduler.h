@@ -33,6 +33,7 @@ namespace fastgpu {
 struct PoolSnapshot {
   std::vector<MilliGpu> allocated_milli;   // per device index
   std::vector<std::vector<VgpuId>> vgpus;  // per device index: active vGPUs on it
+  std::vector<MilliCpu> free_cpu_milli;    // per ledger node
   size_t queued = 0;                       // pending tasks
   size_t running = 0;                      // tasks holding capacity
 };

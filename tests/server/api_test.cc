@@ -28,6 +28,10 @@ TEST_F(ApiTest, HealthMetricsOpenApiAndGpus) {
   EXPECT_EQ(gpus.json["gpus"][0]["model"], "A100-80GB");
   EXPECT_EQ(gpus.json["gpus"][0]["simulated"], true);
   EXPECT_EQ(gpus.json["source"], "simulated");
+  const Answer nodes = daemon_.get("/v1/nodes");
+  ASSERT_EQ(nodes.json["nodes"].size(), 1u) << nodes.body;
+  EXPECT_EQ(nodes.json["nodes"][0]["gpu_indices"].size(), 2u);
+  EXPECT_EQ(nodes.json["nodes"][0]["model"], "A100-80GB");
 }
 
 TEST_F(ApiTest, CommandTaskRunsWithItsSliceAndLogs) {
