@@ -8,7 +8,7 @@ DATA ?= ../shared/data/alibaba-gpu-v2023
 
 TSAN_BUILD ?= build-tsan
 
-.PHONY: deps build demo test test-asan test-tsan fuzz bench format format-check clean
+.PHONY: deps build demo demo-sim test test-asan test-tsan fuzz bench format format-check clean
 
 deps:
 	@scripts/install-deps.sh
@@ -19,8 +19,12 @@ build: deps
 
 POLICIES = random,dot-product,gpu-clustering,gpu-packing,best-fit,fgd,fgd-balanced
 
-# The packing experiment of the FGD paper on the default trace: every policy, seeds 42-51.
+# The seed program against a freshly started fastgpud (scripts/demo.sh).
 demo: build
+	BUILD=$(BUILD) scripts/demo.sh
+
+# The packing experiment of the FGD paper on the default trace: every policy, seeds 42-51.
+demo-sim: build
 	FASTGPU_DATA=$(DATA) $(BUILD)/bin/fastgpu sim pack --policy $(POLICIES) --seeds 42-51 \
 	  --plot $(BUILD)/pack.svg
 

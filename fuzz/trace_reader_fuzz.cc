@@ -3,8 +3,6 @@
 // on failure the output must be left untouched and the error must say something.
 
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -13,17 +11,10 @@
 #include "core/gpu_model.h"
 #include "core/node.h"
 #include "core/task.h"
+#include "fuzz_check.h"
 #include "sim/trace_reader.h"
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                                \
-  do {                                                                                  \
-    if (!(cond)) {                                                                      \
-      std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                     \
-    }                                                                                   \
-  } while (0)
 
 using fastgpu::NodeSpec;
 using fastgpu::Status;

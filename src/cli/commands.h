@@ -9,5 +9,9 @@ namespace fastgpu::cli {
 void add_sim_pack_command(CLI::App& sim);
 /// `fastgpu sim replay ...`
 void add_sim_replay_command(CLI::App& sim);
+/// `fastgpu submit | ps | show | logs | cancel | wait`, against fastgpud.
+void add_task_commands(CLI::App& app);
+/// `fastgpu vgpu create | ls | rm` and `fastgpu gpus`, against fastgpud.
+void add_vgpu_commands(CLI::App& app);
 
 }  // namespace fastgpu::cli

@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
   sim->require_subcommand(1);
   fastgpu::cli::add_sim_pack_command(*sim);
   fastgpu::cli::add_sim_replay_command(*sim);
+  fastgpu::cli::add_task_commands(app);
+  fastgpu::cli::add_vgpu_commands(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

@@ -26,8 +26,20 @@ struct GpuModelSpec {
   bool declared;  // true for undisclosed models (the trace's G1-G3): capacities we declared
 };
 
-/// Every known model, indexed by GpuModelId. Stable order: ids never change meaning.
+/// Every known model, indexed by GpuModelId: the fixed table, then the custom models registered
+/// at run time. Stable order: ids never change meaning.
 std::span<const GpuModelSpec> gpu_model_specs();
+
+/// Most models the table may hold, fixed and custom together (a GpuModelMask has 64 bits).
+inline constexpr size_t kMaxGpuModels = 64;
+
+/// Adds a model known only by its figures (a simulated "40tflops" GPU, or a real GPU missing from
+/// the fixed table) and returns its id; registering a name already present returns that model's
+/// id when the figures match. nullopt when the name is taken with other figures, the figures
+/// are not positive, or the table is full. Thread-safe against other registrations; it must
+/// happen before other threads read the table (daemon start-up), since readers do not lock.
+std::optional<GpuModelId> register_custom_gpu_model(std::string_view name, MemoryMib memory_mib,
+                                                    int64_t milli_tflops, int32_t sm_count);
 
 /// The id of the model called `name` (exact, case-sensitive), or nullopt when unknown.
 std::optional<GpuModelId> find_gpu_model(std::string_view name);

@@ -90,6 +90,7 @@ struct TaskSpec {
   SyntheticLoad synthetic;  // meaningful when kind == kSynthetic
   int32_t max_retries = 0;  // retries allowed after the task is lost
   int64_t timeout_ms = 0;   // 0: no timeout
+  bool enforce = true;      // fractional slices run under libfastgpu-vgpu.so when installed
   bool operator==(const TaskSpec&) const = default;
 };
 

@@ -71,6 +71,10 @@ CREATE INDEX tasks_by_owner ON tasks (owner, id);
 CREATE INDEX tasks_by_vgpu ON tasks (vgpu_id, id) WHERE vgpu_id IS NOT NULL;
 CREATE INDEX vgpus_by_owner ON vgpus (owner, id);
 )sql"},
+    // v3: a task may opt out of the vGPU enforcement library.
+    {3, R"sql(
+ALTER TABLE tasks ADD COLUMN enforce INTEGER NOT NULL DEFAULT 1;
+)sql"},
 };
 
 Status apply_migrations(SqliteDb* db, int from, int to) {

@@ -3,18 +3,13 @@
 #include <chrono>
 #include <utility>
 
+#include "core/wall_clock.h"
 #include "store/sqlite_rows.h"
 #include "store/sqlite_schema.h"
 #include "store/sqlite_write_txn.h"
 
 namespace fastgpu {
 namespace {
-
-int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Fails every request of a group with the transaction's error.
 void fail_all(const Status& error, std::vector<WriteResult>* results) {
@@ -102,7 +97,7 @@ Status SqliteStore::write(std::vector<WriteRequest> requests, std::vector<WriteR
   results->assign(requests.size(), WriteResult{});
   std::lock_guard lock(write_mu_);
   Status status = writer_->exec("BEGIN IMMEDIATE");
-  SqliteWriteTxn txn(writer_.get(), now_us());
+  SqliteWriteTxn txn(writer_.get(), wall_clock_us());
   for (size_t i = 0; i < requests.size() && status.is_ok(); ++i) {
     txn.apply(&requests[i], &(*results)[i]);
     if (!is_refusal((*results)[i].status)) status = (*results)[i].status;

@@ -42,5 +42,17 @@ TEST(TaskShape, ValidationNamesTheField) {
   EXPECT_NE(validate_task_shape({0, 0, 1, 100, 0, 0}).find("allowed_models"), std::string::npos);
 }
 
+TEST(GpuModel, CustomModelsJoinTheTableOnce) {
+  const std::optional<GpuModelId> id = register_custom_gpu_model("test-40tflops", 81920, 40'000, 0);
+  ASSERT_TRUE(id);
+  EXPECT_EQ(gpu_model_spec(*id).milli_tflops, 40'000);
+  EXPECT_EQ(find_gpu_model("test-40tflops"), id);
+  EXPECT_EQ(register_custom_gpu_model("test-40tflops", 81920, 40'000, 0), id);
+  EXPECT_FALSE(register_custom_gpu_model("test-40tflops", 81920, 41'000, 0));  // other figures
+  EXPECT_FALSE(register_custom_gpu_model("H100", 81920, 40'000, 0));           // fixed name taken
+  EXPECT_FALSE(register_custom_gpu_model("zero", 81920, 0, 0));
+  EXPECT_EQ(milli_tflops_to_milli_gpu(20'000, *id), 500);
+}
+
 }  // namespace
 }  // namespace fastgpu

@@ -1,0 +1,132 @@
+// End-to-end throughput of fastgpud on loopback: a fresh daemon on a simulated 8-GPU host,
+// 16 concurrent clients submitting `true` tasks that each ask for 0.1 GPU.
+//
+// Prints durable submissions accepted per second, tasks completed end to end per second, the
+// submit -> running latency (p50, p99) with free capacity, and optionally the daemon's RSS with
+// many tasks queued. Usage: daemon_throughput [--tasks N] [--clients N] [--queued N]
+
+#include <fcntl.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/server/daemon_process.h"
+
+namespace fastgpu::bench {
+namespace {
+
+using testing::Answer;
+using testing::DaemonProcess;
+using Clock = std::chrono::steady_clock;
+
+const std::string kTrueTask = R"({"argv": ["true"], "gpu": 0.1})";
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Submits `total` tasks from `clients` threads; returns false if any submission was refused.
+bool submit_burst(const DaemonProcess& daemon, int total, int clients, const std::string& body) {
+  std::atomic<int> next{0};
+  std::atomic<bool> ok{true};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&] {
+      httplib::Client client("127.0.0.1", daemon.port());  // one kept-alive connection each
+      client.set_keep_alive(true);
+      client.set_tcp_nodelay(true);
+      while (next.fetch_add(1) < total) {
+        const httplib::Result answer = client.Post("/v1/tasks", body, "application/json");
+        if (!answer || answer->status != 201) ok = false;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  return ok;
+}
+
+// Blocks until no task is pending or running.
+void wait_until_idle(const DaemonProcess& daemon) {
+  for (;;) {
+    const bool pending = !daemon.get("/v1/tasks?state=pending&limit=1").json["tasks"].empty();
+    const bool running = !daemon.get("/v1/tasks?state=running&limit=1").json["tasks"].empty();
+    if (!pending && !running) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+// Submit -> running latencies (microseconds) of `count` tasks submitted one at a time.
+std::vector<int64_t> latencies_with_free_capacity(const DaemonProcess& daemon, int count) {
+  std::vector<int64_t> out;
+  for (int i = 0; i < count; ++i) {
+    const Answer a = daemon.post("/v1/tasks", kTrueTask);
+    const Answer done = daemon.get("/v1/tasks/" + std::to_string(int64_t{a.json["id"]}) + "/wait");
+    const double started = done.json["started_at"];
+    const double created = done.json["created_at"];
+    out.push_back(static_cast<int64_t>((started - created) * 1e6));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+int64_t rss_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string key;
+  int64_t value = 0;
+  while (status >> key) {
+    if (key == "VmRSS:" && status >> value) return value;
+  }
+  return -1;
+}
+
+int run(int tasks, int clients, int queued) {
+  testing::TempDir dir;
+  DaemonProcess daemon(dir.path(), {"--simulate-gpus", "8xA100-80GB"});
+  if (!daemon.started()) {
+    std::fprintf(stderr, "fastgpud did not start:\n%s", daemon.log().c_str());
+    return 1;
+  }
+  const Clock::time_point start = Clock::now();
+  if (!submit_burst(daemon, tasks, clients, kTrueTask)) std::fprintf(stderr, "some refused\n");
+  const double submit_s = seconds_since(start);
+  wait_until_idle(daemon);
+  const double complete_s = seconds_since(start);
+  std::printf("tasks                         %d (`true`, 0.1 GPU, 8 simulated A100s)\n", tasks);
+  std::printf("clients                       %d\n", clients);
+  std::printf("durable submissions/s         %.0f\n", tasks / submit_s);
+  std::printf("completed end to end/s        %.0f\n", tasks / complete_s);
+  const std::vector<int64_t> lat = latencies_with_free_capacity(daemon, 500);
+  std::printf("submit->running p50 (free)    %.2f ms\n", lat[lat.size() / 2] / 1e3);
+  std::printf("submit->running p99 (free)    %.2f ms\n", lat[lat.size() * 99 / 100] / 1e3);
+  if (queued > 0) {
+    const Answer blocker = daemon.post("/v1/tasks", R"({"argv": ["sleep", "3600"], "gpus": 8})");
+    submit_burst(daemon, queued, clients, R"({"argv": ["true"], "gpus": 8})");
+    std::printf("daemon RSS, %d queued         %.1f MiB\n", queued, rss_kib(daemon.pid()) / 1024.0);
+    // Task processes outlive the daemon by design: stop the blocker before the daemon goes.
+    daemon.post("/v1/tasks/" + std::to_string(int64_t{blocker.json["id"]}) + "/cancel", "");
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace fastgpu::bench
+
+int main(int argc, char** argv) {
+  CLI::App app{"fastgpud end-to-end throughput on loopback"};
+  int tasks = 20000;
+  int clients = 16;
+  int queued = 0;
+  app.add_option("--tasks", tasks, "tasks to submit")->check(CLI::Range(1, 10'000'000));
+  app.add_option("--clients", clients, "concurrent clients")->check(CLI::Range(1, 1024));
+  app.add_option("--queued", queued, "then queue this many tasks and report RSS (0: skip)")
+      ->check(CLI::Range(0, 10'000'000));
+  CLI11_PARSE(app, argc, argv);
+  return fastgpu::bench::run(tasks, clients, queued);
+}

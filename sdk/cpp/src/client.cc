@@ -1,0 +1,85 @@
+#include "fastgpu/client.h"
+
+#include <httplib.h>
+
+#include <cstdlib>
+
+namespace fastgpu {
+inline namespace sdk {
+namespace {
+
+constexpr const char* kDefaultUrl = "http://127.0.0.1:7070";
+
+std::string from_env(const char* name, const char* fallback) {
+  const char* value = std::getenv(name);
+  return value && *value ? value : fallback;
+}
+
+Error server_error(const httplib::Result& result) {
+  const nlohmann::json body = nlohmann::json::parse(result->body, nullptr, false);
+  if (body.is_object() && body.contains("error") && body["error"].is_object()) {
+    return Error(result->status, body["error"].value("code", "http_error"),
+                 body["error"].value("message", ""));
+  }
+  return Error(result->status, "http_error", result->body.substr(0, 200));
+}
+
+}  // namespace
+
+Error::Error(int status, std::string code, std::string message)
+    : std::runtime_error(status == 0 ? code + ": " + message
+                                     : std::to_string(status) + " " + code + ": " + message),
+      status_(status),
+      code_(std::move(code)),
+      message_(std::move(message)) {}
+
+Client::Client(std::string url, std::string token)
+    : url_(url.empty() ? from_env("FASTGPU_URL", kDefaultUrl) : std::move(url)),
+      token_(token.empty() ? from_env("FASTGPU_TOKEN", "") : std::move(token)) {
+  while (!url_.empty() && url_.back() == '/') url_.pop_back();
+}
+
+std::string Client::request_text(const std::string& path,
+                                 const std::map<std::string, std::string>& query) const {
+  httplib::Client http(url_);
+  if (!token_.empty()) http.set_bearer_token_auth(token_.c_str());
+  httplib::Params params(query.begin(), query.end());
+  const httplib::Result result = http.Get(path.c_str(), params, httplib::Headers{});
+  if (!result) throw Error(0, "unreachable", "cannot reach fastgpud at " + url_);
+  if (result->status >= 400) throw server_error(result);
+  return result->body;
+}
+
+nlohmann::json Client::request(const std::string& method, const std::string& path,
+                               const nlohmann::json& body,
+                               const std::map<std::string, std::string>& query,
+                               int timeout_seconds) const {
+  httplib::Client http(url_);
+  http.set_read_timeout(timeout_seconds, 0);
+  if (!token_.empty()) http.set_bearer_token_auth(token_.c_str());
+  std::string target = path;
+  if (!query.empty()) {
+    httplib::Params params(query.begin(), query.end());
+    target += '?';
+    target += httplib::detail::params_to_query_str(params);
+  }
+  const std::string payload = body.is_null() ? "" : body.dump();
+  if (method != "GET" && method != "POST" && method != "DELETE") {
+    throw Error(0, "invalid_argument", "unsupported method " + method);
+  }
+  const httplib::Result result =
+      method == "GET"    ? http.Get(target.c_str())
+      : method == "POST" ? http.Post(target.c_str(), payload, "application/json")
+                         : http.Delete(target.c_str());
+  if (!result) throw Error(0, "unreachable", "cannot reach fastgpud at " + url_);
+  if (result->status >= 400) throw server_error(result);
+  return nlohmann::json::parse(result->body);
+}
+
+Client& Client::default_client() {
+  static Client client;
+  return client;
+}
+
+}  // namespace sdk
+}  // namespace fastgpu

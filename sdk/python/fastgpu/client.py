@@ -1,0 +1,81 @@
+"""The HTTP connection to fastgpud and its error type."""
+
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+
+DEFAULT_URL = "http://127.0.0.1:7070"
+
+
+class FastGPUError(Exception):
+    """An error answered by fastgpud (status, code and message as the server sent them), or a
+    failure to reach it (status 0, code 'unreachable')."""
+
+    def __init__(self, status, code, message):
+        super().__init__(f"{code}: {message}" if status == 0 else f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class Client:
+    """A connection to one fastgpud. Thread-safe: every call opens its own HTTP request."""
+
+    def __init__(self, url=None, token=None, timeout=60.0):
+        self.url = (url or os.environ.get("FASTGPU_URL") or DEFAULT_URL).rstrip("/")
+        self.token = token if token is not None else os.environ.get("FASTGPU_TOKEN")
+        self.timeout = timeout
+
+    def request(self, method, path, body=None, query=None, timeout=None, raw=False):
+        """Sends one request; returns the decoded JSON answer (the text when raw=True).
+        Raises FastGPUError carrying the server's error message."""
+        url = self.url + path
+        if query:
+            url += "?" + urllib.parse.urlencode(query)
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(url, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        if self.token:
+            req.add_header("Authorization", "Bearer " + self.token)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout or self.timeout) as answer:
+                payload = answer.read()
+        except urllib.error.HTTPError as e:
+            raise _server_error(e) from None
+        except (urllib.error.URLError, OSError) as e:
+            reason = getattr(e, "reason", e)
+            raise FastGPUError(0, "unreachable", f"cannot reach fastgpud at {self.url}: {reason}")
+        return payload.decode(errors="replace") if raw else json.loads(payload)
+
+    def gpus(self):
+        """The GPUs of the pool with their live allocation."""
+        return self.request("GET", "/v1/gpus")["gpus"]
+
+
+def _server_error(http_error):
+    body = http_error.read()
+    try:
+        error = json.loads(body)["error"]
+        return FastGPUError(http_error.code, error["code"], error["message"])
+    except (ValueError, KeyError, TypeError):
+        return FastGPUError(http_error.code, "http_error", body.decode(errors="replace")[:200])
+
+
+_default = None
+
+
+def default_client():
+    """The client used when none is given: built from $FASTGPU_URL and $FASTGPU_TOKEN."""
+    global _default
+    if _default is None:
+        _default = Client()
+    return _default
+
+
+def set_default_client(client):
+    """Makes `client` the one used when none is given."""
+    global _default
+    _default = client

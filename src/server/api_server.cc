@@ -1,0 +1,381 @@
+#include "server/api_server.h"
+
+#include <httplib.h>
+
+#include <charconv>
+#include <chrono>
+#include <fstream>
+#include <functional>
+
+#include "server/metrics_page.h"
+#include "server/openapi.h"
+#include "server/record_json.h"
+#include "server/task_request.h"
+#include "server/vgpu_request.h"
+
+namespace fastgpu {
+namespace {
+
+using httplib::Request;
+using httplib::Response;
+using Handler = std::function<void(const ApiContext&, const Principal&, const Request&, Response&)>;
+
+constexpr const char* kJson = "application/json";
+
+void send_json(Response& res, int status, const nlohmann::json& body) {
+  res.status = status;
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), kJson);
+}
+
+void send_error(Response& res, const ApiError& error) {
+  res.status = error.http_status();
+  res.set_content(error.to_json(), kJson);
+}
+
+// The id in the path's first capture; nullopt when it is not a positive 64-bit integer.
+std::optional<int64_t> path_id(const Request& req) {
+  const std::string text = req.matches[1];
+  int64_t id = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) return std::nullopt;
+  return id;
+}
+
+// The "timeout" query parameter in milliseconds (default 30 s, at most kMaxWaitSeconds).
+ApiError wait_timeout(const Request& req, std::chrono::milliseconds* out) {
+  *out = std::chrono::seconds(30);
+  if (!req.has_param("timeout")) return {};
+  const std::string text = req.get_param_value("timeout");
+  double seconds = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (ec != std::errc() || end != text.data() + text.size() || !(seconds >= 0) ||
+      seconds > kMaxWaitSeconds) {
+    return ApiError::invalid_argument("query \"timeout\": must be seconds within 0..300");
+  }
+  *out = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+  return {};
+}
+
+ApiError load_task(const ApiContext& ctx, const Principal& who, int64_t id, TaskRecord* task) {
+  const ApiError missing = ApiError::not_found("task " + std::to_string(id) + " does not exist");
+  const Status s = ctx.store->get_task(id, task);
+  if (s.code() == Status::Code::kNotFound) return missing;
+  if (!s.is_ok()) return ApiError::from_status(s);
+  return who.may_access(task->spec.owner) ? ApiError() : missing;
+}
+
+ApiError load_vgpu(const ApiContext& ctx, const Principal& who, int64_t id, VgpuRecord* vgpu) {
+  const ApiError missing = ApiError::not_found("vGPU " + std::to_string(id) + " does not exist");
+  const Status s = ctx.store->get_vgpu(id, vgpu);
+  if (s.code() == Status::Code::kNotFound) return missing;
+  if (!s.is_ok()) return ApiError::from_status(s);
+  return who.may_access(vgpu->spec.owner) ? ApiError() : missing;
+}
+
+// Runs `handler` with the id of the path; 404 when it is malformed.
+template <typename WithId>
+void with_id(const Request& req, Response& res, WithId handler) {
+  const std::optional<int64_t> id = path_id(req);
+  if (!id)
+    return send_error(res, ApiError::not_found("no object with id " + std::string(req.matches[1])));
+  handler(*id);
+}
+
+// ---- Tasks ---------------------------------------------------------------------------------
+
+void post_task(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
+  TaskSpec spec;
+  if (ApiError e = parse_task_request(req.body, who.user, &spec); !e.is_ok()) {
+    return send_error(res, e);
+  }
+  if (spec.vgpu != kNoVgpu) {
+    VgpuRecord vgpu;
+    if (ApiError e = load_vgpu(ctx, who, spec.vgpu, &vgpu); !e.is_ok()) return send_error(res, e);
+  }
+  TaskRecord task;
+  if (ApiError e = ctx.scheduler->submit(std::move(spec), &task); !e.is_ok()) {
+    return send_error(res, e);
+  }
+  send_json(res, 201, task_to_json(task, ctx.scheduler->pool()));
+}
+
+ApiError task_filter(const Request& req, const Principal& who, TaskFilter* filter) {
+  if (!who.admin) filter->owner = who.user;
+  if (req.has_param("state")) {
+    filter->state = parse_task_state(req.get_param_value("state"));
+    if (!filter->state) return ApiError::invalid_argument("query \"state\": unknown task state");
+  }
+  const auto integer = [&](const char* name, int64_t min, int64_t max, int64_t* out) {
+    if (!req.has_param(name)) return ApiError();
+    const std::string text = req.get_param_value(name);
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+    if (ec != std::errc() || end != text.data() + text.size() || *out < min || *out > max) {
+      return ApiError::invalid_argument("query \"" + std::string(name) +
+                                        "\": must be an integer within " + std::to_string(min) +
+                                        ".." + std::to_string(max));
+    }
+    return ApiError();
+  };
+  int64_t vgpu = 0, limit = filter->limit, cursor = 0;
+  for (ApiError e :
+       {integer("vgpu", 1, INT64_MAX, &vgpu), integer("limit", 1, kMaxListLimit, &limit),
+        integer("cursor", 0, INT64_MAX, &cursor)}) {
+    if (!e.is_ok()) return e;
+  }
+  if (vgpu != 0) filter->vgpu = vgpu;
+  filter->limit = static_cast<int32_t>(limit);
+  filter->cursor = cursor;
+  return {};
+}
+
+void list_tasks(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
+  TaskFilter filter;
+  if (ApiError e = task_filter(req, who, &filter); !e.is_ok()) return send_error(res, e);
+  TaskPage page;
+  if (Status s = ctx.store->list_tasks(filter, &page); !s.is_ok()) {
+    return send_error(res, ApiError::from_status(s));
+  }
+  nlohmann::json tasks = nlohmann::json::array();
+  for (const TaskRecord& t : page.tasks) tasks.push_back(task_to_json(t, ctx.scheduler->pool()));
+  send_json(res, 200, {{"tasks", tasks}, {"next_cursor", page.next_cursor}});
+}
+
+// Answers with the object named by the path: checks that `who` may see it, runs `act` (when
+// given; its error is the answer), then reads the object again and sends it.
+template <typename Record, typename Load, typename Render>
+void answer_after(const ApiContext& ctx, const Principal& who, const Request& req, Response& res,
+                  Load load, Render render, const std::function<ApiError(int64_t)>& act) {
+  with_id(req, res, [&](int64_t id) {
+    Record record;
+    if (ApiError e = load(ctx, who, id, &record); !e.is_ok()) return send_error(res, e);
+    if (act) {
+      if (ApiError e = act(id); !e.is_ok()) return send_error(res, e);
+      if (ApiError e = load(ctx, who, id, &record); !e.is_ok()) return send_error(res, e);
+    }
+    send_json(res, 200, render(record, ctx.scheduler->pool()));
+  });
+}
+
+void answer_task(const ApiContext& ctx, const Principal& who, const Request& req, Response& res,
+                 const std::function<ApiError(int64_t)>& act) {
+  answer_after<TaskRecord>(ctx, who, req, res, load_task, task_to_json, act);
+}
+
+void answer_vgpu(const ApiContext& ctx, const Principal& who, const Request& req, Response& res,
+                 const std::function<ApiError(int64_t)>& act) {
+  answer_after<VgpuRecord>(ctx, who, req, res, load_vgpu, vgpu_to_json, act);
+}
+
+void get_task(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
+  answer_task(ctx, who, req, res, nullptr);
+}
+
+void cancel_task(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
+  answer_task(ctx, who, req, res, [&](int64_t id) { return ctx.scheduler->cancel(id); });
+}
+
+void wait_task(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
+  std::chrono::milliseconds timeout;
+  if (ApiError e = wait_timeout(req, &timeout); !e.is_ok()) return send_error(res, e);
+  answer_task(ctx, who, req, res, [&](int64_t id) {
+    ctx.scheduler->completions().wait_task(id, timeout);
+    return ApiError();
+  });
+}
+
+// Bytes of `path` from `offset`, at most kMaxBodyBytes.
+std::string read_from(const std::string& path, int64_t offset) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  in.seekg(offset);
+  std::string bytes(kMaxBodyBytes, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  bytes.resize(static_cast<size_t>(std::max<std::streamsize>(0, in.gcount())));
+  return bytes;
+}
+
+void task_logs(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
+  with_id(req, res, [&](int64_t id) {
+    TaskRecord task;
+    std::chrono::milliseconds timeout;
+    if (ApiError e = wait_timeout(req, &timeout); !e.is_ok()) return send_error(res, e);
+    if (ApiError e = load_task(ctx, who, id, &task); !e.is_ok()) return send_error(res, e);
+    const std::string stream = req.has_param("stream") ? req.get_param_value("stream") : "stdout";
+    if (stream != "stdout" && stream != "stderr") {
+      return send_error(res, ApiError::invalid_argument("query \"stream\": stdout or stderr"));
+    }
+    int64_t offset = 0;
+    if (req.has_param("offset")) {
+      const std::string text = req.get_param_value("offset");
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), offset);
+      if (ec != std::errc() || end != text.data() + text.size() || offset < 0) {
+        return send_error(res, ApiError::invalid_argument("query \"offset\": a byte offset >= 0"));
+      }
+    }
+    const bool follow = req.has_param("follow") && req.get_param_value("follow") == "true";
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::string bytes;
+    for (;;) {
+      const std::string& path = stream == "stdout" ? task.stdout_path : task.stderr_path;
+      bytes = path.empty() ? std::string() : read_from(path, offset);
+      if (!follow || !bytes.empty() || is_terminal(task.state) ||
+          std::chrono::steady_clock::now() >= deadline) {
+        break;
+      }
+      ctx.scheduler->completions().wait_task(id, std::chrono::milliseconds(100));
+      if (ApiError e = load_task(ctx, who, id, &task); !e.is_ok()) return send_error(res, e);
+    }
+    res.set_header("X-FastGPU-Next-Offset",
+                   std::to_string(offset + static_cast<int64_t>(bytes.size())));
+    res.status = 200;
+    res.set_content(bytes, "text/plain");
+  });
+}
+
+// ---- vGPUs ---------------------------------------------------------------------------------
+
+void post_vgpu(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
+  VgpuSpec spec;
+  if (ApiError e = parse_vgpu_request(req.body, who.user, &spec); !e.is_ok()) {
+    return send_error(res, e);
+  }
+  VgpuId id = 0;
+  if (ApiError e = ctx.scheduler->create_vgpu(std::move(spec), &id); !e.is_ok()) {
+    return send_error(res, e);
+  }
+  VgpuRecord vgpu;
+  if (ApiError e = load_vgpu(ctx, who, id, &vgpu); !e.is_ok()) return send_error(res, e);
+  send_json(res, 201, vgpu_to_json(vgpu, ctx.scheduler->pool()));
+}
+
+void list_vgpus(const ApiContext& ctx, const Principal& who, const Request&, Response& res) {
+  VgpuFilter filter;
+  if (!who.admin) filter.owner = who.user;
+  std::vector<VgpuRecord> vgpus;
+  if (Status s = ctx.store->list_vgpus(filter, &vgpus); !s.is_ok()) {
+    return send_error(res, ApiError::from_status(s));
+  }
+  nlohmann::json out = nlohmann::json::array();
+  for (const VgpuRecord& v : vgpus) out.push_back(vgpu_to_json(v, ctx.scheduler->pool()));
+  send_json(res, 200, {{"vgpus", out}});
+}
+
+void get_vgpu(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
+  answer_vgpu(ctx, who, req, res, nullptr);
+}
+
+void delete_vgpu(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
+  const bool force = req.has_param("force") && req.get_param_value("force") == "true";
+  answer_vgpu(ctx, who, req, res,
+              [&](int64_t id) { return ctx.scheduler->delete_vgpu(id, force); });
+}
+
+void wait_vgpu(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
+  with_id(req, res, [&](int64_t id) {
+    VgpuRecord vgpu;
+    std::chrono::milliseconds timeout;
+    if (ApiError e = wait_timeout(req, &timeout); !e.is_ok()) return send_error(res, e);
+    if (ApiError e = load_vgpu(ctx, who, id, &vgpu); !e.is_ok()) return send_error(res, e);
+    const bool done = ctx.scheduler->completions().wait_vgpu(id, timeout);
+    TaskFilter filter;
+    filter.vgpu = id;
+    filter.limit = kMaxListLimit;
+    TaskPage page;
+    if (Status s = ctx.store->list_tasks(filter, &page); !s.is_ok()) {
+      return send_error(res, ApiError::from_status(s));
+    }
+    nlohmann::json tasks = nlohmann::json::array();
+    for (const TaskRecord& t : page.tasks) tasks.push_back(task_to_json(t, ctx.scheduler->pool()));
+    send_json(res, 200, {{"done", done}, {"tasks", tasks}});
+  });
+}
+
+// ---- GPUs, health, metrics -------------------------------------------------------------------
+
+void list_gpus(const ApiContext& ctx, const Principal&, const Request&, Response& res) {
+  std::vector<GpuUsage> usage;  // left empty when sampling fails: the allocation still shows
+  (void)ctx.inventory->sample(&usage);
+  send_json(res, 200,
+            gpus_to_json(ctx.scheduler->pool(), ctx.scheduler->snapshot(), usage,
+                         ctx.inventory->source()));
+}
+
+void list_nodes(const ApiContext& ctx, const Principal&, const Request&, Response& res) {
+  send_json(res, 200, nodes_to_json(ctx.scheduler->pool(), ctx.scheduler->snapshot()));
+}
+
+}  // namespace
+
+ApiServer::ApiServer(ApiContext context, int threads)
+    : http_(std::make_unique<httplib::Server>()), context_(context) {
+  http_->new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  };
+  http_->set_payload_max_length(kMaxBodyBytes);
+  http_->set_keep_alive_max_count(10'000);  // a client may reuse its connection
+  http_->set_tcp_nodelay(true);             // answers leave at once, not after a delayed ACK
+  http_->set_error_handler([](const Request& req, Response& res) {
+    if (!res.body.empty()) return;
+    if (res.status == 413) {
+      return send_error(res, ApiError::payload_too_large("request body exceeds 1 MiB"));
+    }
+    if (res.status == 404)
+      return send_error(res, ApiError::not_found("no route " + req.method + " " + req.path));
+    send_error(res, ApiError(res.status, "http_error", "HTTP error " + std::to_string(res.status)));
+  });
+  add_routes();
+}
+
+ApiServer::~ApiServer() = default;
+
+void ApiServer::add_routes() {
+  const auto route = [this](Handler handler) {
+    return [this, handler = std::move(handler)](const Request& req, Response& res) {
+      const std::optional<Principal> who =
+          context_.tokens->authenticate(req.get_header_value("Authorization"));
+      if (!who) {
+        return send_error(res, ApiError::unauthenticated("missing or unknown bearer token"));
+      }
+      handler(context_, *who, req, res);
+    };
+  };
+  http_->Get("/healthz", [](const Request&, Response& res) {
+    send_json(res, 200, {{"status", "ok"}});
+  });
+  http_->Get("/openapi.json",
+             [](const Request&, Response& res) { res.set_content(openapi_document(), kJson); });
+  http_->Get("/metrics", [this](const Request&, Response& res) {
+    res.set_content(render_metrics(*context_.scheduler, *context_.batch_writer),
+                    "text/plain; version=0.0.4");
+  });
+  http_->Get("/v1/gpus", route(list_gpus));
+  http_->Get("/v1/nodes", route(list_nodes));
+  http_->Post("/v1/vgpus", route(post_vgpu));
+  http_->Get("/v1/vgpus", route(list_vgpus));
+  http_->Get(R"(/v1/vgpus/([^/]+))", route(get_vgpu));
+  http_->Delete(R"(/v1/vgpus/([^/]+))", route(delete_vgpu));
+  http_->Get(R"(/v1/vgpus/([^/]+)/wait)", route(wait_vgpu));
+  http_->Post("/v1/tasks", route(post_task));
+  http_->Get("/v1/tasks", route(list_tasks));
+  http_->Get(R"(/v1/tasks/([^/]+))", route(get_task));
+  http_->Post(R"(/v1/tasks/([^/]+)/cancel)", route(cancel_task));
+  http_->Get(R"(/v1/tasks/([^/]+)/wait)", route(wait_task));
+  http_->Get(R"(/v1/tasks/([^/]+)/logs)", route(task_logs));
+}
+
+Status ApiServer::bind(const std::string& host, int port) {
+  if (port == 0) {
+    port_ = http_->bind_to_any_port(host);
+    if (port_ > 0) return Status::ok();
+  } else if (http_->bind_to_port(host, port)) {
+    port_ = port;
+    return Status::ok();
+  }
+  return Status::io_error("cannot listen on " + host + ":" + std::to_string(port));
+}
+
+void ApiServer::serve() { http_->listen_after_bind(); }
+
+void ApiServer::stop() { http_->stop(); }
+
+}  // namespace fastgpu

@@ -1,0 +1,57 @@
+#pragma once
+// The HTTP front of fastgpud: routes /v1/... to the scheduler and the store (docs/API.md).
+
+#include <memory>
+#include <string>
+
+#include "runtime/gpu_inventory.h"
+#include "server/auth.h"
+#include "server/scheduler.h"
+#include "store/batch_writer.h"
+
+namespace httplib {
+class Server;
+class Request;
+class Response;
+}  // namespace httplib
+
+namespace fastgpu {
+
+/// Largest request body accepted.
+inline constexpr size_t kMaxBodyBytes = size_t{1} << 20;
+/// Longest a wait request may block.
+inline constexpr int kMaxWaitSeconds = 300;
+
+/// What the server needs; none of it owned, all of it must outlive the server.
+struct ApiContext {
+  Scheduler* scheduler = nullptr;
+  Store* store = nullptr;
+  GpuInventory* inventory = nullptr;
+  const BatchWriter* batch_writer = nullptr;  // for commit metrics
+  const TokenTable* tokens = nullptr;
+};
+
+/// An HTTP server on one address. Requests run on a pool of `threads` threads, so that many
+/// long-polls can wait at once without starving other requests. Thread-safe.
+class ApiServer {
+ public:
+  ApiServer(ApiContext context, int threads);
+  ~ApiServer();
+
+  /// Binds `host`:`port` (0: any free port). kIoError naming the address when it cannot.
+  Status bind(const std::string& host, int port);
+  /// The port bound.
+  int port() const { return port_; }
+  /// Serves until stop(); blocks.
+  void serve();
+  /// Makes serve() return. Safe from any thread, e.g. a signal-waiting one.
+  void stop();
+
+ private:
+  void add_routes();
+  std::unique_ptr<httplib::Server> http_;
+  ApiContext context_;
+  int port_ = 0;
+};
+
+}  // namespace fastgpu

@@ -1,0 +1,48 @@
+#include "server/auth.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace fastgpu {
+
+Status TokenTable::parse(std::string_view text, const std::string& source, TokenTable* out) {
+  TokenTable table;
+  std::istringstream lines{std::string(text)};
+  std::string line;
+  for (int number = 1; std::getline(lines, line); ++number) {
+    std::istringstream fields(line);
+    std::string token, user, role, extra;
+    if (!(fields >> token) || token.starts_with('#')) continue;
+    const std::string where = source + ":" + std::to_string(number);
+    if (!(fields >> user)) return Status::invalid_argument(where + ": expected TOKEN USER [admin]");
+    fields >> role;
+    if ((!role.empty() && role != "admin") || (fields >> extra)) {
+      return Status::invalid_argument(where + ": the third field may only be \"admin\"");
+    }
+    if (token.size() < 16) return Status::invalid_argument(where + ": tokens need 16+ characters");
+    if (!table.users_.emplace(token, Principal{user, role == "admin"}).second) {
+      return Status::invalid_argument(where + ": token repeated");
+    }
+  }
+  *out = std::move(table);
+  return Status::ok();
+}
+
+Status TokenTable::load(const std::string& path, TokenTable* out) {
+  std::ifstream in(path);
+  if (!in) return Status::not_found("tokens file " + path + " cannot be read");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse(text.str(), path, out);
+}
+
+std::optional<Principal> TokenTable::authenticate(std::string_view authorization) const {
+  if (users_.empty()) return Principal{std::string(kLocalUser), true};
+  constexpr std::string_view kScheme = "Bearer ";
+  if (!authorization.starts_with(kScheme)) return std::nullopt;
+  auto it = users_.find(std::string(authorization.substr(kScheme.size())));
+  if (it == users_.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace fastgpu

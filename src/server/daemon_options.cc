@@ -1,0 +1,57 @@
+#include "server/daemon_options.h"
+
+#include <charconv>
+#include <cstdlib>
+
+#include "sched/policy_registry.h"
+
+namespace fastgpu {
+
+void add_daemon_flags(CLI::App& app, DaemonOptions* o) {
+  app.add_option("--listen", o->listen, "HOST:PORT to serve on (non-loopback needs tokens)")
+      ->capture_default_str();
+  app.add_option("--data-dir", o->data_dir,
+                 "state directory (default $XDG_DATA_HOME/fastgpu or ~/.local/share/fastgpu)");
+  app.add_option("--simulate-gpus", o->simulate_gpus,
+                 "simulated inventory, e.g. 8xA100-80GB or 1x40tflops");
+  app.add_option("--policy", o->policy, "placement policy")->capture_default_str();
+  app.add_option("--tokens-file", o->tokens_file, "bearer tokens: lines of TOKEN USER [admin]");
+  app.add_option("--ready-file", o->ready_file, "file to write the bound port to once serving");
+  app.add_option("--http-threads", o->http_threads, "HTTP worker threads (long-polls hold one)")
+      ->check(CLI::Range(4, 4096))
+      ->capture_default_str();
+  app.add_option("--kill-grace-ms", o->kill_grace_ms, "SIGTERM -> SIGKILL grace")
+      ->check(CLI::Range(int64_t{0}, int64_t{600'000}))
+      ->capture_default_str();
+  app.add_option("--backfill-patience-ms", o->backfill_patience_ms,
+                 "how long a queue head may be passed over by smaller tasks")
+      ->check(CLI::Range(int64_t{0}, int64_t{86'400'000}))
+      ->capture_default_str();
+}
+
+std::string default_data_dir() {
+  const char* xdg = std::getenv("XDG_DATA_HOME");
+  if (xdg && xdg[0] == '/') return std::string(xdg) + "/fastgpu";
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : ".") + "/.local/share/fastgpu";
+}
+
+Status split_listen_address(const std::string& listen, std::string* host, int* port) {
+  const size_t colon = listen.rfind(':');
+  const Status bad = Status::invalid_argument("--listen '" + listen + "': expected HOST:PORT");
+  if (colon == std::string::npos || colon == 0) return bad;
+  *host = listen.substr(0, colon);
+  if (host->front() == '[' && host->back() == ']') *host = host->substr(1, host->size() - 2);
+  const std::string text = listen.substr(colon + 1);
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *port);
+  if (ec != std::errc() || end != text.data() + text.size() || *port < 0 || *port > 65535) {
+    return bad;
+  }
+  return Status::ok();
+}
+
+bool is_loopback_host(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
+}  // namespace fastgpu

@@ -1,0 +1,39 @@
+#pragma once
+// fastgpud's command line.
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/status.h"
+
+namespace fastgpu {
+
+/// Everything fastgpud is told at start.
+struct DaemonOptions {
+  std::string listen = "127.0.0.1:7070";     // HOST:PORT; port 0 picks a free one
+  std::string data_dir;                      // empty: default_data_dir()
+  std::optional<std::string> simulate_gpus;  // --simulate-gpus SPEC
+  std::string policy = "fgd-balanced";
+  std::string tokens_file;  // empty: no tokens (loopback only)
+  std::string ready_file;   // written with the bound port once serving; empty: none
+  int http_threads = 1100;  // room for 1,000 long-polls and the requests beside them
+  int64_t kill_grace_ms = 5000;
+  int64_t backfill_patience_ms = 10000;
+};
+
+/// Registers the flags of `options` on `app`.
+void add_daemon_flags(CLI::App& app, DaemonOptions* options);
+
+/// $XDG_DATA_HOME/fastgpu when XDG_DATA_HOME is set and absolute, else $HOME/.local/share/fastgpu.
+std::string default_data_dir();
+
+/// Splits "HOST:PORT" (IPv4 or a name; "[::1]:PORT" for IPv6). kInvalidArgument naming the
+/// value when malformed or the port is outside 0..65535.
+Status split_listen_address(const std::string& listen, std::string* host, int* port);
+
+/// True for 127.0.0.0/8, ::1 and "localhost".
+bool is_loopback_host(const std::string& host);
+
+}  // namespace fastgpu

@@ -1,0 +1,85 @@
+#include "server/gpu_pool.h"
+
+#include <algorithm>
+
+namespace fastgpu {
+namespace {
+
+std::optional<GpuModelId> model_of(const GpuDevice& d) {
+  if (d.model_id) return d.model_id;
+  // A GPU known only by figures; NVML GPUs missing from the table have no TFLOPS figure, so
+  // they get a nominal 1 milli-TFLOPS: such GPUs are asked for by share, not by TFLOPS.
+  return register_custom_gpu_model(d.model, (d.memory_bytes + (1 << 20) - 1) >> 20,
+                                   std::max<int64_t>(1, d.milli_tflops), d.sm_count);
+}
+
+}  // namespace
+
+Status GpuPool::create(std::vector<GpuDevice> devices, MilliCpu host_cpu, GpuPool* out) {
+  if (devices.empty()) return Status::invalid_argument("the GPU inventory has no GPU");
+  GpuPool pool;
+  for (size_t i = 0; i < devices.size(); ++i) {
+    const std::optional<GpuModelId> model = model_of(devices[i]);
+    if (!model) {
+      return Status::invalid_argument("GPU " + std::to_string(i) + " (" + devices[i].model +
+                                      "): cannot register its model");
+    }
+    const bool same_node = !pool.nodes_.empty() && pool.nodes_.back().model == *model &&
+                           pool.nodes_.back().num_gpus < kMaxGpusPerNode;
+    if (!same_node) {
+      NodeSpec node;
+      node.name = "gpu-group-" + std::to_string(pool.nodes_.size());
+      node.cpu_milli = host_cpu;
+      node.memory_mib = INT64_MAX / 4;  // host memory is not accounted
+      node.model = *model;
+      node.gpu_memory_mib = gpu_model_spec(*model).memory_mib;
+      pool.nodes_.push_back(node);
+      pool.device_of_.emplace_back();
+    }
+    pool.nodes_.back().num_gpus += 1;
+    pool.device_of_.back().push_back(static_cast<int>(i));
+  }
+  pool.devices_ = std::move(devices);
+  *out = std::move(pool);
+  return Status::ok();
+}
+
+std::vector<int> GpuPool::device_indices(const Placement& placement) const {
+  std::vector<int> out;
+  for (int slot = 0; slot < kMaxGpusPerNode; ++slot) {
+    if (placement.gpus & (GpuMask{1} << slot)) out.push_back(device_index(placement.node, slot));
+  }
+  return out;
+}
+
+std::optional<TaskShape> GpuPool::shape_on_node(const TaskShape& shape, int64_t milli_tflops,
+                                                NodeIndex node) const {
+  if (milli_tflops == 0) return shape;
+  const GpuModelId model = nodes_[node].model;
+  const std::optional<MilliGpu> milli = milli_tflops_to_milli_gpu(milli_tflops, model);
+  if (!milli) return std::nullopt;
+  TaskShape resolved = shape;
+  resolved.gpu_milli = *milli;
+  resolved.allowed_models = model_bit(model);
+  return resolved;
+}
+
+std::vector<TaskShape> GpuPool::candidate_shapes(const TaskShape& shape,
+                                                 int64_t milli_tflops) const {
+  std::vector<TaskShape> shapes;
+  for (NodeIndex n = 0; n < nodes_.size(); ++n) {
+    std::optional<TaskShape> s = shape_on_node(shape, milli_tflops, n);
+    if (s && std::find(shapes.begin(), shapes.end(), *s) == shapes.end()) shapes.push_back(*s);
+  }
+  return shapes;
+}
+
+bool GpuPool::could_ever_fit(const TaskShape& shape, int64_t milli_tflops) const {
+  for (NodeIndex n = 0; n < nodes_.size(); ++n) {
+    std::optional<TaskShape> s = shape_on_node(shape, milli_tflops, n);
+    if (s && fits_when_empty(nodes_[n], *s)) return true;
+  }
+  return false;
+}
+
+}  // namespace fastgpu

@@ -1,0 +1,50 @@
+#pragma once
+// The host's GPUs as the scheduler sees them: ledger nodes (each a group of up to 16 GPUs of one
+// model) mapped back to devices, and the conversion of TFLOPS requests to shares per model.
+
+#include <optional>
+#include <vector>
+
+#include "core/capacity_ledger.h"
+#include "core/status.h"
+#include "runtime/gpu_inventory.h"
+
+namespace fastgpu {
+
+/// Immutable after create(); safe to read from any thread.
+class GpuPool {
+ public:
+  /// Builds the pool of `devices` on a host of `host_cpu` milli-cores. GPUs of a model missing
+  /// from core's table (a "40tflops" simulated GPU) register a custom model. Every node gets the
+  /// host's CPU (nodes of one host share it; CPU is accounted per node). kInvalidArgument when
+  /// there is no GPU or a model cannot be registered.
+  static Status create(std::vector<GpuDevice> devices, MilliCpu host_cpu, GpuPool* out);
+
+  const std::vector<NodeSpec>& nodes() const { return nodes_; }
+  const std::vector<GpuDevice>& devices() const { return devices_; }
+
+  /// Device index of GPU `slot` of `node`.
+  int device_index(NodeIndex node, int slot) const { return device_of_[node][slot]; }
+  /// Device indices of the GPUs of a placement, in slot order.
+  std::vector<int> device_indices(const Placement& placement) const;
+
+  /// The shapes under which a request may be placed: for compute asked in TFLOPS
+  /// (milli_tflops > 0), one shape per model that can hold it, with gpu_milli resolved and
+  /// allowed_models restricted to that model; otherwise `shape` itself. Empty when no model can.
+  std::vector<TaskShape> candidate_shapes(const TaskShape& shape, int64_t milli_tflops) const;
+
+  /// `shape` as it lands on node `node` (gpu_milli resolved for TFLOPS); nullopt when that
+  /// node's model cannot hold the TFLOPS.
+  std::optional<TaskShape> shape_on_node(const TaskShape& shape, int64_t milli_tflops,
+                                         NodeIndex node) const;
+
+  /// True when some node could hold a candidate shape were it empty.
+  bool could_ever_fit(const TaskShape& shape, int64_t milli_tflops) const;
+
+ private:
+  std::vector<GpuDevice> devices_;
+  std::vector<NodeSpec> nodes_;
+  std::vector<std::vector<int>> device_of_;  // [node][slot] -> device index
+};
+
+}  // namespace fastgpu

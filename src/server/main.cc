@@ -1,0 +1,138 @@
+// fastgpud: the daemon that owns this host's GPUs (docs/API.md).
+
+#include <pthread.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "runtime/inventory_factory.h"
+#include "server/api_server.h"
+#include "server/daemon_options.h"
+#include "server/task_launch.h"
+#include "store/sqlite_store.h"
+
+namespace fastgpu {
+namespace {
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "fastgpud: %s\n", message.c_str());
+  return 1;
+}
+
+Status make_pool(const DaemonOptions& options, std::unique_ptr<GpuInventory>* inventory,
+                 GpuPool* pool) {
+  std::string note;
+  if (Status s = open_gpu_inventory(options.simulate_gpus, inventory, &note); !s.is_ok()) return s;
+  std::fprintf(stderr, "fastgpud: %s\n", note.c_str());
+  std::vector<GpuDevice> devices;
+  if (Status s = (*inventory)->discover(&devices); !s.is_ok()) return s;
+  const MilliCpu host_cpu = MilliCpu{1000} * std::max(1u, std::thread::hardware_concurrency());
+  return GpuPool::create(std::move(devices), host_cpu, pool);
+}
+
+// Tokens from --tokens-file, else from $FASTGPU_TOKENS (same format, one entry a line).
+Status load_tokens(const DaemonOptions& options, const std::string& host, TokenTable* tokens) {
+  const char* from_env = std::getenv("FASTGPU_TOKENS");
+  if (!options.tokens_file.empty()) {
+    if (Status s = TokenTable::load(options.tokens_file, tokens); !s.is_ok()) return s;
+  } else if (from_env && *from_env) {
+    if (Status s = TokenTable::parse(from_env, "FASTGPU_TOKENS", tokens); !s.is_ok()) return s;
+  }
+  if (!is_loopback_host(host) && tokens->empty()) {
+    return Status::failed_precondition("refusing to listen on " + host +
+                                       " without tokens: pass --tokens-file or set FASTGPU_TOKENS");
+  }
+  return Status::ok();
+}
+
+// Writes the port to `path` whole (through a rename), so a reader never sees half of it.
+void write_ready_file(const std::string& path, int port) {
+  std::ofstream(path + ".tmp") << port << "\n";
+  std::filesystem::rename(path + ".tmp", path);
+}
+
+// Stops `server` on SIGINT or SIGTERM, which main() blocked in every thread; long-polls are
+// answered at once so their threads can be joined.
+void stop_on_signal(ApiServer* server, Scheduler* scheduler) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int signal = 0;
+  sigwait(&set, &signal);
+  std::fprintf(stderr, "fastgpud: signal %d, stopping\n", signal);
+  scheduler->completions().close();
+  server->stop();
+}
+
+int run(const DaemonOptions& options) {
+  std::string host;
+  int port = 0;
+  if (Status s = split_listen_address(options.listen, &host, &port); !s.is_ok())
+    return fail(s.message());
+  TokenTable tokens;
+  if (Status s = load_tokens(options, host, &tokens); !s.is_ok()) return fail(s.message());
+  const std::string data_dir = options.data_dir.empty() ? default_data_dir() : options.data_dir;
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir + "/logs", ec);
+  if (ec) return fail("cannot create " + data_dir + "/logs: " + ec.message());
+
+  std::unique_ptr<SqliteStore> store;
+  if (Status s = SqliteStore::open(data_dir + "/fastgpu.db", &store); !s.is_ok())
+    return fail(s.message());
+  BatchWriter writer(store.get());
+  std::unique_ptr<GpuInventory> inventory;
+  GpuPool pool;
+  if (Status s = make_pool(options, &inventory, &pool); !s.is_ok()) return fail(s.message());
+
+  Scheduler::Options sched;
+  sched.policy = options.policy;
+  sched.log_dir = data_dir + "/logs";
+  sched.vgpu_library = find_vgpu_library();
+  sched.kill_grace = std::chrono::milliseconds(options.kill_grace_ms);
+  sched.backfill_patience = std::chrono::milliseconds(options.backfill_patience_ms);
+  std::unique_ptr<Scheduler> scheduler;
+  if (Status s = Scheduler::create(store.get(), &writer, std::move(pool), sched, &scheduler);
+      !s.is_ok()) {
+    return fail(s.message());
+  }
+  if (Status s = scheduler->recover(); !s.is_ok()) return fail("recovery failed: " + s.message());
+  scheduler->start();
+
+  ApiServer server({scheduler.get(), store.get(), inventory.get(), &writer, &tokens},
+                   options.http_threads);
+  if (Status s = server.bind(host, port); !s.is_ok()) return fail(s.message());
+  std::fprintf(
+      stderr, "fastgpud: state in %s; %s; listening on http://%s:%d\n", data_dir.c_str(),
+      sched.vgpu_library.empty() ? "no vGPU enforcement library" : sched.vgpu_library.c_str(),
+      host.c_str(), server.port());
+  if (!options.ready_file.empty()) write_ready_file(options.ready_file, server.port());
+  std::thread signals(stop_on_signal, &server, scheduler.get());
+  signals.detach();
+  server.serve();
+  scheduler->stop();
+  return 0;
+}
+
+}  // namespace
+}  // namespace fastgpu
+
+int main(int argc, char** argv) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  CLI::App app{"fastgpud: the FastGPU daemon (HTTP API on 127.0.0.1:7070)"};
+  fastgpu::DaemonOptions options;
+  fastgpu::add_daemon_flags(app, &options);
+  CLI11_PARSE(app, argc, argv);
+  return fastgpu::run(options);
+}

@@ -1,0 +1,39 @@
+#include "server/metrics_page.h"
+
+namespace fastgpu {
+namespace {
+
+void gauge(std::string* out, const std::string& name, const std::string& help, uint64_t value) {
+  *out += "# HELP " + name + " " + help + "\n# TYPE " + name + " gauge\n" + name + " " +
+          std::to_string(value) + "\n";
+}
+
+}  // namespace
+
+std::string render_metrics(const Scheduler& scheduler, const BatchWriter& writer) {
+  const PoolSnapshot snap = scheduler.snapshot();
+  std::string out;
+  gauge(&out, "fastgpu_queue_length", "Tasks pending.", snap.queued);
+  gauge(&out, "fastgpu_running_tasks", "Tasks running.", snap.running);
+  out +=
+      "# HELP fastgpu_gpu_allocated_milli Milli-GPU allocated per GPU.\n"
+      "# TYPE fastgpu_gpu_allocated_milli gauge\n";
+  const auto& devices = scheduler.pool().devices();
+  for (size_t i = 0; i < devices.size() && i < snap.allocated_milli.size(); ++i) {
+    out += "fastgpu_gpu_allocated_milli{gpu=\"" + std::to_string(i) + "\",uuid=\"" +
+           devices[i].uuid + "\"} " + std::to_string(snap.allocated_milli[i]) + "\n";
+  }
+  out += scheduler.schedule_latency().render("fastgpu_schedule_latency_seconds",
+                                             "Submit to running latency.");
+  const BatchWriter::Stats stats = writer.stats();
+  out +=
+      "# HELP fastgpu_store_commits_total Store transactions committed.\n"
+      "# TYPE fastgpu_store_commits_total counter\nfastgpu_store_commits_total " +
+      std::to_string(stats.commits) +
+      "\n# HELP fastgpu_store_requests_total Writes committed.\n"
+      "# TYPE fastgpu_store_requests_total counter\nfastgpu_store_requests_total " +
+      std::to_string(stats.requests) + "\n";
+  return out;
+}
+
+}  // namespace fastgpu

@@ -1,0 +1,45 @@
+#include "server/openapi.h"
+
+#include <nlohmann/json.hpp>
+
+namespace fastgpu {
+namespace {
+
+using nlohmann::json;
+
+json operation(const std::string& summary, const std::string& answer) {
+  return {{"summary", summary},
+          {"responses",
+           {{answer, {{"description", "success"}}},
+            {"4XX", {{"description", "error: {\"error\": {\"code\", \"message\"}}"}}}}}};
+}
+
+}  // namespace
+
+std::string openapi_document() {
+  json paths = {
+      {"/healthz", {{"get", operation("liveness", "200")}}},
+      {"/metrics", {{"get", operation("Prometheus metrics", "200")}}},
+      {"/v1/gpus", {{"get", operation("GPUs with live allocation", "200")}}},
+      {"/v1/nodes", {{"get", operation("GPU groups (ledger nodes) with free CPU", "200")}}},
+      {"/v1/vgpus",
+       {{"post", operation("create a vGPU: {tflops} or {gpu}, optional memory", "201")},
+        {"get", operation("list vGPUs", "200")}}},
+      {"/v1/vgpus/{id}",
+       {{"get", operation("get a vGPU", "200")},
+        {"delete", operation("delete a vGPU (?force=true cancels its tasks)", "200")}}},
+      {"/v1/vgpus/{id}/wait", {{"get", operation("wait for all of a vGPU's tasks", "200")}}},
+      {"/v1/tasks",
+       {{"post", operation("submit a task: argv or seconds, resources", "201")},
+        {"get", operation("list tasks (state, vgpu, limit, cursor)", "200")}}},
+      {"/v1/tasks/{id}", {{"get", operation("get a task", "200")}}},
+      {"/v1/tasks/{id}/cancel", {{"post", operation("cancel a task", "200")}}},
+      {"/v1/tasks/{id}/wait", {{"get", operation("wait for a task to finish", "200")}}},
+      {"/v1/tasks/{id}/logs", {{"get", operation("a task's stdout or stderr", "200")}}},
+  };
+  json document = {
+      {"openapi", "3.0.3"}, {"info", {{"title", "fastgpud"}, {"version", "1"}}}, {"paths", paths}};
+  return document.dump(2);
+}
+
+}  // namespace fastgpu

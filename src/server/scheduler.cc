@@ -1,0 +1,757 @@
+#include "server/scheduler.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <future>
+
+#include "core/wall_clock.h"
+#include "sched/policy_registry.h"
+
+namespace fastgpu {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// The workload fragmentation-aware policies measure against: the slices people ask a daemon for
+// (tenths, quarters, halves of a GPU, and 1, 2, 4, 8 whole GPUs), equally likely.
+TypicalWorkload daemon_workload() {
+  std::vector<Task> tasks;
+  const auto add = [&tasks](int32_t gpus, MilliGpu milli) {
+    Task task;
+    task.shape = TaskShape{0, 0, gpus, milli, 0};
+    tasks.push_back(task);
+  };
+  for (MilliGpu milli : {100, 250, 500}) add(1, milli);
+  for (int32_t gpus : {1, 2, 4, 8}) add(gpus, kMilliPerGpu);
+  return TypicalWorkload::from_tasks(tasks);
+}
+
+std::string format_tflops(int64_t milli_tflops) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", static_cast<double>(milli_tflops) / 1000);
+  return text;
+}
+
+void log_line(const std::string& line) { std::fprintf(stderr, "fastgpud: %s\n", line.c_str()); }
+
+}  // namespace
+
+Status Scheduler::create(Store* store, Writer* writer, GpuPool pool, Options options,
+                         std::unique_ptr<Scheduler>* out) {
+  std::string error;
+  std::unique_ptr<PlacementPolicy> policy =
+      make_policy(options.policy, PolicyContext{daemon_workload()}, &error);
+  if (!policy) return Status::invalid_argument(error);
+  out->reset(new Scheduler(store, writer, std::move(pool), std::move(options), std::move(policy)));
+  return Status::ok();
+}
+
+Scheduler::Scheduler(Store* store, Writer* writer, GpuPool pool, Options options,
+                     std::unique_ptr<PlacementPolicy> policy)
+    : store_(store),
+      writer_(writer),
+      pool_(std::move(pool)),
+      options_(std::move(options)),
+      ledger_(pool_.nodes()),
+      placer_(std::make_unique<Placer>(ledger_, std::move(policy), /*seed=*/42)) {}
+
+Scheduler::~Scheduler() { stop(); }
+
+void Scheduler::start() {
+  thread_ = std::thread([this] { loop(); });
+}
+
+void Scheduler::stop() {
+  {
+    std::lock_guard lock(inbox_mu_);
+    stopping_ = true;
+  }
+  inbox_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+TaskTransition Scheduler::transition(TaskId id, TaskState from, TaskState to, std::string reason) {
+  TaskTransition t;
+  t.id = id;
+  t.from = from;
+  t.to = to;
+  if (!reason.empty()) t.failure_reason = std::move(reason);
+  return t;
+}
+
+// ---- API threads -------------------------------------------------------------------------
+
+ApiError Scheduler::admit_task(TaskSpec* spec) const {
+  if (spec->vgpu != kNoVgpu) {
+    VgpuRecord vgpu;
+    {
+      std::lock_guard lock(views_mu_);
+      auto it = vgpu_views_.find(spec->vgpu);
+      if (it == vgpu_views_.end()) {
+        return ApiError::not_found("field \"vgpu\": vGPU " + std::to_string(spec->vgpu) +
+                                   " does not exist");
+      }
+      vgpu = it->second;
+    }
+    if (spec->shape.num_gpu == 0 && spec->milli_tflops == 0) {  // the whole vGPU
+      spec->shape.num_gpu = 1;
+      spec->shape.gpu_milli = vgpu.spec.gpu_milli;
+      spec->milli_tflops = vgpu.spec.milli_tflops;
+    }
+    const GpuModelId model = vgpu.placement ? model_at(*vgpu.placement) : pool_.nodes()[0].model;
+    if (spec->milli_tflops > 0) {
+      const std::optional<MilliGpu> milli = milli_tflops_to_milli_gpu(spec->milli_tflops, model);
+      if (!milli) {
+        return ApiError::infeasible("the task asks for " + format_tflops(spec->milli_tflops) +
+                                    " TFLOPS, more than vGPU " + std::to_string(vgpu.id) +
+                                    "'s GPU offers");
+      }
+      spec->shape.gpu_milli = *milli;
+    }
+    if (std::string why = VgpuSlice(vgpu).infeasibility(*spec, model); !why.empty()) {
+      return ApiError::infeasible(why);
+    }
+  } else if (spec->milli_tflops > 0) {
+    const std::vector<TaskShape> shapes = pool_.candidate_shapes(spec->shape, spec->milli_tflops);
+    if (shapes.empty()) {
+      return ApiError::infeasible("no GPU of this host offers " +
+                                  format_tflops(spec->milli_tflops) + " TFLOPS");
+    }
+    spec->shape.gpu_milli = shapes.front().gpu_milli;
+  }
+  if (spec->vgpu == kNoVgpu && !pool_.could_ever_fit(spec->shape, spec->milli_tflops)) {
+    return ApiError::infeasible("no GPU group of this host could ever hold the task (" +
+                                std::to_string(spec->shape.num_gpu) + " GPU(s) of " +
+                                std::to_string(spec->shape.gpu_milli) + " milli-GPU, " +
+                                std::to_string(spec->shape.gpu_memory_mib) +
+                                " MiB GPU memory each, " + std::to_string(spec->shape.cpu_milli) +
+                                " milli-CPU)");
+  }
+  spec->synthetic.milli_tflops = spec->milli_tflops;
+  if (std::string problem = validate_task_spec(*spec); !problem.empty()) {
+    return ApiError::invalid_argument(problem);
+  }
+  return {};
+}
+
+ApiError Scheduler::submit(TaskSpec spec, TaskRecord* out) {
+  if (ApiError e = admit_task(&spec); !e.is_ok()) return e;
+  std::vector<TaskId> ids;
+  if (Status s = writer_->create_tasks({std::move(spec)}, &ids); !s.is_ok()) {
+    return ApiError::from_status(s);
+  }
+  if (Status s = store_->get_task(ids.front(), out); !s.is_ok()) return ApiError::from_status(s);
+  completions_.add(out->id, out->spec.vgpu);
+  {
+    std::lock_guard lock(inbox_mu_);
+    new_tasks_.push_back(*out);
+  }
+  inbox_cv_.notify_one();
+  return {};
+}
+
+ApiError Scheduler::run_on_loop(std::function<void(std::function<void(ApiError)>)> command) {
+  auto done = std::make_shared<std::promise<ApiError>>();
+  std::future<ApiError> answer = done->get_future();
+  {
+    std::lock_guard lock(inbox_mu_);
+    if (stopping_) return ApiError::unavailable("the daemon is stopping");
+    commands_.push_back([command = std::move(command), done] {
+      command([done](ApiError e) { done->set_value(std::move(e)); });
+    });
+  }
+  inbox_cv_.notify_one();
+  return answer.get();
+}
+
+ApiError Scheduler::cancel(TaskId id) {
+  return run_on_loop([this, id](auto reply) { cancel_on_loop(id, std::move(reply)); });
+}
+
+ApiError Scheduler::create_vgpu(VgpuSpec spec, VgpuId* id) {
+  if (std::string problem = validate_vgpu_spec(spec); !problem.empty()) {
+    return ApiError::invalid_argument(problem);
+  }
+  return run_on_loop([this, spec = std::move(spec), id](auto reply) {
+    create_vgpu_on_loop(spec, id, std::move(reply));
+  });
+}
+
+ApiError Scheduler::delete_vgpu(VgpuId id, bool force) {
+  return run_on_loop(
+      [this, id, force](auto reply) { delete_vgpu_on_loop(id, force, std::move(reply)); });
+}
+
+PoolSnapshot Scheduler::snapshot() const {
+  std::lock_guard lock(views_mu_);
+  return snapshot_;
+}
+
+// ---- The loop ----------------------------------------------------------------------------
+
+void Scheduler::loop() {
+  for (;;) {
+    bool stop = false;
+    {
+      std::unique_lock lock(inbox_mu_);
+      const auto wait = running_ids_.empty() ? std::chrono::milliseconds(50) : options_.tick;
+      inbox_cv_.wait_for(lock, wait,
+                         [&] { return stopping_ || !new_tasks_.empty() || !commands_.empty(); });
+      stop = stopping_;
+    }
+    iterate();
+    if (stop) return;
+  }
+}
+
+void Scheduler::iterate() {
+  std::vector<TaskRecord> arrivals;
+  std::vector<Command> commands;
+  {
+    std::lock_guard lock(inbox_mu_);
+    arrivals.swap(new_tasks_);
+    commands.swap(commands_);
+  }
+  for (TaskRecord& record : arrivals) absorb(std::move(record));
+  for (Command& command : commands) command();
+  reap_exits();
+  end_synthetic_and_timeouts();
+  if (dirty_) schedule_pass();
+  if (batch_.empty()) return;
+  if (Status s = batch_.commit(writer_); !s.is_ok()) log_line("commit failed: " + s.message());
+  publish_snapshot();
+}
+
+void Scheduler::absorb(TaskRecord record) {
+  const TaskId id = record.id;
+  LiveTask task;
+  task.record = std::move(record);
+  task.queued_at = SteadyClock::now();
+  auto [it, added] = live_.emplace(id, std::move(task));
+  if (!added) return;
+  queue_.push(it->second.record);
+  dirty_ = true;
+}
+
+void Scheduler::reap_exits() {
+  for (const ProcessExit& exit : supervisor_.poll_exits()) {
+    auto owner = task_of_pid_.find(exit.identity.pid);
+    if (owner == task_of_pid_.end()) continue;
+    const TaskId id = owner->second;
+    task_of_pid_.erase(owner);
+    auto it = live_.find(id);
+    if (it == live_.end()) continue;
+    LiveTask& task = it->second;
+    if (task.preempted) {
+      release(task);
+      requeue_preempted(task);
+      continue;
+    }
+    if (task.ending) {  // its final state is already committed: only the slice is left
+      release(task);
+      forget(id);
+      continue;
+    }
+    if (task.timed_out) {
+      finish_running(task, TaskState::kFailed, std::nullopt,
+                     "timed out after " + std::to_string(task.record.spec.timeout_ms) + " ms");
+    } else if (!exit.status_known) {
+      finish_running(task, TaskState::kSucceeded, std::nullopt, describe_exit(exit));
+    } else if (exit.signal == 0 && exit.exit_code == 0) {
+      finish_running(task, TaskState::kSucceeded, 0, "");
+    } else {
+      const std::optional<int32_t> code =
+          exit.signal == 0 ? std::optional<int32_t>(exit.exit_code) : std::nullopt;
+      finish_running(task, TaskState::kFailed, code, describe_exit(exit));
+    }
+  }
+}
+
+void Scheduler::end_synthetic_and_timeouts() {
+  const auto now = SteadyClock::now();
+  for (TaskId id : running_ids_) {
+    LiveTask& task = live_.at(id);
+    if (task.ending || task.timed_out || now < task.deadline) continue;
+    if (task.record.spec.kind == WorkKind::kSynthetic) {
+      finish_running(task, TaskState::kSucceeded, std::nullopt, "");
+    } else if (task.record.spec.timeout_ms > 0) {
+      task.timed_out = true;
+      (void)supervisor_.terminate(task.record.pid, options_.kill_grace);
+    }
+  }
+}
+
+void Scheduler::schedule_pass() {
+  dirty_ = false;
+  try_place_pending_vgpus();
+  for (const auto& [resource, order] : queue_.by_resource()) schedule_resource(order);
+}
+
+void Scheduler::schedule_resource(const TaskQueue::Order& order) {
+  const auto now = SteadyClock::now();
+  // Requests that found no room in this pass: an identical one behind them cannot either.
+  std::vector<std::tuple<int64_t, TaskShape>> failed;
+  size_t examined_after_failure = 0;
+  for (auto it = order.begin(); it != order.end();) {
+    LiveTask& task = live_.at(it->second);
+    ++it;  // try_start() may erase the task from `order`
+    const auto key = std::tuple(task.record.spec.milli_tflops, task.record.spec.shape);
+    const bool known_to_fail = std::find(failed.begin(), failed.end(), key) != failed.end();
+    if (!failed.empty() && ++examined_after_failure > kBackfillWindow) return;
+    if (!known_to_fail && try_start(task)) continue;
+    if (!known_to_fail) failed.push_back(key);
+    const bool preempting = !known_to_fail && preemptions_in_flight_ == 0 && preempt_for(task);
+    // A head passed over for too long (or making room by preemption) holds the resource.
+    if (preempting || now - task.queued_at > options_.backfill_patience) return;
+  }
+}
+
+bool Scheduler::try_start(LiveTask& task) {
+  const TaskSpec& spec = task.record.spec;
+  if (spec.vgpu != kNoVgpu) {
+    auto slice = slices_.find(spec.vgpu);
+    if (slice != slices_.end() && slice->second.placed()) {
+      const GpuModelId model = model_at(*slice->second.record().placement);
+      if (std::string why = slice->second.infeasibility(spec, model); !why.empty()) {
+        queue_.erase(task.record);
+        task.ending = true;
+        const TaskId id = task.record.id;
+        batch_.add(transition(id, TaskState::kPending, TaskState::kFailed, why),
+                   [this, id](const WriteResult&) { forget(id); });
+        return true;
+      }
+    }
+  }
+  std::optional<Placement> placement = reserve(task);
+  if (!placement) return false;
+  queue_.erase(task.record);
+  task.placement = *placement;
+  launch(task, *placement);
+  return true;
+}
+
+bool Scheduler::fits_pool_now(const TaskSpec& spec) {
+  for (const TaskShape& shape : pool_.candidate_shapes(spec.shape, spec.milli_tflops)) {
+    if (placer_->decide(shape).outcome == PlaceOutcome::kPlaced) return true;
+  }
+  return false;
+}
+
+bool Scheduler::preempt_for(const LiveTask& task) {
+  const int32_t priority = task.record.spec.priority;
+  if (task.record.spec.vgpu != kNoVgpu) return false;
+  std::vector<LiveTask*> candidates;
+  for (TaskId id : running_ids_) {
+    LiveTask& other = live_.at(id);
+    if (!other.ending && other.pool_shape && other.record.spec.priority < priority) {
+      candidates.push_back(&other);
+    }
+  }
+  std::sort(candidates.begin(), candidates.end(), [](const LiveTask* a, const LiveTask* b) {
+    if (a->record.spec.priority != b->record.spec.priority) {
+      return a->record.spec.priority < b->record.spec.priority;
+    }
+    return a->record.id > b->record.id;
+  });
+  // Give back the candidates' slices one by one until the task would fit, then take them all
+  // back: release and allocate are exact inverses, so the ledger ends as it began.
+  std::vector<LiveTask*> victims;
+  bool fits = false;
+  for (LiveTask* candidate : candidates) {
+    (void)ledger_.release(*candidate->pool_shape, candidate->placement);
+    victims.push_back(candidate);
+    if ((fits = fits_pool_now(task.record.spec))) break;
+  }
+  for (LiveTask* victim : victims) (void)ledger_.allocate(*victim->pool_shape, victim->placement);
+  if (!fits) return false;
+  for (LiveTask* victim : victims) preempt(*victim);
+  return true;
+}
+
+void Scheduler::preempt(LiveTask& victim) {
+  const TaskId id = victim.record.id;
+  victim.ending = true;  // no other end is recorded for this attempt
+  victim.preempted = true;
+  preemptions_in_flight_ += 1;
+  batch_.add(transition(id, TaskState::kRunning, TaskState::kPreempted,
+                        "preempted by a higher-priority task"),
+             [](const WriteResult&) {});
+  batch_.add(transition(id, TaskState::kPreempted, TaskState::kPending),
+             [this, id](const WriteResult& result) {
+               LiveTask& victim = live_.at(id);
+               if (!result.status.is_ok())
+                 log_line("task " + std::to_string(id) + ": " + result.status.message());
+               if (victim.record.pid != 0) {
+                 (void)supervisor_.terminate(victim.record.pid, options_.kill_grace);
+               } else {
+                 release(victim);
+                 requeue_preempted(victim);
+               }
+             });
+}
+
+void Scheduler::requeue_preempted(LiveTask& task) {
+  running_ids_.erase(task.record.id);
+  task.record.state = TaskState::kPending;
+  task.record.pid = 0;
+  task.record.placement.reset();
+  task.ending = task.preempted = task.timed_out = false;
+  task.queued_at = SteadyClock::now();
+  queue_.push(task.record);
+  preemptions_in_flight_ -= 1;
+  dirty_ = true;
+}
+
+std::optional<Placement> Scheduler::reserve(LiveTask& task) {
+  const TaskSpec& spec = task.record.spec;
+  if (spec.vgpu != kNoVgpu) {
+    auto it = slices_.find(spec.vgpu);
+    if (it == slices_.end() || !it->second.placed()) return std::nullopt;
+    VgpuSlice& slice = it->second;
+    const GpuModelId model = model_at(*slice.record().placement);
+    if (!slice.fits_now(spec, model)) return std::nullopt;
+    slice.take(spec, model);
+    task.holds_vgpu = true;
+    return slice.record().placement;
+  }
+  for (const TaskShape& shape : pool_.candidate_shapes(spec.shape, spec.milli_tflops)) {
+    const PlaceDecision decision = placer_->decide(shape);
+    if (decision.outcome != PlaceOutcome::kPlaced) continue;
+    if (!ledger_.allocate(shape, decision.placement).is_ok()) continue;
+    task.pool_shape = shape;
+    return decision.placement;
+  }
+  return std::nullopt;
+}
+
+TaskSlice Scheduler::slice_of(const LiveTask& task) const {
+  const TaskSpec& spec = task.record.spec;
+  TaskSlice slice;
+  slice.vgpu = spec.vgpu;
+  for (int index : pool_.device_indices(task.placement))
+    slice.gpus.push_back(&pool_.devices()[index]);
+  const GpuModelId model = model_at(task.placement);
+  slice.compute_share = task.pool_shape ? task.pool_shape->gpu_milli : spec.shape.gpu_milli;
+  if (spec.milli_tflops > 0) {
+    slice.compute_share = milli_tflops_to_milli_gpu(spec.milli_tflops, model).value_or(0);
+  }
+  MemoryMib memory = spec.shape.gpu_memory_mib;
+  if (auto vgpu = slices_.find(spec.vgpu); memory == 0 && vgpu != slices_.end()) {
+    memory = vgpu->second.record().spec.memory_mib;
+  }
+  if (memory == 0) memory = gpu_model_spec(model).memory_mib * slice.compute_share / kMilliPerGpu;
+  slice.memory_limit_bytes = memory << 20;
+  return slice;
+}
+
+void Scheduler::launch(LiveTask& task, const Placement& placement) {
+  const TaskId id = task.record.id;
+  TaskTransition start = transition(id, TaskState::kPending, TaskState::kRunning);
+  start.placement = placement;
+  start.at_us = wall_clock_us();
+  const auto now = SteadyClock::now();
+  if (task.record.spec.kind == WorkKind::kSynthetic) {
+    task.deadline = now + std::chrono::milliseconds(task.record.spec.synthetic.duration_ms);
+    commit_start(task, std::move(start));
+    return;
+  }
+  const std::string base = options_.log_dir + "/task-" + std::to_string(id);
+  LaunchedProcess process;
+  const Status launched =
+      supervisor_.launch(make_launch_spec(task.record, slice_of(task), base + ".out", base + ".err",
+                                          options_.vgpu_library),
+                         &process);
+  if (!launched.is_ok()) {
+    release(task);
+    task.ending = true;
+    batch_.add(transition(id, TaskState::kPending, TaskState::kFailed,
+                          "could not start: " + launched.message()),
+               [this, id](const WriteResult&) { forget(id); });
+    return;
+  }
+  task_of_pid_[process.identity.pid] = id;
+  start.pid = process.identity.pid;
+  start.process_start_time = process.identity.start_time;
+  start.stdout_path = base + ".out";
+  start.stderr_path = base + ".err";
+  task.deadline = now + std::chrono::milliseconds(task.record.spec.timeout_ms);
+  commit_start(task, std::move(start));
+}
+
+void Scheduler::commit_start(LiveTask& task, TaskTransition start) {
+  const TaskId id = task.record.id;
+  task.record.pid = start.pid.value_or(0);  // known before the commit, for cancels and exits
+  batch_.add(start, [this, id, start](const WriteResult& result) {
+    LiveTask& task = live_.at(id);
+    if (!result.status.is_ok()) {  // cancelled meanwhile, or the store failed: undo the start
+      log_line("task " + std::to_string(id) + " not started: " + result.status.message());
+      task.ending = true;
+      if (task.record.pid != 0) {
+        (void)supervisor_.terminate(task.record.pid, std::chrono::milliseconds(0));
+      } else {
+        release(task);
+        forget(id);
+      }
+      return;
+    }
+    (void)apply_transition(start, *start.at_us, &task.record);
+    running_ids_.insert(id);
+    schedule_latency_.observe(task.record.started_at_us - task.record.created_at_us);
+  });
+}
+
+void Scheduler::finish_running(LiveTask& task, TaskState to, std::optional<int32_t> exit_code,
+                               std::string reason) {
+  const TaskId id = task.record.id;
+  release(task);
+  task.ending = true;
+  TaskTransition end = transition(id, TaskState::kRunning, to, std::move(reason));
+  end.exit_code = exit_code;
+  end.at_us =
+      wall_clock_us();  // when the slice was given back, before anything else can start on it
+  batch_.add(std::move(end), [this, id](const WriteResult& result) {
+    if (!result.status.is_ok()) {
+      log_line("task " + std::to_string(id) + ": " + result.status.message());
+    }
+    forget(id);
+  });
+}
+
+void Scheduler::hold(LiveTask& task) {
+  const TaskSpec& spec = task.record.spec;
+  task.placement = task.record.placement.value_or(Placement{});
+  if (spec.vgpu != kNoVgpu) {
+    auto it = slices_.find(spec.vgpu);
+    if (it == slices_.end() || !it->second.placed()) return;
+    it->second.take(spec, model_at(task.placement));
+    task.holds_vgpu = true;
+    return;
+  }
+  std::optional<TaskShape> shape =
+      pool_.shape_on_node(spec.shape, spec.milli_tflops, task.placement.node);
+  if (!shape || !ledger_.allocate(*shape, task.placement).is_ok()) {
+    log_line("task " + std::to_string(task.record.id) + ": its slice could not be taken back");
+    return;
+  }
+  task.pool_shape = shape;
+}
+
+void Scheduler::release(LiveTask& task) {
+  if (task.pool_shape) {
+    (void)ledger_.release(*task.pool_shape, task.placement);
+    task.pool_shape.reset();
+  }
+  if (task.holds_vgpu) {
+    if (auto it = slices_.find(task.record.spec.vgpu); it != slices_.end()) {
+      it->second.give(task.record.spec, model_at(task.placement));
+    }
+    task.holds_vgpu = false;
+  }
+  dirty_ = true;
+}
+
+void Scheduler::forget(TaskId id) {
+  auto it = live_.find(id);
+  if (it == live_.end()) return;
+  queue_.erase(it->second.record);
+  running_ids_.erase(id);
+  live_.erase(it);
+  completions_.finish(id);
+  dirty_ = true;
+}
+
+void Scheduler::publish_snapshot() {
+  PoolSnapshot snap;
+  snap.allocated_milli.assign(pool_.devices().size(), 0);
+  snap.vgpus.assign(pool_.devices().size(), {});
+  for (NodeIndex n = 0; n < ledger_.node_count(); ++n) {
+    for (int slot = 0; slot < ledger_.spec(n).num_gpus; ++slot) {
+      snap.allocated_milli[pool_.device_index(n, slot)] =
+          kMilliPerGpu - ledger_.state(n).free_milli[slot];
+    }
+  }
+  for (const auto& [id, slice] : slices_) {
+    if (!slice.placed()) continue;
+    for (int index : pool_.device_indices(*slice.record().placement))
+      snap.vgpus[index].push_back(id);
+  }
+  for (const NodeState& node : ledger_.states()) snap.free_cpu_milli.push_back(node.free_cpu);
+  snap.queued = queue_.size();
+  snap.running = running_ids_.size();
+  std::lock_guard lock(views_mu_);
+  snapshot_ = std::move(snap);
+}
+
+// ---- Cancel and vGPUs, on the loop ----------------------------------------------------------
+
+void Scheduler::cancel_on_loop(TaskId id, std::function<void(ApiError)> reply) {
+  if (auto it = live_.find(id); it != live_.end()) {
+    if (it->second.ending)
+      return reply(ApiError::conflict("task " + std::to_string(id) + " is already finishing"));
+    return cancel_live(it->second, std::move(reply));
+  }
+  TaskRecord record;
+  if (Status s = store_->get_task(id, &record); !s.is_ok()) return reply(ApiError::from_status(s));
+  if (record.state != TaskState::kPending) {
+    return reply(ApiError::conflict("task " + std::to_string(id) + " is already " +
+                                    std::string(task_state_name(record.state))));
+  }
+  // Committed but not yet handed to the loop: the compare-and-set keeps it from starting.
+  batch_.add(transition(id, TaskState::kPending, TaskState::kCancelled, "cancelled"),
+             [this, id, reply](const WriteResult& result) {
+               if (result.status.is_ok()) completions_.finish(id);
+               reply(ApiError::from_status(result.status));
+             });
+}
+
+void Scheduler::cancel_live(LiveTask& task, std::function<void(ApiError)> reply) {
+  const TaskId id = task.record.id;
+  const TaskState from = task.record.state;
+  task.ending = true;
+  if (from == TaskState::kPending) queue_.erase(task.record);
+  batch_.add(transition(id, from, TaskState::kCancelled, "cancelled"),
+             [this, id, from, reply](const WriteResult& result) {
+               LiveTask& task = live_.at(id);
+               if (!result.status.is_ok()) {
+                 task.ending = false;
+                 if (from == TaskState::kPending) queue_.push(task.record);
+                 return reply(ApiError::from_status(result.status));
+               }
+               if (from == TaskState::kRunning && task.record.pid != 0) {
+                 (void)supervisor_.terminate(task.record.pid, options_.kill_grace);
+                 completions_.finish(id);  // the slice is given back when the process group is gone
+               } else {
+                 release(task);
+                 forget(id);
+               }
+               reply({});
+             });
+}
+
+TaskShape Scheduler::vgpu_shape(const VgpuSpec& spec) const {
+  TaskShape shape;
+  shape.num_gpu = 1;
+  shape.gpu_milli = spec.gpu_milli;
+  shape.gpu_memory_mib = spec.memory_mib;
+  return shape;
+}
+
+GpuModelId Scheduler::model_at(const Placement& placement) const {
+  return pool_.nodes()[placement.node].model;
+}
+
+void Scheduler::set_view(const VgpuRecord& record) {
+  std::lock_guard lock(views_mu_);
+  if (record.state == VgpuState::kDeleted) {
+    vgpu_views_.erase(record.id);
+  } else {
+    vgpu_views_[record.id] = record;
+  }
+}
+
+void Scheduler::create_vgpu_on_loop(VgpuSpec spec, VgpuId* id,
+                                    std::function<void(ApiError)> reply) {
+  const TaskShape base = vgpu_shape(spec);
+  if (!pool_.could_ever_fit(base, spec.milli_tflops)) {
+    return reply(ApiError::infeasible("no GPU of this host could hold the vGPU (" +
+                                      (spec.milli_tflops > 0
+                                           ? format_tflops(spec.milli_tflops) + " TFLOPS"
+                                           : std::to_string(spec.gpu_milli) + " milli-GPU") +
+                                      ", " + std::to_string(spec.memory_mib) + " MiB)"));
+  }
+  std::optional<Placement> placement;
+  std::optional<TaskShape> taken;
+  for (const TaskShape& shape : pool_.candidate_shapes(base, spec.milli_tflops)) {
+    const PlaceDecision decision = placer_->decide(shape);
+    if (decision.outcome == PlaceOutcome::kPlaced &&
+        ledger_.allocate(shape, decision.placement).is_ok()) {
+      placement = decision.placement;
+      taken = shape;
+      break;
+    }
+  }
+  batch_.add(CreateVgpu{spec, placement},
+             [this, spec, placement, taken, id, reply](const WriteResult& result) {
+               if (!result.status.is_ok()) {
+                 if (taken) (void)ledger_.release(*taken, *placement);
+                 return reply(ApiError::from_status(result.status));
+               }
+               VgpuRecord record;
+               record.id = result.ids.front();
+               record.spec = spec;
+               record.state = placement ? VgpuState::kActive : VgpuState::kPending;
+               record.placement = placement;
+               record.created_at_us = wall_clock_us();
+               slices_.emplace(record.id, VgpuSlice(record));
+               set_view(record);
+               *id = record.id;
+               dirty_ = true;
+               reply({});
+             });
+}
+
+bool Scheduler::try_place_pending_vgpus() {
+  bool placed_any = false;
+  for (auto& [id, slice] : slices_) {
+    if (slice.placed()) continue;
+    const VgpuSpec& spec = slice.record().spec;
+    for (const TaskShape& shape : pool_.candidate_shapes(vgpu_shape(spec), spec.milli_tflops)) {
+      const PlaceDecision decision = placer_->decide(shape);
+      if (decision.outcome != PlaceOutcome::kPlaced ||
+          !ledger_.allocate(shape, decision.placement).is_ok()) {
+        continue;
+      }
+      slice.mutable_record().placement = decision.placement;  // holds it until the commit
+      const VgpuId vgpu = id;
+      batch_.add(PlaceVgpu{vgpu, decision.placement},
+                 [this, vgpu, shape, placement = decision.placement](const WriteResult& result) {
+                   VgpuSlice& slice = slices_.at(vgpu);
+                   if (!result.status.is_ok()) {
+                     (void)ledger_.release(shape, placement);
+                     slice.mutable_record().placement.reset();
+                     return;
+                   }
+                   slice.mutable_record().state = VgpuState::kActive;
+                   set_view(slice.record());
+                   dirty_ = true;
+                 });
+      placed_any = true;
+      break;
+    }
+  }
+  return placed_any;
+}
+
+void Scheduler::delete_vgpu_on_loop(VgpuId id, bool force, std::function<void(ApiError)> reply) {
+  if (!slices_.contains(id)) {
+    return reply(ApiError::not_found("vGPU " + std::to_string(id) + " does not exist"));
+  }
+  if (const int unfinished = completions_.unfinished_in(id); unfinished > 0 && !force) {
+    return reply(ApiError::conflict("vGPU " + std::to_string(id) + " has " +
+                                    std::to_string(unfinished) +
+                                    " unfinished task(s); wait for them or delete with "
+                                    "?force=true to cancel them"));
+  }
+  for (auto& [task_id, task] : live_) {
+    if (task.record.spec.vgpu == id && !task.ending) cancel_live(task, [](const ApiError&) {});
+  }
+  batch_.add(DeleteVgpu{id}, [this, id, reply](const WriteResult& result) {
+    if (!result.status.is_ok()) return reply(ApiError::from_status(result.status));
+    VgpuSlice& slice = slices_.at(id);
+    if (slice.placed()) {
+      const VgpuSpec& spec = slice.record().spec;
+      const Placement placement = *slice.record().placement;
+      if (auto shape = pool_.shape_on_node(vgpu_shape(spec), spec.milli_tflops, placement.node)) {
+        (void)ledger_.release(*shape, placement);
+      }
+    }
+    slice.mutable_record().state = VgpuState::kDeleted;
+    set_view(slice.record());
+    slices_.erase(id);
+    dirty_ = true;
+    reply({});
+  });
+}
+
+}  // namespace fastgpu

@@ -1,0 +1,204 @@
+#pragma once
+// fastgpud's control loop: admission, the queue, placement on the pool and in vGPUs, task
+// processes and synthetic loads, cancellation, and recovery after a restart.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/process_supervisor.h"
+#include "sched/placer.h"
+#include "server/api_error.h"
+#include "server/completion_board.h"
+#include "server/gpu_pool.h"
+#include "server/latency_histogram.h"
+#include "server/task_launch.h"
+#include "server/task_queue.h"
+#include "server/vgpu_slice.h"
+#include "server/write_batch.h"
+#include "store/store.h"
+
+namespace fastgpu {
+
+/// What the pool looks like now, for /v1/gpus and /metrics.
+struct PoolSnapshot {
+  std::vector<MilliGpu> allocated_milli;   // per device index
+  std::vector<std::vector<VgpuId>> vgpus;  // per device index: active vGPUs on it
+  std::vector<MilliCpu> free_cpu_milli;    // per ledger node
+  size_t queued = 0;                       // pending tasks
+  size_t running = 0;                      // tasks holding capacity
+};
+
+/// The scheduler of one host. One loop thread owns the ledger, the queue, the vGPU slices and
+/// the task processes; API threads hand it work through an inbox and wait for the commit of
+/// what they asked. Every state change is committed through `writer` before it is acknowledged
+/// or acted on (a process is started before its running state is committed; a crash between
+/// the two re-runs the task).
+///
+/// Queue: priority descending, FIFO within a priority. A task that does not fit is passed over
+/// (backfill) until it has waited `backfill_patience`; from then on nothing behind it may start
+/// on its resource (the pool, or its vGPU) until it has started, so it cannot starve. A pass
+/// looks at most kBackfillWindow tasks past the first that does not fit, so a long queue costs
+/// a bounded amount per pass.
+///
+/// Preemption: when a pool task cannot start and stopping running pool tasks of lower priority
+/// would make room, the fewest such tasks (lowest priority first, newest first among equals)
+/// are preempted: committed preempted -> pending, their process groups get SIGTERM and SIGKILL
+/// after the grace period, and they queue again once their processes are gone.
+class Scheduler {
+ public:
+  struct Options {
+    std::string policy = "fgd-balanced";
+    std::string log_dir;       // where task stdout/stderr files go; must exist
+    std::string vgpu_library;  // preloaded into fractional tasks; empty: none
+    std::chrono::milliseconds kill_grace{5000};
+    std::chrono::milliseconds backfill_patience{10000};
+    std::chrono::milliseconds tick{2};  // how often running processes are polled
+  };
+
+  /// Most queued tasks one pass examines, per resource, after the first that does not fit.
+  static constexpr size_t kBackfillWindow = 1000;
+
+  /// Builds a scheduler over `store` (reads) and `writer` (writes; a BatchWriter in front of the
+  /// store), neither owned; both must outlive it. kInvalidArgument for an unknown policy.
+  static Status create(Store* store, Writer* writer, GpuPool pool, Options options,
+                       std::unique_ptr<Scheduler>* out);
+  ~Scheduler();
+
+  /// Reloads the durable state: vGPUs take their slices back, pending tasks keep their order,
+  /// running tasks whose process lives (pid + start time) are re-adopted, the others are marked
+  /// lost and requeued while retries remain. Call once, before start().
+  Status recover();
+  /// Starts and stops the loop thread. stop() leaves task processes running.
+  void start();
+  void stop();
+
+  /// Completes and checks a parsed task spec: resolves TFLOPS to a share, gives a task in a
+  /// vGPU without compute the whole vGPU, and refuses what could never run (422) or names a
+  /// missing vGPU (404). Thread-safe.
+  ApiError admit_task(TaskSpec* spec) const;
+  /// Admits, commits and queues one task; *out receives the stored record. Thread-safe.
+  ApiError submit(TaskSpec spec, TaskRecord* out);
+  /// Cancels a pending or running task (its process group gets SIGTERM, then SIGKILL after
+  /// the grace period). 409 when it already finished. Thread-safe.
+  ApiError cancel(TaskId id);
+  /// Creates a vGPU, placed now when capacity allows, else pending until it does. 422 when no
+  /// GPU could ever hold it. Thread-safe.
+  ApiError create_vgpu(VgpuSpec spec, VgpuId* id);
+  /// Deletes a vGPU and gives its slice back. 409 while it has unfinished tasks, unless `force`,
+  /// which cancels them. Thread-safe.
+  ApiError delete_vgpu(VgpuId id, bool force);
+
+  /// Long-polls, see CompletionBoard. Thread-safe.
+  CompletionBoard& completions() { return completions_; }
+  /// The pool's allocation as of the last loop iteration. Thread-safe.
+  PoolSnapshot snapshot() const;
+  /// Submit -> running latencies observed so far.
+  const LatencyHistogram& schedule_latency() const { return schedule_latency_; }
+  const GpuPool& pool() const { return pool_; }
+
+ private:
+  // A task the loop is responsible for: pending or running (or being stopped).
+  struct LiveTask {
+    TaskRecord record;                    // as last committed
+    std::optional<TaskShape> pool_shape;  // set while holding pool capacity
+    bool holds_vgpu = false;              // true while holding part of its vGPU's slice
+    bool ending = false;                  // its final state is committed or being committed
+    bool timed_out = false;
+    bool preempted = false;                          // requeued once its process group is gone
+    Placement placement;                             // where it runs, once reserved
+    std::chrono::steady_clock::time_point deadline;  // synthetic end, or command timeout
+    std::chrono::steady_clock::time_point queued_at;
+  };
+  using Command = std::function<void()>;
+
+  Scheduler(Store* store, Writer* writer, GpuPool pool, Options options,
+            std::unique_ptr<PlacementPolicy> policy);
+
+  // Runs `command` on the loop thread and waits for it to call its reply.
+  ApiError run_on_loop(std::function<void(std::function<void(ApiError)>)> command);
+  void post(Command command);
+  void loop();
+  void iterate();
+
+  // Loop-thread work (scheduler.cc).
+  void absorb(TaskRecord record);
+  void reap_exits();
+  void end_synthetic_and_timeouts();
+  void schedule_pass();
+  void schedule_resource(const TaskQueue::Order& order);
+  bool try_place_pending_vgpus();
+  bool try_start(LiveTask& task);
+  bool fits_pool_now(const TaskSpec& spec);
+  bool preempt_for(const LiveTask& task);
+  void preempt(LiveTask& victim);
+  void requeue_preempted(LiveTask& task);
+  std::optional<Placement> reserve(LiveTask& task);
+  void launch(LiveTask& task, const Placement& placement);
+  void commit_start(LiveTask& task, TaskTransition transition);
+  void finish_running(LiveTask& task, TaskState to, std::optional<int32_t> exit_code,
+                      std::string reason);
+  void release(LiveTask& task);
+  void hold(LiveTask& task);
+  void forget(TaskId id);
+  void publish_snapshot();
+  void cancel_on_loop(TaskId id, std::function<void(ApiError)> reply);
+  void cancel_live(LiveTask& task, std::function<void(ApiError)> reply);
+  void create_vgpu_on_loop(VgpuSpec spec, VgpuId* id, std::function<void(ApiError)> reply);
+  void delete_vgpu_on_loop(VgpuId id, bool force, std::function<void(ApiError)> reply);
+  TaskSlice slice_of(const LiveTask& task) const;
+  void set_view(const VgpuRecord& record);
+  TaskShape vgpu_shape(const VgpuSpec& spec) const;
+  GpuModelId model_at(const Placement& placement) const;
+
+  // A compare-and-set state change of task `id`, with a failure reason when non-empty.
+  static TaskTransition transition(TaskId id, TaskState from, TaskState to,
+                                   std::string reason = {});
+
+  // Recovery (scheduler_recovery.cc).
+  Status recover_vgpus();
+  Status recover_task(TaskRecord record);
+  Status requeue_lost(TaskRecord* record);
+
+  Store* const store_;
+  Writer* const writer_;
+  const GpuPool pool_;
+  const Options options_;
+
+  // Owned by the loop thread (and by recover() before start()).
+  CapacityLedger ledger_;
+  std::unique_ptr<Placer> placer_;
+  ProcessSupervisor supervisor_;
+  TaskQueue queue_;
+  std::unordered_map<TaskId, LiveTask> live_;
+  std::unordered_map<pid_t, TaskId> task_of_pid_;
+  std::set<TaskId> running_ids_;  // tasks holding capacity with a running state committed
+  std::unordered_map<VgpuId, VgpuSlice> slices_;
+  WriteBatch batch_;
+  bool dirty_ = true;              // something changed that may let a queued task start
+  int preemptions_in_flight_ = 0;  // preempted tasks whose processes have not ended yet
+
+  // Shared with API threads.
+  mutable std::mutex inbox_mu_;
+  std::condition_variable inbox_cv_;
+  std::vector<TaskRecord> new_tasks_;  // guarded by inbox_mu_
+  std::vector<Command> commands_;      // guarded by inbox_mu_
+  bool stopping_ = false;              // guarded by inbox_mu_
+  mutable std::mutex views_mu_;
+  std::unordered_map<VgpuId, VgpuRecord> vgpu_views_;  // guarded by views_mu_
+  PoolSnapshot snapshot_;                              // guarded by views_mu_
+  CompletionBoard completions_;
+  LatencyHistogram schedule_latency_;
+  std::thread thread_;
+};
+
+}  // namespace fastgpu

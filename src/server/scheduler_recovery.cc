@@ -1,0 +1,104 @@
+// Scheduler::recover(): taking the durable state back after a restart.
+
+#include <cstdio>
+
+#include "core/wall_clock.h"
+#include "server/scheduler.h"
+
+namespace fastgpu {
+namespace {
+
+// A time `at_us` (wall clock, microseconds) on the steady clock; never earlier than now.
+std::chrono::steady_clock::time_point steady_at(int64_t at_us) {
+  const int64_t left_us = std::max<int64_t>(0, at_us - wall_clock_us());
+  return std::chrono::steady_clock::now() + std::chrono::microseconds(left_us);
+}
+
+}  // namespace
+
+Status Scheduler::recover() {
+  if (Status s = recover_vgpus(); !s.is_ok()) return s;
+  std::vector<TaskRecord> tasks;
+  if (Status s = store_->load_unfinished_tasks(&tasks); !s.is_ok()) return s;
+  for (TaskRecord& task : tasks) {
+    if (Status s = recover_task(std::move(task)); !s.is_ok()) return s;
+  }
+  publish_snapshot();
+  return Status::ok();
+}
+
+Status Scheduler::recover_vgpus() {
+  std::vector<VgpuRecord> vgpus;
+  if (Status s = store_->list_vgpus(VgpuFilter{}, &vgpus); !s.is_ok()) return s;
+  for (const VgpuRecord& vgpu : vgpus) {
+    if (vgpu.placement) {
+      const std::optional<TaskShape> shape =
+          pool_.shape_on_node(vgpu_shape(vgpu.spec), vgpu.spec.milli_tflops, vgpu.placement->node);
+      if (vgpu.placement->node >= ledger_.node_count() || !shape) {
+        return Status::failed_precondition("vGPU " + std::to_string(vgpu.id) +
+                                           " sits on a GPU this host no longer has");
+      }
+      if (Status s = ledger_.allocate(*shape, *vgpu.placement); !s.is_ok()) {
+        return Status::failed_precondition("vGPU " + std::to_string(vgpu.id) +
+                                           ": its slice cannot be taken back: " + s.message());
+      }
+    }
+    slices_.emplace(vgpu.id, VgpuSlice(vgpu));
+    set_view(vgpu);
+  }
+  return Status::ok();
+}
+
+Status Scheduler::requeue_lost(TaskRecord* record) {
+  TaskTransition requeue = transition(record->id, record->state, TaskState::kPending);
+  requeue.count_retry = record->state == TaskState::kLost;
+  if (Status s = writer_->transition_task(requeue); !s.is_ok()) return s;
+  return apply_transition(requeue, wall_clock_us(), record);
+}
+
+Status Scheduler::recover_task(TaskRecord record) {
+  const bool retries_left = record.retries_used < record.spec.max_retries;
+  switch (record.state) {
+    case TaskState::kPending:
+      break;
+    case TaskState::kPreempted:
+    case TaskState::kLost:
+      if (Status s = requeue_lost(&record); !s.is_ok()) return s;
+      break;
+    case TaskState::kRunning: {
+      const bool synthetic = record.spec.kind == WorkKind::kSynthetic;
+      if (synthetic || supervisor_.adopt({record.pid, record.process_start_time}).is_ok()) {
+        const TaskId id = record.id;
+        completions_.add(id, record.spec.vgpu);
+        LiveTask task;
+        task.record = std::move(record);
+        hold(task);
+        const int64_t limit_ms =
+            synthetic ? task.record.spec.synthetic.duration_ms : task.record.spec.timeout_ms;
+        task.deadline = steady_at(task.record.started_at_us + limit_ms * 1000);
+        if (!synthetic) task_of_pid_[task.record.pid] = id;
+        live_.emplace(id, std::move(task));
+        running_ids_.insert(id);
+        return Status::ok();
+      }
+      const TaskTransition lost = transition(record.id, TaskState::kRunning, TaskState::kLost,
+                                             "its process was gone when the daemon restarted");
+      if (Status s = writer_->transition_task(lost); !s.is_ok()) return s;
+      (void)apply_transition(lost, wall_clock_us(), &record);
+      std::fprintf(stderr, "fastgpud: task %lld lost (process gone)%s\n",
+                   static_cast<long long>(record.id), retries_left ? "; retrying" : "");
+      if (!retries_left) return Status::ok();
+      if (Status s = requeue_lost(&record); !s.is_ok()) return s;
+      break;
+    }
+    case TaskState::kSucceeded:
+    case TaskState::kFailed:
+    case TaskState::kCancelled:
+      return Status::ok();
+  }
+  completions_.add(record.id, record.spec.vgpu);
+  absorb(std::move(record));
+  return Status::ok();
+}
+
+}  // namespace fastgpu

@@ -1,0 +1,40 @@
+#include "server/task_launch.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <system_error>
+
+namespace fastgpu {
+
+std::string find_vgpu_library() {
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  const std::filesystem::path library =
+      self.parent_path().parent_path() / "lib" / "libfastgpu-vgpu.so";
+  return std::filesystem::exists(library, ec) ? library.lexically_normal().string() : "";
+}
+
+LaunchSpec make_launch_spec(const TaskRecord& task, const TaskSlice& slice,
+                            const std::string& stdout_path, const std::string& stderr_path,
+                            const std::string& vgpu_library) {
+  LaunchSpec launch;
+  launch.argv = task.spec.command.argv;
+  launch.cwd = task.spec.command.cwd;
+  launch.stdout_path = stdout_path;
+  launch.stderr_path = stderr_path;
+  for (const EnvVar& v : task.spec.command.env) launch.env.emplace_back(v.name, v.value);
+  std::string uuids;
+  for (const GpuDevice* gpu : slice.gpus) uuids += (uuids.empty() ? "" : ",") + gpu->uuid;
+  launch.env.emplace_back("CUDA_VISIBLE_DEVICES", uuids);
+  launch.env.emplace_back("FASTGPU_TASK_ID", std::to_string(task.id));
+  launch.env.emplace_back("FASTGPU_VGPU_ID", std::to_string(slice.vgpu));
+  launch.env.emplace_back("FASTGPU_VGPU_MEMORY_LIMIT", std::to_string(slice.memory_limit_bytes));
+  launch.env.emplace_back("FASTGPU_VGPU_COMPUTE_SHARE", std::to_string(slice.compute_share));
+  const bool fractional = !slice.gpus.empty() && slice.compute_share < kMilliPerGpu;
+  if (fractional && task.spec.enforce) launch.ld_preload = vgpu_library;
+  return launch;
+}
+
+}  // namespace fastgpu

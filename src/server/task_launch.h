@@ -1,0 +1,35 @@
+#pragma once
+// How a command task is started: its environment (GPU, vGPU limits), log files and the optional
+// vGPU enforcement library.
+
+#include <string>
+#include <vector>
+
+#include "runtime/gpu_inventory.h"
+#include "runtime/process_launcher.h"
+#include "store/records.h"
+
+namespace fastgpu {
+
+/// What the scheduler knows about the slice a task got.
+struct TaskSlice {
+  std::vector<const GpuDevice*> gpus;  // the GPUs of its placement, in slot order
+  VgpuId vgpu = kNoVgpu;
+  int64_t memory_limit_bytes = 0;  // GPU memory the task may use per GPU
+  MilliGpu compute_share = 0;      // milli-GPU of compute per GPU (1000: whole GPUs)
+};
+
+/// The library fastgpud preloads into fractional-slice tasks: `<dir of the fastgpud
+/// binary>/../lib/libfastgpu-vgpu.so`, or empty when that file does not exist.
+std::string find_vgpu_library();
+
+/// The LaunchSpec of command task `task` on `slice`: its argv, env and cwd plus
+/// CUDA_VISIBLE_DEVICES (GPU UUIDs), FASTGPU_TASK_ID, FASTGPU_VGPU_ID,
+/// FASTGPU_VGPU_MEMORY_LIMIT (bytes) and FASTGPU_VGPU_COMPUTE_SHARE (milli-GPU); stdout and
+/// stderr to `stdout_path` and `stderr_path`. `vgpu_library` is preloaded when non-empty, the
+/// share is fractional and the task did not opt out (enforce = false).
+LaunchSpec make_launch_spec(const TaskRecord& task, const TaskSlice& slice,
+                            const std::string& stdout_path, const std::string& stderr_path,
+                            const std::string& vgpu_library);
+
+}  // namespace fastgpu

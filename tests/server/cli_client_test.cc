@@ -1,0 +1,52 @@
+// The `fastgpu` CLI's daemon subcommands against a real fastgpud.
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+
+#include "daemon_process.h"
+
+namespace fastgpu::testing {
+namespace {
+
+struct CliRun {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+CliRun fastgpu_cli(const DaemonProcess& daemon, const std::string& args) {
+  const std::string command = "FASTGPU_URL=http://127.0.0.1:" + std::to_string(daemon.port()) +
+                              " " + FASTGPU_CLI_BIN + " " + args + " 2>&1";
+  CliRun run;
+  FILE* pipe = popen(command.c_str(), "r");
+  char buffer[4096];
+  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) run.output.append(buffer, n);
+  const int status = pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+TEST(CliClientTest, SubmitWaitListAndVgpus) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path());
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  const CliRun submitted = fastgpu_cli(daemon, "submit --gpu 0.25 --name hi --wait -- echo hello");
+  EXPECT_EQ(submitted.exit_code, 0) << submitted.output;
+  EXPECT_EQ(submitted.output, "task 1 succeeded\n");
+  EXPECT_EQ(fastgpu_cli(daemon, "logs 1").output, "hello\n");
+  const CliRun listed = fastgpu_cli(daemon, "ps -o json");
+  EXPECT_EQ(nlohmann::json::parse(listed.output)[0]["name"], "hi") << listed.output;
+  EXPECT_NE(fastgpu_cli(daemon, "vgpu create --tflops 20").output.find("active"),
+            std::string::npos);
+  EXPECT_NE(fastgpu_cli(daemon, "gpus").output.find("(sim)"), std::string::npos);
+  EXPECT_EQ(fastgpu_cli(daemon, "vgpu rm 1").output, "vgpu 1 deleted\n");
+  const CliRun failed = fastgpu_cli(daemon, "submit --wait -- false");
+  EXPECT_EQ(failed.exit_code, 1);
+  const CliRun refused = fastgpu_cli(daemon, "submit --gpu 2 -- true");
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.output.find("\"gpu\""), std::string::npos) << refused.output;
+}
+
+}  // namespace
+}  // namespace fastgpu::testing

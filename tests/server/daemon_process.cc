@@ -1,0 +1,147 @@
+#include "daemon_process.h"
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+extern char** environ;
+
+namespace fastgpu::testing {
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Spawns fastgpud with `flags`, stderr to `log_path`; returns its pid (0 on failure).
+pid_t spawn_fastgpud(const std::vector<std::string>& flags, const std::string& log_path) {
+  std::vector<std::string> args = {fastgpud_path()};
+  args.insert(args.end(), flags.begin(), flags.end());
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 2, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                   0600);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return rc == 0 ? pid : 0;
+}
+
+Answer to_answer(const httplib::Result& result) {
+  Answer answer;
+  if (!result) return answer;
+  answer.status = result->status;
+  answer.body = result->body;
+  answer.json = nlohmann::json::parse(answer.body, nullptr, false);
+  return answer;
+}
+
+}  // namespace
+
+TempDir::TempDir() {
+  std::string pattern = std::filesystem::temp_directory_path().string() + "/fastgpud-test-XXXXXX";
+  path_ = mkdtemp(pattern.data());
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string fastgpud_path() { return FASTGPUD_BIN; }
+
+DaemonProcess::DaemonProcess(std::string data_dir, std::vector<std::string> flags)
+    : data_dir_(std::move(data_dir)) {
+  const std::string ready = data_dir_ + "/port";
+  std::filesystem::remove(ready);
+  flags.insert(flags.begin(), {"--data-dir", data_dir_, "--listen", "127.0.0.1:0", "--ready-file",
+                               ready, "--kill-grace-ms", "500", "--http-threads", "64"});
+  pid_ = spawn_fastgpud(flags, data_dir_ + "/fastgpud.log");
+  if (pid_ == 0) return;
+  for (int i = 0; i < 600 && port_ == 0; ++i) {  // up to 60 s (sanitizer builds start slowly)
+    const std::string text = read_file(ready);
+    if (!text.empty()) port_ = std::stoi(text);
+    if (port_ == 0) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = 0;
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+}
+
+DaemonProcess::~DaemonProcess() {
+  if (pid_ != 0) stop();
+}
+
+std::string DaemonProcess::log() const { return read_file(data_dir_ + "/fastgpud.log"); }
+
+std::unique_ptr<httplib::Client> DaemonProcess::client(const std::string& token) const {
+  auto c = std::make_unique<httplib::Client>("127.0.0.1", port_);
+  c->set_read_timeout(std::chrono::seconds(120));
+  if (!token.empty()) c->set_bearer_token_auth(token.c_str());
+  return c;
+}
+
+Answer DaemonProcess::get(const std::string& path, const std::string& token) const {
+  return to_answer(client(token)->Get(path.c_str()));
+}
+
+Answer DaemonProcess::post(const std::string& path, const std::string& body,
+                           const std::string& token) const {
+  return to_answer(client(token)->Post(path.c_str(), body, "application/json"));
+}
+
+Answer DaemonProcess::del(const std::string& path, const std::string& token) const {
+  return to_answer(client(token)->Delete(path.c_str()));
+}
+
+void DaemonProcess::kill_hard() {
+  if (pid_ == 0) return;
+  ::kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = 0;
+}
+
+int DaemonProcess::stop() {
+  if (pid_ == 0) return -1;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = 0;
+  return status;
+}
+
+int run_fastgpud_to_exit(const std::vector<std::string>& flags, std::string* log) {
+  TempDir dir;
+  const std::string log_path = dir.path() + "/log";
+  const pid_t pid = spawn_fastgpud(flags, log_path);
+  int status = 0;
+  for (int i = 0; i < 300 && waitpid(pid, &status, WNOHANG) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (i == 299) {  // still serving after 30 s: it did not refuse
+      ::kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+    }
+  }
+  *log = read_file(log_path);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace fastgpu::testing

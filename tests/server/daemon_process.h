@@ -1,0 +1,70 @@
+#pragma once
+// A real fastgpud process for tests: started on a free loopback port with its own data
+// directory, talked to over HTTP, stopped (or killed) by its PID.
+
+#include <httplib.h>
+#include <sys/types.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace fastgpu::testing {
+
+/// A fresh temporary directory, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+/// One HTTP answer: status and body (parsed as JSON when it is JSON).
+struct Answer {
+  int status = 0;
+  std::string body;
+  nlohmann::json json;
+};
+
+/// fastgpud running on `data_dir` with extra flags. The constructor starts it and waits until it
+/// serves; the destructor stops it with SIGTERM. Tests use ASSERT_TRUE(daemon.started()).
+class DaemonProcess {
+ public:
+  DaemonProcess(std::string data_dir, std::vector<std::string> flags = {});
+  ~DaemonProcess();
+
+  bool started() const { return port_ > 0; }
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  /// What the daemon wrote to stderr so far.
+  std::string log() const;
+
+  Answer get(const std::string& path, const std::string& token = "") const;
+  Answer post(const std::string& path, const std::string& body,
+              const std::string& token = "") const;
+  Answer del(const std::string& path, const std::string& token = "") const;
+
+  /// Sends SIGKILL and reaps the process.
+  void kill_hard();
+  /// Sends SIGTERM and reaps the process; returns its exit status as waitpid reports it.
+  int stop();
+
+ private:
+  std::unique_ptr<httplib::Client> client(const std::string& token) const;
+  std::string data_dir_;
+  pid_t pid_ = 0;
+  int port_ = 0;
+};
+
+/// Path of the fastgpud binary under test.
+std::string fastgpud_path();
+
+/// Runs fastgpud with `flags` to completion (for start-up refusals); returns its exit code and
+/// puts its stderr in *log.
+int run_fastgpud_to_exit(const std::vector<std::string>& flags, std::string* log);
+
+}  // namespace fastgpu::testing

@@ -1,0 +1,154 @@
+// Restarts of a real fastgpud: running processes are re-adopted, vanished ones are lost and
+// retried, and a SIGKILL during a burst of submissions loses nothing that was acknowledged.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "daemon_process.h"
+
+namespace fastgpu::testing {
+namespace {
+
+nlohmann::json wait_task(const DaemonProcess& daemon, int64_t id) {
+  return daemon.get("/v1/tasks/" + std::to_string(id) + "/wait?timeout=60").json;
+}
+
+// Polls until task `id` is running; returns its record.
+nlohmann::json wait_running(const DaemonProcess& daemon, int64_t id) {
+  nlohmann::json task;
+  for (int i = 0; i < 200; ++i) {
+    task = daemon.get("/v1/tasks/" + std::to_string(id)).json;
+    if (task["state"] == "running") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  return task;
+}
+
+// Submits `body` to a daemon on `dir`, waits until the task runs, SIGKILLs the daemon and returns
+// the task's record as it was running.
+nlohmann::json run_then_kill_daemon(const TempDir& dir, const std::string& body) {
+  DaemonProcess daemon(dir.path());
+  EXPECT_TRUE(daemon.started()) << daemon.log();
+  const Answer a = daemon.post("/v1/tasks", body);
+  EXPECT_EQ(a.status, 201) << a.body;
+  const nlohmann::json running = wait_running(daemon, a.json["id"]);
+  EXPECT_EQ(running["state"], "running");
+  daemon.kill_hard();
+  return running;
+}
+
+TEST(RestartTest, RunningProcessOutlivesTheDaemonAndIsReadopted) {
+  TempDir dir;
+  const nlohmann::json running =
+      run_then_kill_daemon(dir, R"({"argv": ["sleep", "2"], "gpu": 0.5})");
+  const int64_t id = running["id"];
+  const int pid = running["pid"];
+  ASSERT_EQ(::kill(pid, 0), 0) << "the task's process died with the daemon";
+  DaemonProcess daemon(dir.path());
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  const nlohmann::json adopted = daemon.get("/v1/tasks/" + std::to_string(id)).json;
+  EXPECT_EQ(adopted["state"], "running");
+  EXPECT_EQ(adopted["pid"], pid);
+  EXPECT_EQ(daemon.get("/v1/gpus").json["gpus"][0]["allocated_milli"], 500);
+  EXPECT_EQ(wait_task(daemon, id)["state"], "succeeded");
+  EXPECT_EQ(daemon.get("/v1/gpus").json["gpus"][0]["allocated_milli"], 0);
+}
+
+TEST(RestartTest, VanishedProcessIsLostThenRetried) {
+  TempDir dir;
+  const nlohmann::json running =
+      run_then_kill_daemon(dir, R"({"argv": ["sleep", "30"], "max_retries": 1})");
+  const int64_t id = running["id"];
+  ASSERT_GT(int{running["pid"]}, 0);
+  ::kill(-int{running["pid"]}, SIGKILL);  // its whole process group
+  DaemonProcess daemon(dir.path());
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  const nlohmann::json retried = wait_running(daemon, id);
+  EXPECT_EQ(retried["state"], "running");
+  EXPECT_EQ(retried["retries_used"], 1);
+  EXPECT_EQ(daemon.post("/v1/tasks/" + std::to_string(id) + "/cancel", "").status, 200);
+}
+
+TEST(RestartTest, PendingTasksKeepTheirOrderAcrossARestart) {
+  TempDir dir;
+  std::vector<int64_t> ids;
+  {
+    DaemonProcess daemon(dir.path());
+    ASSERT_TRUE(daemon.started()) << daemon.log();
+    const Answer blocker = daemon.post("/v1/tasks", R"({"argv": ["sleep", "1"], "gpus": 1})");
+    ASSERT_EQ(blocker.status, 201);
+    for (int priority : {0, 5, 0}) {
+      const Answer a = daemon.post("/v1/tasks", R"({"seconds": 0.05, "gpus": 1, "priority": )" +
+                                                    std::to_string(priority) + "}");
+      ASSERT_EQ(a.status, 201);
+      ids.push_back(a.json["id"]);
+    }
+    daemon.kill_hard();
+  }
+  DaemonProcess daemon(dir.path());
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  std::vector<double> starts;
+  for (int64_t id : ids) starts.push_back(wait_task(daemon, id)["started_at"]);
+  EXPECT_LT(starts[1], starts[0]);  // priority 5 first
+  EXPECT_LT(starts[0], starts[2]);  // then FIFO
+}
+
+// Acknowledged means durable: submissions from 8 clients, the daemon SIGKILLed mid-burst.
+TEST(CrashTest, EveryAcknowledgedTaskSurvivesAKill9ExactlyOnceAndCompletes) {
+  TempDir dir;
+  std::mutex mu;
+  std::map<std::string, int64_t> acknowledged;  // name -> id
+  {
+    DaemonProcess daemon(dir.path(), {"--simulate-gpus", "8xA100-80GB"});
+    ASSERT_TRUE(daemon.started()) << daemon.log();
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> clients;
+    for (int c = 0; c < 8; ++c) {
+      clients.emplace_back([&, c] {
+        for (int i = 0; !stop; ++i) {
+          const std::string name = std::to_string(c) + "-" + std::to_string(i);
+          const nlohmann::json body = {{"seconds", 0.01}, {"gpu", 0.1}, {"name", name}};
+          const Answer a = daemon.post("/v1/tasks", body.dump());
+          if (a.status != 201) return;  // the daemon is gone
+          std::lock_guard lock(mu);
+          acknowledged[name] = a.json["id"];
+        }
+      });
+    }
+    while (true) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::lock_guard lock(mu);
+      if (acknowledged.size() >= 500) break;
+    }
+    daemon.kill_hard();
+    stop = true;
+    for (std::thread& t : clients) t.join();
+  }
+  DaemonProcess daemon(dir.path(), {"--simulate-gpus", "8xA100-80GB"});
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  std::map<std::string, int> copies;
+  int64_t cursor = 0;
+  do {
+    const Answer page = daemon.get("/v1/tasks?limit=1000&cursor=" + std::to_string(cursor));
+    ASSERT_EQ(page.status, 200);
+    for (const nlohmann::json& t : page.json["tasks"]) {
+      copies[t["name"]] += 1;
+      if (acknowledged.contains(t["name"])) {
+        EXPECT_EQ(wait_task(daemon, t["id"])["state"], "succeeded") << t["name"];
+      }
+    }
+    cursor = page.json["next_cursor"];
+  } while (cursor != 0);
+  for (const auto& [name, id] : acknowledged) {
+    EXPECT_EQ(copies[name], 1) << name << " (id " << id << ")";
+  }
+  for (const auto& [name, n] : copies) EXPECT_EQ(n, 1) << name;
+}
+
+}  // namespace
+}  // namespace fastgpu::testing

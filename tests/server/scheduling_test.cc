@@ -1,0 +1,69 @@
+// Queue order on a real fastgpud: backfill of smaller tasks, bounded by the head's patience.
+
+#include <gtest/gtest.h>
+
+#include "daemon_process.h"
+#include "server/task_queue.h"
+
+namespace fastgpu {
+namespace {
+
+TEST(TaskQueue, PriorityThenFifoPerResource) {
+  TaskQueue queue;
+  const auto task = [](TaskId id, int32_t priority, VgpuId vgpu) {
+    TaskRecord r;
+    r.id = id;
+    r.spec.priority = priority;
+    r.spec.vgpu = vgpu;
+    return r;
+  };
+  queue.push(task(1, 0, kNoVgpu));
+  queue.push(task(2, 5, kNoVgpu));
+  queue.push(task(3, 0, kNoVgpu));
+  queue.push(task(4, 9, 7));
+  queue.push(task(4, 9, 7));  // twice is once
+  EXPECT_EQ(queue.size(), 4u);
+  std::vector<TaskId> pool;
+  for (const auto& key : queue.by_resource().at(kNoVgpu)) pool.push_back(key.second);
+  EXPECT_EQ(pool, (std::vector<TaskId>{2, 1, 3}));
+  queue.erase(task(2, 5, kNoVgpu));
+  queue.erase(task(2, 5, kNoVgpu));
+  EXPECT_EQ(queue.size(), 3u);
+  EXPECT_EQ(queue.by_resource().at(7).size(), 1u);
+}
+
+using testing::Answer;
+using testing::DaemonProcess;
+using testing::TempDir;
+
+// On one GPU: a blocker holding 0.6, then a head asking 0.6 (does not fit) and a small task
+// asking 0.3 (fits beside the blocker). Returns the start times of head and small.
+std::pair<double, double> head_and_small_starts(const std::string& patience_ms) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), {"--backfill-patience-ms", patience_ms});
+  EXPECT_TRUE(daemon.started()) << daemon.log();
+  std::vector<int64_t> ids;
+  for (const char* body : {R"({"seconds": 0.5, "gpu": 0.6})", R"({"seconds": 0.1, "gpu": 0.6})",
+                           R"({"seconds": 0.1, "gpu": 0.3})"}) {
+    const Answer a = daemon.post("/v1/tasks", body);
+    EXPECT_EQ(a.status, 201) << a.body;
+    ids.push_back(a.json["id"]);
+  }
+  const auto started = [&daemon](int64_t id) -> double {
+    return daemon.get("/v1/tasks/" + std::to_string(id) + "/wait?timeout=30").json["started_at"];
+  };
+  return {started(ids[1]), started(ids[2])};
+}
+
+TEST(SchedulingTest, SmallTasksBackfillPastAHeadThatDoesNotFit) {
+  const auto [head, small] = head_and_small_starts("10000");
+  EXPECT_LT(small, head);
+}
+
+TEST(SchedulingTest, AHeadPastItsPatienceIsNotPassedOver) {
+  const auto [head, small] = head_and_small_starts("0");
+  EXPECT_GE(small, head);
+}
+
+}  // namespace
+}  // namespace fastgpu

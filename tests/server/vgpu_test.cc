@@ -1,0 +1,113 @@
+// vGPU semantics against a real fastgpud: tasks share a slice while their demands fit it.
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "daemon_process.h"
+
+namespace fastgpu::testing {
+namespace {
+
+class VgpuTest : public ::testing::Test {
+ protected:
+  int64_t create_vgpu(const std::string& body) {
+    const Answer a = daemon_.post("/v1/vgpus", body);
+    EXPECT_EQ(a.status, 201) << a.body;
+    return a.status == 201 ? int64_t{a.json["id"]} : 0;
+  }
+  int64_t submit(const std::string& body) {
+    const Answer a = daemon_.post("/v1/tasks", body);
+    EXPECT_EQ(a.status, 201) << a.body;
+    return a.status == 201 ? int64_t{a.json["id"]} : 0;
+  }
+  nlohmann::json wait_vgpu(int64_t vgpu) {
+    const Answer a = daemon_.get("/v1/vgpus/" + std::to_string(vgpu) + "/wait?timeout=60");
+    EXPECT_EQ(a.json["done"], true) << a.body;
+    return a.json["tasks"];
+  }
+
+  TempDir dir_;
+  DaemonProcess daemon_{dir_.path()};  // the default inventory: one 40-TFLOPS GPU
+};
+
+TEST_F(VgpuTest, TasksThatDoNotFitTogetherRunOneAfterAnother) {
+  ASSERT_TRUE(daemon_.started()) << daemon_.log();
+  const int64_t vgpu = create_vgpu(R"({"tflops": 20})");
+  for (const char* body : {R"({"tflops": 20, "seconds": 0.3})", R"({"tflops": 15, "seconds": 0.2})",
+                           R"({"tflops": 10, "seconds": 0.1})"}) {
+    nlohmann::json request = nlohmann::json::parse(body);
+    request["vgpu"] = vgpu;
+    submit(request.dump());
+  }
+  const nlohmann::json tasks = wait_vgpu(vgpu);
+  ASSERT_EQ(tasks.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(tasks[i]["state"], "succeeded");
+  for (size_t i = 0; i + 1 < 3; ++i) {
+    EXPECT_GE(double{tasks[i + 1]["started_at"]}, double{tasks[i]["ended_at"]}) << i;
+  }
+}
+
+TEST_F(VgpuTest, TasksThatFitTogetherRunConcurrently) {
+  ASSERT_TRUE(daemon_.started()) << daemon_.log();
+  const int64_t vgpu = create_vgpu(R"({"gpu": 0.5, "memory": "8GiB"})");
+  const std::string body =
+      R"({"gpu": 0.25, "memory": "4GiB", "seconds": 1, "vgpu": )" + std::to_string(vgpu) + "}";
+  submit(body);
+  submit(body);
+  const nlohmann::json tasks = wait_vgpu(vgpu);
+  ASSERT_EQ(tasks.size(), 2u);
+  EXPECT_LT(double{tasks[1]["started_at"]}, double{tasks[0]["ended_at"]});
+}
+
+TEST_F(VgpuTest, ATaskWithoutComputeTakesTheWholeVgpu) {
+  ASSERT_TRUE(daemon_.started()) << daemon_.log();
+  const int64_t vgpu = create_vgpu(R"({"tflops": 10})");
+  const Answer a =
+      daemon_.post("/v1/tasks", R"({"argv": ["true"], "vgpu": )" + std::to_string(vgpu) + "}");
+  ASSERT_EQ(a.status, 201) << a.body;
+  EXPECT_EQ(a.json["resources"]["tflops"], 10.0);
+  EXPECT_EQ(a.json["resources"]["gpu"], 0.25);
+}
+
+TEST_F(VgpuTest, DeleteRefusedWhileBusyUnlessForced) {
+  ASSERT_TRUE(daemon_.started()) << daemon_.log();
+  const int64_t vgpu = create_vgpu(R"({"gpu": 0.5})");
+  const std::string path = "/v1/vgpus/" + std::to_string(vgpu);
+  const int64_t task = submit(R"({"argv": ["sleep", "30"], "vgpu": )" + std::to_string(vgpu) + "}");
+  const Answer refused = daemon_.del(path);
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_NE(refused.json["error"]["message"].get<std::string>().find("force"), std::string::npos);
+  EXPECT_EQ(daemon_.get(path).json["state"], "active");
+  const Answer deleted = daemon_.del(path + "?force=true");
+  ASSERT_EQ(deleted.status, 200) << deleted.body;
+  EXPECT_EQ(deleted.json["state"], "deleted");
+  EXPECT_EQ(daemon_.get("/v1/tasks/" + std::to_string(task)).json["state"], "cancelled");
+  const Answer late =
+      daemon_.post("/v1/tasks", R"({"argv": ["true"], "vgpu": )" + std::to_string(vgpu) + "}");
+  EXPECT_EQ(late.status, 404) << late.body;
+  EXPECT_EQ(daemon_.get("/v1/gpus").json["gpus"][0]["allocated_milli"], 0);
+  EXPECT_EQ(daemon_.get("/v1/gpus").json["gpus"][0]["utilization_percent"], 0);
+}
+
+TEST_F(VgpuTest, AVgpuThatDoesNotFitNowWaitsForCapacity) {
+  ASSERT_TRUE(daemon_.started()) << daemon_.log();
+  const int64_t big = create_vgpu(R"({"gpu": 0.75})");
+  EXPECT_EQ(daemon_.get("/v1/gpus").json["gpus"][0]["utilization_percent"], 75);
+  const Answer second = daemon_.post("/v1/vgpus", R"({"gpu": 0.5})");
+  ASSERT_EQ(second.status, 201) << second.body;
+  EXPECT_EQ(second.json["state"], "pending");
+  const std::string path = "/v1/vgpus/" + std::to_string(int64_t{second.json["id"]});
+  ASSERT_EQ(daemon_.del("/v1/vgpus/" + std::to_string(big)).status, 200);
+  std::string state;
+  for (int i = 0; i < 100 && state != "active"; ++i) {
+    state = daemon_.get(path).json["state"];
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(state, "active");
+  EXPECT_EQ(daemon_.post("/v1/vgpus", R"({"gpu": 1})").json["state"], "pending");
+  EXPECT_EQ(daemon_.post("/v1/vgpus", R"({"tflops": 41})").status, 422);
+}
+
+}  // namespace
+}  // namespace fastgpu::testing
