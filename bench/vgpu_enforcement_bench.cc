@@ -48,17 +48,17 @@ int main(int argc, char** argv) {
   }
   std::printf("share of simulated device time over %.1f s (after 1 s warm-up)\n", window_s);
   shares("two processes, 1 ms kernels", {{id_for("a"), 300}, {id_for("b"), 700}}, 1000, window_s);
-  shares("two processes, 0.1 ms kernels", {{id_for("c"), 300}, {id_for("d"), 700}}, 100,
-         window_s);
+  shares("two processes, 0.1 ms kernels", {{id_for("c"), 300}, {id_for("d"), 700}}, 100, window_s);
   shares("alone, bursting off, 1 ms kernels", {{id_for("e"), 500}}, 1000, window_s);
   shares("alone, bursting on, 1 ms kernels", {{id_for("f"), 500, true}}, 1000, window_s);
 
   const ProbeSetup setup = setup_for("bench-attach");
   const std::string id = id_for("attach");
   const AttachReport report = attach_many(setup, id, 256);
-  std::printf("256 processes attaching at once: %d initialised; slowest init %.3f ms; all ready "
-              "%.1f ms after the first spawn\n",
-              report.succeeded, report.slowest_init_ns / 1e6, report.all_ready_ns / 1e6);
+  std::printf(
+      "256 processes attaching at once: %d initialised; slowest init %.3f ms; all ready "
+      "%.1f ms after the first spawn\n",
+      report.succeeded, report.slowest_init_ns / 1e6, report.all_ready_ns / 1e6);
   remove_shared_memory(setup, {id});
   return report.succeeded == 256 ? 0 : 1;
 }

@@ -14,6 +14,7 @@
 #include "server/api_server.h"
 #include "server/daemon_options.h"
 #include "server/task_launch.h"
+#include "server/vgpu_enforcement.h"
 #include "store/sqlite_store.h"
 
 namespace fastgpu {
@@ -94,6 +95,7 @@ int run(const DaemonOptions& options) {
   sched.policy = options.policy;
   sched.log_dir = data_dir + "/logs";
   sched.vgpu_library = find_vgpu_library();
+  sched.enforcement_prefix = enforcement_prefix(data_dir);
   sched.kill_grace = std::chrono::milliseconds(options.kill_grace_ms);
   sched.backfill_patience = std::chrono::milliseconds(options.backfill_patience_ms);
   std::unique_ptr<Scheduler> scheduler;

@@ -7,6 +7,7 @@
 
 #include "core/wall_clock.h"
 #include "sched/policy_registry.h"
+#include "server/vgpu_enforcement.h"
 
 namespace fastgpu {
 namespace {
@@ -429,6 +430,7 @@ TaskSlice Scheduler::slice_of(const LiveTask& task) const {
   const TaskSpec& spec = task.record.spec;
   TaskSlice slice;
   slice.vgpu = spec.vgpu;
+  slice.enforcement_id = enforcement_id(options_.enforcement_prefix, spec.vgpu, task.record.id);
   for (int index : pool_.device_indices(task.placement))
     slice.gpus.push_back(&pool_.devices()[index]);
   const GpuModelId model = model_at(task.placement);
@@ -437,8 +439,14 @@ TaskSlice Scheduler::slice_of(const LiveTask& task) const {
     slice.compute_share = milli_tflops_to_milli_gpu(spec.milli_tflops, model).value_or(0);
   }
   MemoryMib memory = spec.shape.gpu_memory_mib;
-  if (auto vgpu = slices_.find(spec.vgpu); memory == 0 && vgpu != slices_.end()) {
-    memory = vgpu->second.record().spec.memory_mib;
+  // In a vGPU, the limits enforced are the vGPU's, shared by all its tasks' processes.
+  if (auto vgpu = slices_.find(spec.vgpu); vgpu != slices_.end() && vgpu->second.placed()) {
+    const VgpuRecord& record = vgpu->second.record();
+    if (auto shape = pool_.shape_on_node(vgpu_shape(record.spec), record.spec.milli_tflops,
+                                         record.placement->node)) {
+      slice.compute_share = shape->gpu_milli;
+    }
+    memory = record.spec.memory_mib;
   }
   if (memory == 0) memory = gpu_model_spec(model).memory_mib * slice.compute_share / kMilliPerGpu;
   slice.memory_limit_bytes = memory << 20;
@@ -510,6 +518,9 @@ void Scheduler::finish_running(LiveTask& task, TaskState to, std::optional<int32
   end.exit_code = exit_code;
   end.at_us =
       wall_clock_us();  // when the slice was given back, before anything else can start on it
+  if (task.record.spec.vgpu == kNoVgpu) {  // a pool task's ledger is its own
+    remove_enforcement_ledger(enforcement_id(options_.enforcement_prefix, kNoVgpu, id));
+  }
   batch_.add(std::move(end), [this, id](const WriteResult& result) {
     if (!result.status.is_ok()) {
       log_line("task " + std::to_string(id) + ": " + result.status.message());
@@ -749,6 +760,7 @@ void Scheduler::delete_vgpu_on_loop(VgpuId id, bool force, std::function<void(Ap
     slice.mutable_record().state = VgpuState::kDeleted;
     set_view(slice.record());
     slices_.erase(id);
+    remove_enforcement_ledger(enforcement_id(options_.enforcement_prefix, id, 0));
     dirty_ = true;
     reply({});
   });

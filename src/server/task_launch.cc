@@ -29,7 +29,7 @@ LaunchSpec make_launch_spec(const TaskRecord& task, const TaskSlice& slice,
   for (const GpuDevice* gpu : slice.gpus) uuids += (uuids.empty() ? "" : ",") + gpu->uuid;
   launch.env.emplace_back("CUDA_VISIBLE_DEVICES", uuids);
   launch.env.emplace_back("FASTGPU_TASK_ID", std::to_string(task.id));
-  launch.env.emplace_back("FASTGPU_VGPU_ID", std::to_string(slice.vgpu));
+  launch.env.emplace_back("FASTGPU_VGPU_ID", slice.enforcement_id);
   launch.env.emplace_back("FASTGPU_VGPU_MEMORY_LIMIT", std::to_string(slice.memory_limit_bytes));
   launch.env.emplace_back("FASTGPU_VGPU_COMPUTE_SHARE", std::to_string(slice.compute_share));
   const bool fractional = !slice.gpus.empty() && slice.compute_share < kMilliPerGpu;

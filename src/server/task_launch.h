@@ -15,7 +15,8 @@ namespace fastgpu {
 struct TaskSlice {
   std::vector<const GpuDevice*> gpus;  // the GPUs of its placement, in slot order
   VgpuId vgpu = kNoVgpu;
-  int64_t memory_limit_bytes = 0;  // GPU memory the task may use per GPU
+  std::string enforcement_id;      // FASTGPU_VGPU_ID: shared by the processes of one vGPU
+  int64_t memory_limit_bytes = 0;  // GPU memory the vGPU (or the pool task) may hold per GPU
   MilliGpu compute_share = 0;      // milli-GPU of compute per GPU (1000: whole GPUs)
 };
 

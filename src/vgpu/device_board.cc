@@ -98,7 +98,8 @@ int64_t DeviceBoard::reserve(int64_t duration_ns, int64_t now_ns) {
     const int64_t new_end_ns =
         std::min(std::max(end_ns, now_ns) + duration_ns, now_ns + kMaxReservationAheadNs);
     const int64_t new_end_us = (new_end_ns + 999) / 1000;
-    const uint64_t updated = (static_cast<uint64_t>(new_end_us) << 8) | static_cast<uint64_t>(entry_);
+    const uint64_t updated =
+        (static_cast<uint64_t>(new_end_us) << 8) | static_cast<uint64_t>(entry_);
     if (reservation.compare_exchange_weak(old, updated, std::memory_order_acq_rel)) return 0;
   }
 }

@@ -20,8 +20,7 @@ __attribute__((visibility("hidden"))) void* fastgpu_vgpu_glibc_dlsym = nullptr;
 }
 
 // The hook for `symbol`, or null after making sure fastgpu_vgpu_glibc_dlsym is set.
-extern "C" __attribute__((visibility("hidden"))) void* fastgpu_vgpu_dlsym_hook(
-    const char* symbol) {
+extern "C" __attribute__((visibility("hidden"))) void* fastgpu_vgpu_dlsym_hook(const char* symbol) {
   if (void* hook = hook_by_symbol(symbol)) return hook;
   if (__atomic_load_n(&fastgpu_vgpu_glibc_dlsym, __ATOMIC_ACQUIRE) == nullptr) {
     __atomic_store_n(&fastgpu_vgpu_glibc_dlsym, glibc_dlsym_address(), __ATOMIC_RELEASE);

@@ -24,7 +24,8 @@ CUresult CUDAAPI cuMemAllocFromPoolAsync_ptsz(CUdeviceptr*, size_t, CUmemoryPool
 CUresult CUDAAPI cuMemFreeAsync_ptsz(CUdeviceptr, CUstream);
 CUresult CUDAAPI cuEventRecord_ptsz(CUevent, CUstream);
 // cuda.h maps cuGetProcAddress to the CUDA 12 signature; the CUDA 11.3 one has no status out.
-CUresult CUDAAPI cuGetProcAddress_v1(const char*, void**, int, cuuint64_t) __asm__("cuGetProcAddress");
+CUresult CUDAAPI cuGetProcAddress_v1(const char*, void**, int,
+                                     cuuint64_t) __asm__("cuGetProcAddress");
 }
 
 namespace fastgpu::vgpu {

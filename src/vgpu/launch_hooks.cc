@@ -23,9 +23,8 @@ CUresult launch_grid(CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsign
   auto real = real_function<F>(shim);
   if (real == nullptr) return CUDA_ERROR_NOT_INITIALIZED;
   const uint64_t key = kernel_launch_key(f, uint64_t{gx} * gy * gz, uint64_t{bx} * by * bz);
-  return throttled(shim, key, stream, kPerThread, [&] {
-    return real(f, gx, gy, gz, bx, by, bz, shared_bytes, stream, rest...);
-  });
+  return throttled(shim, key, stream, kPerThread,
+                   [&] { return real(f, gx, gy, gz, bx, by, bz, shared_bytes, stream, rest...); });
 }
 
 template <DriverFn F, bool kPerThread>
@@ -86,8 +85,8 @@ FASTGPU_EXPORT CUresult CUDAAPI cuLaunchCooperativeKernel_ptsz(CUfunction f, uns
                                                                unsigned bx, unsigned by,
                                                                unsigned bz, unsigned shared_bytes,
                                                                CUstream stream, void** params) {
-  return launch_grid<DriverFn::cuLaunchCooperativeKernel_ptsz, true>(
-      f, gx, gy, gz, bx, by, bz, shared_bytes, stream, params);
+  return launch_grid<DriverFn::cuLaunchCooperativeKernel_ptsz, true>(f, gx, gy, gz, bx, by, bz,
+                                                                     shared_bytes, stream, params);
 }
 
 FASTGPU_EXPORT CUresult CUDAAPI cuLaunchKernelEx(const CUlaunchConfig* config, CUfunction f,

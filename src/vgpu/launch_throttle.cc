@@ -15,7 +15,9 @@ constexpr int64_t kUnmeasuredReservationNs = 1'000'000;
 
 LaunchThrottle::LaunchThrottle(const RealDriver* driver, std::optional<ComputeBudget> budget,
                                std::unique_ptr<DeviceBoard> board, bool burst)
-    : budget_(budget), board_(std::move(board)), burst_(burst && board_ != nullptr),
+    : budget_(budget),
+      board_(std::move(board)),
+      burst_(burst && board_ != nullptr),
       timer_(driver) {}
 
 void LaunchThrottle::absorb_measurements() {

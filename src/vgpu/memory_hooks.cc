@@ -142,16 +142,16 @@ FASTGPU_EXPORT CUresult CUDAAPI cuMemAllocFromPoolAsync_ptsz(CUdeviceptr* dptr, 
   return allocate_pointer<DriverFn::cuMemAllocFromPoolAsync_ptsz>(dptr, bytesize, pool, stream);
 }
 
-FASTGPU_EXPORT CUresult CUDAAPI cuMemAllocPitch_v2(CUdeviceptr* dptr, size_t* pitch,
-                                                   size_t width, size_t height,
-                                                   unsigned int element_bytes) {
+FASTGPU_EXPORT CUresult CUDAAPI cuMemAllocPitch_v2(CUdeviceptr* dptr, size_t* pitch, size_t width,
+                                                   size_t height, unsigned int element_bytes) {
   Shim& shim = Shim::get();
   auto real = real_function<DriverFn::cuMemAllocPitch_v2>(shim);
   if (real == nullptr) return CUDA_ERROR_NOT_INITIALIZED;
   VgpuLedger* ledger = shim.memory_ledger();
   if (ledger == nullptr) return real(dptr, pitch, width, height, element_bytes);
   // The pitch is known only afterwards: charge the widest padding, then refund the rest.
-  const uint64_t padded = (width + kMaxPitchAlignment - 1) / kMaxPitchAlignment * kMaxPitchAlignment;
+  const uint64_t padded =
+      (width + kMaxPitchAlignment - 1) / kMaxPitchAlignment * kMaxPitchAlignment;
   const uint64_t charged = padded * height;
   if (!ledger->try_reserve(charged)) return CUDA_ERROR_OUT_OF_MEMORY;
   const CUresult result = real(dptr, pitch, width, height, element_bytes);
@@ -202,11 +202,10 @@ FASTGPU_EXPORT CUresult CUDAAPI cuMemRelease(CUmemGenericAllocationHandle handle
 
 FASTGPU_EXPORT CUresult CUDAAPI cuArrayCreate_v2(CUarray* handle,
                                                  const CUDA_ARRAY_DESCRIPTOR* descriptor) {
-  const uint64_t bytes =
-      descriptor == nullptr
-          ? 0
-          : array_bytes({descriptor->Width, descriptor->Height, 0, descriptor->Format,
-                         descriptor->NumChannels, 0});
+  const uint64_t bytes = descriptor == nullptr
+                             ? 0
+                             : array_bytes({descriptor->Width, descriptor->Height, 0,
+                                            descriptor->Format, descriptor->NumChannels, 0});
   return create_array<DriverFn::cuArrayCreate_v2>(handle, descriptor, bytes);
 }
 

@@ -42,7 +42,8 @@ template <typename Memory>
 void apply_vgpu_view(Memory* memory) {
   VgpuLedger* ledger = Shim::get().memory_ledger();
   if (ledger == nullptr || memory == nullptr) return;
-  const unsigned long long limit = std::min<unsigned long long>(memory->total, ledger->memory_limit());
+  const unsigned long long limit =
+      std::min<unsigned long long>(memory->total, ledger->memory_limit());
   const unsigned long long used = std::min<unsigned long long>(ledger->memory_used(), limit);
   memory->total = limit;
   memory->used = used;

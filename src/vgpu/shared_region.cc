@@ -67,7 +67,8 @@ bool SharedRegion::open(const std::string& name, size_t size, uint32_t layout_ve
     *error = "shm_open " + name + ": " + errno_text();
     return false;
   }
-  const bool sized = creator ? ftruncate(fd, static_cast<off_t>(size)) == 0 : wait_for_size(fd, size);
+  const bool sized =
+      creator ? ftruncate(fd, static_cast<off_t>(size)) == 0 : wait_for_size(fd, size);
   if (!sized) {
     *error = "shared region " + name + " has the wrong size (another version of fastgpu-vgpu?)";
     close(fd);

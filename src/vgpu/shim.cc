@@ -34,8 +34,7 @@ bool Shim::initialise(std::string* error) {
   if (ledger_->compute_share() < 1000) {
     budget.emplace(ledger_->budget(), ledger_->compute_share());
   }
-  throttle_ =
-      std::make_unique<LaunchThrottle>(&driver_, budget, std::move(board), config_.burst);
+  throttle_ = std::make_unique<LaunchThrottle>(&driver_, budget, std::move(board), config_.burst);
   std::atexit(&Shim::on_exit);
   pthread_atfork(nullptr, nullptr, &Shim::on_fork_child);
   return true;

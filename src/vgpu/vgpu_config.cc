@@ -1,9 +1,9 @@
 #include "vgpu/vgpu_config.h"
 
-#include "vgpu/shared_region.h"
-
 #include <charconv>
 #include <cstdlib>
+
+#include "vgpu/shared_region.h"
 
 namespace fastgpu::vgpu {
 namespace {

@@ -5,8 +5,8 @@
 //   FASTGPU_VGPU_ID             vGPU id, [A-Za-z0-9_.-]{1,64}; unset = enforce nothing
 //   FASTGPU_VGPU_MEMORY_LIMIT   bytes the vGPU's processes may hold together; unset or 0 = no limit
 //   FASTGPU_VGPU_COMPUTE_SHARE  milli-GPU of device time, 1..1000; unset or 1000 = no limit
-//   FASTGPU_VGPU_BURST          1 = run above the share while no other vGPU uses the GPU; 0 (default)
-//   FASTGPU_VGPU_DRIVER         the real driver library (default libcuda.so.1)
+//   FASTGPU_VGPU_BURST          1 = run above the share while no other vGPU uses the GPU; 0
+//   (default) FASTGPU_VGPU_DRIVER         the real driver library (default libcuda.so.1)
 //   FASTGPU_VGPU_NVML           the real NVML library (default libnvidia-ml.so.1)
 //   CUDA_VISIBLE_DEVICES        its first entry names the GPU for burst detection
 #include <cstdint>

@@ -137,8 +137,8 @@ bool VgpuLedger::try_reserve(uint64_t bytes) {
   RobustLock lock(&l->memory_mutex, [this] { repair_totals(); });
   if (slot_ < 0) return false;
   const auto fits = [l, bytes] {
-    return l->memory_limit == 0 || (l->memory_used <= l->memory_limit &&
-                                    bytes <= l->memory_limit - l->memory_used);
+    return l->memory_limit == 0 ||
+           (l->memory_used <= l->memory_limit && bytes <= l->memory_limit - l->memory_used);
   };
   if (!fits() && (reap_locked() == 0 || !fits())) return false;
   l->slots[slot_].memory_used += bytes;

@@ -130,8 +130,9 @@ TEST_F(Ledger, TwoHundredFiftySixProcessesAttachAtOnce) {
   const std::string id = unique("v");
   const AttachReport report = attach_many(setup_, id, 256);
   EXPECT_EQ(report.succeeded, 256);
-  std::printf("256 attaching processes: slowest init %.3f ms, all ready %.1f ms after the first spawn\n",
-              report.slowest_init_ns / 1e6, report.all_ready_ns / 1e6);
+  std::printf(
+      "256 attaching processes: slowest init %.3f ms, all ready %.1f ms after the first spawn\n",
+      report.slowest_init_ns / 1e6, report.all_ready_ns / 1e6);
   auto ledger = attach(id, 0);
   EXPECT_EQ(ledger->attached_processes(), 1);  // all 256 detached at exit
 }

@@ -150,7 +150,8 @@ AttachReport attach_many(const ProbeSetup& setup, const std::string& vgpu_id, in
   const int64_t first_spawn = now_ns();
   std::vector<std::unique_ptr<ProbeProcess>> probes;
   for (int i = 0; i < count; ++i) {
-    probes.push_back(std::make_unique<ProbeProcess>(setup, std::vector<std::string>{"attach"}, env));
+    probes.push_back(
+        std::make_unique<ProbeProcess>(setup, std::vector<std::string>{"attach"}, env));
   }
   AttachReport report;
   int64_t last_ready = first_spawn;

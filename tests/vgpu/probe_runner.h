@@ -66,8 +66,8 @@ std::vector<double> run_loads(const ProbeSetup& setup, const std::vector<LoadReq
 // memory query, which initialises the shim).
 struct AttachReport {
   int succeeded = 0;
-  int64_t slowest_init_ns = 0;   // longest main()-to-initialised time of one process
-  int64_t all_ready_ns = 0;      // from the first spawn to the last process initialised
+  int64_t slowest_init_ns = 0;  // longest main()-to-initialised time of one process
+  int64_t all_ready_ns = 0;     // from the first spawn to the last process initialised
 };
 AttachReport attach_many(const ProbeSetup& setup, const std::string& vgpu_id, int count);
 

@@ -12,8 +12,8 @@ constexpr int kKernelUs = 1000;
 class ShimCompute : public ShimTest {};
 
 TEST_F(ShimCompute, TwoProcessesCapped300And700) {
-  const auto shares = run_loads(setup_, {{unique("v"), 300}, {unique("v"), 700}}, kKernelUs,
-                                0.5, 2.0);
+  const auto shares =
+      run_loads(setup_, {{unique("v"), 300}, {unique("v"), 700}}, kKernelUs, 0.5, 2.0);
   EXPECT_NEAR(shares[0], 30.0, kTolerance);
   EXPECT_NEAR(shares[1], 70.0, kTolerance);
 }
@@ -35,8 +35,8 @@ TEST_F(ShimCompute, BurstLetsALoneVgpuUseTheIdleGpu) {
 }
 
 TEST_F(ShimCompute, BurstStopsWhenAnotherVgpuWorks) {
-  const auto shares = run_loads(setup_, {{unique("v"), 300, true}, {unique("v"), 700}},
-                                kKernelUs, 0.5, 2.0);
+  const auto shares =
+      run_loads(setup_, {{unique("v"), 300, true}, {unique("v"), 700}}, kKernelUs, 0.5, 2.0);
   EXPECT_NEAR(shares[0], 30.0, kTolerance);
   EXPECT_NEAR(shares[1], 70.0, kTolerance);
 }

@@ -89,9 +89,9 @@ TEST_F(ShimMemory, WithoutAVgpuEverythingPassesThrough) {
 
 TEST_F(ShimMemory, MalformedContractFailsClosed) {
   int exit_code = 0;
-  const auto values = run({"alloc", "direct", std::to_string(kChunk)},
-                          {"FASTGPU_VGPU_ID=" + unique("v"), "FASTGPU_VGPU_MEMORY_LIMIT=lots"},
-                          &exit_code);
+  const auto values =
+      run({"alloc", "direct", std::to_string(kChunk)},
+          {"FASTGPU_VGPU_ID=" + unique("v"), "FASTGPU_VGPU_MEMORY_LIMIT=lots"}, &exit_code);
   EXPECT_EQ(value_of(values, "allocated"), 0);
   EXPECT_EQ(value_of(values, "refusal"), 3);  // CUDA_ERROR_NOT_INITIALIZED
 }

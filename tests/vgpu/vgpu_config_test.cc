@@ -64,14 +64,12 @@ TEST_P(VgpuConfigRejects, NamesTheVariable) {
 
 INSTANTIATE_TEST_SUITE_P(
     Malformed, VgpuConfigRejects,
-    testing::Values(BadValue{"FASTGPU_VGPU_ID", "a/b"}, BadValue{"FASTGPU_VGPU_ID", kTooLongId},
-                    BadValue{"FASTGPU_VGPU_MEMORY_LIMIT", "-1"},
-                    BadValue{"FASTGPU_VGPU_MEMORY_LIMIT", "16GiB"},
-                    BadValue{"FASTGPU_VGPU_MEMORY_LIMIT", "99999999999999999999999"},
-                    BadValue{"FASTGPU_VGPU_COMPUTE_SHARE", "0"},
-                    BadValue{"FASTGPU_VGPU_COMPUTE_SHARE", "1001"},
-                    BadValue{"FASTGPU_VGPU_COMPUTE_SHARE", "0.5"},
-                    BadValue{"FASTGPU_VGPU_BURST", "yes"}));
+    testing::Values(
+        BadValue{"FASTGPU_VGPU_ID", "a/b"}, BadValue{"FASTGPU_VGPU_ID", kTooLongId},
+        BadValue{"FASTGPU_VGPU_MEMORY_LIMIT", "-1"}, BadValue{"FASTGPU_VGPU_MEMORY_LIMIT", "16GiB"},
+        BadValue{"FASTGPU_VGPU_MEMORY_LIMIT", "99999999999999999999999"},
+        BadValue{"FASTGPU_VGPU_COMPUTE_SHARE", "0"}, BadValue{"FASTGPU_VGPU_COMPUTE_SHARE", "1001"},
+        BadValue{"FASTGPU_VGPU_COMPUTE_SHARE", "0.5"}, BadValue{"FASTGPU_VGPU_BURST", "yes"}));
 
 }  // namespace
 }  // namespace fastgpu::vgpu

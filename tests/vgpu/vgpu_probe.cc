@@ -43,7 +43,8 @@ bool resolve_memory_functions(const std::string& path, AllocFn* alloc, FreeFn* f
     *alloc = reinterpret_cast<AllocFn>(dlsym(driver_handle(), "cuMemAlloc_v2"));
     *free = reinterpret_cast<FreeFn>(dlsym(driver_handle(), "cuMemFree_v2"));
   } else if (path == "procaddr") {
-    using GetProc = CUresult (*)(const char*, void**, int, cuuint64_t, CUdriverProcAddressQueryResult*);
+    using GetProc =
+        CUresult (*)(const char*, void**, int, cuuint64_t, CUdriverProcAddressQueryResult*);
     auto get = reinterpret_cast<GetProc>(dlsym(driver_handle(), "cuGetProcAddress_v2"));
     if (get == nullptr) return false;
     get("cuMemAlloc", reinterpret_cast<void**>(alloc), 12000, 0, nullptr);
@@ -86,7 +87,8 @@ void check_kind(const char* name, Make make, MakeBig make_big, Release release) 
   const CUresult fits = make();
   const CUresult too_big = make_big();
   const CUresult freed = fits == CUDA_SUCCESS ? release() : CUDA_ERROR_UNKNOWN;
-  const bool ok = fits == CUDA_SUCCESS && too_big == CUDA_ERROR_OUT_OF_MEMORY && freed == CUDA_SUCCESS;
+  const bool ok =
+      fits == CUDA_SUCCESS && too_big == CUDA_ERROR_OUT_OF_MEMORY && freed == CUDA_SUCCESS;
   std::printf("%s=%s fits=%d too_big=%d freed=%d\n", name, ok ? "ok" : "wrong", fits, too_big,
               freed);
 }
@@ -94,24 +96,30 @@ void check_kind(const char* name, Make make, MakeBig make_big, Release release) 
 int every_allocation_kind(size_t chunk) {
   CUdeviceptr p = 0, q = 0;
   size_t pitch = 0;
-  check_kind("managed", [&] { return cuMemAllocManaged(&p, chunk, 1); },
-             [&] { return cuMemAllocManaged(&q, chunk, 1); }, [&] { return cuMemFree_v2(p); });
-  check_kind("async", [&] { return cuMemAllocAsync(&p, chunk, nullptr); },
-             [&] { return cuMemAllocAsync(&q, chunk, nullptr); },
-             [&] { return cuMemFreeAsync(p, nullptr); });
-  check_kind("pool", [&] { return cuMemAllocFromPoolAsync(&p, chunk, nullptr, nullptr); },
-             [&] { return cuMemAllocFromPoolAsync(&q, chunk, nullptr, nullptr); },
-             [&] { return cuMemFreeAsync(p, nullptr); });
-  check_kind("pitch", [&] { return cuMemAllocPitch_v2(&p, &pitch, chunk / 64, 64, 4); },
-             [&] { return cuMemAllocPitch_v2(&q, &pitch, chunk / 64, 64, 4); },
-             [&] { return cuMemFree_v2(p); });
+  check_kind(
+      "managed", [&] { return cuMemAllocManaged(&p, chunk, 1); },
+      [&] { return cuMemAllocManaged(&q, chunk, 1); }, [&] { return cuMemFree_v2(p); });
+  check_kind(
+      "async", [&] { return cuMemAllocAsync(&p, chunk, nullptr); },
+      [&] { return cuMemAllocAsync(&q, chunk, nullptr); },
+      [&] { return cuMemFreeAsync(p, nullptr); });
+  check_kind(
+      "pool", [&] { return cuMemAllocFromPoolAsync(&p, chunk, nullptr, nullptr); },
+      [&] { return cuMemAllocFromPoolAsync(&q, chunk, nullptr, nullptr); },
+      [&] { return cuMemFreeAsync(p, nullptr); });
+  check_kind(
+      "pitch", [&] { return cuMemAllocPitch_v2(&p, &pitch, chunk / 64, 64, 4); },
+      [&] { return cuMemAllocPitch_v2(&q, &pitch, chunk / 64, 64, 4); },
+      [&] { return cuMemFree_v2(p); });
   CUmemGenericAllocationHandle h = 0, g = 0;
-  check_kind("create", [&] { return cuMemCreate(&h, chunk, nullptr, 0); },
-             [&] { return cuMemCreate(&g, chunk, nullptr, 0); }, [&] { return cuMemRelease(h); });
+  check_kind(
+      "create", [&] { return cuMemCreate(&h, chunk, nullptr, 0); },
+      [&] { return cuMemCreate(&g, chunk, nullptr, 0); }, [&] { return cuMemRelease(h); });
   CUarray a = nullptr, b = nullptr;
   const CUDA_ARRAY3D_DESCRIPTOR cube{chunk / 4 / 16 / 16, 16, 16, CU_AD_FORMAT_FLOAT, 1, 0};
-  check_kind("array3d", [&] { return cuArray3DCreate_v2(&a, &cube); },
-             [&] { return cuArray3DCreate_v2(&b, &cube); }, [&] { return cuArrayDestroy(a); });
+  check_kind(
+      "array3d", [&] { return cuArray3DCreate_v2(&a, &cube); },
+      [&] { return cuArray3DCreate_v2(&b, &cube); }, [&] { return cuArrayDestroy(a); });
   return 0;
 }
 

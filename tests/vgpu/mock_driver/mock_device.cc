@@ -33,7 +33,10 @@ DeviceLayout* device() {
     const char* name = std::getenv("FASTGPU_MOCK_DEVICE");
     std::string error;
     const uint64_t total = configured_memory();
-    auto initialise = [total](void* data) { new (data) DeviceLayout{}; static_cast<DeviceLayout*>(data)->memory_total = total; };
+    auto initialise = [total](void* data) {
+      new (data) DeviceLayout{};
+      static_cast<DeviceLayout*>(data)->memory_total = total;
+    };
     if (!region.open(vgpu::region_name("fastgpu-mock-", name ? name : "default"),
                      sizeof(DeviceLayout), 1, initialise, &error)) {
       std::abort();

@@ -137,7 +137,9 @@ MOCK_EXPORT CUresult cuModuleGetFunction(CUfunction* function, CUmodule, const c
 }
 
 // Memory.
-MOCK_EXPORT CUresult cuMemAlloc_v2(CUdeviceptr* dptr, size_t bytes) { return allocate(dptr, bytes); }
+MOCK_EXPORT CUresult cuMemAlloc_v2(CUdeviceptr* dptr, size_t bytes) {
+  return allocate(dptr, bytes);
+}
 MOCK_EXPORT CUresult cuMemAllocManaged(CUdeviceptr* dptr, size_t bytes, unsigned int) {
   return allocate(dptr, bytes);
 }
@@ -248,9 +250,9 @@ MOCK_EXPORT CUresult cuLaunchKernel_ptsz(CUfunction f, unsigned, unsigned, unsig
                                          void**) {
   return run_kernel(f, stream, true);
 }
-MOCK_EXPORT CUresult cuLaunchCooperativeKernel(CUfunction f, unsigned, unsigned, unsigned,
-                                               unsigned, unsigned, unsigned, unsigned,
-                                               CUstream stream, void**) {
+MOCK_EXPORT CUresult cuLaunchCooperativeKernel(CUfunction f, unsigned, unsigned, unsigned, unsigned,
+                                               unsigned, unsigned, unsigned, CUstream stream,
+                                               void**) {
   return run_kernel(f, stream, false);
 }
 MOCK_EXPORT CUresult cuLaunchCooperativeKernel_ptsz(CUfunction f, unsigned, unsigned, unsigned,
@@ -315,8 +317,8 @@ MOCK_EXPORT CUresult cuGetProcAddress_v2(const char* symbol, void** pfn, int, cu
                                          CUdriverProcAddressQueryResult* status) {
   const CUresult result = lookup(symbol, pfn, flags);
   if (status != nullptr) {
-    *status = result == CUDA_SUCCESS ? CU_GET_PROC_ADDRESS_SUCCESS
-                                     : CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND;
+    *status =
+        result == CUDA_SUCCESS ? CU_GET_PROC_ADDRESS_SUCCESS : CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND;
   }
   return result;
 }
