@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -98,8 +99,11 @@ TEST(RestartTest, PendingTasksKeepTheirOrderAcrossARestart) {
   EXPECT_LT(starts[0], starts[2]);  // then FIFO
 }
 
-// Acknowledged means durable: submissions from 8 clients, the daemon SIGKILLed mid-burst.
+// Acknowledged means durable: a burst of 10,000 submissions from 16 clients, the daemon
+// SIGKILLed halfway through it.
 TEST(CrashTest, EveryAcknowledgedTaskSurvivesAKill9ExactlyOnceAndCompletes) {
+  constexpr int kClients = 16;
+  constexpr int kBurst = 10'000;
   TempDir dir;
   std::mutex mu;
   std::map<std::string, int64_t> acknowledged;  // name -> id
@@ -108,9 +112,9 @@ TEST(CrashTest, EveryAcknowledgedTaskSurvivesAKill9ExactlyOnceAndCompletes) {
     ASSERT_TRUE(daemon.started()) << daemon.log();
     std::atomic<bool> stop{false};
     std::vector<std::thread> clients;
-    for (int c = 0; c < 8; ++c) {
+    for (int c = 0; c < kClients; ++c) {
       clients.emplace_back([&, c] {
-        for (int i = 0; !stop; ++i) {
+        for (int i = 0; !stop && i < kBurst / kClients; ++i) {
           const std::string name = std::to_string(c) + "-" + std::to_string(i);
           const nlohmann::json body = {{"seconds", 0.01}, {"gpu", 0.1}, {"name", name}};
           const Answer a = daemon.post("/v1/tasks", body.dump());
@@ -121,14 +125,16 @@ TEST(CrashTest, EveryAcknowledgedTaskSurvivesAKill9ExactlyOnceAndCompletes) {
       });
     }
     while (true) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
       std::lock_guard lock(mu);
-      if (acknowledged.size() >= 500) break;
+      if (acknowledged.size() >= kBurst / 2) break;
     }
     daemon.kill_hard();
     stop = true;
     for (std::thread& t : clients) t.join();
   }
+  std::printf("%zu of %d submissions acknowledged before the SIGKILL\n", acknowledged.size(),
+              kBurst);
   DaemonProcess daemon(dir.path(), {"--simulate-gpus", "8xA100-80GB"});
   ASSERT_TRUE(daemon.started()) << daemon.log();
   std::map<std::string, int> copies;
