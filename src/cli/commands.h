@@ -13,5 +13,7 @@ void add_sim_replay_command(CLI::App& sim);
 void add_task_commands(CLI::App& app);
 /// `fastgpu vgpu create | ls | rm` and `fastgpu gpus`, against fastgpud.
 void add_vgpu_commands(CLI::App& app);
+/// `fastgpu top`, a live view of fastgpud's GPUs and tasks.
+void add_top_command(CLI::App& app);
 
 }  // namespace fastgpu::cli

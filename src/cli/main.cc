@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   fastgpu::cli::add_sim_replay_command(*sim);
   fastgpu::cli::add_task_commands(app);
   fastgpu::cli::add_vgpu_commands(app);
+  fastgpu::cli::add_top_command(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

@@ -1,8 +1,13 @@
 // `fastgpu submit | ps | show | logs | cancel | wait`: tasks on fastgpud.
 
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
 #include <iostream>
 
 #include "cli/client_flags.h"
+#include "cli/client_tables.h"
 #include "cli/commands.h"
 #include "fastgpu/task.h"
 
@@ -18,27 +23,6 @@ struct SubmitFlags {
   std::string memory, name;
   bool wait = false;
 };
-
-void print_tasks(const ClientFlags& flags, const nlohmann::json& tasks) {
-  if (flags.json()) {
-    std::cout << tasks.dump(2) << "\n";
-    return;
-  }
-  std::vector<std::vector<std::string>> rows;
-  for (const nlohmann::json& t : tasks) {
-    const nlohmann::json& r = t["resources"];
-    std::string command;
-    if (t["kind"] == "synthetic") command = "synthetic " + cell(t["seconds"]) + "s";
-    for (const nlohmann::json& arg : t["argv"]) {
-      if (!command.empty()) command += ' ';
-      command += cell(arg);
-    }
-    rows.push_back({cell(t["id"]), cell(t["state"]), cell(t["vgpu"]), cell(r["gpus"]),
-                    cell(r["gpu"]), cell(r["tflops"]), cell(t["priority"]), cell(t["name"]),
-                    command.substr(0, 40)});
-  }
-  print_table({"ID", "STATE", "VGPU", "GPUS", "SHARE", "TFLOPS", "PRIO", "NAME", "COMMAND"}, rows);
-}
 
 void submit(const SubmitFlags& f) {
   Task task = Task::command(f.command);
@@ -109,6 +93,53 @@ void add_per_task(CLI::App& app, const std::string& name, const std::string& hel
 
 std::string task_path(int64_t id) { return "/v1/tasks/" + std::to_string(id); }
 
+// Waits for task `id` to end. On a terminal, a line on stderr shows its state and how long it
+// has been waiting, redrawn every second; elsewhere it long-polls quietly.
+nlohmann::json wait_with_progress(const Client& c, int64_t id) {
+  const bool terminal = isatty(STDERR_FILENO) == 1;
+  const auto start = std::chrono::steady_clock::now();
+  const std::map<std::string, std::string> query = {{"timeout", terminal ? "1" : "30"}};
+  nlohmann::json task;
+  for (;;) {
+    task = c.request("GET", task_path(id) + "/wait", nullptr, query, 90);
+    if (terminal) {
+      const auto waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start);
+      std::fprintf(stderr, "\r\x1b[Ktask %lld %s  %.0fs", static_cast<long long>(id),
+                   cell(task["state"]).c_str(), waited.count());
+    }
+    if (is_final(task)) break;
+  }
+  if (terminal) std::fprintf(stderr, "\r\x1b[K");
+  return task;
+}
+
+// `fastgpu logs [-f] ID`: the task's stdout; with -f, it follows until the task ends.
+void add_logs(CLI::App& app) {
+  auto flags = std::make_shared<ClientFlags>();
+  auto id = std::make_shared<int64_t>(0);
+  auto follow = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand("logs", "Print a task's stdout (-f: follow it)");
+  add_client_flags(*cmd, flags.get());
+  cmd->add_option("id", *id, "task id")->required();
+  cmd->add_flag("-f,--follow", *follow, "keep printing while the task runs");
+  cmd->callback([flags, id, follow] {
+    run_or_exit([&] {
+      const Client client = flags->client();
+      size_t offset = 0;
+      for (bool more = true; more;) {
+        // Checked before reading, so that output written just before the end is still read.
+        more = *follow && !is_final(client.request("GET", task_path(*id)));
+        const std::string text =
+            client.request_text(task_path(*id) + "/logs", {{"offset", std::to_string(offset)},
+                                                           {"follow", more ? "true" : "false"},
+                                                           {"timeout", "10"}});
+        std::cout << text << std::flush;
+        offset += text.size();
+      }
+    });
+  });
+}
+
 }  // namespace
 
 void add_task_commands(CLI::App& app) {
@@ -122,22 +153,16 @@ void add_task_commands(CLI::App& app) {
     }
     for (const auto& [key, value] : task.items()) std::cout << key << ": " << cell(value) << "\n";
   });
-  add_per_task(app, "logs", "Print a task's stdout",
-               [](const Client& c, const ClientFlags&, int64_t id) {
-                 std::cout << c.request_text(task_path(id) + "/logs");
-               });
+  add_logs(app);
   add_per_task(app, "cancel", "Cancel tasks", [](const Client& c, const ClientFlags&, int64_t id) {
     const nlohmann::json task = c.request("POST", task_path(id) + "/cancel");
     std::cout << "task " << id << " " << cell(task["state"]) << "\n";
   });
-  add_per_task(
-      app, "wait", "Wait for tasks to finish", [](const Client& c, const ClientFlags&, int64_t id) {
-        nlohmann::json task;
-        do {
-          task = c.request("GET", task_path(id) + "/wait", nullptr, {{"timeout", "30"}}, 90);
-        } while (!is_final(task));
-        std::cout << "task " << id << " " << cell(task["state"]) << "\n";
-      });
+  add_per_task(app, "wait", "Wait for tasks to finish (a progress line on a terminal)",
+               [](const Client& c, const ClientFlags&, int64_t id) {
+                 const nlohmann::json task = wait_with_progress(c, id);
+                 std::cout << "task " << id << " " << cell(task["state"]) << "\n";
+               });
 }
 
 }  // namespace fastgpu::cli

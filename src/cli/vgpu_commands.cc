@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/client_flags.h"
+#include "cli/client_tables.h"
 #include "cli/commands.h"
 
 namespace fastgpu::cli {
@@ -85,17 +86,7 @@ void add_gpus(CLI::App& app) {
         std::cout << answer.dump(2) << "\n";
         return;
       }
-      std::vector<std::vector<std::string>> rows;
-      for (const nlohmann::json& g : answer["gpus"]) {
-        const int64_t total_mib = g["memory_bytes"].get<int64_t>() >> 20;
-        const int64_t used_mib = g["memory_used_bytes"].get<int64_t>() >> 20;
-        rows.push_back({cell(g["index"]),
-                        cell(g["model"]) + (g["simulated"] == true ? " (sim)" : ""),
-                        std::to_string(used_mib) + " / " + std::to_string(total_mib) + " MiB",
-                        cell(g["utilization_percent"]) + "%",
-                        cell(g["allocated_milli"].get<int>() / 1000.0), cell(g["vgpus"])});
-      }
-      print_table({"GPU", "MODEL", "MEMORY", "UTIL", "ALLOCATED", "VGPUS"}, rows);
+      print_gpus(answer["gpus"]);
     });
   });
 }

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include "daemon_process.h"
 
@@ -46,6 +48,38 @@ TEST(CliClientTest, SubmitWaitListAndVgpus) {
   const CliRun refused = fastgpu_cli(daemon, "submit --gpu 2 -- true");
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_NE(refused.output.find("\"gpu\""), std::string::npos) << refused.output;
+}
+
+TEST(CliClientTest, LogsFollowUntilTheTaskEnds) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path());
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  const CliRun submitted = fastgpu_cli(
+      daemon, "submit --gpu 0.25 -- sh -c 'echo one; sleep 1; echo two; sleep 1; echo three'");
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.output;
+  // Started while the task runs, -f prints all of it and returns when the task has ended.
+  const CliRun followed = fastgpu_cli(daemon, "logs -f 1");
+  EXPECT_EQ(followed.exit_code, 0);
+  EXPECT_EQ(followed.output, "one\ntwo\nthree\n");
+  EXPECT_EQ(fastgpu_cli(daemon, "wait 1").output, "task 1 succeeded\n");
+}
+
+TEST(CliClientTest, TopShowsGpusAndRunningTasks) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path());
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  ASSERT_EQ(fastgpu_cli(daemon, "submit --gpu 0.5 --name busy -- sleep 30").exit_code, 0);
+  CliRun top;
+  for (int attempt = 0; attempt < 50; ++attempt) {  // until the task has started
+    top = fastgpu_cli(daemon, "top --once");
+    if (top.output.find("running 1") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(top.exit_code, 0) << top.output;
+  EXPECT_NE(top.output.find("pending 0, running 1"), std::string::npos) << top.output;
+  EXPECT_NE(top.output.find("(sim)"), std::string::npos) << top.output;
+  EXPECT_NE(top.output.find("busy"), std::string::npos) << top.output;
+  EXPECT_EQ(fastgpu_cli(daemon, "cancel 1").exit_code, 0);
 }
 
 }  // namespace

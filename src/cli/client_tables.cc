@@ -1,0 +1,41 @@
+#include "cli/client_tables.h"
+
+#include <iostream>
+
+namespace fastgpu::cli {
+
+void print_tasks(const ClientFlags& flags, const nlohmann::json& tasks) {
+  if (flags.json()) {
+    std::cout << tasks.dump(2) << "\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const nlohmann::json& t : tasks) {
+    const nlohmann::json& r = t["resources"];
+    std::string command;
+    if (t["kind"] == "synthetic") command = "synthetic " + cell(t["seconds"]) + "s";
+    for (const nlohmann::json& arg : t["argv"]) {
+      if (!command.empty()) command += ' ';
+      command += cell(arg);
+    }
+    rows.push_back({cell(t["id"]), cell(t["state"]), cell(t["vgpu"]), cell(r["gpus"]),
+                    cell(r["gpu"]), cell(r["tflops"]), cell(t["priority"]), cell(t["name"]),
+                    command.substr(0, 40)});
+  }
+  print_table({"ID", "STATE", "VGPU", "GPUS", "SHARE", "TFLOPS", "PRIO", "NAME", "COMMAND"}, rows);
+}
+
+void print_gpus(const nlohmann::json& gpus) {
+  std::vector<std::vector<std::string>> rows;
+  for (const nlohmann::json& g : gpus) {
+    const int64_t total_mib = g["memory_bytes"].get<int64_t>() >> 20;
+    const int64_t used_mib = g["memory_used_bytes"].get<int64_t>() >> 20;
+    rows.push_back({cell(g["index"]), cell(g["model"]) + (g["simulated"] == true ? " (sim)" : ""),
+                    std::to_string(used_mib) + " / " + std::to_string(total_mib) + " MiB",
+                    cell(g["utilization_percent"]) + "%",
+                    cell(g["allocated_milli"].get<int>() / 1000.0), cell(g["vgpus"])});
+  }
+  print_table({"GPU", "MODEL", "MEMORY", "UTIL", "ALLOCATED", "VGPUS"}, rows);
+}
+
+}  // namespace fastgpu::cli
