@@ -20,7 +20,12 @@ TEST(VgpuEnforcement, ACommandInAVgpuIsHeldToItsMemory) {
   const std::string device = "srv" + std::to_string(getpid());
   nlohmann::json task = {
       {"argv", {FASTGPU_VGPU_PROBE, "alloc", "direct", std::to_string(256 << 20)}},
-      {"env", {{"FASTGPU_VGPU_DRIVER", FASTGPU_MOCK_DRIVER}, {"FASTGPU_MOCK_DEVICE", device}}},
+      {"env",
+       {{"FASTGPU_VGPU_DRIVER", FASTGPU_MOCK_DRIVER},
+        {"FASTGPU_MOCK_DEVICE", device},
+        // In the sanitizer build the probe is instrumented and the shim is preloaded before
+        // the sanitizer runtime, which it would otherwise refuse.
+        {"ASAN_OPTIONS", "verify_asan_link_order=0:detect_leaks=0"}}},
       {"gpu", 0.25},
       {"vgpu", vgpu.json["id"]}};
   const Answer submitted = daemon.post("/v1/tasks", task.dump());
