@@ -40,8 +40,6 @@ class LaunchThrottle {
   // Completes the launch begun with before_launch(): on failure the charge is given back.
   void after_launch(const LaunchGate& gate, CUstream stream, bool per_thread, CUresult result);
 
-  // Estimated device time of `key` (-1 unknown); for tests.
-  int64_t estimate(uint64_t key) { return costs_.estimate(key); }
 
  private:
   void absorb_measurements();

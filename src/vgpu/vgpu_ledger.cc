@@ -1,5 +1,6 @@
 #include "vgpu/vgpu_ledger.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -125,11 +126,6 @@ int VgpuLedger::reap_locked() {
     ++reaped;
   }
   return reaped;
-}
-
-int VgpuLedger::reap_dead_processes() {
-  RobustLock lock(&layout()->memory_mutex, [this] { repair_totals(); });
-  return reap_locked();
 }
 
 bool VgpuLedger::try_reserve(uint64_t bytes) {

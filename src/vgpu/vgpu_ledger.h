@@ -2,9 +2,6 @@
 // The shared-memory ledger of one vGPU, mapped by every process of that vGPU: its memory limit
 // and use (per process, so a dead process's memory can be reaped), and its compute budget.
 // Named /fastgpu-vgpu-<id>; it outlives its processes and is removed by fastgpud with the vGPU.
-#include <pthread.h>
-#include <sys/types.h>
-
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -59,8 +56,6 @@ class VgpuLedger {
   // Processes holding slots, counting dead ones not yet reaped.
   int attached_processes() const;
 
-  // Reaps slots of processes that died; returns how many.
-  int reap_dead_processes();
 
  private:
   struct Layout;
