@@ -40,7 +40,6 @@ class LaunchThrottle {
   // Completes the launch begun with before_launch(): on failure the charge is given back.
   void after_launch(const LaunchGate& gate, CUstream stream, bool per_thread, CUresult result);
 
-
  private:
   void absorb_measurements();
 

@@ -56,7 +56,6 @@ class VgpuLedger {
   // Processes holding slots, counting dead ones not yet reaped.
   int attached_processes() const;
 
-
  private:
   struct Layout;
   explicit VgpuLedger(SharedRegion region);
