@@ -25,8 +25,9 @@ ProbeSetup setup_for(const std::string& scenario) {
 std::string id_for(const std::string& name) { return name + std::to_string(getpid()); }
 
 void shares(const char* label, const std::vector<LoadRequest>& loads, int kernel_us,
-            double window_s) {
-  const ProbeSetup setup = setup_for("bench-share");
+            double window_s, int switch_us = 0) {
+  ProbeSetup setup = setup_for("bench-share");
+  setup.mock_switch_us = switch_us;
   const auto got = run_loads(setup, loads, kernel_us, 1.0, window_s);
   std::printf("%-44s", label);
   std::vector<std::string> ids;
@@ -49,6 +50,10 @@ int main(int argc, char** argv) {
   std::printf("share of simulated device time over %.1f s (after 1 s warm-up)\n", window_s);
   shares("two processes, 1 ms kernels", {{id_for("a"), 300}, {id_for("b"), 700}}, 1000, window_s);
   shares("two processes, 0.1 ms kernels", {{id_for("c"), 300}, {id_for("d"), 700}}, 100, window_s);
+  shares("two, 7 ms kernels, 1 ms context switch", {{id_for("g"), 300}, {id_for("h"), 700}}, 7000,
+         window_s, 1000);
+  shares("two uncapped, 7 ms kernels, 1 ms switch", {{id_for("i"), 1000}, {id_for("j"), 1000}},
+         7000, window_s, 1000);
   shares("alone, bursting off, 1 ms kernels", {{id_for("e"), 500}}, 1000, window_s);
   shares("alone, bursting on, 1 ms kernels", {{id_for("f"), 500, true}}, 1000, window_s);
 

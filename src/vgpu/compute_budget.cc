@@ -12,8 +12,8 @@ int64_t ComputeBudget::wall_of(int64_t cost_ns) const {
   return (cost_ns * 1000 / share_) & ~kThrottledBit;
 }
 
-int64_t ComputeBudget::try_spend(int64_t cost_ns, int64_t now_ns, bool gpu_in_use) {
-  const int64_t quantum = gpu_in_use ? std::min(kTurnQuantumNs, kBudgetWindowNs) : 0;
+int64_t ComputeBudget::try_spend(int64_t cost_ns, int64_t now_ns, bool shared) {
+  const int64_t quantum = shared ? kTurnCycleNs * (1000 - share_) / 1000 : 0;
   int64_t old = cell_->state.load(std::memory_order_relaxed);
   for (;;) {
     const int64_t paid_until =

@@ -11,11 +11,12 @@
 namespace fastgpu::vgpu {
 
 // Wall time the credit may save up while the vGPU is idle: its burst after a pause.
-inline constexpr int64_t kBudgetWindowNs = 100'000'000;
-// Once in debt, a vGPU waits until it has earned this much wall time's worth of credit, so that
-// it then runs for a while rather than one kernel at a time: every hand-over of the GPU between
-// vGPUs costs a context switch.
-inline constexpr int64_t kTurnQuantumNs = 40'000'000;
+inline constexpr int64_t kBudgetWindowNs = 150'000'000;
+// While other vGPUs want the GPU, the vGPUs take turns: in each cycle of this much wall time a
+// vGPU of share s runs one turn of s * cycle of device time. Every hand-over of the GPU costs a
+// context switch, so turns are long; they are not longer, so that no vGPU waits long.
+inline constexpr int64_t kTurnCycleNs = 100'000'000;
+static_assert(kTurnCycleNs <= kBudgetWindowNs, "a turn's credit must fit the window");
 
 // Operations on a BudgetCell. Thread- and process-safe, lock-free.
 class ComputeBudget {
@@ -25,9 +26,10 @@ class ComputeBudget {
 
   // Unless the vGPU is throttled, spends `cost_ns` of device time (which may put it in debt and
   // so throttle it) and returns 0. Throttled, returns the wall nanoseconds until it has earned
-  // kTurnQuantumNs of credit back - or, when `gpu_in_use` is false (no other vGPU holds the
-  // GPU, so a hand-over costs nothing), until it is out of debt.
-  int64_t try_spend(int64_t cost_ns, int64_t now_ns, bool gpu_in_use = true);
+  // the credit of a whole turn - (1 - s) * kTurnCycleNs of wall time's worth, since it earns
+  // the rest while it runs - or, when `shared` is false (no other vGPU wants the GPU, so a
+  // hand-over costs nothing), until it is out of debt.
+  int64_t try_spend(int64_t cost_ns, int64_t now_ns, bool shared = true);
 
   // Spends `cost_ns` whatever the credit (bursting), or gives back a negative amount.
   void charge(int64_t cost_ns);

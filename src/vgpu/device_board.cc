@@ -1,7 +1,13 @@
 #include "vgpu/device_board.h"
 
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <climits>
+#include <ctime>
 #include <functional>
 #include <new>
 
@@ -10,8 +16,8 @@
 namespace fastgpu::vgpu {
 namespace {
 
-constexpr uint32_t kBoardLayoutVersion = 2;
-constexpr int kBoardEntries = 64;
+constexpr uint32_t kBoardLayoutVersion = 3;
+constexpr int kBoardEntries = 64;  // fits the reservation word's entry field
 // An entry silent this long may be taken over by another vGPU.
 constexpr int64_t kStaleEntryNs = 10'000'000'000;
 constexpr int64_t kMaxReservationAheadNs = 100'000'000;
@@ -25,8 +31,9 @@ struct BoardEntry {
 
 struct DeviceBoard::Layout {
   RegionHeader header;
-  // (end of the reserved device time in microseconds << 8) | entry of the vGPU holding it
+  // see reserve(): the end of the reserved device time and the vGPU holding the turn
   alignas(64) std::atomic<uint64_t> reservation;
+  std::atomic<uint32_t> yields;  // a futex word: bumped by every yield
   alignas(64) BoardEntry entries[kBoardEntries];
 };
 
@@ -81,27 +88,59 @@ bool DeviceBoard::others_active(int64_t now_ns) const {
   return false;
 }
 
-bool DeviceBoard::held_by_other(int64_t now_ns) const {
-  const uint64_t reservation = layout()->reservation.load(std::memory_order_acquire);
-  const int64_t end_ns = static_cast<int64_t>(reservation >> 8) * 1000;
-  return static_cast<int>(reservation & 0xFF) != entry_ && end_ns > now_ns;
-}
+namespace {
 
-int64_t DeviceBoard::reserve(int64_t duration_ns, int64_t now_ns) {
+// The reservation word: (end of the reserved device time in microseconds << 8) | yielded bit |
+// entry of the vGPU holding the turn.
+constexpr uint64_t kYieldedBit = 0x80;
+constexpr uint64_t kEntryMask = 0x7F;
+
+int64_t end_of(uint64_t reservation) { return static_cast<int64_t>(reservation >> 8) * 1000; }
+
+}  // namespace
+
+int64_t DeviceBoard::reserve(int64_t duration_ns, int64_t now_ns, bool* handed_over) {
   auto& reservation = layout()->reservation;
   uint64_t old = reservation.load(std::memory_order_acquire);
   for (;;) {
-    const int64_t end_ns = static_cast<int64_t>(old >> 8) * 1000;
-    const bool mine = static_cast<int>(old & 0xFF) == entry_;
-    if (!mine && end_ns > now_ns + kLaunchLeadNs) return end_ns - kLaunchLeadNs - now_ns;
+    const int64_t end_ns = end_of(old);
+    const bool mine = (old & kEntryMask) == static_cast<uint64_t>(entry_);
+    const int64_t free_at =
+        (old & kYieldedBit) != 0 ? end_ns - kLaunchLeadNs : end_ns + kIdleGraceNs;
+    if (!mine && free_at > now_ns) return free_at - now_ns;
     // Never further ahead than kMaxReservationAheadNs: a wrong estimate must not lock others out.
     const int64_t new_end_ns =
         std::min(std::max(end_ns, now_ns) + duration_ns, now_ns + kMaxReservationAheadNs);
-    const int64_t new_end_us = (new_end_ns + 999) / 1000;
-    const uint64_t updated =
-        (static_cast<uint64_t>(new_end_us) << 8) | static_cast<uint64_t>(entry_);
-    if (reservation.compare_exchange_weak(old, updated, std::memory_order_acq_rel)) return 0;
+    const uint64_t new_end_us = static_cast<uint64_t>((new_end_ns + 999) / 1000);
+    const uint64_t updated = (new_end_us << 8) | static_cast<uint64_t>(entry_);
+    if (reservation.compare_exchange_weak(old, updated, std::memory_order_acq_rel)) {
+      *handed_over = !mine && old != 0;
+      return 0;
+    }
   }
+}
+
+void DeviceBoard::yield_turn() {
+  auto& reservation = layout()->reservation;
+  uint64_t old = reservation.load(std::memory_order_acquire);
+  for (;;) {
+    if ((old & kEntryMask) != static_cast<uint64_t>(entry_) || (old & kYieldedBit) != 0) return;
+    if (reservation.compare_exchange_weak(old, old | kYieldedBit, std::memory_order_acq_rel)) {
+      break;
+    }
+  }
+  layout()->yields.fetch_add(1, std::memory_order_release);
+  syscall(SYS_futex, &layout()->yields, FUTEX_WAKE, INT32_MAX, nullptr, nullptr, 0);
+}
+
+uint32_t DeviceBoard::yields() const { return layout()->yields.load(std::memory_order_acquire); }
+
+void DeviceBoard::await_yield(uint32_t seen, int64_t timeout_ns) const {
+  const timespec timeout{static_cast<time_t>(timeout_ns / 1'000'000'000),
+                         static_cast<long>(timeout_ns % 1'000'000'000)};
+  // Shared between processes: not FUTEX_PRIVATE. Returns early on a wake, a changed word or a
+  // signal; the caller re-checks the board either way.
+  syscall(SYS_futex, &layout()->yields, FUTEX_WAIT, seen, &timeout, nullptr, 0);
 }
 
 }  // namespace fastgpu::vgpu

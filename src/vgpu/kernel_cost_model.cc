@@ -1,8 +1,20 @@
 #include "vgpu/kernel_cost_model.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace fastgpu::vgpu {
+namespace {
+
+// A bijective mix of a counter (the finaliser of splitmix64): consecutive inputs give
+// unrelated outputs.
+uint64_t scramble(uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
 
 KernelCostModel::Entry* KernelCostModel::find_or_add(uint64_t key) {
   std::lock_guard lock(mutex_);
@@ -24,7 +36,8 @@ bool KernelCostModel::on_launch(uint64_t key, int64_t* estimate_ns) {
   Entry& entry = *cached_entry;
   *estimate_ns = entry.estimate.load(std::memory_order_relaxed);
   const uint32_t launch = entry.launches.fetch_add(1, std::memory_order_relaxed);
-  return entry.count.load(std::memory_order_relaxed) < kSamplesKept || launch % kSampleEvery == 0;
+  return entry.count.load(std::memory_order_relaxed) < kSamplesKept ||
+         scramble(launch) % kSampleEvery == 0;
 }
 
 void KernelCostModel::record(uint64_t key, int64_t elapsed_ns) {
@@ -44,6 +57,23 @@ int64_t KernelCostModel::estimate(uint64_t key) {
   std::lock_guard lock(mutex_);
   auto found = entries_.find(key);
   return found == entries_.end() ? -1 : found->second->estimate.load(std::memory_order_relaxed);
+}
+
+std::string KernelCostModel::summary(size_t limit) {
+  std::lock_guard lock(mutex_);
+  std::string text;
+  for (const auto& [key, entry] : entries_) {
+    if (limit-- == 0) break;
+    const int count = entry->count.load(std::memory_order_relaxed);
+    if (count == 0) continue;
+    const auto [low, high] = std::minmax_element(entry->samples, entry->samples + count);
+    char item[80];
+    std::snprintf(item, sizeof item, " %lld/%lld/%lld",
+                  static_cast<long long>(entry->estimate.load(std::memory_order_relaxed) / 1000),
+                  static_cast<long long>(*low / 1000), static_cast<long long>(*high / 1000));
+    text += item;
+  }
+  return text;
 }
 
 uint64_t kernel_launch_key(const void* function, uint64_t grid_blocks, uint64_t block_threads) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 
 namespace fastgpu::vgpu {
@@ -17,7 +18,9 @@ namespace fastgpu::vgpu {
 class KernelCostModel {
  public:
   static constexpr int kSamplesKept = 32;
-  // Once kSamplesKept samples exist, one launch in kSampleEvery is still measured.
+  // Once kSamplesKept samples exist, one launch in kSampleEvery is still measured, picked
+  // pseudo-randomly so that the samples do not fall in step with a periodic pattern (such as
+  // the turns vGPUs take on the device).
   static constexpr uint32_t kSampleEvery = 16;
 
   // Records one launch of `key`: returns whether to measure it, and sets `estimate_ns` to the
@@ -29,6 +32,9 @@ class KernelCostModel {
 
   // The estimate of `key`, -1 when unknown.
   int64_t estimate(uint64_t key);
+
+  // "estimate/min/max" in microseconds of the kept samples, for up to `limit` keys.
+  std::string summary(size_t limit);
 
  private:
   struct Entry {

@@ -27,28 +27,43 @@ void LaunchThrottle::absorb_measurements() {
   timer_.collect(&samples, 4);
   for (const LaunchSample& sample : samples) {
     costs_.record(sample.key, sample.elapsed_ns);
-    if (sample.charge) budget_->charge(costs_.estimate(sample.key));
+    if (!sample.charge) continue;
+    const int64_t cost = costs_.estimate(sample.key);
+    budget_->charge(cost);
+    totals_.charged.fetch_add(cost, std::memory_order_relaxed);
   }
 }
 
 void LaunchThrottle::wait_for_budget(LaunchGate* gate, int64_t now) {
   for (;; now = monotonic_now_ns()) {
-    const bool gpu_in_use = board_ != nullptr && board_->held_by_other(now);
-    const int64_t wait = budget_->try_spend(gate->charged_ns, now, gpu_in_use);
+    const bool shared = board_ != nullptr && board_->others_active(now);
+    const int64_t wait = budget_->try_spend(gate->charged_ns, now, shared);
     if (wait == 0) return;
+    if (board_ != nullptr) {
+      board_->yield_turn();
+      board_->note_active(now);  // still wants the GPU: others keep their turns whole
+    }
     if (burst_ && !board_->others_active(now)) {
       budget_->charge(gate->charged_ns);  // alone on the GPU and allowed to burst
       return;
     }
     pause(wait);
+    totals_.budget_wait.fetch_add(monotonic_now_ns() - now, std::memory_order_relaxed);
   }
 }
 
-void LaunchThrottle::wait_for_device_turn(int64_t cost_ns, int64_t now) {
-  if (board_ == nullptr) return;
-  for (int64_t wait; (wait = board_->reserve(cost_ns, now)) > 0; now = monotonic_now_ns()) {
-    pause(wait);
+bool LaunchThrottle::wait_for_device_turn(int64_t cost_ns, int64_t now) {
+  bool handed_over = false;
+  if (board_ == nullptr) return handed_over;
+  for (;; now = monotonic_now_ns()) {
+    const uint32_t yields_seen = board_->yields();
+    const int64_t wait = board_->reserve(cost_ns, now, &handed_over);
+    if (wait == 0) break;
+    board_->await_yield(yields_seen, std::min(wait, kMaxSleepNs));
+    absorb_measurements();
+    totals_.turn_wait.fetch_add(monotonic_now_ns() - now, std::memory_order_relaxed);
   }
+  return handed_over;
 }
 
 void LaunchThrottle::pause(int64_t wait_ns) {
@@ -64,11 +79,17 @@ LaunchGate LaunchThrottle::before_launch(uint64_t key, CUstream stream, bool per
   absorb_measurements();
   gate.key = key;
   int64_t estimate = -1;
-  const bool sampled = costs_.on_launch(key, &estimate);
+  bool sampled = costs_.on_launch(key, &estimate);
   gate.charge_on_measure = estimate < 0;
   gate.charged_ns = std::max<int64_t>(estimate, 0);
   wait_for_budget(&gate, now);
-  wait_for_device_turn(estimate < 0 ? kUnmeasuredReservationNs : estimate, now);
+  const bool handed_over =
+      wait_for_device_turn(estimate < 0 ? kUnmeasuredReservationNs : estimate, monotonic_now_ns());
+  // The first launch after a hand-over is timed with the context switch and the previous
+  // vGPU's last work in it: measuring it would inflate the estimate.
+  if (handed_over && estimate >= 0) sampled = false;
+  totals_.launches.fetch_add(1, std::memory_order_relaxed);
+  totals_.charged.fetch_add(gate.charged_ns, std::memory_order_relaxed);
   if (sampled) gate.ticket = timer_.begin(stream, per_thread);
   return gate;
 }
@@ -78,12 +99,22 @@ void LaunchThrottle::after_launch(const LaunchGate& gate, CUstream stream, bool 
   if (!budget_) return;
   if (result != CUDA_SUCCESS) {
     budget_->charge(-gate.charged_ns);
+    totals_.charged.fetch_sub(gate.charged_ns, std::memory_order_relaxed);
     if (gate.ticket >= 0) timer_.abandon(gate.ticket);
     return;
   }
   if (gate.ticket >= 0) {
     timer_.end(gate.ticket, stream, per_thread, gate.key, gate.charge_on_measure);
   }
+}
+
+std::string LaunchThrottle::report() {
+  const auto ms = [](const std::atomic<int64_t>& ns) {
+    return std::to_string(ns.load(std::memory_order_relaxed) / 1'000'000);
+  };
+  return "throttled_launches=" + std::to_string(totals_.launches.load()) +
+         " charged_ms=" + ms(totals_.charged) + " budget_wait_ms=" + ms(totals_.budget_wait) +
+         " turn_wait_ms=" + ms(totals_.turn_wait) + " estimate/min/max_us=" + costs_.summary(4);
 }
 
 }  // namespace fastgpu::vgpu

@@ -4,9 +4,11 @@
 // waits for its turn on the GPU's device timeline (see DeviceBoard::reserve); sampled
 // launches are measured on the device and the measurements both refine the estimates and pay
 // the cost of launches that went out before their kernel had been measured (closed loop).
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "vgpu/compute_budget.h"
@@ -40,14 +42,26 @@ class LaunchThrottle {
   // Completes the launch begun with before_launch(): on failure the charge is given back.
   void after_launch(const LaunchGate& gate, CUstream stream, bool per_thread, CUresult result);
 
+  // One line of the controller's figures so far: throttled launches, device time charged,
+  // time spent waiting for budget and for the device, and the latest cost estimates.
+  std::string report();
+
  private:
   void absorb_measurements();
 
   void wait_for_budget(LaunchGate* gate, int64_t now);
-  void wait_for_device_turn(int64_t cost_ns, int64_t now);
+  // Waits until the vGPU may queue `cost_ns` of work; true when the device is handed over to
+  // it from another vGPU.
+  bool wait_for_device_turn(int64_t cost_ns, int64_t now);
   void pause(int64_t wait_ns);
 
+  // Totals for report(), in nanoseconds.
+  struct Totals {
+    std::atomic<int64_t> launches{0}, charged{0}, budget_wait{0}, turn_wait{0};
+  };
+
   std::optional<ComputeBudget> budget_;
+  Totals totals_;
   std::unique_ptr<DeviceBoard> board_;
   bool burst_;
   KernelCostModel costs_;

@@ -42,6 +42,9 @@ bool Shim::initialise(std::string* error) {
 
 void Shim::on_exit() {
   Shim& shim = get();
+  if (shim.config_.stats && shim.throttle_ != nullptr) {
+    log_error("%s", shim.throttle_->report().c_str());
+  }
   if (shim.ledger_ != nullptr) shim.ledger_->detach();
 }
 

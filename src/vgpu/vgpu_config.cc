@@ -28,6 +28,18 @@ std::string first_device(const std::string& visible) {
   return comma == std::string::npos ? visible : visible.substr(0, comma);
 }
 
+// Reads a 0/1 variable into `out` (left as is when unset); false with `error` on other values.
+bool parse_flag(const EnvLookup& env, const char* name, bool* out, std::string* error) {
+  auto value = env(name);
+  if (!value) return true;
+  if (*value != "0" && *value != "1") {
+    *error = std::string(name) + " '" + *value + "' must be 0 or 1";
+    return false;
+  }
+  *out = *value == "1";
+  return true;
+}
+
 }  // namespace
 
 std::optional<VgpuConfig> parse_vgpu_config(const EnvLookup& env, std::string* error) {
@@ -57,12 +69,9 @@ std::optional<VgpuConfig> parse_vgpu_config(const EnvLookup& env, std::string* e
     }
     config.compute_share = static_cast<uint32_t>(milli);
   }
-  if (auto burst = env("FASTGPU_VGPU_BURST")) {
-    if (*burst != "0" && *burst != "1") {
-      *error = "FASTGPU_VGPU_BURST '" + *burst + "' must be 0 or 1";
-      return std::nullopt;
-    }
-    config.burst = *burst == "1";
+  if (!parse_flag(env, "FASTGPU_VGPU_BURST", &config.burst, error) ||
+      !parse_flag(env, "FASTGPU_VGPU_STATS", &config.stats, error)) {
+    return std::nullopt;
   }
   if (auto visible = env("CUDA_VISIBLE_DEVICES"); visible && !visible->empty()) {
     config.device_key = first_device(*visible);

@@ -8,6 +8,7 @@
 //   FASTGPU_VGPU_BURST          1 = run above the share while no other vGPU uses the GPU; 0
 //   (default) FASTGPU_VGPU_DRIVER         the real driver library (default libcuda.so.1)
 //   FASTGPU_VGPU_NVML           the real NVML library (default libnvidia-ml.so.1)
+//   FASTGPU_VGPU_STATS          1 = print the compute controller's figures to stderr at exit
 //   CUDA_VISIBLE_DEVICES        its first entry names the GPU for burst detection
 #include <cstdint>
 #include <functional>
@@ -22,6 +23,7 @@ struct VgpuConfig {
   uint64_t memory_limit = 0;      // bytes; 0 = unlimited
   uint32_t compute_share = 1000;  // milli-GPU; 1000 = unthrottled
   bool burst = false;
+  bool stats = false;            // report the controller's figures at exit
   std::string device_key = "0";  // which GPU the vGPU lives on, for burst detection
   std::string driver_path = "libcuda.so.1";
   std::string nvml_path = "libnvidia-ml.so.1";

@@ -48,22 +48,13 @@ if wanted compute; then
 solo=$(value solo_ms "$("$bin/gpu_compute_load" calibrate)")
 say "compute: solo_ms=$solo"
 share() { python3 -c "print(round(100 * $1 * $solo / $2, 2))"; }
-pair() { # shareA shareB label
-  local from to a b
-  from=$(( $(now_ns) + 4000000000 )); to=$(( from + 15000000000 ))
-  a=$(FASTGPU_VGPU_ID=$3a ${1:+FASTGPU_VGPU_COMPUTE_SHARE=$1} shimmed "$bin/gpu_compute_load" load $from $to) &
-  b=$(FASTGPU_VGPU_ID=$3b ${2:+FASTGPU_VGPU_COMPUTE_SHARE=$2} shimmed "$bin/gpu_compute_load" load $from $to)
-  wait
-  a=$(cat /proc/self/fd/0 <<< "")
-  echo "$b"
-}
 pair() { # shareA shareB label -> prints "pctA pctB"
   local from to fa fb
   from=$(( $(now_ns) + 4000000000 )); to=$(( from + 15000000000 ))
   fa=$(mktemp); fb=$(mktemp)
-  env FASTGPU_VGPU_ID="$3a" ${1:+FASTGPU_VGPU_COMPUTE_SHARE=$1} LD_PRELOAD="$shim" "$bin/gpu_compute_load" load $from $to > "$fa" &
+  env FASTGPU_VGPU_STATS=1 FASTGPU_VGPU_ID="$3a" ${1:+FASTGPU_VGPU_COMPUTE_SHARE=$1} LD_PRELOAD="$shim" "$bin/gpu_compute_load" load $from $to > "$fa" &
   local pid=$!
-  env FASTGPU_VGPU_ID="$3b" ${2:+FASTGPU_VGPU_COMPUTE_SHARE=$2} LD_PRELOAD="$shim" "$bin/gpu_compute_load" load $from $to > "$fb"
+  env FASTGPU_VGPU_STATS=1 FASTGPU_VGPU_ID="$3b" ${2:+FASTGPU_VGPU_COMPUTE_SHARE=$2} LD_PRELOAD="$shim" "$bin/gpu_compute_load" load $from $to > "$fb"
   wait $pid
   echo "$(share "$(value completed "$(cat "$fa")")" "$(value window_ms "$(cat "$fa")")") $(share "$(value completed "$(cat "$fb")")" "$(value window_ms "$(cat "$fb")")")"
   rm -f "$fa" "$fb"

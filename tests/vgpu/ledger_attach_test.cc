@@ -97,7 +97,7 @@ TEST(ComputeBudget, ThreadsSpendingAtOnceLoseNothing) {
   EXPECT_EQ(budget.balance(now), -80'000);
 }
 
-TEST(ComputeBudget, SpendsCreditThenWaitsForAQuantum) {
+TEST(ComputeBudget, SpendsCreditThenWaitsForATurnsCredit) {
   BudgetCell cell{};
   ComputeBudget budget(&cell, 250);
   const int64_t t0 = 10'000'000'000;
@@ -107,11 +107,20 @@ TEST(ComputeBudget, SpendsCreditThenWaitsForAQuantum) {
   // A launch is let through while there is credit, even one that runs into debt...
   EXPECT_EQ(budget.try_spend(window_credit + 5'000'000, t0), 0);
   EXPECT_EQ(budget.balance(t0), -6'000'000);
-  // ...then the vGPU waits: the debt and a quantum of credit, earned at 250 milli.
+  // ...then, while others want the GPU, the vGPU waits for the debt and a turn's credit,
+  // earned at 250 milli: (1 - 0.25) of a cycle, since it earns the rest while it runs.
   const int64_t wait = budget.try_spend(1, t0);
-  EXPECT_EQ(wait, 6'000'000 * 4 + kTurnQuantumNs);
+  EXPECT_EQ(wait, 6'000'000 * 4 + kTurnCycleNs * 3 / 4);
   EXPECT_GT(budget.try_spend(1, t0 + wait - 2), 0);
   EXPECT_EQ(budget.try_spend(1, t0 + wait), 0);
+}
+
+TEST(ComputeBudget, AloneOnTheGpuWaitsOnlyForTheDebt) {
+  BudgetCell cell{};
+  ComputeBudget budget(&cell, 250);
+  const int64_t t0 = 10'000'000'000;
+  EXPECT_EQ(budget.try_spend(kBudgetWindowNs / 4 + 1'000'000, t0, false), 0);
+  EXPECT_EQ(budget.try_spend(1, t0, false), 4'000'000);
 }
 
 TEST(ComputeBudget, RefundsAndSavesAtMostAWindow) {

@@ -24,7 +24,11 @@ ProbeProcess::ProbeProcess(const ProbeSetup& setup, const std::vector<std::strin
   std::vector<std::string> environment;
   for (char** entry = environ; *entry != nullptr; ++entry) {
     const std::string text = *entry;
-    if (text.rfind("FASTGPU_", 0) != 0 && text.rfind("LD_PRELOAD=", 0) != 0 &&
+    // The caller's slice settings must not leak into the probes; its wish for the controller's
+    // figures (FASTGPU_VGPU_STATS) may.
+    const bool slice_setting =
+        text.rfind("FASTGPU_", 0) == 0 && text.rfind("FASTGPU_VGPU_STATS=", 0) != 0;
+    if (!slice_setting && text.rfind("LD_PRELOAD=", 0) != 0 &&
         text.rfind("CUDA_VISIBLE_DEVICES=", 0) != 0) {
       environment.push_back(text);
     }
@@ -33,6 +37,7 @@ ProbeProcess::ProbeProcess(const ProbeSetup& setup, const std::vector<std::strin
   environment.push_back("FASTGPU_VGPU_DRIVER=" + setup.mock_driver);
   environment.push_back("FASTGPU_VGPU_NVML=" + setup.mock_driver);
   environment.push_back("FASTGPU_MOCK_DEVICE=" + setup.mock_device);
+  environment.push_back("FASTGPU_MOCK_SWITCH_US=" + std::to_string(setup.mock_switch_us));
   environment.push_back("CUDA_VISIBLE_DEVICES=" + setup.mock_device);  // its own burst board
   environment.push_back("ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0");
   environment.insert(environment.end(), env.begin(), env.end());

@@ -17,6 +17,7 @@ struct ProbeSetup {
   std::string mock_driver;
   std::string probe;
   std::string mock_device;  // unique per test: the fake GPU's shared-memory name
+  int mock_switch_us = 0;   // the fake GPU's context-switch cost (FASTGPU_MOCK_SWITCH_US)
 };
 
 // One running probe. Its stdout is a pipe read by wait_output()/read_line().

@@ -1,5 +1,7 @@
 #include "mock_driver/mock_device.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -17,10 +19,18 @@ namespace {
 
 struct DeviceLayout {
   vgpu::RegionHeader header;
-  std::atomic<int64_t> busy_until_ns;
+  std::atomic<bool> timeline_locked;  // guards busy_until_ns and owner_pid together
+  int64_t busy_until_ns;
+  pid_t owner_pid;  // the process whose kernel ran last
   std::atomic<uint64_t> memory_used;
   uint64_t memory_total;
 };
+
+// Simulated context switch: idle device time before a kernel of another process than the last.
+int64_t configured_switch_ns() {
+  const char* text = std::getenv("FASTGPU_MOCK_SWITCH_US");
+  return text == nullptr ? 0 : std::strtoll(text, nullptr, 10) * 1000;
+}
 
 uint64_t configured_memory() {
   const char* text = std::getenv("FASTGPU_MOCK_MEMORY");
@@ -38,7 +48,7 @@ DeviceLayout* device() {
       static_cast<DeviceLayout*>(data)->memory_total = total;
     };
     if (!region.open(vgpu::region_name("fastgpu-mock-", name ? name : "default"),
-                     sizeof(DeviceLayout), 1, initialise, &error)) {
+                     sizeof(DeviceLayout), 2, initialise, &error)) {
       std::abort();
     }
     return static_cast<DeviceLayout*>(region.data());
@@ -52,13 +62,18 @@ std::vector<std::pair<int64_t, int64_t>> intervals;  // this process's kernels
 }  // namespace
 
 int64_t run_on_device(int64_t duration_ns, int64_t not_before_ns) {
-  auto& busy = device()->busy_until_ns;
-  const int64_t now = vgpu::monotonic_now_ns();
-  int64_t old = busy.load();
-  int64_t start = 0;
-  do {
-    start = std::max({now, not_before_ns, old});
-  } while (!busy.compare_exchange_weak(old, start + duration_ns));
+  static const int64_t switch_ns = configured_switch_ns();
+  static const pid_t self = getpid();
+  DeviceLayout* d = device();
+  while (d->timeline_locked.exchange(true, std::memory_order_acquire)) {
+  }
+  int64_t start = std::max({vgpu::monotonic_now_ns(), not_before_ns, d->busy_until_ns});
+  if (d->owner_pid != self && duration_ns > 0) {
+    start += switch_ns;
+    d->owner_pid = self;
+  }
+  d->busy_until_ns = start + duration_ns;
+  d->timeline_locked.store(false, std::memory_order_release);
   if (duration_ns > 0) {
     std::lock_guard lock(intervals_mutex);
     intervals.emplace_back(start, start + duration_ns);
