@@ -34,18 +34,21 @@ void LaunchThrottle::absorb_measurements() {
   }
 }
 
-void LaunchThrottle::wait_for_budget(LaunchGate* gate, int64_t now) {
+int64_t LaunchThrottle::wait_for_budget(LaunchGate* gate, int64_t now) {
   for (;; now = monotonic_now_ns()) {
-    const bool shared = board_ != nullptr && board_->others_active(now);
-    const int64_t wait = budget_->try_spend(gate->charged_ns, now, shared);
-    if (wait == 0) return;
+    // Whether others want the GPU matters only when throttled: the board is scanned then.
+    int64_t wait = budget_->try_spend(gate->charged_ns, now, board_ != nullptr);
+    if (wait > 0 && board_ != nullptr && !board_->others_active(now)) {
+      wait = budget_->try_spend(gate->charged_ns, now, false);
+    }
+    if (wait == 0) return now;
     if (board_ != nullptr) {
       board_->yield_turn();
       board_->note_active(now);  // still wants the GPU: others keep their turns whole
     }
     if (burst_ && !board_->others_active(now)) {
       budget_->charge(gate->charged_ns);  // alone on the GPU and allowed to burst
-      return;
+      return now;
     }
     pause(wait);
     totals_.budget_wait.fetch_add(monotonic_now_ns() - now, std::memory_order_relaxed);
@@ -55,7 +58,9 @@ void LaunchThrottle::wait_for_budget(LaunchGate* gate, int64_t now) {
 bool LaunchThrottle::wait_for_device_turn(int64_t cost_ns, int64_t now) {
   bool handed_over = false;
   if (board_ == nullptr) return handed_over;
+  if (board_->reserve(cost_ns, now, &handed_over) == 0) return handed_over;
   for (;; now = monotonic_now_ns()) {
+    // Asks again after reading the yield counter, so a yield in between is not slept through.
     const uint32_t yields_seen = board_->yields();
     const int64_t wait = board_->reserve(cost_ns, now, &handed_over);
     if (wait == 0) break;
@@ -82,14 +87,16 @@ LaunchGate LaunchThrottle::before_launch(uint64_t key, CUstream stream, bool per
   bool sampled = costs_.on_launch(key, &estimate);
   gate.charge_on_measure = estimate < 0;
   gate.charged_ns = std::max<int64_t>(estimate, 0);
-  wait_for_budget(&gate, now);
+  const int64_t cleared = wait_for_budget(&gate, now);
   const bool handed_over =
-      wait_for_device_turn(estimate < 0 ? kUnmeasuredReservationNs : estimate, monotonic_now_ns());
+      wait_for_device_turn(estimate < 0 ? kUnmeasuredReservationNs : estimate, cleared);
   // The first launch after a hand-over is timed with the context switch and the previous
   // vGPU's last work in it: measuring it would inflate the estimate.
   if (handed_over && estimate >= 0) sampled = false;
-  totals_.launches.fetch_add(1, std::memory_order_relaxed);
-  totals_.charged.fetch_add(gate.charged_ns, std::memory_order_relaxed);
+  if (counting_) {
+    totals_.launches.fetch_add(1, std::memory_order_relaxed);
+    totals_.charged.fetch_add(gate.charged_ns, std::memory_order_relaxed);
+  }
   if (sampled) gate.ticket = timer_.begin(stream, per_thread);
   return gate;
 }

@@ -42,14 +42,18 @@ class LaunchThrottle {
   // Completes the launch begun with before_launch(): on failure the charge is given back.
   void after_launch(const LaunchGate& gate, CUstream stream, bool per_thread, CUresult result);
 
-  // One line of the controller's figures so far: throttled launches, device time charged,
-  // time spent waiting for budget and for the device, and the latest cost estimates.
+  // Counts launches and device time charged for report() from now on (a cost on every launch).
+  void count_for_report() { counting_ = true; }
+
+  // One line of the controller's figures so far: throttled launches and device time charged
+  // (when counted), time spent waiting for budget and for turns, and the cost estimates.
   std::string report();
 
  private:
   void absorb_measurements();
 
-  void wait_for_budget(LaunchGate* gate, int64_t now);
+  // Waits until the budget lets the launch through; returns the time it did.
+  int64_t wait_for_budget(LaunchGate* gate, int64_t now);
   // Waits until the vGPU may queue `cost_ns` of work; true when the device is handed over to
   // it from another vGPU.
   bool wait_for_device_turn(int64_t cost_ns, int64_t now);
@@ -62,6 +66,7 @@ class LaunchThrottle {
 
   std::optional<ComputeBudget> budget_;
   Totals totals_;
+  bool counting_ = false;
   std::unique_ptr<DeviceBoard> board_;
   bool burst_;
   KernelCostModel costs_;

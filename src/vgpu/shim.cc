@@ -35,6 +35,7 @@ bool Shim::initialise(std::string* error) {
     budget.emplace(ledger_->budget(), ledger_->compute_share());
   }
   throttle_ = std::make_unique<LaunchThrottle>(&driver_, budget, std::move(board), config_.burst);
+  if (config_.stats) throttle_->count_for_report();
   std::atexit(&Shim::on_exit);
   pthread_atfork(nullptr, nullptr, &Shim::on_fork_child);
   return true;
