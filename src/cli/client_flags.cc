@@ -6,6 +6,11 @@
 
 namespace fastgpu::cli {
 
+bool ClientFlags::print_json(const nlohmann::json& value) const {
+  if (json()) std::cout << value.dump(2) << "\n";
+  return json();
+}
+
 void add_client_flags(CLI::App& command, ClientFlags* flags) {
   command.add_option("--url", flags->url, "fastgpud URL (default $FASTGPU_URL or 127.0.0.1:7070)");
   command.add_option("--token", flags->token, "bearer token (default $FASTGPU_TOKEN)");

@@ -19,6 +19,8 @@ struct ClientFlags {
   /// A client for the flags' daemon.
   Client client() const { return Client(url, token); }
   bool json() const { return output == "json"; }
+  /// With `-o json`, prints `value` indented and returns true; else prints nothing.
+  bool print_json(const nlohmann::json& value) const;
 };
 
 /// Registers the flags of `flags` on `command`.

@@ -5,10 +5,7 @@
 namespace fastgpu::cli {
 
 void print_tasks(const ClientFlags& flags, const nlohmann::json& tasks) {
-  if (flags.json()) {
-    std::cout << tasks.dump(2) << "\n";
-    return;
-  }
+  if (flags.print_json(tasks)) return;
   std::vector<std::vector<std::string>> rows;
   for (const nlohmann::json& t : tasks) {
     const nlohmann::json& r = t["resources"];

@@ -35,9 +35,7 @@ void submit(const SubmitFlags& f) {
   Client client = f.client.client();
   task.submit(f.vgpu.value_or(0), &client);
   if (f.wait) task.wait();
-  if (f.client.json()) {
-    std::cout << task.record().dump(2) << "\n";
-  } else {
+  if (!f.client.print_json(task.record())) {
     std::cout << "task " << task.id() << " " << cell(task.record()["state"]) << "\n";
   }
   if (f.wait && task.record()["state"] != "succeeded") std::exit(1);
@@ -147,10 +145,7 @@ void add_task_commands(CLI::App& app) {
   add_ps(app);
   add_per_task(app, "show", "Show tasks", [](const Client& c, const ClientFlags& f, int64_t id) {
     const nlohmann::json task = c.request("GET", task_path(id));
-    if (f.json()) {
-      std::cout << task.dump(2) << "\n";
-      return;
-    }
+    if (f.print_json(task)) return;
     for (const auto& [key, value] : task.items()) std::cout << key << ": " << cell(value) << "\n";
   });
   add_logs(app);

@@ -10,10 +10,7 @@ namespace fastgpu::cli {
 namespace {
 
 void print_vgpus(const ClientFlags& flags, const nlohmann::json& vgpus) {
-  if (flags.json()) {
-    std::cout << vgpus.dump(2) << "\n";
-    return;
-  }
+  if (flags.print_json(vgpus)) return;
   std::vector<std::vector<std::string>> rows;
   for (const nlohmann::json& v : vgpus) {
     rows.push_back({cell(v["id"]), cell(v["state"]), cell(v["tflops"]), cell(v["gpu"]),
@@ -82,10 +79,7 @@ void add_gpus(CLI::App& app) {
   cmd->callback([flags] {
     run_or_exit([&] {
       const nlohmann::json answer = flags->client().request("GET", "/v1/gpus");
-      if (flags->json()) {
-        std::cout << answer.dump(2) << "\n";
-        return;
-      }
+      if (flags->print_json(answer)) return;
       print_gpus(answer["gpus"]);
     });
   });

@@ -56,20 +56,23 @@ ApiError wait_timeout(const Request& req, std::chrono::milliseconds* out) {
   return {};
 }
 
+// The answer to a lookup of `noun` `id` whose store read gave `read`: another user's record is
+// as missing as one that does not exist.
+ApiError owned_or_missing(const Status& read, const char* noun, int64_t id, const Principal& who,
+                          const std::string& owner) {
+  if (read.is_ok() && who.may_access(owner)) return ApiError();
+  if (!read.is_ok() && read.code() != Status::Code::kNotFound) return ApiError::from_status(read);
+  return ApiError::not_found(std::string(noun) + " " + std::to_string(id) + " does not exist");
+}
+
 ApiError load_task(const ApiContext& ctx, const Principal& who, int64_t id, TaskRecord* task) {
-  const ApiError missing = ApiError::not_found("task " + std::to_string(id) + " does not exist");
-  const Status s = ctx.store->get_task(id, task);
-  if (s.code() == Status::Code::kNotFound) return missing;
-  if (!s.is_ok()) return ApiError::from_status(s);
-  return who.may_access(task->spec.owner) ? ApiError() : missing;
+  const Status read = ctx.store->get_task(id, task);
+  return owned_or_missing(read, "task", id, who, task->spec.owner);
 }
 
 ApiError load_vgpu(const ApiContext& ctx, const Principal& who, int64_t id, VgpuRecord* vgpu) {
-  const ApiError missing = ApiError::not_found("vGPU " + std::to_string(id) + " does not exist");
-  const Status s = ctx.store->get_vgpu(id, vgpu);
-  if (s.code() == Status::Code::kNotFound) return missing;
-  if (!s.is_ok()) return ApiError::from_status(s);
-  return who.may_access(vgpu->spec.owner) ? ApiError() : missing;
+  const Status read = ctx.store->get_vgpu(id, vgpu);
+  return owned_or_missing(read, "vGPU", id, who, vgpu->spec.owner);
 }
 
 // Runs `handler` with the id of the path; 404 when it is malformed.

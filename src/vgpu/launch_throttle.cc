@@ -38,15 +38,15 @@ int64_t LaunchThrottle::wait_for_budget(LaunchGate* gate, int64_t now) {
   for (;; now = monotonic_now_ns()) {
     // Whether others want the GPU matters only when throttled: the board is scanned then.
     int64_t wait = budget_->try_spend(gate->charged_ns, now, board_ != nullptr);
-    if (wait > 0 && board_ != nullptr && !board_->others_active(now)) {
-      wait = budget_->try_spend(gate->charged_ns, now, false);
-    }
+    if (wait == 0) return now;
+    const bool alone = board_ == nullptr || !board_->others_active(now);
+    if (alone && board_ != nullptr) wait = budget_->try_spend(gate->charged_ns, now, false);
     if (wait == 0) return now;
     if (board_ != nullptr) {
       board_->yield_turn();
       board_->note_active(now);  // still wants the GPU: others keep their turns whole
     }
-    if (burst_ && !board_->others_active(now)) {
+    if (burst_ && alone) {
       budget_->charge(gate->charged_ns);  // alone on the GPU and allowed to burst
       return now;
     }
