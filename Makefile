@@ -37,15 +37,17 @@ test-asan: deps
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # ThreadSanitizer over the concurrent parts: `sim pack` running policies × seeds on threads,
-# and the vGPU ledger, budget and cost model hammered by threads.
+# the vGPU ledger, budget and cost model hammered by threads, and fastgpud's launch worker.
 TSAN_VGPU_TESTS = Ledger.Threads*:ComputeBudget.*:KernelCostModel.*
 test-tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFASTGPU_TSAN=ON \
 	  -DFASTGPU_BENCH=OFF
-	cmake --build $(TSAN_BUILD) -j $(JOBS) --target fastgpu fastgpu_vgpu_tests
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target fastgpu fastgpu_vgpu_tests \
+	  fastgpu_runtime_tests
 	$(TSAN_BUILD)/bin/fastgpu sim pack --nodes tests/data/golden_nodes.csv \
 	  --pods tests/data/golden_pods.csv --policy random,best-fit,fgd,fgd-balanced --seeds 1-8 --jobs 4
 	$(TSAN_BUILD)/bin/fastgpu_vgpu_tests --gtest_filter='$(TSAN_VGPU_TESTS)'
+	$(TSAN_BUILD)/bin/fastgpu_runtime_tests --gtest_filter='LaunchWorker*'
 
 fuzz: deps
 	CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -67,9 +67,13 @@ std::string describe_exit(const ProcessExit& exit) {
 
 Status ProcessSupervisor::launch(const LaunchSpec& spec, LaunchedProcess* out) {
   if (Status s = launch_process(spec, out); !s.is_ok()) return s;
-  std::lock_guard lock(mu_);
-  held_[out->identity.pid] = Held{out->identity, /*child=*/true, std::nullopt};
+  hold_child(out->identity);
   return Status::ok();
+}
+
+void ProcessSupervisor::hold_child(const ProcessIdentity& identity) {
+  std::lock_guard lock(mu_);
+  held_[identity.pid] = Held{identity, /*child=*/true, std::nullopt};
 }
 
 Status ProcessSupervisor::adopt(const ProcessIdentity& identity) {

@@ -43,6 +43,10 @@ class ProcessSupervisor {
   /// Starts `spec` (see launch_process) and holds the new process.
   Status launch(const LaunchSpec& spec, LaunchedProcess* out);
 
+  /// Holds a child this daemon started with launch_process (e.g. on a LaunchWorker) and has not
+  /// reaped: its end will be reported by poll_exits() with its exit status.
+  void hold_child(const ProcessIdentity& identity);
+
   /// Holds a process started earlier, e.g. by the daemon before a restart. kNotFound when no
   /// process with that identity lives any more (the caller then marks its task lost). When it
   /// is not our child, its end is detected by its identity vanishing, with no exit status.

@@ -60,10 +60,18 @@ Scheduler::Scheduler(Store* store, Writer* writer, GpuPool pool, Options options
 Scheduler::~Scheduler() { stop(); }
 
 void Scheduler::start() {
+  launcher_ = std::make_unique<LaunchWorker>([this](LaunchOutcome outcome) {
+    {
+      std::lock_guard lock(inbox_mu_);
+      launched_.push_back(std::move(outcome));
+    }
+    inbox_cv_.notify_one();
+  });
   thread_ = std::thread([this] { loop(); });
 }
 
 void Scheduler::stop() {
+  if (launcher_) launcher_->close();  // the loop still commits what it started
   {
     std::lock_guard lock(inbox_mu_);
     stopping_ = true;
@@ -196,9 +204,11 @@ void Scheduler::loop() {
     bool stop = false;
     {
       std::unique_lock lock(inbox_mu_);
-      const auto wait = running_ids_.empty() ? std::chrono::milliseconds(50) : options_.tick;
-      inbox_cv_.wait_for(lock, wait,
-                         [&] { return stopping_ || !new_tasks_.empty() || !commands_.empty(); });
+      const bool busy = !running_ids_.empty() || !deferred_.empty();
+      const auto wait = busy ? options_.tick : std::chrono::milliseconds(50);
+      inbox_cv_.wait_for(lock, wait, [&] {
+        return stopping_ || !new_tasks_.empty() || !commands_.empty() || !launched_.empty();
+      });
       stop = stopping_;
     }
     iterate();
@@ -209,13 +219,19 @@ void Scheduler::loop() {
 void Scheduler::iterate() {
   std::vector<TaskRecord> arrivals;
   std::vector<Command> commands;
+  std::vector<LaunchOutcome> launched;
   {
     std::lock_guard lock(inbox_mu_);
     arrivals.swap(new_tasks_);
     commands.swap(commands_);
+    launched.swap(launched_);
   }
   for (TaskRecord& record : arrivals) absorb(std::move(record));
+  // Commands see only committed starts: an outcome's start is committed at the end of this
+  // iteration, and a command waiting for it runs in the next.
+  run_deferred();
   for (Command& command : commands) command();
+  for (LaunchOutcome& outcome : launched) on_launched(std::move(outcome));
   reap_exits();
   end_synthetic_and_timeouts();
   if (dirty_) schedule_pass();
@@ -328,7 +344,7 @@ bool Scheduler::try_start(LiveTask& task) {
   if (!placement) return false;
   queue_.erase(task.record);
   task.placement = *placement;
-  launch(task, *placement);
+  launch(task);
   return true;
 }
 
@@ -453,38 +469,69 @@ TaskSlice Scheduler::slice_of(const LiveTask& task) const {
   return slice;
 }
 
-void Scheduler::launch(LiveTask& task, const Placement& placement) {
-  const TaskId id = task.record.id;
-  TaskTransition start = transition(id, TaskState::kPending, TaskState::kRunning);
-  start.placement = placement;
+TaskTransition Scheduler::start_transition(const LiveTask& task) const {
+  TaskTransition start = transition(task.record.id, TaskState::kPending, TaskState::kRunning);
+  start.placement = task.placement;
   start.at_us = wall_clock_us();
-  const auto now = SteadyClock::now();
+  return start;
+}
+
+std::string Scheduler::log_base(TaskId id) const {
+  return options_.log_dir + "/task-" + std::to_string(id);
+}
+
+void Scheduler::launch(LiveTask& task) {
+  const TaskId id = task.record.id;
   if (task.record.spec.kind == WorkKind::kSynthetic) {
-    task.deadline = now + std::chrono::milliseconds(task.record.spec.synthetic.duration_ms);
-    commit_start(task, std::move(start));
+    task.deadline =
+        SteadyClock::now() + std::chrono::milliseconds(task.record.spec.synthetic.duration_ms);
+    commit_start(task, start_transition(task));
     return;
   }
-  const std::string base = options_.log_dir + "/task-" + std::to_string(id);
-  LaunchedProcess process;
-  const Status launched =
-      supervisor_.launch(make_launch_spec(task.record, slice_of(task), base + ".out", base + ".err",
-                                          options_.vgpu_library),
-                         &process);
-  if (!launched.is_ok()) {
-    release(task);
-    task.ending = true;
-    batch_.add(transition(id, TaskState::kPending, TaskState::kFailed,
-                          "could not start: " + launched.message()),
-               [this, id](const WriteResult&) { forget(id); });
-    return;
-  }
-  task_of_pid_[process.identity.pid] = id;
-  start.pid = process.identity.pid;
-  start.process_start_time = process.identity.start_time;
-  start.stdout_path = base + ".out";
-  start.stderr_path = base + ".err";
-  task.deadline = now + std::chrono::milliseconds(task.record.spec.timeout_ms);
+  const std::string base = log_base(id);
+  task.launching = true;
+  // Refused only while stopping: the task then stays pending in the store.
+  (void)launcher_->enqueue(
+      LaunchJob{id, make_launch_spec(task.record, slice_of(task), base + ".out", base + ".err",
+                                     options_.vgpu_library)});
+}
+
+void Scheduler::on_launched(LaunchOutcome outcome) {
+  const TaskId id = outcome.tag;
+  LiveTask& task = live_.at(id);  // a launching task is not forgotten: its cancel waits
+  task.launching = false;
+  if (!outcome.status.is_ok()) return fail_start(task, outcome.status);
+  const ProcessIdentity& process = outcome.process.identity;
+  supervisor_.hold_child(process);
+  task_of_pid_[process.pid] = id;
+  TaskTransition start = start_transition(task);
+  start.pid = process.pid;
+  start.process_start_time = process.start_time;
+  start.stdout_path = log_base(id) + ".out";
+  start.stderr_path = log_base(id) + ".err";
+  task.deadline = SteadyClock::now() + std::chrono::milliseconds(task.record.spec.timeout_ms);
   commit_start(task, std::move(start));
+}
+
+void Scheduler::fail_start(LiveTask& task, const Status& why) {
+  const TaskId id = task.record.id;
+  release(task);
+  task.ending = true;
+  batch_.add(
+      transition(id, TaskState::kPending, TaskState::kFailed, "could not start: " + why.message()),
+      [this, id](const WriteResult&) { forget(id); });
+}
+
+void Scheduler::run_deferred() {
+  std::vector<Command> deferred;
+  deferred.swap(deferred_);
+  for (Command& command : deferred) command();  // each defers itself again if it must
+}
+
+bool Scheduler::vgpu_launching(VgpuId id) const {
+  return std::any_of(live_.begin(), live_.end(), [id](const auto& entry) {
+    return entry.second.launching && entry.second.record.spec.vgpu == id;
+  });
 }
 
 void Scheduler::commit_start(LiveTask& task, TaskTransition start) {
@@ -598,6 +645,10 @@ void Scheduler::publish_snapshot() {
 
 void Scheduler::cancel_on_loop(TaskId id, std::function<void(ApiError)> reply) {
   if (auto it = live_.find(id); it != live_.end()) {
+    if (it->second.launching) {
+      deferred_.push_back([this, id, reply] { cancel_on_loop(id, reply); });
+      return;
+    }
     if (it->second.ending)
       return reply(ApiError::conflict("task " + std::to_string(id) + " is already finishing"));
     return cancel_live(it->second, std::move(reply));
@@ -698,6 +749,7 @@ void Scheduler::create_vgpu_on_loop(VgpuSpec spec, VgpuId* id,
                set_view(record);
                *id = record.id;
                dirty_ = true;
+               publish_snapshot();  // /v1/gpus shows the slice once the create is answered
                reply({});
              });
 }
@@ -738,6 +790,10 @@ void Scheduler::delete_vgpu_on_loop(VgpuId id, bool force, std::function<void(Ap
   if (!slices_.contains(id)) {
     return reply(ApiError::not_found("vGPU " + std::to_string(id) + " does not exist"));
   }
+  if (vgpu_launching(id)) {
+    deferred_.push_back([this, id, force, reply] { delete_vgpu_on_loop(id, force, reply); });
+    return;
+  }
   if (const int unfinished = completions_.unfinished_in(id); unfinished > 0 && !force) {
     return reply(ApiError::conflict("vGPU " + std::to_string(id) + " has " +
                                     std::to_string(unfinished) +
@@ -762,6 +818,7 @@ void Scheduler::delete_vgpu_on_loop(VgpuId id, bool force, std::function<void(Ap
     slices_.erase(id);
     remove_enforcement_ledger(enforcement_id(options_.enforcement_prefix, id, 0));
     dirty_ = true;
+    publish_snapshot();
     reply({});
   });
 }

@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "runtime/launch_worker.h"
 #include "runtime/process_supervisor.h"
 #include "sched/placer.h"
 #include "server/api_error.h"
@@ -42,7 +43,9 @@ struct PoolSnapshot {
 /// the task processes; API threads hand it work through an inbox and wait for the commit of
 /// what they asked. Every state change is committed through `writer` before it is acknowledged
 /// or acted on (a process is started before its running state is committed; a crash between
-/// the two re-runs the task).
+/// the two re-runs the task). Processes are started on a LaunchWorker thread, so log files and
+/// spawning do not hold up the loop; a command touching a task whose launch is in flight
+/// (cancel, vGPU delete) waits for that launch to finish.
 ///
 /// Queue: priority descending, FIFO within a priority. A task that does not fit is passed over
 /// (backfill) until it has waited `backfill_patience`; from then on nothing behind it may start
@@ -113,6 +116,7 @@ class Scheduler {
     TaskRecord record;                    // as last committed
     std::optional<TaskShape> pool_shape;  // set while holding pool capacity
     bool holds_vgpu = false;              // true while holding part of its vGPU's slice
+    bool launching = false;               // its process is being started on the launch worker
     bool ending = false;                  // its final state is committed or being committed
     bool timed_out = false;
     bool preempted = false;                          // requeued once its process group is gone
@@ -127,7 +131,6 @@ class Scheduler {
 
   // Runs `command` on the loop thread and waits for it to call its reply.
   ApiError run_on_loop(std::function<void(std::function<void(ApiError)>)> command);
-  void post(Command command);
   void loop();
   void iterate();
 
@@ -144,7 +147,13 @@ class Scheduler {
   void preempt(LiveTask& victim);
   void requeue_preempted(LiveTask& task);
   std::optional<Placement> reserve(LiveTask& task);
-  void launch(LiveTask& task, const Placement& placement);
+  void launch(LiveTask& task);
+  void on_launched(LaunchOutcome outcome);
+  void fail_start(LiveTask& task, const Status& why);
+  TaskTransition start_transition(const LiveTask& task) const;
+  std::string log_base(TaskId id) const;
+  bool vgpu_launching(VgpuId id) const;
+  void run_deferred();
   void commit_start(LiveTask& task, TaskTransition transition);
   void finish_running(LiveTask& task, TaskState to, std::optional<int32_t> exit_code,
                       std::string reason);
@@ -185,20 +194,23 @@ class Scheduler {
   std::set<TaskId> running_ids_;  // tasks holding capacity with a running state committed
   std::unordered_map<VgpuId, VgpuSlice> slices_;
   WriteBatch batch_;
+  std::vector<Command> deferred_;  // commands waiting for a task's launch to finish
   bool dirty_ = true;              // something changed that may let a queued task start
   int preemptions_in_flight_ = 0;  // preempted tasks whose processes have not ended yet
 
   // Shared with API threads.
   mutable std::mutex inbox_mu_;
   std::condition_variable inbox_cv_;
-  std::vector<TaskRecord> new_tasks_;  // guarded by inbox_mu_
-  std::vector<Command> commands_;      // guarded by inbox_mu_
-  bool stopping_ = false;              // guarded by inbox_mu_
+  std::vector<TaskRecord> new_tasks_;    // guarded by inbox_mu_
+  std::vector<Command> commands_;        // guarded by inbox_mu_
+  std::vector<LaunchOutcome> launched_;  // guarded by inbox_mu_
+  bool stopping_ = false;                // guarded by inbox_mu_
   mutable std::mutex views_mu_;
   std::unordered_map<VgpuId, VgpuRecord> vgpu_views_;  // guarded by views_mu_
   PoolSnapshot snapshot_;                              // guarded by views_mu_
   CompletionBoard completions_;
   LatencyHistogram schedule_latency_;
+  std::unique_ptr<LaunchWorker> launcher_;  // created by start(), closed by stop()
   std::thread thread_;
 };
 

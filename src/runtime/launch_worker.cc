@@ -1,0 +1,49 @@
+#include "runtime/launch_worker.h"
+
+#include <utility>
+
+namespace fastgpu {
+
+LaunchWorker::LaunchWorker(Deliver deliver) : deliver_(std::move(deliver)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+LaunchWorker::~LaunchWorker() { close(); }
+
+bool LaunchWorker::enqueue(LaunchJob job) {
+  {
+    std::lock_guard lock(mu_);
+    if (closing_) return false;
+    jobs_.push_back(std::move(job));
+  }
+  cv_.notify_one();
+  return true;
+}
+
+void LaunchWorker::close() {
+  {
+    std::lock_guard lock(mu_);
+    closing_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void LaunchWorker::run() {
+  for (;;) {
+    LaunchJob job;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return closing_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;  // closing, and nothing left to start
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    LaunchOutcome outcome;
+    outcome.tag = job.tag;
+    outcome.status = launch_process(job.spec, &outcome.process);
+    deliver_(std::move(outcome));
+  }
+}
+
+}  // namespace fastgpu

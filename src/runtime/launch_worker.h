@@ -1,0 +1,61 @@
+#pragma once
+// Starting processes on a thread of its own, so that whoever decides what to start (the
+// scheduler loop) is not held up by the file system and fork/exec while it does.
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "core/status.h"
+#include "runtime/process_launcher.h"
+
+namespace fastgpu {
+
+/// One process to start, tagged with the caller's id for it (a task id).
+struct LaunchJob {
+  int64_t tag = 0;
+  LaunchSpec spec;
+};
+
+/// What became of a LaunchJob: launch_process's status, and the process when it is OK. The
+/// process is not held by any supervisor yet: the receiver must hold it (ProcessSupervisor::
+/// hold_child) or kill and reap it. Until then nobody reaps it, so its end is not lost.
+struct LaunchOutcome {
+  int64_t tag = 0;
+  Status status;
+  LaunchedProcess process;
+};
+
+/// A worker thread that runs launch_process for each job, in the order enqueued, and hands
+/// each outcome to `deliver` on that thread. Thread-safe.
+class LaunchWorker {
+ public:
+  using Deliver = std::function<void(LaunchOutcome)>;
+
+  /// Starts the thread. `deliver` is called on it once per job, never after close() returned.
+  explicit LaunchWorker(Deliver deliver);
+  /// close().
+  ~LaunchWorker();
+  LaunchWorker(const LaunchWorker&) = delete;
+  LaunchWorker& operator=(const LaunchWorker&) = delete;
+
+  /// Queues `job`. Returns false (and starts nothing) once close() has begun.
+  bool enqueue(LaunchJob job);
+  /// Starts the jobs already queued, delivers their outcomes, then joins the thread. Idempotent.
+  void close();
+
+ private:
+  void run();
+
+  const Deliver deliver_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<LaunchJob> jobs_;  // guarded by mu_
+  bool closing_ = false;        // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace fastgpu
