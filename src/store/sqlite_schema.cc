@@ -1,18 +1,14 @@
 #include "store/sqlite_schema.h"
 
-#include <span>
 #include <string>
+
+#include "store/schema_migrations.h"
 
 namespace fastgpu {
 namespace {
 
-struct Migration {
-  int version;
-  const char* sql;
-};
-
 // Append only: a released migration never changes, a new one gets the next version.
-constexpr Migration kMigrations[] = {
+constexpr SchemaMigration kMigrations[] = {
     {1, R"sql(
 CREATE TABLE vgpus (
   id            INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -77,33 +73,20 @@ ALTER TABLE tasks ADD COLUMN enforce INTEGER NOT NULL DEFAULT 1;
 )sql"},
 };
 
-Status apply_migrations(SqliteDb* db, int from, int to) {
-  for (const Migration& m : kMigrations) {
-    if (m.version <= from || m.version > to) continue;
-    if (Status s = db->exec(m.sql); !s.is_ok()) {
-      return Status::io_error("schema migration to version " + std::to_string(m.version) +
-                              " failed: " + s.message());
-    }
-  }
-  return db->exec(("PRAGMA user_version=" + std::to_string(to) + ";").c_str());
-}
-
 // Runs inside the migration transaction.
 Status migrate_locked(SqliteDb* db, int target) {
   int current = 0;
   if (Status s = read_sqlite_schema_version(db, &current); !s.is_ok()) return s;
-  if (current > latest_sqlite_schema_version()) {
-    return Status::failed_precondition(
-        "database schema version " + std::to_string(current) + " is newer than this build (" +
-        std::to_string(latest_sqlite_schema_version()) + "); refusing to touch it");
-  }
-  if (current >= target) return Status::ok();
-  return apply_migrations(db, current, target);
+  bool applied = false;
+  Status s = run_schema_migrations(
+      kMigrations, current, target, [db](const char* sql) { return db->exec(sql); }, &applied);
+  if (!s.is_ok() || !applied) return s;
+  return db->exec(("PRAGMA user_version=" + std::to_string(target) + ";").c_str());
 }
 
 }  // namespace
 
-int latest_sqlite_schema_version() { return std::span(kMigrations).back().version; }
+int latest_sqlite_schema_version() { return latest_schema_version(kMigrations); }
 
 Status read_sqlite_schema_version(SqliteDb* db, int* version) {
   Statement q(db, "PRAGMA user_version");
@@ -116,10 +99,7 @@ Status read_sqlite_schema_version(SqliteDb* db, int* version) {
 }
 
 Status migrate_sqlite_schema(SqliteDb* db, int target_version) {
-  if (target_version < 0 || target_version > latest_sqlite_schema_version()) {
-    return Status::invalid_argument("schema version " + std::to_string(target_version) +
-                                    " is unknown to this build");
-  }
+  if (Status s = check_schema_target(kMigrations, target_version); !s.is_ok()) return s;
   // IMMEDIATE: two processes opening one new file cannot both migrate it.
   if (Status s = db->exec("BEGIN IMMEDIATE"); !s.is_ok()) return s;
   Status s = migrate_locked(db, target_version);
