@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 
 #include <array>
+#include <charconv>
 #include <memory>
 
 namespace fastgpu {
@@ -16,6 +17,33 @@ size_t scheme_length(std::string_view url) {
     if (url.substr(0, scheme.size()) == scheme) return scheme.size();
   }
   return 0;
+}
+
+// True for "" (the default port) and for a number in 1..65535.
+bool is_port(std::string_view text) {
+  if (text.empty()) return true;
+  int port = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+  return ec == std::errc() && end == text.data() + text.size() && port >= 1 && port <= 65535;
+}
+
+// "" when every port of a (comma-separated, one per host) port list is valid, else the bad one.
+std::string bad_port(std::string_view ports) {
+  while (true) {
+    const size_t comma = ports.find(',');
+    const std::string_view port = ports.substr(0, comma);
+    if (!is_port(port)) return std::string(port);
+    if (comma == std::string_view::npos) return {};
+    ports.remove_prefix(comma + 1);
+  }
+}
+
+// The value libpq parsed for `keyword`, or "" when unset.
+std::string_view option_value(const PQconninfoOption* options, std::string_view keyword) {
+  for (const PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (keyword == o->keyword && o->val != nullptr) return o->val;
+  }
+  return {};
 }
 
 std::string trim_trailing_newlines(std::string text) {
@@ -41,7 +69,12 @@ Status validate_postgres_url(const std::string& url) {
     return Status::invalid_argument("store URL '" + redact_postgres_url(url) +
                                     "' is not a valid PostgreSQL URL: " + reason);
   }
+  const std::string port = bad_port(option_value(options, "port"));
   PQconninfoFree(options);
+  if (!port.empty()) {
+    return Status::invalid_argument("store URL '" + redact_postgres_url(url) + "' has port '" +
+                                    port + "'; a port is a number within 1..65535");
+  }
   return Status::ok();
 }
 
