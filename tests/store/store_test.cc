@@ -219,6 +219,24 @@ TEST_P(StoreTest, RefusedRequestInAGroupLeavesTheOthersApplied) {
   EXPECT_EQ(page.tasks.size(), 2u);
 }
 
+TEST_P(StoreTest, TextThatIsNotUtf8IsRefusedAloneOnEveryBackEnd) {
+  std::vector<WriteRequest> group;
+  group.push_back(CreateTasks{{simple_spec("alice", std::string("nul\0inside", 10))}});
+  group.push_back(CreateTasks{{simple_spec("alice", "fine")}});
+  group.push_back(CreateTasks{{simple_spec("\xff\xfe")}});
+  std::vector<WriteResult> results;
+  ASSERT_TRUE(store_->write(std::move(group), &results).is_ok());
+  EXPECT_EQ(results[0].status.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(results[0].status.message().find("task 0: name"), std::string::npos)
+      << results[0].status.message();
+  EXPECT_TRUE(results[1].status.is_ok());
+  EXPECT_EQ(results[2].status.code(), Status::Code::kInvalidArgument);
+  TaskPage page;
+  ASSERT_TRUE(store_->list_tasks({}, &page).is_ok());
+  ASSERT_EQ(page.tasks.size(), 1u);
+  EXPECT_EQ(page.tasks[0].spec.name, "fine");
+}
+
 TEST_P(StoreTest, UnfinishedTasksLoadInPriorityThenSubmissionOrder) {
   struct Case {
     int32_t priority;
