@@ -27,7 +27,7 @@ Status run_schema_migrations(std::span<const SchemaMigration> migrations, int cu
   }
   for (const SchemaMigration& m : migrations) {
     if (m.version <= current || m.version > target) continue;
-    if (Status s = exec(m.sql); !s.is_ok()) {
+    if (Status s = exec(m.sql.c_str()); !s.is_ok()) {
       return Status::io_error("schema migration to version " + std::to_string(m.version) +
                               " failed: " + s.message());
     }

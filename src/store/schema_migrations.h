@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <span>
+#include <string>
 
 #include "core/status.h"
 
@@ -13,7 +14,7 @@ namespace fastgpu {
 /// append only and ordered by version, starting at 1.
 struct SchemaMigration {
   int version;
-  const char* sql;
+  std::string sql;
 };
 
 /// The version of the last migration of `migrations` (non-empty).

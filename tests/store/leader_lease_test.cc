@@ -14,7 +14,6 @@
 namespace fastgpu {
 namespace {
 
-using testing_util::ScratchPostgresDatabase;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kTakeoverLimit = std::chrono::seconds(5);
@@ -46,13 +45,8 @@ TEST(SoleLeaderLease, AlwaysLeads) {
   EXPECT_FALSE(lease->held());
 }
 
-class PostgresLeaderLeaseTest : public ::testing::Test {
+class PostgresLeaderLeaseTest : public testing_util::PostgresDatabaseTest {
  protected:
-  void SetUp() override {
-    if (IsSkipped()) return;
-    ASSERT_TRUE(db_.ok()) << "no database for the test";
-  }
-
   std::unique_ptr<LeaderLease> open_lease() {
     std::unique_ptr<LeaderLease> lease;
     Status s = open_leader_lease(db_.url(), &lease);
@@ -70,8 +64,6 @@ class PostgresLeaderLeaseTest : public ::testing::Test {
                            "WHERE datname = current_database())")
                     .is_ok());
   }
-
-  ScratchPostgresDatabase db_;
 };
 
 TEST_F(PostgresLeaderLeaseTest, OnlyOneOfTwoLeasesLeads) {

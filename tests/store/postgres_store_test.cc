@@ -16,7 +16,6 @@
 namespace fastgpu {
 namespace {
 
-using testing_util::ScratchPostgresDatabase;
 using testing_util::simple_spec;
 
 TEST(PostgresUrl, RecognisesBothSchemes) {
@@ -70,13 +69,8 @@ std::string replica_owner(int r) {
   return owner;
 }
 
-class PostgresStoreTest : public ::testing::Test {
+class PostgresStoreTest : public testing_util::PostgresDatabaseTest {
  protected:
-  void SetUp() override {
-    if (IsSkipped()) return;
-    ASSERT_TRUE(db_.ok()) << "no database for the test";
-  }
-
   std::unique_ptr<PostgresStore> open() {
     std::unique_ptr<PostgresStore> store;
     Status s = PostgresStore::open(db_.url(), &store);
@@ -90,8 +84,6 @@ class PostgresStoreTest : public ::testing::Test {
     EXPECT_TRUE(s.is_ok()) << s.message();
     return conn;
   }
-
-  ScratchPostgresDatabase db_;
 };
 
 TEST_F(PostgresStoreTest, NewDatabaseStartsAtTheLatestVersion) {

@@ -105,6 +105,18 @@ class ScratchPostgresDatabase {
   std::string name_;
 };
 
+/// A test with a scratch PostgreSQL database of its own, failed or skipped as the file comment
+/// says when there is no server.
+class PostgresDatabaseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (IsSkipped()) return;
+    ASSERT_TRUE(db_.ok()) << "no database for the test";
+  }
+
+  ScratchPostgresDatabase db_;
+};
+
 /// The database of one test on one back end: opens (and reopens) stores on it.
 class BackendDatabase {
  public:
