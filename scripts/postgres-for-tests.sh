@@ -29,7 +29,7 @@ find_bindir() {
     if [ -x "$dir/initdb" ]; then echo "$dir"; return; fi
   fi
   local newest
-  newest=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  newest=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
   if [ -n "$newest" ] && [ -x "$newest/initdb" ]; then echo "$newest"; return; fi
   die "no PostgreSQL server found (initdb); install Debian's postgresql package"
 }
