@@ -37,7 +37,8 @@ find_bindir() {
 # Runs a command as the server's owner: the postgres user when we are root, else ourselves.
 as_owner() {
   if [ "$(id -u)" -eq 0 ]; then
-    runuser -u postgres -- "$@"
+    # runuser lives in sbin, which a non-login root shell may not have on PATH.
+    "$(command -v runuser || echo /usr/sbin/runuser)" -u postgres -- "$@"
   else
     "$@"
   fi
