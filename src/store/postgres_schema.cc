@@ -27,13 +27,11 @@ Status write_version(PgConnection* db, int version) {
 // Runs inside the migration transaction, holding the migration lock.
 Status migrate_locked(PgConnection* db, int target) {
   if (Status s = db->exec(kCreateVersionTable); !s.is_ok()) return s;
-  int current = 0;
-  if (Status s = read_postgres_schema_version(db, &current); !s.is_ok()) return s;
-  bool applied = false;
-  Status s = run_schema_migrations(
-      migrations(), current, target, [db](const char* sql) { return db->exec(sql); }, &applied);
-  if (!s.is_ok() || !applied) return s;
-  return write_version(db, target);
+  return migrate_in_transaction(
+      migrations(), target,
+      {[db](int* version) { return read_postgres_schema_version(db, version); },
+       [db](const char* sql) { return db->exec(sql); },
+       [db](int version) { return write_version(db, version); }});
 }
 
 }  // namespace

@@ -16,24 +16,25 @@ Status check_schema_target(std::span<const SchemaMigration> migrations, int targ
   return Status::ok();
 }
 
-Status run_schema_migrations(std::span<const SchemaMigration> migrations, int current, int target,
-                             const std::function<Status(const char* sql)>& exec, bool* applied) {
-  *applied = false;
+Status migrate_in_transaction(std::span<const SchemaMigration> migrations, int target,
+                              const SchemaAccess& access) {
+  int current = 0;
+  if (Status s = access.read_version(&current); !s.is_ok()) return s;
   const int latest = latest_schema_version(migrations);
   if (current > latest) {
     return Status::failed_precondition("database schema version " + std::to_string(current) +
                                        " is newer than this build (" + std::to_string(latest) +
                                        "); refusing to touch it");
   }
+  if (current >= target) return Status::ok();
   for (const SchemaMigration& m : migrations) {
     if (m.version <= current || m.version > target) continue;
-    if (Status s = exec(m.sql.c_str()); !s.is_ok()) {
+    if (Status s = access.exec(m.sql.c_str()); !s.is_ok()) {
       return Status::io_error("schema migration to version " + std::to_string(m.version) +
                               " failed: " + s.message());
     }
-    *applied = true;
   }
-  return Status::ok();
+  return access.write_version(target);
 }
 
 }  // namespace fastgpu

@@ -23,11 +23,19 @@ int latest_schema_version(std::span<const SchemaMigration> migrations);
 /// kInvalidArgument when `target` is outside 0..latest_schema_version(migrations).
 Status check_schema_target(std::span<const SchemaMigration> migrations, int target);
 
-/// Runs, through `exec`, every migration above `current` and up to `target`, in order, and sets
-/// *applied when it ran any. kFailedPrecondition (running nothing) when `current` is newer than
-/// the latest migration; kIoError naming the version when a migration fails. The caller holds
-/// the transaction (and lock) that makes the whole run atomic, and records the new version.
-Status run_schema_migrations(std::span<const SchemaMigration> migrations, int current, int target,
-                             const std::function<Status(const char* sql)>& exec, bool* applied);
+/// How the migration runner reads, changes and stamps one database.
+struct SchemaAccess {
+  std::function<Status(int* version)> read_version;  // 0 for a database with no schema yet
+  std::function<Status(const char* sql)> exec;
+  std::function<Status(int version)> write_version;
+};
+
+/// Reads the database's version and runs, through `access.exec`, every migration above it and
+/// up to `target`, in order, then records `target` (only when it ran any). kFailedPrecondition
+/// (running nothing) when the database is newer than the latest migration; kIoError naming the
+/// version when a migration fails. The caller holds the transaction (and lock) that makes the
+/// whole run atomic, and rolls it back on error.
+Status migrate_in_transaction(std::span<const SchemaMigration> migrations, int target,
+                              const SchemaAccess& access);
 
 }  // namespace fastgpu

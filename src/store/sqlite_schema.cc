@@ -14,13 +14,13 @@ const std::vector<SchemaMigration>& migrations() {
 
 // Runs inside the migration transaction.
 Status migrate_locked(SqliteDb* db, int target) {
-  int current = 0;
-  if (Status s = read_sqlite_schema_version(db, &current); !s.is_ok()) return s;
-  bool applied = false;
-  Status s = run_schema_migrations(
-      migrations(), current, target, [db](const char* sql) { return db->exec(sql); }, &applied);
-  if (!s.is_ok() || !applied) return s;
-  return db->exec(("PRAGMA user_version=" + std::to_string(target) + ";").c_str());
+  return migrate_in_transaction(
+      migrations(), target,
+      {[db](int* version) { return read_sqlite_schema_version(db, version); },
+       [db](const char* sql) { return db->exec(sql); },
+       [db](int version) {
+         return db->exec(("PRAGMA user_version=" + std::to_string(version) + ";").c_str());
+       }});
 }
 
 }  // namespace
