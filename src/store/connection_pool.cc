@@ -8,6 +8,13 @@ Status ConnectionPool::with_connection(const std::function<Status(SqlConnection*
   std::unique_ptr<SqlConnection> db;
   if (Status s = acquire(&db); !s.is_ok()) return s;
   Status s = body(db.get());
+  if (!db->broken()) {
+    release(std::move(db));
+    return s;
+  }
+  // Idle connections break unnoticed (the server restarted); a fresh one gets one more try.
+  if (Status opened = open_(&db); !opened.is_ok()) return s;
+  s = body(db.get());
   if (!db->broken()) release(std::move(db));
   return s;
 }

@@ -20,8 +20,9 @@ class ConnectionPool {
   explicit ConnectionPool(Opener open) : open_(std::move(open)) {}
 
   /// Runs `body` on an idle connection (opening one when none is idle) and returns the
-  /// connection to the pool afterwards, unless it broke. Returns body's status, or the error of
-  /// opening a connection.
+  /// connection to the pool afterwards, unless it broke. When `body` failed because its (idle,
+  /// reused) connection had broken, runs it once more on a new connection: `body` must be
+  /// idempotent (a read). Returns body's status, or the error of opening a connection.
   Status with_connection(const std::function<Status(SqlConnection*)>& body);
 
  private:

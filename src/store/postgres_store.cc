@@ -43,8 +43,14 @@ Status PostgresStore::with_reader(const std::function<Status(SqlConnection*)>& b
   return readers_.with_connection(body);
 }
 
+// A connection the server dropped since the last write (restart, fail-over, idle timeout) is
+// only noticed when used: then nothing of this transaction was sent yet, so it is safe to
+// reconnect and begin once more.
 Status PostgresStore::begin_write() {
   if (Status s = writer_->reconnect_if_broken(); !s.is_ok()) return s;
+  Status s = writer_->exec(kBeginWrite);
+  if (s.is_ok() || !writer_->broken()) return s;
+  if (s = writer_->reconnect_if_broken(); !s.is_ok()) return s;
   return writer_->exec(kBeginWrite);
 }
 

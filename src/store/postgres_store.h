@@ -18,8 +18,10 @@ namespace fastgpu {
 /// lock on the tables taken at the start of each write transaction, so ids grow in commit order
 /// across replicas. Reads use a pool of further connections, one per concurrent reader, each
 /// statement seeing every transaction committed before it started (READ COMMITTED). A
-/// connection that broke (server restart) is reopened by the next write, or replaced in the
-/// pool; the write or read that found it broken fails with kIoError.
+/// connection the server dropped while idle (restart, fail-over) is replaced transparently: a
+/// write reconnects before it sends anything, a read runs again on a new connection. A
+/// connection lost during a write fails that write with kIoError (whether it committed is then
+/// unknown, as with any database).
 ///
 /// The schema is versioned (table fastgpu_schema) and migrated at open, under an advisory lock.
 class PostgresStore final : public SqlStore {

@@ -137,6 +137,26 @@ TEST_F(PostgresStoreTest, NewerSchemaIsRefusedAndLeftAlone) {
   EXPECT_EQ(version, newer);
 }
 
+TEST_F(PostgresStoreTest, ConnectionsDroppedByTheServerAreReplacedUnnoticed) {
+  std::unique_ptr<PostgresStore> store = open();
+  TaskId first = 0;
+  ASSERT_TRUE(store->create_task(simple_spec("alice"), &first).is_ok());
+  TaskRecord task;
+  ASSERT_TRUE(store->get_task(first, &task).is_ok());  // a read connection is now pooled
+  // What a server restart does to the store's idle connections.
+  ASSERT_TRUE(connect()
+                  ->exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+                         "current_database() AND pid <> pg_backend_pid()")
+                  .is_ok());
+  TaskId second = 0;
+  Status write = store->create_task(simple_spec("alice"), &second);
+  ASSERT_TRUE(write.is_ok()) << write.message();
+  EXPECT_EQ(second, first + 1);
+  Status read = store->get_task(second, &task);
+  ASSERT_TRUE(read.is_ok()) << read.message();
+  EXPECT_EQ(task.id, second);
+}
+
 TEST_F(PostgresStoreTest, ReplicasWritingTogetherGetDistinctIdsInCommitOrder) {
   constexpr int kReplicas = 3;
   constexpr int kPerReplica = 60;
