@@ -148,4 +148,24 @@ class BackendDatabase {
   std::unique_ptr<ScratchPostgresDatabase> postgres_;
 };
 
+/// A test run once per back end (INSTANTIATE_TEST_SUITE_P with all_backends()), with the
+/// database of its back end, failed or skipped as the file comment says when there is none.
+class BackendTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    if (IsSkipped()) return;
+    ASSERT_TRUE(db_.ok()) << "no database for the test";
+  }
+
+  /// A store on the test's database, or nullptr after failing the test.
+  std::unique_ptr<Store> open_store() {
+    std::unique_ptr<Store> store;
+    Status s = db_.open(&store);
+    EXPECT_TRUE(s.is_ok()) << s.message();
+    return store;
+  }
+
+  BackendDatabase db_{GetParam()};
+};
+
 }  // namespace fastgpu::testing_util

@@ -11,8 +11,6 @@
 namespace fastgpu {
 namespace {
 
-using testing_util::Backend;
-using testing_util::BackendDatabase;
 using testing_util::full_command_spec;
 using testing_util::ScratchDir;
 using testing_util::simple_spec;
@@ -23,11 +21,11 @@ TaskFilter page_of(int32_t limit, const std::string& owner = "") {
   return testing_util::owner_filter(owner, limit);
 }
 
-class StoreTest : public ::testing::TestWithParam<Backend> {
+class StoreTest : public testing_util::BackendTest {
  protected:
   void SetUp() override {
-    if (IsSkipped()) return;
-    ASSERT_TRUE(db_.ok()) << "no database for the test";
+    BackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     reopen();
   }
   void TearDown() override { store_.reset(); }
@@ -35,8 +33,8 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
   // Closes the store and opens it again on the same database.
   void reopen() {
     store_.reset();
-    Status s = db_.open(&store_);
-    ASSERT_TRUE(s.is_ok()) << s.message();
+    store_ = open_store();
+    ASSERT_NE(store_, nullptr);
   }
 
   TaskId create(TaskSpec spec) {
@@ -55,7 +53,6 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
     return store_->transition_task(transition(id, from, to));
   }
 
-  BackendDatabase db_{GetParam()};
   std::unique_ptr<Store> store_;
 };
 
