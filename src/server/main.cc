@@ -15,7 +15,7 @@
 #include "server/daemon_options.h"
 #include "server/task_launch.h"
 #include "server/vgpu_enforcement.h"
-#include "store/sqlite_store.h"
+#include "store/store_factory.h"
 
 namespace fastgpu {
 namespace {
@@ -83,9 +83,9 @@ int run(const DaemonOptions& options) {
   std::filesystem::create_directories(data_dir + "/logs", ec);
   if (ec) return fail("cannot create " + data_dir + "/logs: " + ec.message());
 
-  std::unique_ptr<SqliteStore> store;
-  if (Status s = SqliteStore::open(data_dir + "/fastgpu.db", &store); !s.is_ok())
-    return fail(s.message());
+  const std::string store_spec = options.store.empty() ? data_dir + "/fastgpu.db" : options.store;
+  std::unique_ptr<Store> store;
+  if (Status s = open_store(store_spec, &store); !s.is_ok()) return fail(s.message());
   BatchWriter writer(store.get());
   std::unique_ptr<GpuInventory> inventory;
   GpuPool pool;
@@ -110,7 +110,8 @@ int run(const DaemonOptions& options) {
                    options.http_threads);
   if (Status s = server.bind(host, port); !s.is_ok()) return fail(s.message());
   std::fprintf(
-      stderr, "fastgpud: state in %s; %s; listening on http://%s:%d\n", data_dir.c_str(),
+      stderr, "fastgpud: state in %s; %s; listening on http://%s:%d\n",
+      describe_store(store_spec).c_str(),
       sched.vgpu_library.empty() ? "no vGPU enforcement library" : sched.vgpu_library.c_str(),
       host.c_str(), server.port());
   if (!options.ready_file.empty()) write_ready_file(options.ready_file, server.port());
