@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -13,12 +14,18 @@
 #include "runtime/inventory_factory.h"
 #include "server/api_server.h"
 #include "server/daemon_options.h"
+#include "server/leadership.h"
 #include "server/task_launch.h"
 #include "server/vgpu_enforcement.h"
+#include "store/leader_lease.h"
 #include "store/store_factory.h"
 
 namespace fastgpu {
 namespace {
+
+// How often a follower asks for the lease, and a leader checks that it still holds it: a dead
+// leader is replaced within about this long once the store has freed its lock.
+constexpr std::chrono::milliseconds kLeasePoll{250};
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "fastgpud: %s\n", message.c_str());
@@ -103,10 +110,11 @@ int run(const DaemonOptions& options) {
       !s.is_ok()) {
     return fail(s.message());
   }
-  if (Status s = scheduler->recover(); !s.is_ok()) return fail("recovery failed: " + s.message());
-  scheduler->start();
+  std::unique_ptr<LeaderLease> lease;
+  if (Status s = open_leader_lease(store_spec, &lease); !s.is_ok()) return fail(s.message());
+  Leadership leadership(std::move(lease), kLeasePoll);
 
-  ApiServer server({scheduler.get(), store.get(), inventory.get(), &writer, &tokens},
+  ApiServer server({scheduler.get(), store.get(), inventory.get(), &writer, &tokens, &leadership},
                    options.http_threads);
   if (Status s = server.bind(host, port); !s.is_ok()) return fail(s.message());
   std::fprintf(
@@ -114,11 +122,29 @@ int run(const DaemonOptions& options) {
       describe_store(store_spec).c_str(),
       sched.vgpu_library.empty() ? "no vGPU enforcement library" : sched.vgpu_library.c_str(),
       host.c_str(), server.port());
+  std::atomic<bool> scheduling{false};
+  const Status led = leadership.start(
+      [&] {
+        if (Status s = scheduler->recover(); !s.is_ok()) {
+          return Status::io_error("recovery failed: " + s.message());
+        }
+        scheduler->start();
+        scheduling = true;
+        std::fprintf(stderr, "fastgpud: leading: the state is recovered and scheduling runs\n");
+        return Status::ok();
+      },
+      [](const Status& why) {
+        // Another replica may lead now: stop at once rather than schedule beside it.
+        std::fprintf(stderr, "fastgpud: %s; exiting\n", why.message().c_str());
+        std::_Exit(3);
+      });
+  if (!led.is_ok()) return fail(led.message());
   if (!options.ready_file.empty()) write_ready_file(options.ready_file, server.port());
   std::thread signals(stop_on_signal, &server, scheduler.get());
   signals.detach();
   server.serve();
-  scheduler->stop();
+  leadership.stop();
+  if (scheduling) scheduler->stop();
   return 0;
 }
 
