@@ -64,6 +64,11 @@ bool larger_shape(const TaskShape& a, const TaskShape& b) {
   return a.memory_mib > b.memory_mib;
 }
 
+// "1 pending task", "3 pending tasks".
+std::string pending_tasks(int64_t n) {
+  return std::to_string(n) + (n == 1 ? " pending task" : " pending tasks");
+}
+
 int64_t sum(const std::vector<int64_t>& v) {
   int64_t s = 0;
   for (int64_t x : v) s += x;
@@ -159,80 +164,88 @@ void Autoscaler::top_up_to_min(int64_t active, AutoscaleDecisions* out) const {
                          std::to_string(limits_.min_nodes)});
 }
 
-void Autoscaler::cover_demand(Demand& demand, std::span<const PoolNode> nodes,
-                              AutoscaleDecisions* out) const {
-  // Nodes that stay: what they cost and how many there are; booting ones absorb demand first.
-  int64_t count = 0;
-  MicroDollars cost = 0;
-  std::vector<uint64_t> removed;
-  for (const ScaleDown& d : out->down) removed.push_back(d.node);
+Autoscaler::Committed Autoscaler::absorb_into_committed(Demand& demand,
+                                                        std::span<const PoolNode> nodes,
+                                                        const AutoscaleDecisions& so_far) const {
+  Committed pool;
+  auto absorb = [&](size_t type) {
+    ++pool.count;
+    pool.cost += catalog_.types[type].price_per_hour;
+    if (demand.remaining > 0) {
+      demand.take(pack_onto_empty_node(type_specs_[type], demand.groups, policy_));
+    }
+  };
   for (const PoolNode& n : nodes) {
-    if (!is_active(n) || std::find(removed.begin(), removed.end(), n.id) != removed.end()) {
+    const bool removed = std::any_of(so_far.down.begin(), so_far.down.end(),
+                                     [&](const ScaleDown& d) { return d.node == n.id; });
+    if (!is_active(n) || removed) continue;
+    if (n.state == PoolNodeState::kBooting) {
+      absorb(n.type);
+    } else {
+      ++pool.count;
+      pool.cost += catalog_.types[n.type].price_per_hour;
+    }
+  }
+  for (const ScaleUp& u : so_far.up) {  // the top-up to min_nodes
+    for (int64_t k = 0; k < u.count; ++k) absorb(u.type);
+  }
+  return pool;
+}
+
+Autoscaler::Pick Autoscaler::pick_type(const Demand& demand, MicroDollars pool_cost) const {
+  Pick best;
+  best.type = catalog_.types.size();
+  for (size_t t = 0; t < catalog_.types.size(); ++t) {
+    const MicroDollars price = catalog_.types[t].price_per_hour;
+    if (limits_.budget_per_hour > 0 && pool_cost + price > limits_.budget_per_hour) {
+      best.over_budget = true;
       continue;
     }
-    ++count;
-    cost += catalog_.types[n.type].price_per_hour;
-    if (n.state == PoolNodeState::kBooting && demand.remaining > 0) {
-      demand.take(pack_onto_empty_node(type_specs_[n.type], demand.groups, policy_));
+    std::vector<int64_t> placed = pack_onto_empty_node(type_specs_[t], demand.groups, policy_);
+    const int64_t n = sum(placed);
+    if (n == 0) continue;
+    if (best.type == catalog_.types.size() ||
+        cheaper_per_task(price, n, catalog_.types[best.type].price_per_hour, best.taken)) {
+      best.type = t;
+      best.taken = n;
+      best.placed = std::move(placed);
     }
   }
-  for (const ScaleUp& u : out->up) {  // the top-up to min_nodes
-    count += u.count;
-    cost += u.count * catalog_.types[u.type].price_per_hour;
-    for (int64_t k = 0; k < u.count && demand.remaining > 0; ++k) {
-      demand.take(pack_onto_empty_node(type_specs_[u.type], demand.groups, policy_));
-    }
-  }
+  return best;
+}
+
+void Autoscaler::cover_demand(Demand& demand, std::span<const PoolNode> nodes,
+                              AutoscaleDecisions* out) const {
+  Committed pool = absorb_into_committed(demand, nodes, *out);
   const int64_t pending = demand.remaining;
   const int64_t pending_milli = demand.remaining_gpu_milli();
   std::vector<int64_t> added(catalog_.types.size(), 0), covered(catalog_.types.size(), 0);
   while (demand.remaining > 0) {
-    if (count >= limits_.max_nodes) {
-      out->held_back.push_back(std::to_string(demand.remaining) +
-                               " pending tasks left uncovered: max_nodes " +
+    if (pool.count >= limits_.max_nodes) {
+      out->held_back.push_back(pending_tasks(demand.remaining) + " left uncovered: max_nodes " +
                                std::to_string(limits_.max_nodes) + " reached");
       break;
     }
-    // The type with the least price per task it takes; see the class comment.
-    size_t best = catalog_.types.size();
-    std::vector<int64_t> best_placed;
-    int64_t best_n = 0;
-    bool over_budget = false;
-    for (size_t t = 0; t < catalog_.types.size(); ++t) {
-      const MicroDollars price = catalog_.types[t].price_per_hour;
-      if (limits_.budget_per_hour > 0 && cost + price > limits_.budget_per_hour) {
-        over_budget = true;
-        continue;
-      }
-      std::vector<int64_t> placed = pack_onto_empty_node(type_specs_[t], demand.groups, policy_);
-      const int64_t n = sum(placed);
-      if (n == 0) continue;
-      const bool better = best == catalog_.types.size() ||
-                          cheaper_per_task(price, n, catalog_.types[best].price_per_hour, best_n);
-      if (better) {
-        best = t;
-        best_n = n;
-        best_placed = std::move(placed);
-      }
-    }
-    if (best == catalog_.types.size()) {
+    const Pick pick = pick_type(demand, pool.cost);
+    if (pick.type == catalog_.types.size()) {
       out->held_back.push_back(
-          std::to_string(demand.remaining) + " pending tasks left uncovered: " +
-          (over_budget ? "the hourly budget " + dollars(limits_.budget_per_hour) + " is reached"
-                       : std::string("no node type can take them")));
+          pending_tasks(demand.remaining) + " left uncovered: " +
+          (pick.over_budget
+               ? "the hourly budget " + dollars(limits_.budget_per_hour) + " is reached"
+               : std::string("no node type can take them")));
       break;
     }
-    demand.take(best_placed);
-    ++added[best];
-    covered[best] += best_n;
-    ++count;
-    cost += catalog_.types[best].price_per_hour;
+    demand.take(pick.placed);
+    ++added[pick.type];
+    covered[pick.type] += pick.taken;
+    ++pool.count;
+    pool.cost += catalog_.types[pick.type].price_per_hour;
   }
   for (size_t t = 0; t < added.size(); ++t) {
     if (added[t] == 0) continue;
     const NodeType& type = catalog_.types[t];
     out->up.push_back({t, added[t],
-                       std::to_string(pending) + " pending tasks (" + gpus(pending_milli) +
+                       pending_tasks(pending) + " (" + gpus(pending_milli) +
                            ") wait for capacity; " + std::to_string(added[t]) + " x " + type.name +
                            " at " + dollars(type.price_per_hour) + "/h each take " +
                            std::to_string(covered[t]) + " of them, the least price per task"});

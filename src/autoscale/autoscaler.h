@@ -89,6 +89,21 @@ class Autoscaler {
 
  private:
   struct Demand;
+  // The nodes that stay after this pass's removals, plus its top-up: how many, at what price.
+  struct Committed {
+    int64_t count = 0;
+    MicroDollars cost = 0;
+  };
+  // The type that covers the most remaining demand per dollar within the budget.
+  struct Pick {
+    size_t type = 0;  // == catalog size when none can take any of it
+    int64_t taken = 0;
+    std::vector<int64_t> placed;  // per demand group
+    bool over_budget = false;     // some type was left out for the budget
+  };
+  Committed absorb_into_committed(Demand& demand, std::span<const PoolNode> nodes,
+                                  const AutoscaleDecisions& so_far) const;
+  Pick pick_type(const Demand& demand, MicroDollars pool_cost) const;
   void top_up_to_min(int64_t active, AutoscaleDecisions* out) const;
   void cover_demand(Demand& demand, std::span<const PoolNode> nodes, AutoscaleDecisions* out) const;
   void remove_idle(int64_t now, std::span<const PoolNode> nodes, int64_t active,
