@@ -3,11 +3,10 @@
 #include <toml++/toml.h>
 
 #include <cmath>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "core/gpu_model.h"
+#include "core/text_file.h"
 
 namespace fastgpu {
 namespace {
@@ -192,16 +191,6 @@ Status parse_pool(const toml::table& doc, std::string_view source, NodeCatalog* 
   return r.finish();
 }
 
-Status read_whole_file(const std::string& path, std::string* text) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::io_error(path + ": cannot open the node catalog");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return Status::io_error(path + ": cannot read the node catalog");
-  *text = std::move(buffer).str();
-  return Status::ok();
-}
-
 Status parse_document(const toml::table& doc, std::string_view source, NodeCatalog* catalog) {
   for (const auto& [key, node] : doc) {
     if (key.str() != "pool" && key.str() != "node_type") {
@@ -254,7 +243,7 @@ Status parse_node_catalog(std::string_view text, std::string_view source, NodeCa
 
 Status read_node_catalog(const std::string& path, NodeCatalog* out) {
   std::string text;
-  if (Status s = read_whole_file(path, &text); !s.is_ok()) return s;
+  if (Status s = read_file(path, &text); !s.is_ok()) return s;
   return parse_node_catalog(text, path, out);
 }
 
