@@ -1,5 +1,6 @@
 #include "sim/autoscale_replay.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "autoscale/autoscaler.h"
@@ -73,20 +74,30 @@ Status replay_elastic(const NodeCatalog& catalog, std::span<const Task> trace,
   return Status::ok();
 }
 
-// Each fixed node at the cheapest catalog type of its GPU model and count, over the makespan.
+// Price per hour of the cheapest catalog type with the node's GPU model and count, on demand
+// when the catalog has one (a fixed pool is not reclaimed like spot nodes); 0 when none.
+MicroDollars catalog_price_of(const NodeCatalog& catalog, const NodeSpec& node) {
+  MicroDollars on_demand = 0, any = 0;
+  auto lower = [](MicroDollars best, MicroDollars price) {
+    return best == 0 ? price : std::min(best, price);
+  };
+  for (const NodeType& t : catalog.types) {
+    if (t.gpu_count != node.num_gpus || (t.gpu_count > 0 && t.gpu_model != node.model)) continue;
+    any = lower(any, t.price_per_hour);
+    if (t.market == Market::kOnDemand) on_demand = lower(on_demand, t.price_per_hour);
+  }
+  return on_demand != 0 ? on_demand : any;
+}
+
+// Each fixed node at its catalog price over `seconds`; nullopt when some node has none.
 std::optional<MicroDollars> price_fixed_pool(const NodeCatalog& catalog,
                                              std::span<const NodeSpec> nodes, int64_t seconds) {
   __extension__ typedef __int128 Wide;
   Wide total = 0;
   for (const NodeSpec& node : nodes) {
-    MicroDollars best = 0;
-    for (const NodeType& t : catalog.types) {
-      const bool same =
-          t.gpu_count == node.num_gpus && (t.gpu_count == 0 || t.gpu_model == node.model);
-      if (same && (best == 0 || t.price_per_hour < best)) best = t.price_per_hour;
-    }
-    if (best == 0) return std::nullopt;
-    total += Wide{best} * seconds;
+    const MicroDollars price = catalog_price_of(catalog, node);
+    if (price == 0) return std::nullopt;
+    total += Wide{price} * seconds;
   }
   return static_cast<MicroDollars>((total + 1800) / 3600);
 }

@@ -51,7 +51,8 @@ struct AutoscaleReplayRun {
   int64_t fixed_nodes = 0;
   int64_t fixed_gpus = 0;
   /// The fixed pool priced as catalog nodes: each node at the cheapest type with its GPU model
-  /// and count, over the fixed replay's makespan; nullopt when some node has no such type.
+  /// and count (on demand if the catalog has one), over the fixed replay's makespan; nullopt
+  /// when some node has no such type.
   std::optional<MicroDollars> fixed_cost;
   double seconds = 0;  // wall time of both replays
 

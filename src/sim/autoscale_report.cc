@@ -103,7 +103,7 @@ std::string autoscale_table(const AutoscaleReplayRun& run) {
                   run.gpu_hours(), cost_cell(run.cost), run.elastic);
   out +=
       "(delays in seconds; fixed cost: each node at the cheapest catalog type of its GPU model "
-      "and count)\n\n";
+      "and count, on demand where the catalog has one)\n\n";
   out += types_table(run);
   out += format(
       "\nnodes started %lld, removed %lld; decisions: %lld scale-up, %lld scale-down, %lld "
