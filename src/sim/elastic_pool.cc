@@ -93,6 +93,7 @@ Status ElasticPool::before_scan(int64_t t, ReplayEngine& engine) {
     slots_[n].state = SlotState::kReady;
     slots_[n].idle_since = t;
     ready_milli_ += gpu_milli_of(n);
+    changed_ = true;
   }
   return Status::ok();
 }
@@ -101,6 +102,9 @@ Status ElasticPool::before_scan(int64_t t, ReplayEngine& engine) {
 Status ElasticPool::after_scan(int64_t t, ReplayEngine& engine) {
   if (t < next_tick_) return Status::ok();
   while (next_tick_ <= t) next_tick_ += period_;
+  if (!pass_may_differ(t, engine.queued_count())) return Status::ok();
+  changed_ = false;
+  queued_at_last_pass_ = engine.queued_count();
   const std::vector<TaskShape> pending = engine.queued_shapes();
   const AutoscaleDecisions d = autoscaler_.decide(t, pending, pool_nodes());
   for (const ScaleDown& down : d.down) {
@@ -110,14 +114,37 @@ Status ElasticPool::after_scan(int64_t t, ReplayEngine& engine) {
     if (Status s = scale_up(t, up); !s.is_ok()) return s;
   }
   log_held_back(t, d);
-  if (!d.up.empty() || !d.down.empty()) record_size(t);
+  if (!d.up.empty() || !d.down.empty()) {
+    record_size(t);
+    changed_ = true;
+  }
   return Status::ok();
 }
 
-void ElasticPool::on_start(NodeIndex n, int64_t) { ++slots_[n].running; }
+// The decisions depend on the waiting tasks, the nodes' states and, through the cooldown, on
+// the time (only while the pool is above min nodes). Tasks leave the queue only by starting
+// (on_start) or when the trace ends (the count drops), so with no such change and no idle node
+// reaching its cooldown, a pass would decide what the last one did: nothing (it changed nothing) or
+// the same held-back demand.
+bool ElasticPool::pass_may_differ(int64_t t, size_t queued) const {
+  if (changed_ || queued != queued_at_last_pass_) return true;
+  const PoolLimits& limits = autoscaler_.limits();
+  if (static_cast<int64_t>(active_.size()) <= limits.min_nodes) return false;  // none may go
+  const int64_t cooldown = limits.cooldown_seconds;
+  return std::any_of(active_.begin(), active_.end(), [&](NodeIndex n) {
+    const Slot& s = slots_[n];
+    return s.state == SlotState::kReady && s.running == 0 && t - s.idle_since >= cooldown;
+  });
+}
+
+void ElasticPool::on_start(NodeIndex n, int64_t) {
+  ++slots_[n].running;
+  changed_ = true;
+}
 
 void ElasticPool::on_release(NodeIndex n, int64_t t) {
   if (--slots_[n].running == 0) slots_[n].idle_since = t;
+  changed_ = true;
 }
 
 std::vector<PoolNode> ElasticPool::pool_nodes() const {

@@ -91,6 +91,7 @@ class ElasticPool final : public ReplayHooks {
     }
   };
 
+  bool pass_may_differ(int64_t t, size_t queued) const;
   std::vector<PoolNode> pool_nodes() const;
   Status scale_up(int64_t t, const ScaleUp& up);
   Status scale_down(int64_t t, const ScaleDown& down, ReplayEngine& engine);
@@ -107,6 +108,8 @@ class ElasticPool final : public ReplayHooks {
   std::vector<NodeIndex> active_;                   // slots booting or ready
   std::priority_queue<Boot, std::vector<Boot>, std::greater<>> boots_;
   int64_t next_tick_ = 0;
+  bool changed_ = true;  // since the last autoscaler pass: a task started or ended, a node came
+  size_t queued_at_last_pass_ = 0;
   int64_t total_milli_ = 0;
   int64_t ready_milli_ = 0;
   int64_t active_gpus_ = 0;

@@ -53,6 +53,8 @@ class ReplayEngine {
 
   /// For hooks: the ledger, read only.
   const CapacityLedger& ledger() const { return ledger_; }
+  /// For hooks: how many tasks wait now.
+  size_t queued_count() const { return queue_.size(); }
   /// For hooks: the shapes of the tasks waiting now, in queue order.
   std::vector<TaskShape> queued_shapes() const;
   /// For hooks: gives back capacity held outside any task (`shape` at `placement`), so queued
