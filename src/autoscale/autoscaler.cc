@@ -77,20 +77,6 @@ int64_t sum(const std::vector<int64_t>& v) {
 
 bool is_active(const PoolNode& n) { return n.state != PoolNodeState::kDraining; }
 
-}  // namespace
-
-Autoscaler::Autoscaler(const NodeCatalog& catalog, PoolLimits limits, PolicyFactory policy)
-    : catalog_(catalog), limits_(limits), policy_(std::move(policy)) {
-  for (const NodeType& t : catalog_.types) type_specs_.push_back(t.node_spec(t.name));
-}
-
-bool Autoscaler::feasible(const TaskShape& shape) const {
-  return std::any_of(type_specs_.begin(), type_specs_.end(),
-                     [&](const NodeSpec& spec) { return fits_when_empty(spec, shape); });
-}
-
-namespace {
-
 // Packs as many of `groups` as fit onto one empty node `spec`, in group order, with the
 // scheduling library; returns how many of each group it took.
 template <typename Groups>
@@ -112,14 +98,23 @@ std::vector<int64_t> pack_onto_empty_node(const NodeSpec& spec, const Groups& gr
 
 }  // namespace
 
-AutoscaleDecisions Autoscaler::decide(int64_t now, std::span<const TaskShape> pending,
-                                      std::span<const PoolNode> nodes) const {
-  AutoscaleDecisions out;
+Autoscaler::Autoscaler(const NodeCatalog& catalog, PoolLimits limits, PolicyFactory policy)
+    : catalog_(catalog), limits_(limits), policy_(std::move(policy)) {
+  for (const NodeType& t : catalog_.types) type_specs_.push_back(t.node_spec(t.name));
+}
+
+bool Autoscaler::feasible(const TaskShape& shape) const {
+  return std::any_of(type_specs_.begin(), type_specs_.end(),
+                     [&](const NodeSpec& spec) { return fits_when_empty(spec, shape); });
+}
+
+Autoscaler::Demand Autoscaler::group_demand(std::span<const TaskShape> pending,
+                                            int64_t* infeasible) const {
   Demand demand;
   std::unordered_map<TaskShape, size_t, TaskShapeHash> group_of;
   for (const TaskShape& shape : pending) {
     if (!feasible(shape)) {
-      ++out.ignored_infeasible;
+      ++*infeasible;
       continue;
     }
     auto [it, inserted] = group_of.try_emplace(shape, demand.groups.size());
@@ -129,6 +124,13 @@ AutoscaleDecisions Autoscaler::decide(int64_t now, std::span<const TaskShape> pe
   }
   std::stable_sort(demand.groups.begin(), demand.groups.end(),
                    [](const auto& a, const auto& b) { return larger_shape(a.shape, b.shape); });
+  return demand;
+}
+
+AutoscaleDecisions Autoscaler::decide(int64_t now, std::span<const TaskShape> pending,
+                                      std::span<const PoolNode> nodes) const {
+  AutoscaleDecisions out;
+  Demand demand = group_demand(pending, &out.ignored_infeasible);
   const int64_t active = std::count_if(nodes.begin(), nodes.end(), is_active);
   remove_idle(now, nodes, active, &out);
   top_up_to_min(active - static_cast<int64_t>(out.down.size()), &out);

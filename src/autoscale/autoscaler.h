@@ -101,6 +101,8 @@ class Autoscaler {
     std::vector<int64_t> placed;  // per demand group
     bool over_budget = false;     // some type was left out for the budget
   };
+  // The feasible pending tasks by shape; counts the others in *infeasible.
+  Demand group_demand(std::span<const TaskShape> pending, int64_t* infeasible) const;
   Committed absorb_into_committed(Demand& demand, std::span<const PoolNode> nodes,
                                   const AutoscaleDecisions& so_far) const;
   Pick pick_type(const Demand& demand, MicroDollars pool_cost) const;
