@@ -42,7 +42,7 @@ Status replay_elastic(const NodeCatalog& catalog, std::span<const Task> trace,
     std::string unused;
     return make_policy(pack_policy, PolicyContext{}, &unused);
   });
-  ElasticPool pool(catalog, autoscaler, options.period);
+  ElasticPool pool(catalog, autoscaler, options.period, !options.replay.backfill);
   CapacityLedger ledger(pool.slot_specs());
   if (ledger.total_gpu_milli() == 0) {
     return Status::invalid_argument("autoscale replay: the catalog allows no GPU");

@@ -30,10 +30,12 @@ int64_t slots_for(const NodeType& type, const PoolLimits& limits, bool is_base) 
 
 }  // namespace
 
-ElasticPool::ElasticPool(const NodeCatalog& catalog, const Autoscaler& autoscaler, int64_t period)
+ElasticPool::ElasticPool(const NodeCatalog& catalog, const Autoscaler& autoscaler, int64_t period,
+                         bool strict_fifo)
     : catalog_(catalog),
       autoscaler_(autoscaler),
       period_(period),
+      strict_fifo_(strict_fifo),
       free_slots_(catalog.types.size()),
       costs_(catalog) {
   const PoolLimits& limits = autoscaler.limits();
@@ -105,8 +107,7 @@ Status ElasticPool::after_scan(int64_t t, ReplayEngine& engine) {
   if (!pass_may_differ(t, engine.queued_count())) return Status::ok();
   changed_ = false;
   queued_at_last_pass_ = engine.queued_count();
-  const std::vector<TaskShape> pending = engine.queued_shapes();
-  const AutoscaleDecisions d = autoscaler_.decide(t, pending, pool_nodes());
+  const AutoscaleDecisions d = decide(t, engine.queued_shapes());
   for (const ScaleDown& down : d.down) {
     if (Status s = scale_down(t, down, engine); !s.is_ok()) return s;
   }
@@ -135,6 +136,42 @@ bool ElasticPool::pass_may_differ(int64_t t, size_t queued) const {
     const Slot& s = slots_[n];
     return s.state == SlotState::kReady && s.running == 0 && t - s.idle_since >= cooldown;
   });
+}
+
+AutoscaleDecisions ElasticPool::decide(int64_t t, const std::vector<TaskShape>& pending) const {
+  const std::vector<PoolNode> nodes = pool_nodes();
+  return strict_fifo_ ? decide_in_order(t, pending, nodes) : autoscaler_.decide(t, pending, nodes);
+}
+
+// Exponential, then binary search for a prefix the limits cover in full while one more task is
+// not (cheap when the head itself is held back); the decisions cover that prefix and explain
+// what holds the next task back.
+AutoscaleDecisions ElasticPool::decide_in_order(int64_t t, const std::vector<TaskShape>& pending,
+                                                const std::vector<PoolNode>& nodes) const {
+  auto first = [&](size_t n) {
+    return autoscaler_.decide(t, std::span<const TaskShape>(pending).first(n), nodes);
+  };
+  size_t covered = 0, uncovered = 0;  // first(covered) holds nothing back, first(uncovered) does
+  for (size_t probe = 1;; probe *= 2) {
+    const size_t n = std::min(probe, pending.size());
+    AutoscaleDecisions d = first(n);
+    if (!d.held_back.empty()) {
+      uncovered = n;
+      break;
+    }
+    if (n == pending.size()) return d;
+    covered = n;
+  }
+  while (uncovered - covered > 1) {
+    const size_t mid = covered + (uncovered - covered) / 2;
+    (first(mid).held_back.empty() ? covered : uncovered) = mid;
+  }
+  AutoscaleDecisions d = first(covered);
+  d.held_back = first(covered + 1).held_back;
+  if (covered + 1 < pending.size()) {
+    d.held_back.push_back("strict FIFO: the tasks behind it wait too");
+  }
+  return d;
 }
 
 void ElasticPool::on_start(NodeIndex n, int64_t) {

@@ -45,8 +45,12 @@ struct PoolSizeSample {
 /// A node is charged from its request until its removal or the end of the replay.
 class ElasticPool final : public ReplayHooks {
  public:
-  /// `catalog` and `autoscaler` must outlive the pool. period > 0.
-  ElasticPool(const NodeCatalog& catalog, const Autoscaler& autoscaler, int64_t period);
+  /// `catalog` and `autoscaler` must outlive the pool. period > 0. `strict_fifo` tells that the
+  /// replay runs without backfill: then only a prefix of the queue can start, and the pool asks
+  /// the autoscaler to cover the longest prefix the limits allow, not tasks behind it (nodes for
+  /// those would sit idle behind the blocked head, be removed and be asked for again).
+  ElasticPool(const NodeCatalog& catalog, const Autoscaler& autoscaler, int64_t period,
+              bool strict_fifo);
 
   /// The specs of every slot, in ledger order: the ledger must be built from exactly these.
   const std::vector<NodeSpec>& slot_specs() const { return slot_specs_; }
@@ -92,6 +96,9 @@ class ElasticPool final : public ReplayHooks {
   };
 
   bool pass_may_differ(int64_t t, size_t queued) const;
+  AutoscaleDecisions decide(int64_t t, const std::vector<TaskShape>& pending) const;
+  AutoscaleDecisions decide_in_order(int64_t t, const std::vector<TaskShape>& pending,
+                                     const std::vector<PoolNode>& nodes) const;
   std::vector<PoolNode> pool_nodes() const;
   Status scale_up(int64_t t, const ScaleUp& up);
   Status scale_down(int64_t t, const ScaleDown& down, ReplayEngine& engine);
@@ -102,6 +109,7 @@ class ElasticPool final : public ReplayHooks {
   const NodeCatalog& catalog_;
   const Autoscaler& autoscaler_;
   int64_t period_;
+  bool strict_fifo_;
   std::vector<NodeSpec> slot_specs_;
   std::vector<Slot> slots_;
   std::vector<std::vector<NodeIndex>> free_slots_;  // by type: slots out of the pool

@@ -115,6 +115,24 @@ TEST(AutoscaleReplayTest, BudgetAndMaxNodesHoldDemandBack) {
   EXPECT_GT(run.elastic.delay.p99, 147);
 }
 
+// Without backfill only a prefix of the queue can start: when the budget cannot cover the head
+// ($15.60 V100 node beside the $1.80 base node, cap $16), no node is bought for the tasks
+// behind it, where it would only sit idle until the cooldown and be bought again.
+TEST(AutoscaleReplayTest, StrictFifoCoversOnlyWhatCanStart) {
+  const Golden g = LoadGolden();
+  AutoscaleReplayOptions o = Options(g.catalog);
+  o.limits.budget_per_hour = 16'000'000;
+  const AutoscaleReplayRun backfill = Autoscale(g, o);
+  EXPECT_GT(backfill.nodes_started, 1);  // T4 nodes for the tasks behind the V100 ones
+  o.replay.backfill = false;
+  const AutoscaleReplayRun fifo = Autoscale(g, o);
+  EXPECT_EQ(fifo.nodes_started, 1);  // the min_nodes base node only
+  EXPECT_EQ(fifo.nodes_removed, 0);
+  ASSERT_FALSE(fifo.events.empty());
+  EXPECT_NE(fifo.events.back().reason.find("strict FIFO"), std::string::npos)
+      << fifo.events.back().reason;
+}
+
 TEST(AutoscaleReplayTest, ReportsRender) {
   const Golden g = LoadGolden();
   const AutoscaleReplayRun run = Autoscale(g, Options(g.catalog));
