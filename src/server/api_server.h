@@ -29,6 +29,8 @@ struct ApiContext {
   GpuInventory* inventory = nullptr;
   const BatchWriter* batch_writer = nullptr;  // for commit metrics
   const TokenTable* tokens = nullptr;
+  std::string join_token;  // what agents must send in X-FastGPU-Join-Token
+  bool loopback = true;    // without a join token, agents are accepted on loopback only
 };
 
 /// An HTTP server on one address. Requests run on a pool of `threads` threads, so that many

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -51,6 +52,22 @@ Status load_tokens(const DaemonOptions& options, const std::string& host, TokenT
   return Status::ok();
 }
 
+// The join token agents must present: the first line of --join-token-file, trimmed; empty when
+// there is no file (agents are then accepted on loopback only, see ApiContext).
+Status load_join_token(const DaemonOptions& options, std::string* token) {
+  if (options.join_token_file.empty()) return Status::ok();
+  std::ifstream in(options.join_token_file);
+  if (!in) return Status::io_error("--join-token-file: cannot read " + options.join_token_file);
+  std::getline(in, *token);
+  while (!token->empty() && std::isspace(static_cast<unsigned char>(token->back()))) {
+    token->pop_back();
+  }
+  if (token->size() < 16) {
+    return Status::invalid_argument("--join-token-file: the token must be at least 16 characters");
+  }
+  return Status::ok();
+}
+
 // Writes the port to `path` whole (through a rename), so a reader never sees half of it.
 void write_ready_file(const std::string& path, int port) {
   std::ofstream(path + ".tmp") << port << "\n";
@@ -78,6 +95,8 @@ int run(const DaemonOptions& options) {
     return fail(s.message());
   TokenTable tokens;
   if (Status s = load_tokens(options, host, &tokens); !s.is_ok()) return fail(s.message());
+  std::string join_token;
+  if (Status s = load_join_token(options, &join_token); !s.is_ok()) return fail(s.message());
   const std::string data_dir = options.data_dir.empty() ? default_data_dir() : options.data_dir;
   std::error_code ec;
   std::filesystem::create_directories(data_dir + "/logs", ec);
@@ -98,6 +117,7 @@ int run(const DaemonOptions& options) {
   sched.enforcement_prefix = enforcement_prefix(data_dir);
   sched.kill_grace = std::chrono::milliseconds(options.kill_grace_ms);
   sched.backfill_patience = std::chrono::milliseconds(options.backfill_patience_ms);
+  sched.node_timeout = std::chrono::milliseconds(static_cast<int64_t>(options.node_timeout_s * 1000));
   std::unique_ptr<Scheduler> scheduler;
   if (Status s = Scheduler::create(store.get(), &writer, std::move(pool), sched, &scheduler);
       !s.is_ok()) {
@@ -106,7 +126,8 @@ int run(const DaemonOptions& options) {
   if (Status s = scheduler->recover(); !s.is_ok()) return fail("recovery failed: " + s.message());
   scheduler->start();
 
-  ApiServer server({scheduler.get(), store.get(), inventory.get(), &writer, &tokens},
+  ApiServer server({scheduler.get(), store.get(), inventory.get(), &writer, &tokens, join_token,
+                    is_loopback_host(host)},
                    options.http_threads);
   if (Status s = server.bind(host, port); !s.is_ok()) return fail(s.message());
   std::fprintf(

@@ -63,7 +63,7 @@ nlohmann::json vgpu_to_json(const VgpuRecord& vgpu, const GpuPool& pool) {
   nlohmann::json gpu_index = nullptr;
   nlohmann::json gpu_uuid = nullptr;
   MilliGpu share = spec.gpu_milli;
-  if (vgpu.placement) {
+  if (vgpu.placement && vgpu.placement->node < pool.nodes().size()) {
     const int index = pool.device_indices(*vgpu.placement).front();
     gpu_index = index;
     gpu_uuid = pool.devices()[index].uuid;
@@ -97,7 +97,13 @@ nlohmann::json nodes_to_json(const GpuPool& pool, const PoolSnapshot& snapshot) 
       }
     }
     const MilliCpu free_cpu = n < snapshot.free_cpu_milli.size() ? snapshot.free_cpu_milli[n] : 0;
+    const NodeHealth health =
+        n < snapshot.node_health.size() ? snapshot.node_health[n] : NodeHealth{};
+    const std::string& host = pool.host_of(n);
     nodes.push_back({{"name", spec.name},
+                     {"host", host.empty() ? nlohmann::json(nullptr) : nlohmann::json(host)},
+                     {"ready", health.ready},
+                     {"last_heartbeat", seconds_or_null(health.last_heartbeat_us)},
                      {"model", gpu_model_spec(spec.model).name},
                      {"gpu_indices", gpus},
                      {"allocated_gpus", allocated / 1000.0},
