@@ -4,17 +4,23 @@ namespace fastgpu {
 namespace {
 
 nlohmann::json device_to_json(const GpuDevice& d) {
-  return {{"index", d.index},           {"uuid", d.uuid},
-          {"model", d.model},           {"milli_tflops", d.milli_tflops},
-          {"memory_bytes", d.memory_bytes}, {"sm_count", d.sm_count},
+  return {{"index", d.index},
+          {"uuid", d.uuid},
+          {"model", d.model},
+          {"milli_tflops", d.milli_tflops},
+          {"memory_bytes", d.memory_bytes},
+          {"sm_count", d.sm_count},
           {"simulated", d.simulated}};
 }
 
 nlohmann::json assignment_to_json(const Assignment& a) {
   nlohmann::json env = nlohmann::json::array();
   for (const auto& [name, value] : a.env) env.push_back({name, value});
-  return {{"task", a.task}, {"argv", a.argv},         {"env", env},
-          {"cwd", a.cwd},   {"preload_vgpu", a.preload_vgpu}};
+  return {{"task", a.task},
+          {"argv", a.argv},
+          {"env", env},
+          {"cwd", a.cwd},
+          {"preload_vgpu", a.preload_vgpu}};
 }
 
 Assignment assignment_from_json(const nlohmann::json& j) {
@@ -55,17 +61,22 @@ nlohmann::json to_json(const RegisterReply& reply) {
 }
 
 nlohmann::json to_json(const TaskExitReport& r) {
-  return {{"task", r.task},         {"started", r.started},
-          {"exit_code", r.exit_code}, {"signal", r.signal},
-          {"detail", r.detail},     {"stdout_tail", r.stdout_tail},
+  return {{"task", r.task},
+          {"started", r.started},
+          {"exit_code", r.exit_code},
+          {"signal", r.signal},
+          {"detail", r.detail},
+          {"stdout_tail", r.stdout_tail},
           {"stderr_tail", r.stderr_tail}};
 }
 
 nlohmann::json to_json(const SyncRequest& request) {
   nlohmann::json finished = nlohmann::json::array();
   for (const TaskExitReport& r : request.finished) finished.push_back(to_json(r));
-  return {{"agent_id", request.agent_id}, {"epoch", request.epoch},
-          {"running", request.running},   {"finished", finished},
+  return {{"agent_id", request.agent_id},
+          {"epoch", request.epoch},
+          {"running", request.running},
+          {"finished", finished},
           {"wait_ms", request.wait_ms}};
 }
 
@@ -73,7 +84,8 @@ nlohmann::json to_json(const SyncReply& reply) {
   nlohmann::json start = nlohmann::json::array();
   for (const Assignment& a : reply.start) start.push_back(assignment_to_json(a));
   nlohmann::json stop = nlohmann::json::array();
-  for (const StopOrder& s : reply.stop) stop.push_back({{"task", s.task}, {"grace_ms", s.grace_ms}});
+  for (const StopOrder& s : reply.stop)
+    stop.push_back({{"task", s.task}, {"grace_ms", s.grace_ms}});
   return {{"start", start}, {"stop", stop}};
 }
 

@@ -19,9 +19,9 @@ inline constexpr const char* kJoinTokenHeader = "X-FastGPU-Join-Token";
 
 /// POST /v1/agents/register: who the agent is and what it has.
 struct RegisterRequest {
-  std::string name;                  // the host's name; a returning agent uses the same one
-  std::vector<GpuDevice> devices;    // its inventory, as discover() gave it
-  int64_t cpu_milli = 0;             // its CPU, milli-cores
+  std::string name;                // the host's name; a returning agent uses the same one
+  std::vector<GpuDevice> devices;  // its inventory, as discover() gave it
+  int64_t cpu_milli = 0;           // its CPU, milli-cores
 };
 
 /// The daemon's answer to a registration.
@@ -50,12 +50,12 @@ struct StopOrder {
 /// How a task's process ended (or could not start), with the tails of its logs.
 struct TaskExitReport {
   int64_t task = 0;
-  bool started = true;        // false: the process could not be started; `detail` says why
-  int exit_code = -1;         // the code when it exited normally, else -1
-  int signal = 0;             // the signal that killed it, else 0
-  std::string detail;         // e.g. "killed by signal 9 (SIGKILL)" or the start error
-  std::string stdout_tail;    // the last kLogTailBytes of its stdout
-  std::string stderr_tail;    // and of its stderr
+  bool started = true;      // false: the process could not be started; `detail` says why
+  int exit_code = -1;       // the code when it exited normally, else -1
+  int signal = 0;           // the signal that killed it, else 0
+  std::string detail;       // e.g. "killed by signal 9 (SIGKILL)" or the start error
+  std::string stdout_tail;  // the last kLogTailBytes of its stdout
+  std::string stderr_tail;  // and of its stderr
 };
 
 /// Most bytes of each log stream an exit report carries.
@@ -65,9 +65,9 @@ inline constexpr size_t kLogTailBytes = 64 * 1024;
 struct SyncRequest {
   int64_t agent_id = 0;
   int64_t epoch = 0;
-  std::vector<int64_t> running;           // tasks it was given and still runs (or starts)
-  std::vector<TaskExitReport> finished;   // ends not yet acknowledged by a sync answer
-  int64_t wait_ms = 0;                    // how long the daemon may hold the answer (long-poll)
+  std::vector<int64_t> running;          // tasks it was given and still runs (or starts)
+  std::vector<TaskExitReport> finished;  // ends not yet acknowledged by a sync answer
+  int64_t wait_ms = 0;                   // how long the daemon may hold the answer (long-poll)
 };
 
 /// The daemon's answer to a sync: what to start and what to stop.

@@ -31,12 +31,15 @@ NodeFence CapacityLedger::fence_node(NodeIndex n) {
   NodeFence fence;
   const NodeState& st = states_[n];
   const auto take = [&](const TaskShape& shape, GpuMask gpus) {
-    if (allocate(shape, Placement{n, gpus}).is_ok()) fence.taken.emplace_back(shape, Placement{n, gpus});
+    if (allocate(shape, Placement{n, gpus}).is_ok())
+      fence.taken.emplace_back(shape, Placement{n, gpus});
   };
   for (int g = 0; g < specs_[n].num_gpus; ++g) {
-    if (st.free_milli[g] > 0) take(TaskShape{0, 0, 1, st.free_milli[g], st.free_gpu_memory[g]}, GpuMask{1} << g);
+    if (st.free_milli[g] > 0)
+      take(TaskShape{0, 0, 1, st.free_milli[g], st.free_gpu_memory[g]}, GpuMask{1} << g);
   }
-  if (st.free_cpu > 0 || st.free_memory > 0) take(TaskShape{st.free_cpu, st.free_memory, 0, 0, 0}, 0);
+  if (st.free_cpu > 0 || st.free_memory > 0)
+    take(TaskShape{st.free_cpu, st.free_memory, 0, 0, 0}, 0);
   return fence;
 }
 

@@ -43,9 +43,8 @@ bool AgentOutbox::holds_start(int64_t task) const {
 
 SyncReply AgentOutbox::take(int64_t epoch, std::chrono::milliseconds wait) {
   std::unique_lock lock(mu_);
-  cv_.wait_for(lock, wait, [&] {
-    return epoch != epoch_ || !queued_.start.empty() || !queued_.stop.empty();
-  });
+  cv_.wait_for(lock, wait,
+               [&] { return epoch != epoch_ || !queued_.start.empty() || !queued_.stop.empty(); });
   SyncReply reply;
   if (epoch != epoch_) return reply;
   reply.start.swap(queued_.start);

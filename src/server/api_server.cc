@@ -314,7 +314,8 @@ void list_nodes(const ApiContext& ctx, const Principal&, const Request&, Respons
 bool same_secret(const std::string& given, const std::string& expected) {
   if (given.size() != expected.size()) return false;
   unsigned char diff = 0;
-  for (size_t i = 0; i < given.size(); ++i) diff |= static_cast<unsigned char>(given[i] ^ expected[i]);
+  for (size_t i = 0; i < given.size(); ++i)
+    diff |= static_cast<unsigned char>(given[i] ^ expected[i]);
   return diff == 0;
 }
 

@@ -25,8 +25,8 @@ Status GpuPool::create(std::vector<GpuDevice> devices, MilliCpu host_cpu, GpuPoo
   return Status::ok();
 }
 
-Status GpuPool::add_host(const std::string& host, std::vector<GpuDevice> devices,
-                         MilliCpu host_cpu, std::vector<NodeIndex>* added) {
+Status GpuPool::add_host(const std::string& host, std::vector<GpuDevice> devices, MilliCpu host_cpu,
+                         std::vector<NodeIndex>* added) {
   if (host.empty()) return Status::invalid_argument("an agent host needs a name");
   GpuPool next = *this;  // all or nothing
   if (Status s = next.append(host, std::move(devices), host_cpu, added); !s.is_ok()) return s;
@@ -34,8 +34,8 @@ Status GpuPool::add_host(const std::string& host, std::vector<GpuDevice> devices
   return Status::ok();
 }
 
-Status GpuPool::append(const std::string& host, std::vector<GpuDevice> devices,
-                       MilliCpu host_cpu, std::vector<NodeIndex>* added) {
+Status GpuPool::append(const std::string& host, std::vector<GpuDevice> devices, MilliCpu host_cpu,
+                       std::vector<NodeIndex>* added) {
   if (devices.empty()) return Status::invalid_argument("the GPU inventory has no GPU");
   added->clear();
   const std::string prefix = host.empty() ? "" : host + "/";

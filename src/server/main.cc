@@ -117,7 +117,8 @@ int run(const DaemonOptions& options) {
   sched.enforcement_prefix = enforcement_prefix(data_dir);
   sched.kill_grace = std::chrono::milliseconds(options.kill_grace_ms);
   sched.backfill_patience = std::chrono::milliseconds(options.backfill_patience_ms);
-  sched.node_timeout = std::chrono::milliseconds(static_cast<int64_t>(options.node_timeout_s * 1000));
+  sched.node_timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(options.node_timeout_s * 1000));
   std::unique_ptr<Scheduler> scheduler;
   if (Status s = Scheduler::create(store.get(), &writer, std::move(pool), sched, &scheduler);
       !s.is_ok()) {

@@ -495,7 +495,7 @@ TaskSlice Scheduler::slice_of(const LiveTask& task) const {
   if (auto vgpu = slices_.find(spec.vgpu); vgpu != slices_.end() && vgpu->second.placed()) {
     const VgpuRecord& record = vgpu->second.record();
     if (auto shape = pool_->shape_on_node(vgpu_shape(record.spec), record.spec.milli_tflops,
-                                         record.placement->node)) {
+                                          record.placement->node)) {
       slice.compute_share = shape->gpu_milli;
     }
     memory = record.spec.memory_mib;

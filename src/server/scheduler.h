@@ -75,7 +75,7 @@ class Scheduler {
     std::string enforcement_prefix = "fastgpud";  // keeps this daemon's vGPU ledgers apart
     std::chrono::milliseconds kill_grace{5000};
     std::chrono::milliseconds backfill_patience{10000};
-    std::chrono::milliseconds tick{2};  // how often running processes are polled
+    std::chrono::milliseconds tick{2};              // how often running processes are polled
     std::chrono::milliseconds node_timeout{10000};  // agent silence -> node not ready
   };
 
@@ -239,7 +239,7 @@ class Scheduler {
   std::vector<Command> deferred_;  // commands waiting for a task's launch to finish
   bool dirty_ = true;              // something changed that may let a queued task start
   int preemptions_in_flight_ = 0;  // preempted tasks whose processes have not ended yet
-  std::vector<std::function<void()>> after_commit_;  // run once this iteration's batch commits
+  std::vector<std::function<void()>> after_commit_;   // run once this iteration's batch commits
   std::unordered_map<int64_t, AgentSession> agents_;  // by id
   std::unordered_map<std::string, int64_t> agent_by_name_;
   std::vector<int64_t> agent_of_node_;  // per ledger node: its agent, 0 for this host

@@ -44,12 +44,13 @@ ApiError Scheduler::sync_agent(const SyncRequest& request, SyncReply* out) {
 
 void Scheduler::register_on_loop(RegisterRequest request, RegisterReply* out,
                                  std::function<void(ApiError)> reply) {
+  const size_t gpu_count = request.devices.size();
   auto known = agent_by_name_.find(request.name);
   if (known == agent_by_name_.end()) {
     AgentSession agent;
     agent.id = next_agent_id_++;
     agent.name = request.name;
-    agent.gpu_count = request.devices.size();
+    agent.gpu_count = gpu_count;
     if (Status s = add_agent_nodes(agent, std::move(request)); !s.is_ok()) {
       return reply(ApiError::invalid_argument("field \"devices\": " + s.message()));
     }
@@ -57,10 +58,10 @@ void Scheduler::register_on_loop(RegisterRequest request, RegisterReply* out,
     agents_.emplace(agent.id, std::move(agent));
   }
   AgentSession& agent = agents_.at(known->second);
-  if (agent.gpu_count != request.devices.size()) {
+  if (agent.gpu_count != gpu_count) {
     return reply(ApiError::conflict("agent " + agent.name + " registered with " +
                                     std::to_string(agent.gpu_count) + " GPU(s), now reports " +
-                                    std::to_string(request.devices.size())));
+                                    std::to_string(gpu_count)));
   }
   if (!agent.ready) {
     for (const NodeFence& fence : agent.fences) ledger_.lift_fence(fence);
@@ -81,8 +82,8 @@ void Scheduler::register_on_loop(RegisterRequest request, RegisterReply* out,
 Status Scheduler::add_agent_nodes(AgentSession& agent, RegisterRequest request) {
   auto next = std::make_shared<GpuPool>(*pool_);
   std::vector<NodeIndex> added;
-  if (Status s = next->add_host(request.name, std::move(request.devices), request.cpu_milli,
-                                &added);
+  if (Status s =
+          next->add_host(request.name, std::move(request.devices), request.cpu_milli, &added);
       !s.is_ok()) {
     return s;
   }
@@ -195,8 +196,7 @@ void Scheduler::hand_to_agent(LiveTask& task) {
   LaunchSpec spec = make_launch_spec(task.record, slice, "", "", "");
   agent.assigned.insert(task.record.id);
   agent.outbox->push_start(Assignment{task.record.id, std::move(spec.argv), std::move(spec.env),
-                                      std::move(spec.cwd),
-                                      wants_vgpu_library(task.record, slice)});
+                                      std::move(spec.cwd), wants_vgpu_library(task.record, slice)});
 }
 
 void Scheduler::check_agents() {
@@ -207,8 +207,8 @@ void Scheduler::check_agents() {
 }
 
 void Scheduler::node_down(AgentSession& agent) {
-  log_agent("agent " + agent.name + " silent for " +
-            std::to_string(options_.node_timeout.count()) + " ms: its nodes are not ready");
+  log_agent("agent " + agent.name + " silent for " + std::to_string(options_.node_timeout.count()) +
+            " ms: its nodes are not ready");
   agent.ready = false;
   agent.outbox->clear();
   const std::set<int64_t> assigned = std::move(agent.assigned);

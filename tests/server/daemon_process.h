@@ -60,6 +60,14 @@ class DaemonProcess {
   int port_ = 0;
 };
 
+/// Starts `args` (args[0] is the program's path) with stdout to /dev/null and stderr appended
+/// to `log_path`; returns its pid, 0 when it cannot be started.
+pid_t spawn_program(std::vector<std::string> args, const std::string& log_path);
+
+/// Sends `signal` to *pid, reaps it and sets *pid to 0; returns its wait status (-1 when *pid
+/// was 0).
+int signal_and_reap(pid_t* pid, int signal);
+
 /// Path of the fastgpud binary under test.
 std::string fastgpud_path();
 
