@@ -51,13 +51,14 @@ NodeAgent::~NodeAgent() {
 void NodeAgent::stop() { stopping_ = true; }
 
 httplib::Result NodeAgent::post(const std::string& path, const nlohmann::json& body,
-                                milliseconds read_timeout) {
-  // Every attempt ends within a quarter of the fence interval plus the long-poll, so that the
-  // fence check between attempts comes in time (see fence()).
-  const milliseconds connect = std::min(milliseconds(1000), fence_after_ / 4);
-  client_.set_connection_timeout(connect);
-  client_.set_read_timeout(read_timeout + fence_after_ / 4);
-  client_.set_write_timeout(fence_after_ / 4);
+                                SteadyClock::time_point deadline) {
+  // Connecting, sending and waiting for the answer each get a third of the time left, so the
+  // attempt is over by `deadline` (give or take the scheduling of this thread).
+  const auto left = std::chrono::duration_cast<milliseconds>(deadline - SteadyClock::now());
+  const milliseconds each = std::max(milliseconds(1), left / 3);
+  client_.set_connection_timeout(each);
+  client_.set_write_timeout(each);
+  client_.set_read_timeout(each);
   httplib::Headers headers;
   if (!options_.join_token.empty()) headers.emplace(kJoinTokenHeader, options_.join_token);
   return client_.Post(path, headers, body.dump(), "application/json");
@@ -86,7 +87,8 @@ void NodeAgent::run() {
 
 bool NodeAgent::register_session() {
   const RegisterRequest request{options_.name, devices_, cpu_milli_};
-  const httplib::Result result = post("/v1/agents/register", to_json(request), milliseconds(2000));
+  const httplib::Result result =
+      post("/v1/agents/register", to_json(request), SteadyClock::now() + milliseconds(3000));
   if (!result) {
     log_line("cannot reach " + options_.server + ": " + httplib::to_string(result.error()));
     return false;
@@ -112,12 +114,16 @@ bool NodeAgent::register_session() {
 bool NodeAgent::sync_once() {
   size_t reported = 0;
   SyncRequest request = next_request(&reported);
-  const milliseconds wait = !finished_.empty() ? milliseconds(0)
-                            : tasks_.empty()   ? std::min(options_.idle_wait, fence_after_ / 4)
-                                               : kBusyWait;
-  request.wait_ms = wait.count();
+  // The attempt must be over when the fence falls due; the long-poll takes at most a quarter
+  // of the time left.
+  const SteadyClock::time_point fence_due = last_ok_send_ + fence_after_;
   const SteadyClock::time_point sent = SteadyClock::now();
-  const httplib::Result result = post("/v1/agents/sync", to_json(request), wait);
+  const auto left = std::chrono::duration_cast<milliseconds>(fence_due - sent);
+  const milliseconds wait = !finished_.empty() ? milliseconds(0)
+                            : tasks_.empty()   ? std::min(options_.idle_wait, left / 4)
+                                               : kBusyWait;
+  request.wait_ms = std::max<int64_t>(0, wait.count());
+  const httplib::Result result = post("/v1/agents/sync", to_json(request), fence_due);
   if (!result) return false;
   if (result->status == 409) {
     fence("fastgpud refused the session: " + result->body);

@@ -69,7 +69,7 @@ class NodeAgent {
   void fence(const std::string& why);
   std::string log_path(int64_t task, const char* stream) const;
   httplib::Result post(const std::string& path, const nlohmann::json& body,
-                       std::chrono::milliseconds read_timeout);
+                       std::chrono::steady_clock::time_point deadline);
 
   const Options options_;
   const std::vector<GpuDevice> devices_;
