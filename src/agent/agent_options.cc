@@ -2,9 +2,7 @@
 
 #include <unistd.h>
 
-#include <cctype>
 #include <filesystem>
-#include <fstream>
 
 namespace fastgpu {
 
@@ -44,17 +42,6 @@ Status complete_agent_options(AgentOptions* o) {
         self.parent_path().parent_path() / "lib" / "libfastgpu-vgpu.so";
     if (!ec && std::filesystem::exists(library, ec)) o->vgpu_library = library.lexically_normal();
   }
-  return Status::ok();
-}
-
-Status read_join_token(const std::string& path, std::string* token) {
-  std::ifstream in(path);
-  if (!in) return Status::io_error("--join-token-file: cannot read " + path);
-  std::getline(in, *token);
-  while (!token->empty() && std::isspace(static_cast<unsigned char>(token->back()))) {
-    token->pop_back();
-  }
-  if (token->empty()) return Status::invalid_argument("--join-token-file: " + path + " is empty");
   return Status::ok();
 }
 

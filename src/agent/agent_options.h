@@ -26,8 +26,4 @@ void add_agent_flags(CLI::App& app, AgentOptions* options);
 /// kInvalidArgument naming the flag when a value is unusable.
 Status complete_agent_options(AgentOptions* options);
 
-/// The first line of `path`, trimmed: the join token. kIoError / kInvalidArgument naming the
-/// file when it cannot be read or holds no token.
-Status read_join_token(const std::string& path, std::string* token);
-
 }  // namespace fastgpu

@@ -1,5 +1,8 @@
 #include "agent/agent_protocol.h"
 
+#include <cctype>
+#include <fstream>
+
 namespace fastgpu {
 namespace {
 
@@ -87,6 +90,20 @@ nlohmann::json to_json(const SyncReply& reply) {
   for (const StopOrder& s : reply.stop)
     stop.push_back({{"task", s.task}, {"grace_ms", s.grace_ms}});
   return {{"start", start}, {"stop", stop}};
+}
+
+Status read_join_token(const std::string& path, std::string* token) {
+  std::ifstream in(path);
+  if (!in) return Status::io_error("--join-token-file: cannot read " + path);
+  std::getline(in, *token);
+  while (!token->empty() && std::isspace(static_cast<unsigned char>(token->back()))) {
+    token->pop_back();
+  }
+  if (token->size() < kMinJoinTokenBytes) {
+    return Status::invalid_argument("--join-token-file " + path + ": the token must be at least " +
+                                    std::to_string(kMinJoinTokenBytes) + " characters");
+  }
+  return Status::ok();
 }
 
 Status parse_register_reply(const std::string& body, RegisterReply* out) {

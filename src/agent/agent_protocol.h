@@ -17,6 +17,14 @@ namespace fastgpu {
 /// Header that carries the join token on every agent request.
 inline constexpr const char* kJoinTokenHeader = "X-FastGPU-Join-Token";
 
+/// Shortest join token accepted.
+inline constexpr size_t kMinJoinTokenBytes = 16;
+
+/// Reads the join token from the file at `path` (fastgpud's and the agent's
+/// --join-token-file): its first line, trailing white space removed. kIoError when the file
+/// cannot be read, kInvalidArgument when the token is shorter than kMinJoinTokenBytes.
+Status read_join_token(const std::string& path, std::string* token);
+
 /// POST /v1/agents/register: who the agent is and what it has.
 struct RegisterRequest {
   std::string name;                // the host's name; a returning agent uses the same one

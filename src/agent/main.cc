@@ -1,14 +1,12 @@
 // fastgpu-agent: the node agent of a multi-host pool (docs/ARCHITECTURE.md, "Agents").
 
-#include <pthread.h>
-
-#include <csignal>
 #include <cstdio>
 #include <thread>
 
 #include "agent/agent_options.h"
 #include "agent/node_agent.h"
 #include "runtime/inventory_factory.h"
+#include "runtime/stop_signals.h"
 
 namespace fastgpu {
 namespace {
@@ -42,12 +40,7 @@ int run(AgentOptions options) {
   NodeAgent node(std::move(agent), std::move(devices), cpu_milli);
   // SIGINT and SIGTERM stop the agent, which then kills its tasks.
   std::thread signals([&node] {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    int signal = 0;
-    sigwait(&set, &signal);
+    (void)wait_for_stop_signal();
     node.stop();
   });
   signals.detach();
@@ -59,12 +52,7 @@ int run(AgentOptions options) {
 }  // namespace fastgpu
 
 int main(int argc, char** argv) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  fastgpu::block_stop_signals();
   CLI::App app{"fastgpu-agent: runs fastgpud's tasks on this GPU host"};
   fastgpu::AgentOptions options;
   fastgpu::add_agent_flags(app, &options);

@@ -33,6 +33,27 @@ std::string file_tail(const std::string& path, size_t max) {
   return bytes;
 }
 
+// Parses a 200 answer to `what` into *reply with `parse`; false (logged) for no answer, another
+// status or a malformed body.
+template <typename Reply>
+bool read_answer(const httplib::Result& result, const char* what,
+                 Status (*parse)(const std::string&, Reply*), Reply* reply) {
+  if (!result) {
+    log_line(std::string(what) + ": no answer: " + httplib::to_string(result.error()));
+    return false;
+  }
+  if (result->status != 200) {
+    log_line(std::string(what) + " refused (" + std::to_string(result->status) +
+             "): " + result->body);
+    return false;
+  }
+  if (Status s = parse(result->body, reply); !s.is_ok()) {
+    log_line(s.message());
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 NodeAgent::NodeAgent(Options options, std::vector<GpuDevice> devices, int64_t cpu_milli)
@@ -89,19 +110,8 @@ bool NodeAgent::register_session() {
   const RegisterRequest request{options_.name, devices_, cpu_milli_};
   const httplib::Result result =
       post("/v1/agents/register", to_json(request), SteadyClock::now() + milliseconds(3000));
-  if (!result) {
-    log_line("cannot reach " + options_.server + ": " + httplib::to_string(result.error()));
-    return false;
-  }
   RegisterReply reply;
-  if (result->status != 200) {
-    log_line("registration refused (" + std::to_string(result->status) + "): " + result->body);
-    return false;
-  }
-  if (Status s = parse_register_reply(result->body, &reply); !s.is_ok()) {
-    log_line(s.message());
-    return false;
-  }
+  if (!read_answer(result, "registration", parse_register_reply, &reply)) return false;
   agent_id_ = reply.agent_id;
   epoch_ = reply.epoch;
   fence_after_ = milliseconds(std::max<int64_t>(reply.node_timeout_ms / 2, 40));
@@ -124,20 +134,12 @@ bool NodeAgent::sync_once() {
                                                : kBusyWait;
   request.wait_ms = std::max<int64_t>(0, wait.count());
   const httplib::Result result = post("/v1/agents/sync", to_json(request), fence_due);
-  if (!result) return false;
-  if (result->status == 409) {
+  if (result && result->status == 409) {
     fence("fastgpud refused the session: " + result->body);
     return true;
   }
   SyncReply reply;
-  if (result->status != 200) {
-    log_line("sync refused (" + std::to_string(result->status) + "): " + result->body);
-    return false;
-  }
-  if (Status s = parse_sync_reply(result->body, &reply); !s.is_ok()) {
-    log_line(s.message());
-    return false;
-  }
+  if (!read_answer(result, "sync", parse_sync_reply, &reply)) return false;
   last_ok_send_ = sent;
   finished_.erase(finished_.begin(), finished_.begin() + static_cast<std::ptrdiff_t>(reported));
   apply(reply);

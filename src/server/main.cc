@@ -3,7 +3,6 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -11,7 +10,9 @@
 #include <fstream>
 #include <thread>
 
+#include "agent/agent_protocol.h"
 #include "runtime/inventory_factory.h"
+#include "runtime/stop_signals.h"
 #include "server/api_server.h"
 #include "server/daemon_options.h"
 #include "server/task_launch.h"
@@ -52,20 +53,11 @@ Status load_tokens(const DaemonOptions& options, const std::string& host, TokenT
   return Status::ok();
 }
 
-// The join token agents must present: the first line of --join-token-file, trimmed; empty when
-// there is no file (agents are then accepted on loopback only, see ApiContext).
+// The join token agents must present (see read_join_token); empty when there is no file
+// (agents are then accepted on loopback only, see ApiContext).
 Status load_join_token(const DaemonOptions& options, std::string* token) {
   if (options.join_token_file.empty()) return Status::ok();
-  std::ifstream in(options.join_token_file);
-  if (!in) return Status::io_error("--join-token-file: cannot read " + options.join_token_file);
-  std::getline(in, *token);
-  while (!token->empty() && std::isspace(static_cast<unsigned char>(token->back()))) {
-    token->pop_back();
-  }
-  if (token->size() < 16) {
-    return Status::invalid_argument("--join-token-file: the token must be at least 16 characters");
-  }
-  return Status::ok();
+  return read_join_token(options.join_token_file, token);
 }
 
 // Writes the port to `path` whole (through a rename), so a reader never sees half of it.
@@ -77,12 +69,7 @@ void write_ready_file(const std::string& path, int port) {
 // Stops `server` on SIGINT or SIGTERM, which main() blocked in every thread; long-polls are
 // answered at once so their threads can be joined.
 void stop_on_signal(ApiServer* server, Scheduler* scheduler) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  int signal = 0;
-  sigwait(&set, &signal);
+  const int signal = wait_for_stop_signal();
   std::fprintf(stderr, "fastgpud: signal %d, stopping\n", signal);
   scheduler->completions().close();
   server->stop();
@@ -147,12 +134,7 @@ int run(const DaemonOptions& options) {
 }  // namespace fastgpu
 
 int main(int argc, char** argv) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  fastgpu::block_stop_signals();
 
   CLI::App app{"fastgpud: the FastGPU daemon (HTTP API on 127.0.0.1:7070)"};
   fastgpu::DaemonOptions options;
