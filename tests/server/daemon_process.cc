@@ -60,8 +60,10 @@ Answer to_answer(const httplib::Result& result) {
 
 }  // namespace
 
-TempDir::TempDir() {
-  std::string pattern = std::filesystem::temp_directory_path().string() + "/fastgpud-test-XXXXXX";
+TempDir::TempDir(const std::string& parent) {
+  const std::string root =
+      parent.empty() ? std::filesystem::temp_directory_path().string() : parent;
+  std::string pattern = root + "/fastgpud-test-XXXXXX";
   path_ = mkdtemp(pattern.data());
 }
 

@@ -15,7 +15,8 @@ namespace fastgpu::testing {
 /// A fresh temporary directory, removed with everything in it on destruction.
 class TempDir {
  public:
-  TempDir();
+  /// Made under `parent`; empty: the system's temporary directory.
+  explicit TempDir(const std::string& parent = "");
   ~TempDir();
   const std::string& path() const { return path_; }
 
