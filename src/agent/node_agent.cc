@@ -1,5 +1,7 @@
 #include "agent/node_agent.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -218,7 +220,8 @@ void NodeAgent::apply(const SyncReply& reply) {
 void NodeAgent::start(const Assignment& assignment) {
   if (!tasks_.emplace(assignment.task, LocalTask{}).second) return;  // already running
   LaunchSpec spec;
-  spec.argv = assignment.argv;
+  if (!options_.task_guard.empty()) spec.argv = {options_.task_guard, std::to_string(getpid())};
+  spec.argv.insert(spec.argv.end(), assignment.argv.begin(), assignment.argv.end());
   spec.env = assignment.env;
   spec.cwd = assignment.cwd;
   spec.stdout_path = log_path(assignment.task, "out");
