@@ -28,13 +28,17 @@ demo-sim: build
 	FASTGPU_DATA=$(DATA) $(BUILD)/bin/fastgpu sim pack --policy $(POLICIES) --seeds 42-51 \
 	  --plot $(BUILD)/pack.svg
 
+# The store tests run against PostgreSQL too: a throwaway server (scripts/postgres-for-tests.sh)
+# is up for the duration of ctest, and stopped whatever the tests' outcome.
+PG_TESTS = scripts/postgres-for-tests.sh run
+
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	$(PG_TESTS) sh -c 'cd $(BUILD) && ctest --output-on-failure -j $(JOBS)'
 
 test-asan: deps
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFASTGPU_SANITIZE=ON -DFASTGPU_BENCH=OFF
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
-	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+	$(PG_TESTS) sh -c 'cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)'
 
 # ThreadSanitizer over the concurrent parts: `sim pack` running policies × seeds on threads,
 # the vGPU ledger, budget and cost model hammered by threads, and fastgpud's launch worker.

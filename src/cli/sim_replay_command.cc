@@ -4,6 +4,7 @@
 
 #include "cli/cli_options.h"
 #include "cli/commands.h"
+#include "cli/replay_autoscale.h"
 #include "sched/policy_registry.h"
 #include "sim/replay.h"
 #include "sim/replay_report.h"
@@ -15,6 +16,7 @@ namespace {
 struct ReplayFlags {
   std::string nodes, pods, policies, seed = "42", interval = "3600", format = "table", out_dir;
   bool no_backfill = false;
+  AutoscaleFlags autoscale;
 };
 
 // The parsed, checked flags.
@@ -23,6 +25,20 @@ struct ReplayPlan {
   ReplayOptions options;  // policy left empty: one run per name of `policies`
   std::string nodes_path, pods_path;
 };
+
+// The autoscale flags need --autoscale, and the autoscaled replay compares one policy.
+std::string check_autoscale_flags(const ReplayFlags& f, const ReplayPlan& plan) {
+  const AutoscaleFlags& a = f.autoscale;
+  if (a.catalog.empty()) {
+    const bool tuned = a.period != AutoscaleFlags{}.period || !a.cooldown.empty() ||
+                       !a.min_nodes.empty() || !a.max_nodes.empty() || !a.budget.empty();
+    return tuned ? "--autoscale-period, --cooldown, --min-nodes, --max-nodes and --budget "
+                   "need --autoscale CATALOG"
+                 : "";
+  }
+  if (plan.policies.size() != 1) return "--policy: --autoscale takes one policy";
+  return {};
+}
 
 // Checks every flag and fills `plan`; returns the first problem, naming the flag.
 std::string plan_from_flags(const ReplayFlags& f, ReplayPlan* plan) {
@@ -39,6 +55,7 @@ std::string plan_from_flags(const ReplayFlags& f, ReplayPlan* plan) {
   plan->options.interval = static_cast<int64_t>(interval);
   plan->options.backfill = !f.no_backfill;
   if (auto e = check_format(f.format); !e.empty()) return e;
+  if (auto e = check_autoscale_flags(f, *plan); !e.empty()) return e;
   trace_paths(f.nodes, f.pods, &plan->nodes_path, &plan->pods_path);
   return {};
 }
@@ -75,6 +92,27 @@ std::string render(const std::string& format, const std::vector<ReplayRun>& runs
   return replay_table(runs);
 }
 
+// The autoscaled replay: prints in --format and writes autoscale.{json,csv,txt} under --out.
+template <typename Fail>
+int run_autoscaled(const ReplayFlags& f, const ReplayPlan& plan, const std::vector<NodeSpec>& nodes,
+                   const std::vector<Task>& tasks, Fail fail) {
+  ReplayOptions options = plan.options;
+  options.policy = plan.policies.front();
+  AutoscaleOutput out;
+  if (auto e = run_autoscale_flags(f.autoscale, options, nodes, tasks, &out); !e.empty()) {
+    return fail(e);
+  }
+  std::cout << (f.format == "json" ? out.json : f.format == "csv" ? out.csv : out.table);
+  if (f.out_dir.empty()) return 0;
+  if (auto e = write_output_files(
+          f.out_dir,
+          {{"autoscale.json", out.json}, {"autoscale.csv", out.csv}, {"autoscale.txt", out.table}});
+      !e.empty()) {
+    return fail(e);
+  }
+  return 0;
+}
+
 int run_replay_command(const ReplayFlags& f) {
   auto fail = [](const std::string& msg) {
     std::cerr << "fastgpu sim replay: " << msg << "\n";
@@ -85,6 +123,7 @@ int run_replay_command(const ReplayFlags& f) {
   std::vector<NodeSpec> nodes;
   std::vector<Task> tasks;
   if (auto e = load_trace(plan, &nodes, &tasks); !e.empty()) return fail(e);
+  if (!f.autoscale.catalog.empty()) return run_autoscaled(f, plan, nodes, tasks, fail);
   std::vector<ReplayRun> runs;
   if (auto e = run_all(plan, nodes, tasks, &runs); !e.empty()) return fail(e);
   std::cout << render(f.format, runs);
@@ -115,7 +154,9 @@ void add_sim_replay_command(CLI::App& sim) {
   cmd->add_flag("--no-backfill", flags->no_backfill,
                 "strict FIFO: the queue's head blocks the tasks behind it");
   cmd->add_option("--format", flags->format, "table, json or csv")->capture_default_str();
-  cmd->add_option("--out", flags->out_dir, "also write replay.json, replay.csv, replay.txt here");
+  cmd->add_option("--out", flags->out_dir,
+                  "also write replay.{json,csv,txt} (autoscale.* with --autoscale) here");
+  add_autoscale_flags(cmd, &flags->autoscale);
   cmd->callback([flags] {
     if (int rc = run_replay_command(*flags); rc != 0) throw CLI::RuntimeError(rc);
   });

@@ -389,13 +389,32 @@ void ApiServer::add_routes() {
         return send_error(res, ApiError::unauthenticated("missing or wrong join token (header " +
                                                          std::string(kJoinTokenHeader) + ")"));
       }
+      if (context_.leadership != nullptr && !context_.leadership->leading()) {
+        return send_error(res, ApiError(503, "not_leader",
+                                        "this fastgpud replica is a follower: agents join the "
+                                        "leader"));
+      }
       handler(context_, req, res);
     };
   };
   http_->Post("/v1/agents/register", agent_route(register_agent));
   http_->Post("/v1/agents/sync", agent_route(sync_agent));
-  http_->Get("/healthz", [](const Request&, Response& res) {
-    send_json(res, 200, {{"status", "ok"}});
+  // Routes only the leader can answer: changes, waits (the leader's completion board) and the
+  // live pool (the leader's ledger).
+  const auto leader_route = [this, route](Handler handler) {
+    return route([handler = std::move(handler)](const ApiContext& ctx, const Principal& who,
+                                                const Request& req, Response& res) {
+      if (ctx.leadership != nullptr && !ctx.leadership->leading()) {
+        return send_error(res, ApiError(503, "not_leader",
+                                        "this fastgpud replica is a follower: it serves reads; "
+                                        "send changes and waits to the leader"));
+      }
+      handler(ctx, who, req, res);
+    });
+  };
+  http_->Get("/healthz", [this](const Request&, Response& res) {
+    const bool leading = context_.leadership == nullptr || context_.leadership->leading();
+    send_json(res, 200, {{"status", "ok"}, {"role", leading ? "leader" : "follower"}});
   });
   http_->Get("/openapi.json",
              [](const Request&, Response& res) { res.set_content(openapi_document(), kJson); });
@@ -403,18 +422,18 @@ void ApiServer::add_routes() {
     res.set_content(render_metrics(*context_.scheduler, *context_.batch_writer),
                     "text/plain; version=0.0.4");
   });
-  http_->Get("/v1/gpus", route(list_gpus));
-  http_->Get("/v1/nodes", route(list_nodes));
-  http_->Post("/v1/vgpus", route(post_vgpu));
+  http_->Get("/v1/gpus", leader_route(list_gpus));
+  http_->Get("/v1/nodes", leader_route(list_nodes));
+  http_->Post("/v1/vgpus", leader_route(post_vgpu));
   http_->Get("/v1/vgpus", route(list_vgpus));
   http_->Get(R"(/v1/vgpus/([^/]+))", route(get_vgpu));
-  http_->Delete(R"(/v1/vgpus/([^/]+))", route(delete_vgpu));
-  http_->Get(R"(/v1/vgpus/([^/]+)/wait)", route(wait_vgpu));
-  http_->Post("/v1/tasks", route(post_task));
+  http_->Delete(R"(/v1/vgpus/([^/]+))", leader_route(delete_vgpu));
+  http_->Get(R"(/v1/vgpus/([^/]+)/wait)", leader_route(wait_vgpu));
+  http_->Post("/v1/tasks", leader_route(post_task));
   http_->Get("/v1/tasks", route(list_tasks));
   http_->Get(R"(/v1/tasks/([^/]+))", route(get_task));
-  http_->Post(R"(/v1/tasks/([^/]+)/cancel)", route(cancel_task));
-  http_->Get(R"(/v1/tasks/([^/]+)/wait)", route(wait_task));
+  http_->Post(R"(/v1/tasks/([^/]+)/cancel)", leader_route(cancel_task));
+  http_->Get(R"(/v1/tasks/([^/]+)/wait)", leader_route(wait_task));
   http_->Get(R"(/v1/tasks/([^/]+)/logs)", route(task_logs));
 }
 

@@ -6,6 +6,7 @@
 
 #include "runtime/gpu_inventory.h"
 #include "server/auth.h"
+#include "server/leadership.h"
 #include "server/scheduler.h"
 #include "store/batch_writer.h"
 
@@ -31,6 +32,9 @@ struct ApiContext {
   const TokenTable* tokens = nullptr;
   std::string join_token;  // what agents must send in X-FastGPU-Join-Token
   bool loopback = true;    // without a join token, agents are accepted on loopback only
+  /// Replicas on one store: while this one does not lead, it answers reads from the store and
+  /// refuses changes, waits and live pool views with 503 "not_leader". Null: always the leader.
+  const Leadership* leadership = nullptr;
 };
 
 /// An HTTP server on one address. Requests run on a pool of `threads` threads, so that many

@@ -12,6 +12,9 @@ void add_daemon_flags(CLI::App& app, DaemonOptions* o) {
       ->capture_default_str();
   app.add_option("--data-dir", o->data_dir,
                  "state directory (default $XDG_DATA_HOME/fastgpu or ~/.local/share/fastgpu)");
+  app.add_option("--store", o->store,
+                 "state store: a SQLite file, or postgresql://USER:PASSWORD@HOST:PORT/DB "
+                 "(default DATA_DIR/fastgpu.db)");
   app.add_option("--simulate-gpus", o->simulate_gpus,
                  "simulated inventory, e.g. 8xA100-80GB or 1x40tflops");
   app.add_option("--policy", o->policy, "placement policy")->capture_default_str();

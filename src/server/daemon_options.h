@@ -12,8 +12,9 @@ namespace fastgpu {
 
 /// Everything fastgpud is told at start.
 struct DaemonOptions {
-  std::string listen = "127.0.0.1:7070";     // HOST:PORT; port 0 picks a free one
-  std::string data_dir;                      // empty: default_data_dir()
+  std::string listen = "127.0.0.1:7070";  // HOST:PORT; port 0 picks a free one
+  std::string data_dir;                   // empty: default_data_dir()
+  std::string store;  // SQLite path or postgresql:// URL; empty: DATA_DIR/fastgpu.db
   std::optional<std::string> simulate_gpus;  // --simulate-gpus SPEC
   std::string policy = "fgd-balanced";
   std::string tokens_file;  // empty: no tokens (loopback only)

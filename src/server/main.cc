@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -15,12 +16,18 @@
 #include "runtime/stop_signals.h"
 #include "server/api_server.h"
 #include "server/daemon_options.h"
+#include "server/leadership.h"
 #include "server/task_launch.h"
 #include "server/vgpu_enforcement.h"
-#include "store/sqlite_store.h"
+#include "store/leader_lease.h"
+#include "store/store_factory.h"
 
 namespace fastgpu {
 namespace {
+
+// How often a follower asks for the lease, and a leader checks that it still holds it: a dead
+// leader is replaced within about this long once the store has freed its lock.
+constexpr std::chrono::milliseconds kLeasePoll{250};
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "fastgpud: %s\n", message.c_str());
@@ -89,9 +96,9 @@ int run(const DaemonOptions& options) {
   std::filesystem::create_directories(data_dir + "/logs", ec);
   if (ec) return fail("cannot create " + data_dir + "/logs: " + ec.message());
 
-  std::unique_ptr<SqliteStore> store;
-  if (Status s = SqliteStore::open(data_dir + "/fastgpu.db", &store); !s.is_ok())
-    return fail(s.message());
+  const std::string store_spec = options.store.empty() ? data_dir + "/fastgpu.db" : options.store;
+  std::unique_ptr<Store> store;
+  if (Status s = open_store(store_spec, &store); !s.is_ok()) return fail(s.message());
   BatchWriter writer(store.get());
   std::unique_ptr<GpuInventory> inventory;
   GpuPool pool;
@@ -111,22 +118,42 @@ int run(const DaemonOptions& options) {
       !s.is_ok()) {
     return fail(s.message());
   }
-  if (Status s = scheduler->recover(); !s.is_ok()) return fail("recovery failed: " + s.message());
-  scheduler->start();
+  std::unique_ptr<LeaderLease> lease;
+  if (Status s = open_leader_lease(store_spec, &lease); !s.is_ok()) return fail(s.message());
+  Leadership leadership(std::move(lease), kLeasePoll);
 
   ApiServer server({scheduler.get(), store.get(), inventory.get(), &writer, &tokens, join_token,
-                    is_loopback_host(host)},
+                    is_loopback_host(host), &leadership},
                    options.http_threads);
   if (Status s = server.bind(host, port); !s.is_ok()) return fail(s.message());
   std::fprintf(
-      stderr, "fastgpud: state in %s; %s; listening on http://%s:%d\n", data_dir.c_str(),
+      stderr, "fastgpud: state in %s; %s; listening on http://%s:%d\n",
+      describe_store(store_spec).c_str(),
       sched.vgpu_library.empty() ? "no vGPU enforcement library" : sched.vgpu_library.c_str(),
       host.c_str(), server.port());
+  std::atomic<bool> scheduling{false};
+  const Status led = leadership.start(
+      [&] {
+        if (Status s = scheduler->recover(); !s.is_ok()) {
+          return Status::io_error("recovery failed: " + s.message());
+        }
+        scheduler->start();
+        scheduling = true;
+        std::fprintf(stderr, "fastgpud: leading: the state is recovered and scheduling runs\n");
+        return Status::ok();
+      },
+      [](const Status& why) {
+        // Another replica may lead now: stop at once rather than schedule beside it.
+        std::fprintf(stderr, "fastgpud: %s; exiting\n", why.message().c_str());
+        std::_Exit(3);
+      });
+  if (!led.is_ok()) return fail(led.message());
   if (!options.ready_file.empty()) write_ready_file(options.ready_file, server.port());
   std::thread signals(stop_on_signal, &server, scheduler.get());
   signals.detach();
   server.serve();
-  scheduler->stop();
+  leadership.stop();
+  if (scheduling) scheduler->stop();
   return 0;
 }
 

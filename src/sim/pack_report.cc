@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "sim/text_format.h"
+
 namespace fastgpu {
 namespace {
 
@@ -15,12 +17,6 @@ double mean_of(const std::vector<PackRun>& runs, Get get) {
   double sum = 0;
   for (const PackRun& r : runs) sum += get(r);
   return sum / static_cast<double>(runs.size());
-}
-
-std::string format(const char* fmt, auto... args) {
-  char buf[256];
-  std::snprintf(buf, sizeof buf, fmt, args...);
-  return buf;
 }
 
 // Mean curve over seeds of one policy (runs have equal lengths by construction).

@@ -3,14 +3,10 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "sim/text_format.h"
+
 namespace fastgpu {
 namespace {
-
-std::string format(const char* fmt, auto... args) {
-  char buf[256];
-  std::snprintf(buf, sizeof buf, fmt, args...);
-  return buf;
-}
 
 nlohmann::json series_json(const std::vector<ReplaySample>& series) {
   nlohmann::json time = nlohmann::json::array(), alloc = nlohmann::json::array(),
@@ -27,7 +23,9 @@ nlohmann::json series_json(const std::vector<ReplaySample>& series) {
           {"running", std::move(running)}};
 }
 
-nlohmann::json run_json(const ReplayRun& r) {
+}  // namespace
+
+nlohmann::json replay_run_json(const ReplayRun& r) {
   return {
       {"policy", r.policy},
       {"seed", r.seed},
@@ -46,8 +44,6 @@ nlohmann::json run_json(const ReplayRun& r) {
       {"seconds", r.seconds},
       {"series", series_json(r.series)}};
 }
-
-}  // namespace
 
 std::string replay_table(const std::vector<ReplayRun>& runs) {
   std::string out = format("%-14s %7s %7s %7s %7s %10s %9s %8s %8s %9s %10s %8s\n", "policy",
@@ -68,7 +64,7 @@ std::string replay_table(const std::vector<ReplayRun>& runs) {
 
 std::string replay_json(const std::vector<ReplayRun>& runs) {
   nlohmann::json all = nlohmann::json::array();
-  for (const ReplayRun& r : runs) all.push_back(run_json(r));
+  for (const ReplayRun& r : runs) all.push_back(replay_run_json(r));
   return nlohmann::json{{"runs", std::move(all)}}.dump(1) + "\n";
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Renders replay results: a summary table for people, JSON (summary + series) and CSV (series).
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,9 @@ std::string replay_table(const std::vector<ReplayRun>& runs);
 /// "delay_seconds": {"mean", "p50", "p99", "max"}, "start_time", "end_time", "makespan",
 /// "seconds", "series": {"time", "alloc_percent", "queued", "running"}}]}; series are columns.
 std::string replay_json(const std::vector<ReplayRun>& runs);
+
+/// One run as replay_json() writes it, for reports that embed a replay.
+nlohmann::json replay_run_json(const ReplayRun& run);
 
 /// CSV of the series with header policy,time,alloc_percent,queued,running.
 std::string replay_csv(const std::vector<ReplayRun>& runs);

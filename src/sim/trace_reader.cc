@@ -2,8 +2,6 @@
 
 #include <charconv>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <unordered_set>
 
 namespace fastgpu {
@@ -251,16 +249,6 @@ Status parse_task_list(std::string_view text, std::string_view source, std::vect
                     out, [](const Row& row, size_t columns, Task* t) {
                       return parse_task_row(row, columns == 11, t);
                     });
-}
-
-Status read_file(const std::string& path, std::string* contents) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::io_error(path + ": cannot open for reading");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) return Status::io_error(path + ": read error");
-  *contents = std::move(buf).str();
-  return Status::ok();
 }
 
 Status read_node_list(const std::string& path, std::vector<NodeSpec>* out) {

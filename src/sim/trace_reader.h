@@ -8,6 +8,7 @@
 #include "core/node.h"
 #include "core/status.h"
 #include "core/task.h"
+#include "core/text_file.h"  // read_file()
 
 namespace fastgpu {
 
@@ -21,9 +22,6 @@ Status parse_node_list(std::string_view text, std::string_view source, std::vect
 /// deletion_time,scheduled_time` or the 5-column `multigpu*` form (no model constraint, no
 /// times: creation and deletion are -1). Same error contract as parse_node_list().
 Status parse_task_list(std::string_view text, std::string_view source, std::vector<Task>* out);
-
-/// Reads a whole file; the error names the path.
-Status read_file(const std::string& path, std::string* contents);
 
 /// read_file() then parse_node_list() with the path as source.
 Status read_node_list(const std::string& path, std::vector<NodeSpec>* out);

@@ -58,6 +58,43 @@ void reset_attempt(TaskRecord* r) {
   r->ended_at_us = 0;
 }
 
+// The number of continuation bytes after a UTF-8 lead byte, or -1 when `lead` cannot lead.
+int continuation_bytes(unsigned char lead) {
+  if (lead < 0x80) return 0;
+  if (lead >= 0xC2 && lead <= 0xDF) return 1;
+  if (lead >= 0xE0 && lead <= 0xEF) return 2;
+  if (lead >= 0xF0 && lead <= 0xF4) return 3;
+  return -1;
+}
+
+// Well-formed UTF-8 (no overlong forms, surrogates or code points above U+10FFFF), no NUL.
+bool is_text(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto lead = static_cast<unsigned char>(s[i]);
+    const int extra = continuation_bytes(lead);
+    if (lead == 0 || extra < 0 || s.size() - i <= static_cast<size_t>(extra)) return false;
+    uint32_t code = extra == 0 ? lead : lead & (0x3F >> extra);
+    for (int k = 1; k <= extra; ++k) {
+      const auto c = static_cast<unsigned char>(s[i + k]);
+      if ((c & 0xC0) != 0x80) return false;
+      code = (code << 6) | (c & 0x3F);
+    }
+    constexpr uint32_t kSmallestOf[] = {0, 0x80, 0x800, 0x10000};
+    if (code < kSmallestOf[extra] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
+      return false;
+    }
+    i += 1 + extra;
+  }
+  return true;
+}
+
+// Text columns hold what every back end can store: PostgreSQL's text refuses NUL bytes and
+// bytes that are not UTF-8 (command lines are stored as bytes and may hold anything).
+std::string validate_text(const char* field, std::string_view value) {
+  if (is_text(value)) return {};
+  return std::string(field) + " must be UTF-8 text without NUL bytes";
+}
+
 std::string validate_command(const CommandLine& c) {
   if (c.argv.empty() || c.argv[0].empty()) return "command.argv must name a program";
   size_t bytes = c.cwd.size();
@@ -128,6 +165,11 @@ bool is_unfinished(const TaskRecord& task) {
 
 std::string validate_task_spec(const TaskSpec& spec) {
   if (spec.owner.empty()) return "owner must not be empty";
+  for (const auto& [field, value] : {std::pair{"owner", &spec.owner},
+                                     {"name", &spec.name},
+                                     {"command.cwd", &spec.command.cwd}}) {
+    if (std::string error = validate_text(field, *value); !error.empty()) return error;
+  }
   if (std::string shape = validate_task_shape(spec.shape); !shape.empty()) return shape;
   if (spec.milli_tflops < 0) return "milli_tflops must not be negative";
   if (spec.vgpu < 0) return "vgpu must not be negative";
@@ -149,6 +191,7 @@ std::optional<VgpuState> parse_vgpu_state(std::string_view name) {
 
 std::string validate_vgpu_spec(const VgpuSpec& spec) {
   if (spec.owner.empty()) return "owner must not be empty";
+  if (std::string error = validate_text("owner", spec.owner); !error.empty()) return error;
   if (spec.milli_tflops < 0) return "milli_tflops must not be negative";
   if (spec.gpu_milli < 0 || spec.gpu_milli > kMilliPerGpu) {
     return "gpu_milli must be within 0..1000";

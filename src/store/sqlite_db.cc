@@ -55,6 +55,10 @@ Status SqliteDb::prepare(const std::string& sql, sqlite3_stmt** stmt) {
   return Status::ok();
 }
 
+std::unique_ptr<SqlQuery> SqliteDb::query(const std::string& sql) {
+  return std::make_unique<Statement>(this, sql);
+}
+
 Status SqliteDb::error(std::string_view what) const {
   return Status::io_error("sqlite " + std::string(what) + ": " + sqlite3_errmsg(db_));
 }
@@ -79,12 +83,12 @@ void Statement::fail(Status status) {
   if (status_.is_ok()) status_ = std::move(status);
 }
 
-Statement& Statement::bind(int64_t value) {
+SqlQuery& Statement::bind(int64_t value) {
   if (status_.is_ok()) check(sqlite3_bind_int64(stmt_, next_param_++, value), "bind");
   return *this;
 }
 
-Statement& Statement::bind(std::string_view text) {
+SqlQuery& Statement::bind(std::string_view text) {
   if (status_.is_ok()) {
     check(sqlite3_bind_text(stmt_, next_param_++, text.data(), static_cast<int>(text.size()),
                             SQLITE_TRANSIENT),
@@ -93,7 +97,7 @@ Statement& Statement::bind(std::string_view text) {
   return *this;
 }
 
-Statement& Statement::bind_blob(std::string_view bytes) {
+SqlQuery& Statement::bind_blob(std::string_view bytes) {
   if (status_.is_ok()) {
     // A zero-length blob still binds as a blob, not NULL, given a non-null pointer.
     check(sqlite3_bind_blob(stmt_, next_param_++, bytes.empty() ? "" : bytes.data(),
@@ -103,7 +107,7 @@ Statement& Statement::bind_blob(std::string_view bytes) {
   return *this;
 }
 
-Statement& Statement::bind_null() {
+SqlQuery& Statement::bind_null() {
   if (status_.is_ok()) check(sqlite3_bind_null(stmt_, next_param_++), "bind");
   return *this;
 }
@@ -121,6 +125,8 @@ Status Statement::run() {
   if (next_row()) fail(Status::io_error("sqlite: statement unexpectedly returned rows"));
   return status_;
 }
+
+int64_t Statement::changes() const { return sqlite3_changes(db_->handle()); }
 
 int64_t Statement::column_int64() { return sqlite3_column_int64(stmt_, next_column_++); }
 

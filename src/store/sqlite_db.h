@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "core/status.h"
+#include "store/sql_connection.h"
 
 namespace fastgpu {
 
@@ -21,7 +22,7 @@ namespace fastgpu {
 /// uses it from one thread at a time. Every connection runs with WAL journaling,
 /// synchronous=FULL (a commit returns only after the WAL is fsynced, so a committed transaction
 /// survives a crash of the process or of the machine) and a busy timeout.
-class SqliteDb {
+class SqliteDb final : public SqlConnection {
  public:
   struct Options {
     int busy_timeout_ms = 5000;
@@ -31,7 +32,7 @@ class SqliteDb {
   /// Opens (creating when missing, unless read_only) the database file at `path`.
   static Status open(const std::string& path, const Options& options,
                      std::unique_ptr<SqliteDb>* out);
-  ~SqliteDb();
+  ~SqliteDb() override;
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;
 
@@ -41,6 +42,9 @@ class SqliteDb {
   /// The cached prepared statement for `sql`, preparing it on first use. The statement stays
   /// owned by the connection; use it through Statement.
   Status prepare(const std::string& sql, sqlite3_stmt** stmt);
+
+  /// A Statement for `sql`, for code written against SqlConnection.
+  std::unique_ptr<SqlQuery> query(const std::string& sql) override;
 
   /// A Status for the connection's last error, prefixed with `what`.
   Status error(std::string_view what) const;
@@ -54,41 +58,32 @@ class SqliteDb {
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };
 
-/// A use of one cached statement: binds parameters left to right, steps, and reads the current
-/// row's columns left to right. Resets the statement when it goes out of scope.
-/// The first failure sticks: later calls do nothing and status() reports it.
-class Statement {
+/// A use of one cached statement (see SqlQuery). Resets the statement when it goes out of
+/// scope.
+class Statement final : public SqlQuery {
  public:
   Statement(SqliteDb* db, const std::string& sql);
-  ~Statement();
+  ~Statement() override;
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
-  // Binding, in parameter order.
-  Statement& bind(int64_t value);
-  Statement& bind(std::string_view text);
-  Statement& bind_blob(std::string_view bytes);
-  Statement& bind_null();
-  template <typename T>
-  Statement& bind(const std::optional<T>& value) {
-    return value ? bind(static_cast<int64_t>(*value)) : bind_null();
-  }
+  using SqlQuery::bind;
+  SqlQuery& bind(int64_t value) override;
+  SqlQuery& bind(std::string_view text) override;
+  SqlQuery& bind_blob(std::string_view bytes) override;
+  SqlQuery& bind_null() override;
 
-  /// Steps to the next row: true when there is one, false at the end or on error.
-  bool next_row();
-  /// Steps until done; the statement must produce no rows.
-  Status run();
+  bool next_row() override;
+  Status run() override;
+  int64_t changes() const override;
 
-  // Reading the current row, in column order.
-  int64_t column_int64();
-  std::optional<int64_t> column_optional_int64();  // nullopt for NULL
-  std::string column_text();
-  std::string column_blob();
+  int64_t column_int64() override;
+  std::optional<int64_t> column_optional_int64() override;
+  std::string column_text() override;
+  std::string column_blob() override;
 
-  /// OK, or the first error (preparing, binding or stepping).
-  const Status& status() const { return status_; }
-  /// Marks the statement failed with `status` (for decoding errors found by the caller).
-  void fail(Status status);
+  const Status& status() const override { return status_; }
+  void fail(Status status) override;
 
  private:
   bool check(int rc, std::string_view what);

@@ -1,109 +1,31 @@
 #include "store/sqlite_schema.h"
 
-#include <span>
 #include <string>
+
+#include "store/store_schema.h"
 
 namespace fastgpu {
 namespace {
 
-struct Migration {
-  int version;
-  const char* sql;
-};
-
-// Append only: a released migration never changes, a new one gets the next version.
-constexpr Migration kMigrations[] = {
-    {1, R"sql(
-CREATE TABLE vgpus (
-  id            INTEGER PRIMARY KEY AUTOINCREMENT,
-  owner         TEXT    NOT NULL,
-  milli_tflops  INTEGER NOT NULL,
-  gpu_milli     INTEGER NOT NULL,
-  memory_mib    INTEGER NOT NULL,
-  state         TEXT    NOT NULL CHECK (state IN ('pending', 'active', 'deleted')),
-  node          INTEGER,
-  gpus          INTEGER,
-  created_at_us INTEGER NOT NULL,
-  deleted_at_us INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE tasks (
-  id                 INTEGER PRIMARY KEY AUTOINCREMENT,
-  seq                INTEGER NOT NULL,
-  owner              TEXT    NOT NULL,
-  name               TEXT    NOT NULL,
-  priority           INTEGER NOT NULL,
-  cpu_milli          INTEGER NOT NULL,
-  memory_mib         INTEGER NOT NULL,
-  num_gpu            INTEGER NOT NULL,
-  gpu_milli          INTEGER NOT NULL,
-  gpu_memory_mib     INTEGER NOT NULL,
-  allowed_models     INTEGER NOT NULL,
-  milli_tflops       INTEGER NOT NULL,
-  vgpu_id            INTEGER,
-  kind               TEXT    NOT NULL CHECK (kind IN ('command', 'synthetic')),
-  argv               BLOB    NOT NULL,
-  env                BLOB    NOT NULL,
-  cwd                TEXT    NOT NULL,
-  synthetic_mtflops  INTEGER NOT NULL,
-  synthetic_ms       INTEGER NOT NULL,
-  max_retries        INTEGER NOT NULL,
-  timeout_ms         INTEGER NOT NULL,
-  state              TEXT    NOT NULL CHECK (state IN ('pending', 'running', 'succeeded',
-                                             'failed', 'cancelled', 'lost', 'preempted')),
-  retries_used       INTEGER NOT NULL,
-  node               INTEGER,
-  gpus               INTEGER,
-  pid                INTEGER NOT NULL,
-  process_start_time INTEGER NOT NULL,
-  exit_code          INTEGER,
-  failure_reason     TEXT    NOT NULL,
-  created_at_us      INTEGER NOT NULL,
-  started_at_us      INTEGER NOT NULL,
-  ended_at_us        INTEGER NOT NULL
-);
-CREATE INDEX tasks_by_state ON tasks (state, id);
-)sql"},
-    // v2: tasks keep the paths of their stdout and stderr logs; listing by owner and by vGPU.
-    {2, R"sql(
-ALTER TABLE tasks ADD COLUMN stdout_path TEXT NOT NULL DEFAULT '';
-ALTER TABLE tasks ADD COLUMN stderr_path TEXT NOT NULL DEFAULT '';
-CREATE INDEX tasks_by_owner ON tasks (owner, id);
-CREATE INDEX tasks_by_vgpu ON tasks (vgpu_id, id) WHERE vgpu_id IS NOT NULL;
-CREATE INDEX vgpus_by_owner ON vgpus (owner, id);
-)sql"},
-    // v3: a task may opt out of the vGPU enforcement library.
-    {3, R"sql(
-ALTER TABLE tasks ADD COLUMN enforce INTEGER NOT NULL DEFAULT 1;
-)sql"},
-};
-
-Status apply_migrations(SqliteDb* db, int from, int to) {
-  for (const Migration& m : kMigrations) {
-    if (m.version <= from || m.version > to) continue;
-    if (Status s = db->exec(m.sql); !s.is_ok()) {
-      return Status::io_error("schema migration to version " + std::to_string(m.version) +
-                              " failed: " + s.message());
-    }
-  }
-  return db->exec(("PRAGMA user_version=" + std::to_string(to) + ";").c_str());
+const std::vector<SchemaMigration>& migrations() {
+  static const std::vector<SchemaMigration> list = store_schema_migrations(kSqliteDialect);
+  return list;
 }
 
 // Runs inside the migration transaction.
 Status migrate_locked(SqliteDb* db, int target) {
-  int current = 0;
-  if (Status s = read_sqlite_schema_version(db, &current); !s.is_ok()) return s;
-  if (current > latest_sqlite_schema_version()) {
-    return Status::failed_precondition(
-        "database schema version " + std::to_string(current) + " is newer than this build (" +
-        std::to_string(latest_sqlite_schema_version()) + "); refusing to touch it");
-  }
-  if (current >= target) return Status::ok();
-  return apply_migrations(db, current, target);
+  return migrate_in_transaction(
+      migrations(), target,
+      {[db](int* version) { return read_sqlite_schema_version(db, version); },
+       [db](const char* sql) { return db->exec(sql); },
+       [db](int version) {
+         return db->exec(("PRAGMA user_version=" + std::to_string(version) + ";").c_str());
+       }});
 }
 
 }  // namespace
 
-int latest_sqlite_schema_version() { return std::span(kMigrations).back().version; }
+int latest_sqlite_schema_version() { return latest_schema_version(migrations()); }
 
 Status read_sqlite_schema_version(SqliteDb* db, int* version) {
   Statement q(db, "PRAGMA user_version");
@@ -116,10 +38,7 @@ Status read_sqlite_schema_version(SqliteDb* db, int* version) {
 }
 
 Status migrate_sqlite_schema(SqliteDb* db, int target_version) {
-  if (target_version < 0 || target_version > latest_sqlite_schema_version()) {
-    return Status::invalid_argument("schema version " + std::to_string(target_version) +
-                                    " is unknown to this build");
-  }
+  if (Status s = check_schema_target(migrations(), target_version); !s.is_ok()) return s;
   // IMMEDIATE: two processes opening one new file cannot both migrate it.
   if (Status s = db->exec("BEGIN IMMEDIATE"); !s.is_ok()) return s;
   Status s = migrate_locked(db, target_version);

@@ -2,12 +2,11 @@
 // The embedded Store: one SQLite database file in WAL mode.
 
 #include <memory>
-#include <mutex>
 #include <string>
-#include <vector>
 
+#include "store/connection_pool.h"
+#include "store/sql_store.h"
 #include "store/sqlite_db.h"
-#include "store/store.h"
 
 namespace fastgpu {
 
@@ -22,7 +21,7 @@ namespace fastgpu {
 /// The file's schema is versioned (PRAGMA user_version) and migrated at open. One process
 /// should own a file at a time; a second process opening it is safe (SQLite locks) but waits on
 /// the first's writes up to the busy timeout.
-class SqliteStore final : public Store {
+class SqliteStore final : public SqlStore {
  public:
   struct Options {
     /// How long a connection waits for another process's lock before failing with kIoError.
@@ -39,30 +38,19 @@ class SqliteStore final : public Store {
   }
   ~SqliteStore() override;
 
-  Status write(std::vector<WriteRequest> requests, std::vector<WriteResult>* results) override;
-  Status get_task(TaskId id, TaskRecord* task) override;
-  Status list_tasks(const TaskFilter& filter, TaskPage* page) override;
-  Status load_unfinished_tasks(std::vector<TaskRecord>* tasks) override;
-  Status get_vgpu(VgpuId id, VgpuRecord* vgpu) override;
-  Status list_vgpus(const VgpuFilter& filter, std::vector<VgpuRecord>* vgpus) override;
+ protected:
+  Status with_reader(const std::function<Status(SqlConnection*)>& body) override;
+  Status begin_write() override;
+  SqlConnection* writer() override { return writer_.get(); }
+  Status commit_write() override;
+  void rollback_write() override;
+  WriteTxn::LastIdSql last_id_sql() const override;
 
  private:
-  SqliteStore(std::string path, Options options, std::unique_ptr<SqliteDb> writer);
+  SqliteStore(const std::string& path, Options options, std::unique_ptr<SqliteDb> writer);
 
-  // Runs `read(db)` on a pooled read connection.
-  template <typename Read>
-  Status with_reader(Read read);
-  Status acquire_reader(std::unique_ptr<SqliteDb>* db);
-  void release_reader(std::unique_ptr<SqliteDb> db);
-
-  const std::string path_;
-  const Options options_;
-
-  std::mutex write_mu_;  // serialises write(); guards writer_
-  std::unique_ptr<SqliteDb> writer_;
-
-  std::mutex readers_mu_;  // guards idle_readers_
-  std::vector<std::unique_ptr<SqliteDb>> idle_readers_;
+  std::unique_ptr<SqliteDb> writer_;  // used under SqlStore's write lock
+  ConnectionPool readers_;
 };
 
 }  // namespace fastgpu

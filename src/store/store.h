@@ -1,6 +1,7 @@
 #pragma once
 // The durable state of fastgpud behind one narrow interface. SqliteStore (sqlite_store.h) is the
-// embedded default; a PostgreSQL store for a cluster implements the same interface.
+// embedded default; PostgresStore (postgres_store.h) is the store of a cluster. open_store()
+// (store_factory.h) picks one from fastgpud's --store value.
 //
 // Every write goes through Writer::write(), a group of requests committed as one transaction:
 // a Store commits it directly, a BatchWriter (batch_writer.h) first merges the groups of many

@@ -44,3 +44,21 @@ expect_failure(replay "--interval" --nodes "${nodes}" --pods "${pods}" --interva
 expect_failure(replay "--policy" --nodes "${nodes}" --pods "${pods}" --policy nope)
 expect_failure(replay "missing.csv" --nodes "${nodes}" --pods "${DATA}/missing.csv")
 expect_failure(replay "11-column" --nodes "${nodes}" --pods "${DATA}/golden_pods_5col.csv")
+
+set(types "${DATA}/golden_node_types.toml")
+expect_failure(replay "missing_types.toml" --nodes "${nodes}" --pods "${pods}"
+               --autoscale "${DATA}/missing_types.toml")
+expect_failure(replay "golden_pods.csv" --nodes "${nodes}" --pods "${pods}" --autoscale "${pods}")
+expect_failure(replay "--autoscale-period" --nodes "${nodes}" --pods "${pods}" --autoscale "${types}"
+               --autoscale-period 0)
+expect_failure(replay "--cooldown" --nodes "${nodes}" --pods "${pods}" --autoscale "${types}"
+               --cooldown -1)
+expect_failure(replay "--min-nodes" --nodes "${nodes}" --pods "${pods}" --autoscale "${types}"
+               --min-nodes 9)
+expect_failure(replay "--max-nodes" --nodes "${nodes}" --pods "${pods}" --autoscale "${types}"
+               --max-nodes 0)
+expect_failure(replay "--budget" --nodes "${nodes}" --pods "${pods}" --autoscale "${types}"
+               --budget free)
+expect_failure(replay "need --autoscale" --nodes "${nodes}" --pods "${pods}" --cooldown 5)
+expect_failure(replay "one policy" --nodes "${nodes}" --pods "${pods}" --autoscale "${types}"
+               --policy random,fgd)

@@ -5,13 +5,12 @@
 #include <set>
 #include <thread>
 
-#include "store/sqlite_store.h"
+#include "store_backends.h"
 #include "store_test_util.h"
 
 namespace fastgpu {
 namespace {
 
-using testing_util::ScratchDir;
 using testing_util::simple_spec;
 using testing_util::transition;
 
@@ -30,13 +29,14 @@ void run_threads(int threads, Body body) {
   for (std::thread& th : pool) th.join();
 }
 
-TEST(StoreBatchWriter, SixteenThreadsShareCommitsAndEveryIdIsDurable) {
+// Group commit in front of each back end's store.
+using BatchWriterTest = testing_util::BackendTest;
+
+TEST_P(BatchWriterTest, SixteenThreadsShareCommitsAndEveryIdIsDurable) {
   constexpr int kThreads = 16;
   constexpr int kPerThread = 1000;
-  ScratchDir dir;
-  const std::string path = dir.file("group.db");
-  std::unique_ptr<SqliteStore> store;
-  ASSERT_TRUE(SqliteStore::open(path, &store).is_ok());
+  std::unique_ptr<Store> store = open_store();
+  ASSERT_NE(store, nullptr);
   BatchWriter writer(store.get());
 
   std::vector<std::vector<TaskId>> ids(kThreads);
@@ -59,7 +59,8 @@ TEST(StoreBatchWriter, SixteenThreadsShareCommitsAndEveryIdIsDurable) {
   EXPECT_EQ(distinct.count(0), 0u);
 
   store.reset();
-  ASSERT_TRUE(SqliteStore::open(path, &store).is_ok());
+  store = open_store();
+  ASSERT_NE(store, nullptr);
   size_t found = 0;
   for (int t = 0; t < kThreads; ++t) {
     const TaskFilter filter = testing_util::owner_filter(user(t), kMaxListLimit);
@@ -75,12 +76,11 @@ TEST(StoreBatchWriter, SixteenThreadsShareCommitsAndEveryIdIsDurable) {
   EXPECT_EQ(found, size_t{kThreads * kPerThread});
 }
 
-TEST(StoreBatchWriter, EachCallerGetsItsOwnResults) {
+TEST_P(BatchWriterTest, EachCallerGetsItsOwnResults) {
   constexpr int kThreads = 8;
   constexpr int kPerThread = 100;
-  ScratchDir dir;
-  std::unique_ptr<SqliteStore> store;
-  ASSERT_TRUE(SqliteStore::open(dir.file("mixed.db"), &store).is_ok());
+  std::unique_ptr<Store> store = open_store();
+  ASSERT_NE(store, nullptr);
   BatchWriter writer(store.get());
 
   run_threads(kThreads, [&](int) {
@@ -104,6 +104,9 @@ TEST(StoreBatchWriter, EachCallerGetsItsOwnResults) {
   ASSERT_EQ(unfinished.size(), size_t{kThreads * kPerThread});
   for (const TaskRecord& t : unfinished) EXPECT_EQ(t.state, TaskState::kRunning);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, BatchWriterTest, testing_util::all_backends(),
+                         testing_util::backend_name);
 
 // A downstream whose commits always fail, as on a full disk.
 class FailingWriter : public Writer {

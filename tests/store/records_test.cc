@@ -92,6 +92,30 @@ TEST(StoreRecords, SpecValidationNamesTheField) {
   EXPECT_NE(validate_task_spec(spec).find("duration_ms"), std::string::npos);
 }
 
+TEST(StoreRecords, TextFieldsMustBeUtf8WithoutNul) {
+  TaskSpec spec = testing_util::full_command_spec();
+  spec.name = "\xe2\x82\xac \xf0\x9f\x9a\x80 \xc3\xa9";  // euro sign, rocket, e acute
+  EXPECT_EQ(validate_task_spec(spec), "");
+  const std::string bad[] = {std::string("a\0b", 3),
+                             "\xff",
+                             "\xc3",
+                             "\xc0\xaf" /* overlong */,
+                             "\xed\xa0\x80" /* surrogate */,
+                             "\xf4\x90\x80\x80" /* > U+10FFFF */};
+  for (const std::string& text : bad) {
+    spec.name = text;
+    EXPECT_NE(validate_task_spec(spec).find("name"), std::string::npos);
+  }
+  spec = testing_util::full_command_spec();
+  spec.command.cwd = std::string("/a\0", 3);
+  EXPECT_NE(validate_task_spec(spec).find("command.cwd"), std::string::npos);
+  spec.command.cwd = "/a";
+  spec.command.argv.push_back(std::string("\0\xff", 2));  // argv is bytes, not text
+  EXPECT_EQ(validate_task_spec(spec), "");
+  VgpuSpec vgpu{"\xfe", 0, 500, 0};
+  EXPECT_NE(validate_vgpu_spec(vgpu).find("owner"), std::string::npos);
+}
+
 TEST(StoreRecords, StringListCodecRoundTripsAndRejectsDamage) {
   const std::vector<std::string> strings = {"", "a", std::string("\0\xff", 2),
                                             std::string(300, 'z')};

@@ -1,22 +1,28 @@
 #pragma once
-// Applies write requests inside one open SQLite transaction (internal to SqliteStore).
+// Applies write requests inside one open SQL transaction (internal to the SQL stores).
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
-#include "store/sqlite_db.h"
+#include "store/sql_connection.h"
 #include "store/store.h"
 
 namespace fastgpu {
 
-/// The requests of one SqliteStore::write(), applied in order on the writer connection while
-/// it holds an open write transaction (BEGIN IMMEDIATE). Not thread-safe; lives for one
-/// transaction. Ids come from sqlite_sequence, read once per transaction, so they grow in commit
-/// order and are never reused even across deletions.
-class SqliteWriteTxn {
+/// The requests of one SqlStore::write(), applied in order on the writer connection while it
+/// holds an open write transaction that excludes every other writer. Not thread-safe; lives for
+/// one transaction. The last id of each table is read once per transaction (with the back end's
+/// `last_id_sql`) and counted up from there, so ids grow in commit order and are never reused.
+class WriteTxn {
  public:
+  /// SQL returning the highest id `table` ever assigned, as one row of one integer column (no
+  /// row: none yet).
+  using LastIdSql = std::string (*)(const char* table);
+
   /// `db` is not owned; `now_us` stamps every record the transaction creates or ends.
-  SqliteWriteTxn(SqliteDb* db, int64_t now_us) : db_(db), now_us_(now_us) {}
+  WriteTxn(SqlConnection* db, int64_t now_us, LastIdSql last_id_sql)
+      : db_(db), now_us_(now_us), last_id_sql_(last_id_sql) {}
 
   /// Applies one request and fills *result. A refused request (kInvalidArgument, kNotFound,
   /// kFailedPrecondition) has written nothing when it returns. Any other error (kIoError) means
@@ -32,11 +38,12 @@ class SqliteWriteTxn {
 
   Status check_task_vgpus(const std::vector<TaskSpec>& specs);
   Status update_vgpu(const VgpuRecord& vgpu, VgpuState expected);
-  // The next id of an AUTOINCREMENT table (counter cached per transaction in *last).
+  // The next id of `table` (counter cached per transaction in *last).
   Status next_id(const char* table, std::optional<int64_t>* last, int64_t* id);
 
-  SqliteDb* const db_;
+  SqlConnection* const db_;
   const int64_t now_us_;
+  const LastIdSql last_id_sql_;
   std::optional<int64_t> last_task_id_;
   std::optional<int64_t> last_vgpu_id_;
 };

@@ -1,11 +1,11 @@
-#include "store/sqlite_write_txn.h"
+#include "store/write_txn.h"
 
 #include <bit>
 #include <string>
 #include <type_traits>
 #include <utility>
 
-#include "store/sqlite_rows.h"
+#include "store/record_rows.h"
 
 namespace fastgpu {
 namespace {
@@ -15,16 +15,16 @@ std::string validate_vgpu_placement(const Placement& p) {
   return {};
 }
 
-// Fails `stmt` unless its last step changed exactly one row.
-Status expect_one_change(SqliteDb* db, const Statement& stmt, const char* what) {
-  if (!stmt.status().is_ok()) return stmt.status();
-  if (sqlite3_changes(db->handle()) == 1) return Status::ok();
+// Runs `stmt`, failing unless it changed exactly one row.
+Status run_expecting_one_change(SqlQuery* stmt, const char* what) {
+  if (Status s = stmt->run(); !s.is_ok()) return s;
+  if (stmt->changes() == 1) return Status::ok();
   return Status::io_error(std::string(what) + " changed under the writer");
 }
 
 }  // namespace
 
-void SqliteWriteTxn::apply(WriteRequest* request, WriteResult* result) {
+void WriteTxn::apply(WriteRequest* request, WriteResult* result) {
   result->status = std::visit(
       [&](auto& r) -> Status {
         using R = std::decay_t<decltype(r)>;
@@ -38,7 +38,7 @@ void SqliteWriteTxn::apply(WriteRequest* request, WriteResult* result) {
   if (!result->status.is_ok()) result->ids.clear();
 }
 
-Status SqliteWriteTxn::create_tasks(CreateTasks* request, std::vector<int64_t>* ids) {
+Status WriteTxn::create_tasks(CreateTasks* request, std::vector<int64_t>* ids) {
   // Everything that can refuse the request is checked before the first insert.
   for (size_t i = 0; i < request->specs.size(); ++i) {
     if (std::string error = validate_task_spec(request->specs[i]); !error.empty()) {
@@ -53,15 +53,15 @@ Status SqliteWriteTxn::create_tasks(CreateTasks* request, std::vector<int64_t>* 
     task.sequence = task.id;
     task.spec = std::move(spec);
     task.created_at_us = now_us_;
-    Statement insert(db_, insert_task_sql());
-    bind_task_insert(task, &insert);
-    if (Status s = insert.run(); !s.is_ok()) return s;
+    std::unique_ptr<SqlQuery> insert = db_->query(insert_task_sql());
+    bind_task_insert(task, insert.get());
+    if (Status s = insert->run(); !s.is_ok()) return s;
     ids->push_back(task.id);
   }
   return Status::ok();
 }
 
-Status SqliteWriteTxn::check_task_vgpus(const std::vector<TaskSpec>& specs) {
+Status WriteTxn::check_task_vgpus(const std::vector<TaskSpec>& specs) {
   VgpuId checked = kNoVgpu;
   for (const TaskSpec& spec : specs) {
     if (spec.vgpu == kNoVgpu || spec.vgpu == checked) continue;
@@ -76,17 +76,16 @@ Status SqliteWriteTxn::check_task_vgpus(const std::vector<TaskSpec>& specs) {
   return Status::ok();
 }
 
-Status SqliteWriteTxn::transition_task(const TaskTransition& t) {
+Status WriteTxn::transition_task(const TaskTransition& t) {
   TaskRecord task;
   if (Status s = find_task(db_, t.id, &task); !s.is_ok()) return s;
   if (Status s = apply_transition(t, now_us_, &task); !s.is_ok()) return s;
-  Statement update(db_, update_task_sql());
-  bind_task_update(task, t.from, &update);
-  update.run();
-  return expect_one_change(db_, update, "task");
+  std::unique_ptr<SqlQuery> update = db_->query(update_task_sql());
+  bind_task_update(task, t.from, update.get());
+  return run_expecting_one_change(update.get(), "task");
 }
 
-Status SqliteWriteTxn::create_vgpu(CreateVgpu* request, std::vector<int64_t>* ids) {
+Status WriteTxn::create_vgpu(CreateVgpu* request, std::vector<int64_t>* ids) {
   if (std::string error = validate_vgpu_spec(request->spec); !error.empty()) {
     return Status::invalid_argument("vGPU: " + error);
   }
@@ -101,14 +100,14 @@ Status SqliteWriteTxn::create_vgpu(CreateVgpu* request, std::vector<int64_t>* id
   vgpu.placement = request->placement;
   vgpu.state = vgpu.placement ? VgpuState::kActive : VgpuState::kPending;
   vgpu.created_at_us = now_us_;
-  Statement insert(db_, insert_vgpu_sql());
-  bind_vgpu_insert(vgpu, &insert);
-  if (Status s = insert.run(); !s.is_ok()) return s;
+  std::unique_ptr<SqlQuery> insert = db_->query(insert_vgpu_sql());
+  bind_vgpu_insert(vgpu, insert.get());
+  if (Status s = insert->run(); !s.is_ok()) return s;
   ids->push_back(vgpu.id);
   return Status::ok();
 }
 
-Status SqliteWriteTxn::place_vgpu(const PlaceVgpu& request) {
+Status WriteTxn::place_vgpu(const PlaceVgpu& request) {
   if (std::string error = validate_vgpu_placement(request.placement); !error.empty()) {
     return Status::invalid_argument(error);
   }
@@ -123,7 +122,7 @@ Status SqliteWriteTxn::place_vgpu(const PlaceVgpu& request) {
   return update_vgpu(vgpu, VgpuState::kPending);
 }
 
-Status SqliteWriteTxn::delete_vgpu(const DeleteVgpu& request) {
+Status WriteTxn::delete_vgpu(const DeleteVgpu& request) {
   VgpuRecord vgpu;
   if (Status s = find_vgpu(db_, request.id, &vgpu); !s.is_ok()) return s;
   if (vgpu.state == VgpuState::kDeleted) {
@@ -136,19 +135,17 @@ Status SqliteWriteTxn::delete_vgpu(const DeleteVgpu& request) {
   return update_vgpu(vgpu, expected);
 }
 
-Status SqliteWriteTxn::update_vgpu(const VgpuRecord& vgpu, VgpuState expected) {
-  Statement update(db_, update_vgpu_sql());
-  bind_vgpu_update(vgpu, expected, &update);
-  update.run();
-  return expect_one_change(db_, update, "vGPU");
+Status WriteTxn::update_vgpu(const VgpuRecord& vgpu, VgpuState expected) {
+  std::unique_ptr<SqlQuery> update = db_->query(update_vgpu_sql());
+  bind_vgpu_update(vgpu, expected, update.get());
+  return run_expecting_one_change(update.get(), "vGPU");
 }
 
-Status SqliteWriteTxn::next_id(const char* table, std::optional<int64_t>* last, int64_t* id) {
+Status WriteTxn::next_id(const char* table, std::optional<int64_t>* last, int64_t* id) {
   if (!last->has_value()) {
-    Statement query(db_, "SELECT seq FROM sqlite_sequence WHERE name = ?");
-    query.bind(std::string_view(table));
-    *last = query.next_row() ? query.column_int64() : 0;
-    if (!query.status().is_ok()) return query.status();
+    std::unique_ptr<SqlQuery> query = db_->query(last_id_sql_(table));
+    *last = query->next_row() ? query->column_int64() : 0;
+    if (!query->status().is_ok()) return query->status();
   }
   *id = ++**last;
   return Status::ok();

@@ -1,4 +1,4 @@
-#include "store/sqlite_rows.h"
+#include "store/record_rows.h"
 
 #include <algorithm>
 #include <vector>
@@ -57,7 +57,7 @@ std::string all_vgpu_columns() {
   return std::string("id, ") + kVgpuSpecColumns + ", " + kVgpuLifeColumns;
 }
 
-void bind_placement(const std::optional<Placement>& p, Statement* stmt) {
+void bind_placement(const std::optional<Placement>& p, SqlQuery* stmt) {
   if (p) {
     stmt->bind(int64_t{p->node}).bind(int64_t{p->gpus});
   } else {
@@ -65,7 +65,7 @@ void bind_placement(const std::optional<Placement>& p, Statement* stmt) {
   }
 }
 
-std::optional<Placement> read_placement(Statement* stmt) {
+std::optional<Placement> read_placement(SqlQuery* stmt) {
   const std::optional<int64_t> node = stmt->column_optional_int64();
   const std::optional<int64_t> gpus = stmt->column_optional_int64();
   if (!node || !gpus) return std::nullopt;
@@ -90,7 +90,7 @@ bool decode_env(std::string_view bytes, std::vector<EnvVar>* env) {
   return true;
 }
 
-void bind_task_spec(const TaskSpec& s, Statement* stmt) {
+void bind_task_spec(const TaskSpec& s, SqlQuery* stmt) {
   stmt->bind(s.owner).bind(s.name).bind(int64_t{s.priority});
   stmt->bind(s.shape.cpu_milli).bind(s.shape.memory_mib).bind(int64_t{s.shape.num_gpu});
   stmt->bind(int64_t{s.shape.gpu_milli}).bind(s.shape.gpu_memory_mib);
@@ -102,7 +102,7 @@ void bind_task_spec(const TaskSpec& s, Statement* stmt) {
   stmt->bind(int64_t{s.max_retries}).bind(s.timeout_ms).bind(int64_t{s.enforce ? 1 : 0});
 }
 
-bool read_task_spec(Statement* stmt, TaskSpec* s) {
+bool read_task_spec(SqlQuery* stmt, TaskSpec* s) {
   s->owner = stmt->column_text();
   s->name = stmt->column_text();
   s->priority = static_cast<int32_t>(stmt->column_int64());
@@ -127,7 +127,7 @@ bool read_task_spec(Statement* stmt, TaskSpec* s) {
   return argv_ok && env_ok && (kind == kCommandKind || kind == kSyntheticKind);
 }
 
-void bind_task_life(const TaskRecord& t, Statement* stmt) {
+void bind_task_life(const TaskRecord& t, SqlQuery* stmt) {
   stmt->bind(task_state_name(t.state)).bind(int64_t{t.retries_used});
   bind_placement(t.placement, stmt);
   stmt->bind(int64_t{t.pid}).bind(static_cast<int64_t>(t.process_start_time));
@@ -136,7 +136,7 @@ void bind_task_life(const TaskRecord& t, Statement* stmt) {
   stmt->bind(t.stdout_path).bind(t.stderr_path);
 }
 
-bool read_task_life(Statement* stmt, TaskRecord* t) {
+bool read_task_life(SqlQuery* stmt, TaskRecord* t) {
   const std::optional<TaskState> state = parse_task_state(stmt->column_text());
   t->state = state.value_or(TaskState::kPending);
   t->retries_used = static_cast<int32_t>(stmt->column_int64());
@@ -155,7 +155,7 @@ bool read_task_life(Statement* stmt, TaskRecord* t) {
   return state.has_value();
 }
 
-void bind_vgpu_life(const VgpuRecord& v, Statement* stmt) {
+void bind_vgpu_life(const VgpuRecord& v, SqlQuery* stmt) {
   stmt->bind(vgpu_state_name(v.state));
   bind_placement(v.placement, stmt);
   stmt->bind(v.created_at_us).bind(v.deleted_at_us);
@@ -163,19 +163,19 @@ void bind_vgpu_life(const VgpuRecord& v, Statement* stmt) {
 
 // Reads the one row `sql` (selecting by id) returns into *record.
 template <typename Record, typename Read>
-Status find_by_id(SqliteDb* db, const std::string& sql, int64_t id, const char* what, Read read,
-                  Record* record) {
-  Statement query(db, sql);
-  query.bind(id);
-  if (query.next_row()) {
-    read(&query, record);
-    return query.status();
+Status find_by_id(SqlConnection* db, const std::string& sql, int64_t id, const char* what,
+                  Read read, Record* record) {
+  std::unique_ptr<SqlQuery> query = db->query(sql);
+  query->bind(id);
+  if (query->next_row()) {
+    read(query.get(), record);
+    return query->status();
   }
-  if (!query.status().is_ok()) return query.status();
+  if (!query->status().is_ok()) return query->status();
   return Status::not_found("no " + std::string(what) + " " + std::to_string(id));
 }
 
-bool damaged(Statement* stmt, const char* what, int64_t id) {
+bool damaged(SqlQuery* stmt, const char* what, int64_t id) {
   stmt->fail(Status::io_error(std::string(what) + " " + std::to_string(id) +
                               " has a damaged row in the database"));
   return false;
@@ -198,18 +198,18 @@ const std::string& update_task_sql() {
   return sql;
 }
 
-void bind_task_insert(const TaskRecord& task, Statement* stmt) {
+void bind_task_insert(const TaskRecord& task, SqlQuery* stmt) {
   stmt->bind(task.id).bind(task.sequence);
   bind_task_spec(task.spec, stmt);
   bind_task_life(task, stmt);
 }
 
-void bind_task_update(const TaskRecord& task, TaskState expected, Statement* stmt) {
+void bind_task_update(const TaskRecord& task, TaskState expected, SqlQuery* stmt) {
   bind_task_life(task, stmt);
   stmt->bind(task.id).bind(task_state_name(expected));
 }
 
-bool read_task(Statement* stmt, TaskRecord* task) {
+bool read_task(SqlQuery* stmt, TaskRecord* task) {
   task->id = stmt->column_int64();
   task->sequence = stmt->column_int64();
   const bool spec_ok = read_task_spec(stmt, &task->spec);
@@ -232,18 +232,18 @@ const std::string& update_vgpu_sql() {
   return sql;
 }
 
-void bind_vgpu_insert(const VgpuRecord& vgpu, Statement* stmt) {
+void bind_vgpu_insert(const VgpuRecord& vgpu, SqlQuery* stmt) {
   stmt->bind(vgpu.id).bind(vgpu.spec.owner).bind(vgpu.spec.milli_tflops);
   stmt->bind(int64_t{vgpu.spec.gpu_milli}).bind(vgpu.spec.memory_mib);
   bind_vgpu_life(vgpu, stmt);
 }
 
-void bind_vgpu_update(const VgpuRecord& vgpu, VgpuState expected, Statement* stmt) {
+void bind_vgpu_update(const VgpuRecord& vgpu, VgpuState expected, SqlQuery* stmt) {
   bind_vgpu_life(vgpu, stmt);
   stmt->bind(vgpu.id).bind(vgpu_state_name(expected));
 }
 
-bool read_vgpu(Statement* stmt, VgpuRecord* vgpu) {
+bool read_vgpu(SqlQuery* stmt, VgpuRecord* vgpu) {
   vgpu->id = stmt->column_int64();
   vgpu->spec.owner = stmt->column_text();
   vgpu->spec.milli_tflops = stmt->column_int64();
@@ -257,12 +257,12 @@ bool read_vgpu(Statement* stmt, VgpuRecord* vgpu) {
   return state.has_value() || damaged(stmt, "vGPU", vgpu->id);
 }
 
-Status find_task(SqliteDb* db, TaskId id, TaskRecord* task) {
+Status find_task(SqlConnection* db, TaskId id, TaskRecord* task) {
   static const std::string sql = select_tasks_sql() + " WHERE id = ?";
   return find_by_id(db, sql, id, "task", read_task, task);
 }
 
-Status find_vgpu(SqliteDb* db, VgpuId id, VgpuRecord* vgpu) {
+Status find_vgpu(SqlConnection* db, VgpuId id, VgpuRecord* vgpu) {
   static const std::string sql = select_vgpus_sql() + " WHERE id = ?";
   return find_by_id(db, sql, id, "vGPU", read_vgpu, vgpu);
 }

@@ -1,9 +1,11 @@
-#include "store/sqlite_store.h"
+// The Store contract, run against every back end (store_backends.h).
 
 #include <gtest/gtest.h>
 
 #include <set>
 
+#include "store/sqlite_store.h"
+#include "store_backends.h"
 #include "store_test_util.h"
 
 namespace fastgpu {
@@ -19,13 +21,20 @@ TaskFilter page_of(int32_t limit, const std::string& owner = "") {
   return testing_util::owner_filter(owner, limit);
 }
 
-class SqliteStoreTest : public ::testing::Test {
+class StoreTest : public testing_util::BackendTest {
  protected:
-  void SetUp() override { reopen(); }
+  void SetUp() override {
+    BackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    reopen();
+  }
+  void TearDown() override { store_.reset(); }
 
+  // Closes the store and opens it again on the same database.
   void reopen() {
     store_.reset();
-    ASSERT_TRUE(SqliteStore::open(dir_.file("state.db"), &store_).is_ok());
+    store_ = open_store();
+    ASSERT_NE(store_, nullptr);
   }
 
   TaskId create(TaskSpec spec) {
@@ -44,11 +53,10 @@ class SqliteStoreTest : public ::testing::Test {
     return store_->transition_task(transition(id, from, to));
   }
 
-  ScratchDir dir_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Store> store_;
 };
 
-TEST_F(SqliteStoreTest, CommandTaskRoundTripsEveryField) {
+TEST_P(StoreTest, CommandTaskRoundTripsEveryField) {
   const TaskSpec spec = full_command_spec();
   const TaskId id = create(spec);
   TaskRecord created = get(id);
@@ -90,7 +98,7 @@ TEST_F(SqliteStoreTest, CommandTaskRoundTripsEveryField) {
   EXPECT_EQ(get(id), expected);
 }
 
-TEST_F(SqliteStoreTest, SyntheticTaskInVgpuRoundTrips) {
+TEST_P(StoreTest, SyntheticTaskInVgpuRoundTrips) {
   VgpuId vgpu = 0;
   ASSERT_TRUE(store_->create_vgpu({"bob", 20'000, 500, 16384}, Placement{0, 0b1}, &vgpu).is_ok());
   TaskSpec spec;
@@ -108,7 +116,7 @@ TEST_F(SqliteStoreTest, SyntheticTaskInVgpuRoundTrips) {
   EXPECT_FALSE(task.exit_code.has_value());
 }
 
-TEST_F(SqliteStoreTest, CompareAndSetRefusesWrongTransitionAndChangesNothing) {
+TEST_P(StoreTest, CompareAndSetRefusesWrongTransitionAndChangesNothing) {
   const TaskId id = create(simple_spec("alice"));
   const TaskRecord before = get(id);
 
@@ -136,7 +144,7 @@ TEST_F(SqliteStoreTest, CompareAndSetRefusesWrongTransitionAndChangesNothing) {
   EXPECT_EQ(get(id), done);
 }
 
-TEST_F(SqliteStoreTest, RequeueCountsRetryAndClearsTheAttempt) {
+TEST_P(StoreTest, RequeueCountsRetryAndClearsTheAttempt) {
   TaskSpec spec = simple_spec("alice");
   spec.max_retries = 1;
   const TaskId id = create(spec);
@@ -161,7 +169,7 @@ TEST_F(SqliteStoreTest, RequeueCountsRetryAndClearsTheAttempt) {
   EXPECT_EQ(task.sequence, id);  // keeps its place in the queue
 }
 
-TEST_F(SqliteStoreTest, BatchInsertIsAllOrNothing) {
+TEST_P(StoreTest, BatchInsertIsAllOrNothing) {
   std::vector<TaskSpec> specs = {simple_spec("a"), simple_spec("b"), simple_spec("c")};
   specs[1].shape.gpu_milli = 1001;
   std::vector<TaskId> ids;
@@ -181,7 +189,7 @@ TEST_F(SqliteStoreTest, BatchInsertIsAllOrNothing) {
   EXPECT_EQ(get(ids[2]).spec.owner, "c");
 }
 
-TEST_F(SqliteStoreTest, RefusedRequestInAGroupLeavesTheOthersApplied) {
+TEST_P(StoreTest, RefusedRequestInAGroupLeavesTheOthersApplied) {
   const TaskId id = create(simple_spec("alice"));
   std::vector<WriteRequest> group;
   group.push_back(CreateTasks{{simple_spec("x")}});
@@ -208,7 +216,25 @@ TEST_F(SqliteStoreTest, RefusedRequestInAGroupLeavesTheOthersApplied) {
   EXPECT_EQ(page.tasks.size(), 2u);
 }
 
-TEST_F(SqliteStoreTest, UnfinishedTasksLoadInPriorityThenSubmissionOrder) {
+TEST_P(StoreTest, TextThatIsNotUtf8IsRefusedAloneOnEveryBackEnd) {
+  std::vector<WriteRequest> group;
+  group.push_back(CreateTasks{{simple_spec("alice", std::string("nul\0inside", 10))}});
+  group.push_back(CreateTasks{{simple_spec("alice", "fine")}});
+  group.push_back(CreateTasks{{simple_spec("\xff\xfe")}});
+  std::vector<WriteResult> results;
+  ASSERT_TRUE(store_->write(std::move(group), &results).is_ok());
+  EXPECT_EQ(results[0].status.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(results[0].status.message().find("task 0: name"), std::string::npos)
+      << results[0].status.message();
+  EXPECT_TRUE(results[1].status.is_ok());
+  EXPECT_EQ(results[2].status.code(), Status::Code::kInvalidArgument);
+  TaskPage page;
+  ASSERT_TRUE(store_->list_tasks({}, &page).is_ok());
+  ASSERT_EQ(page.tasks.size(), 1u);
+  EXPECT_EQ(page.tasks[0].spec.name, "fine");
+}
+
+TEST_P(StoreTest, UnfinishedTasksLoadInPriorityThenSubmissionOrder) {
   struct Case {
     int32_t priority;
     std::vector<TaskState> path;  // states after pending
@@ -246,7 +272,7 @@ TEST_F(SqliteStoreTest, UnfinishedTasksLoadInPriorityThenSubmissionOrder) {
   EXPECT_EQ(order, (std::vector<TaskId>{ids[8], ids[1], ids[3], ids[0], ids[5], ids[7]}));
 }
 
-TEST_F(SqliteStoreTest, ListFiltersAndPagesThroughEveryTaskOnce) {
+TEST_P(StoreTest, ListFiltersAndPagesThroughEveryTaskOnce) {
   VgpuId vgpu = 0;
   ASSERT_TRUE(store_->create_vgpu({"alice", 0, 500, 0}, std::nullopt, &vgpu).is_ok());
   std::vector<TaskSpec> specs;
@@ -291,7 +317,7 @@ TEST_F(SqliteStoreTest, ListFiltersAndPagesThroughEveryTaskOnce) {
             Status::Code::kInvalidArgument);
 }
 
-TEST_F(SqliteStoreTest, VgpuLifecycle) {
+TEST_P(StoreTest, VgpuLifecycle) {
   VgpuId pending = 0;
   VgpuId active = 0;
   ASSERT_TRUE(store_->create_vgpu({"alice", 20'000, 0, 16384}, std::nullopt, &pending).is_ok());
@@ -347,7 +373,7 @@ TEST_F(SqliteStoreTest, VgpuLifecycle) {
   EXPECT_EQ(store_->get_vgpu(999, &v).code(), Status::Code::kNotFound);
 }
 
-TEST_F(SqliteStoreTest, IdsAreNeverReusedAcrossReopen) {
+TEST_P(StoreTest, IdsAreNeverReusedAcrossReopen) {
   std::set<TaskId> ids;
   for (int round = 0; round < 3; ++round) {
     for (int i = 0; i < 5; ++i) ids.insert(create(simple_spec("alice")));
@@ -357,6 +383,9 @@ TEST_F(SqliteStoreTest, IdsAreNeverReusedAcrossReopen) {
   EXPECT_EQ(*ids.begin(), 1);
   EXPECT_EQ(*ids.rbegin(), 15);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, testing_util::all_backends(),
+                         testing_util::backend_name);
 
 TEST(SqliteStoreOpen, RefusesAFileThatIsNotADatabase) {
   ScratchDir dir;

@@ -1,0 +1,129 @@
+#pragma once
+// The event loop behind run_replay() (semantics in replay.h), open to hooks so that other
+// replays (the autoscaled one) drive the very same loop instead of a copy of it.
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <queue>
+#include <span>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "core/capacity_ledger.h"
+#include "sched/placer.h"
+#include "sim/replay.h"
+
+namespace fastgpu {
+
+class ReplayEngine;
+
+/// What a replay adds to the plain loop: its own events and changes to the node set.
+/// Without hooks the engine is exactly the replay replay.h describes.
+class ReplayHooks {
+ public:
+  virtual ~ReplayHooks() = default;
+  /// Time of the hook's next own event, INT64_MAX when none. Hook events interleave with the
+  /// trace's: they are processed only while the trace still has events or tasks wait.
+  virtual int64_t next_time() const = 0;
+  /// At each event time, after departures and arrivals, before the queue scan.
+  virtual Status before_scan(int64_t t, ReplayEngine& engine) = 0;
+  /// At each event time, after the queue scan.
+  virtual Status after_scan(int64_t t, ReplayEngine& engine) = 0;
+  /// A task of positive duration started on node `n` at `t`.
+  virtual void on_start(NodeIndex n, int64_t t) = 0;
+  /// A task ended on node `n` at `t`.
+  virtual void on_release(NodeIndex n, int64_t t) = 0;
+  /// Milli-GPU of the ledger not in service now (nodes that are not part of the pool); the
+  /// engine leaves it out of utilization.
+  virtual int64_t unavailable_gpu_milli() const = 0;
+};
+
+/// The event loop of one replay. Owns nothing but its bookkeeping.
+class ReplayEngine {
+ public:
+  /// `trace` must pass validate_replay_trace(); every reference must outlive the engine.
+  /// `hooks` may be null.
+  ReplayEngine(std::span<const Task> trace, CapacityLedger& ledger, Placer& placer,
+               const ReplayOptions& options, ReplayRun* run, ReplayHooks* hooks);
+
+  /// Processes every event; fills the run's counts, series, utilization, delays and end time.
+  Status run();
+
+  /// For hooks: the ledger, read only.
+  const CapacityLedger& ledger() const { return ledger_; }
+  /// For hooks: how many tasks wait now.
+  size_t queued_count() const { return queue_.size(); }
+  /// For hooks: the shapes of the tasks waiting now, in queue order.
+  std::vector<TaskShape> queued_shapes() const;
+  /// For hooks: gives back capacity held outside any task (`shape` at `placement`), so queued
+  /// tasks are tried on that node again.
+  Status release_capacity(const TaskShape& shape, const Placement& placement);
+  /// For hooks: takes capacity outside any task.
+  Status hold_capacity(const TaskShape& shape, const Placement& placement);
+
+ private:
+  bool has_trace_events() const;
+  bool has_events() const;
+  int64_t next_event_time() const;
+  double alloc_percent() const;
+  int64_t in_service_gpu_milli() const;
+  int64_t allocated_to_tasks() const;
+  void sample_through(int64_t until);
+  void advance_to(int64_t t);
+  Status depart_at(int64_t t);
+  void mark_released(NodeIndex n);
+  void arrive_at(int64_t t);
+  bool feasible(const TaskShape& shape);
+  bool may_fit(uint32_t i) const;
+  Status try_start(uint32_t i, int64_t t, bool* started);
+  Status start(uint32_t i, const Placement& placement, int64_t t);
+  Status scan_queue(int64_t t);
+  Status scan_fifo(int64_t t);
+  Status scan_backfill(int64_t t);
+  void abandon_queue();
+  Status step(int64_t t);
+
+  // A running task's end; the heap orders by time, then task index, so runs are reproducible.
+  struct Departure {
+    int64_t time = 0;
+    uint32_t task = 0;
+    bool operator>(const Departure& o) const {
+      return time != o.time ? time > o.time : task > o.task;
+    }
+  };
+
+  std::span<const Task> trace_;
+  CapacityLedger& ledger_;
+  Placer& placer_;
+  const ReplayOptions& options_;
+  ReplayRun& run_;
+  ReplayHooks* hooks_;
+  std::unordered_map<TaskShape, bool, TaskShapeHash> feasible_;  // memo: fits some empty node
+
+  std::vector<uint32_t> order_;  // task indices by arrival
+  size_t next_arrival_ = 0;
+  int64_t trace_end_ = 0;
+  std::priority_queue<Departure, std::vector<Departure>, std::greater<>> departures_;
+  std::vector<Placement> placements_;  // by task index, while it runs
+  int64_t running_ = 0;
+
+  std::deque<uint32_t> queue_;
+  std::vector<uint8_t> tried_;  // by task index: failed a decision while queued
+  size_t tried_prefix_ = 0;     // backfill: queue_[0, tried_prefix_) have all been tried
+  std::unordered_set<TaskShape, TaskShapeHash> failed_shapes_;  // of the current scan
+  std::vector<NodeIndex> released_;  // nodes that released capacity since the last scan
+  std::vector<uint8_t> released_flag_;
+
+  std::vector<int64_t> delays_;
+  double alloc_area_ = 0;     // ∫ milli-GPU allocated to tasks dt since the first arrival
+  double capacity_area_ = 0;  // ∫ milli-GPU in service dt since the first arrival
+  int64_t last_time_ = 0;
+  int64_t next_sample_ = 0;
+};
+
+/// Checks a trace for replay: not empty, times present and ordered, shapes well formed.
+Status validate_replay_trace(std::span<const Task> trace);
+
+}  // namespace fastgpu

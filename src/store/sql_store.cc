@@ -1,0 +1,147 @@
+#include "store/sql_store.h"
+
+#include <string>
+#include <utility>
+
+#include "core/wall_clock.h"
+#include "store/record_rows.h"
+
+namespace fastgpu {
+namespace {
+
+// Fails every request of a group with the transaction's error.
+void fail_all(const Status& error, std::vector<WriteResult>* results) {
+  for (WriteResult& r : *results) {
+    r.status = error;
+    r.ids.clear();
+  }
+}
+
+// A request refused on its own merits; anything else aborts the whole transaction.
+bool is_refusal(const Status& s) { return s.is_ok() || s.code() != Status::Code::kIoError; }
+
+// "WHERE a AND b ..." from the conditions given, or "" when there are none.
+std::string where_clause(const std::vector<std::string>& conditions) {
+  std::string sql;
+  for (const std::string& c : conditions) sql += (sql.empty() ? " WHERE " : " AND ") + c;
+  return sql;
+}
+
+std::string list_tasks_sql(const TaskFilter& f) {
+  std::vector<std::string> conditions;
+  if (f.state) conditions.push_back("state = ?");
+  if (f.owner) conditions.push_back("owner = ?");
+  if (f.vgpu) conditions.push_back("vgpu_id = ?");
+  if (f.cursor != 0) conditions.push_back(f.descending ? "id < ?" : "id > ?");
+  return select_tasks_sql() + where_clause(conditions) + " ORDER BY id" +
+         (f.descending ? " DESC" : "") + " LIMIT ?";
+}
+
+void bind_task_filter(const TaskFilter& f, SqlQuery* q) {
+  if (f.state) q->bind(task_state_name(*f.state));
+  if (f.owner) q->bind(*f.owner);
+  if (f.vgpu) q->bind(*f.vgpu);
+  if (f.cursor != 0) q->bind(f.cursor);
+  q->bind(int64_t{f.limit} + 1);  // one more row tells whether another page follows
+}
+
+Status check_task_filter(const TaskFilter& filter) {
+  if (filter.limit < 1 || filter.limit > kMaxListLimit) {
+    return Status::invalid_argument("limit must be within 1.." + std::to_string(kMaxListLimit));
+  }
+  if (filter.cursor < 0) return Status::invalid_argument("cursor must not be negative");
+  return Status::ok();
+}
+
+// Tasks in every state is_unfinished() may accept, in queue order.
+const std::string& unfinished_candidates_sql() {
+  static const std::string sql = [] {
+    std::string states;
+    for (int i = 0; i < kTaskStateCount; ++i) {
+      const auto s = static_cast<TaskState>(i);
+      if (is_terminal(s)) continue;
+      states += std::string(states.empty() ? "'" : ", '") + std::string(task_state_name(s)) + "'";
+    }
+    return select_tasks_sql() + " WHERE state IN (" + states + ") ORDER BY priority DESC, seq";
+  }();
+  return sql;
+}
+
+// Reads every row of `query` with `read`, keeping those `keep` accepts.
+template <typename Record, typename Read, typename Keep>
+Status read_all(SqlQuery* query, Read read, Keep keep, std::vector<Record>* out) {
+  out->clear();
+  while (query->next_row()) {
+    Record record;
+    if (!read(query, &record)) break;
+    if (keep(record)) out->push_back(std::move(record));
+  }
+  return query->status();
+}
+
+bool keep_every(const auto&) { return true; }
+
+}  // namespace
+
+Status SqlStore::write(std::vector<WriteRequest> requests, std::vector<WriteResult>* results) {
+  results->assign(requests.size(), WriteResult{});
+  std::lock_guard lock(write_mu_);
+  Status status = begin_write();
+  if (status.is_ok()) {
+    WriteTxn txn(writer(), wall_clock_us(), last_id_sql());
+    for (size_t i = 0; i < requests.size() && status.is_ok(); ++i) {
+      txn.apply(&requests[i], &(*results)[i]);
+      if (!is_refusal((*results)[i].status)) status = (*results)[i].status;
+    }
+  }
+  // The durability point: commit_write() returns only once the transaction is on disk.
+  if (status.is_ok()) status = commit_write();
+  if (status.is_ok()) return status;
+  rollback_write();
+  fail_all(status, results);
+  return status;
+}
+
+Status SqlStore::get_task(TaskId id, TaskRecord* task) {
+  return with_reader([&](SqlConnection* db) { return find_task(db, id, task); });
+}
+
+Status SqlStore::list_tasks(const TaskFilter& filter, TaskPage* page) {
+  if (Status s = check_task_filter(filter); !s.is_ok()) return s;
+  return with_reader([&](SqlConnection* db) {
+    std::unique_ptr<SqlQuery> query = db->query(list_tasks_sql(filter));
+    bind_task_filter(filter, query.get());
+    Status s = read_all(query.get(), read_task, keep_every<TaskRecord>, &page->tasks);
+    page->next_cursor = 0;
+    if (s.is_ok() && page->tasks.size() > static_cast<size_t>(filter.limit)) {
+      page->tasks.pop_back();
+      page->next_cursor = page->tasks.back().id;
+    }
+    return s;
+  });
+}
+
+Status SqlStore::load_unfinished_tasks(std::vector<TaskRecord>* tasks) {
+  return with_reader([&](SqlConnection* db) {
+    std::unique_ptr<SqlQuery> query = db->query(unfinished_candidates_sql());
+    return read_all(query.get(), read_task, is_unfinished, tasks);
+  });
+}
+
+Status SqlStore::get_vgpu(VgpuId id, VgpuRecord* vgpu) {
+  return with_reader([&](SqlConnection* db) { return find_vgpu(db, id, vgpu); });
+}
+
+Status SqlStore::list_vgpus(const VgpuFilter& filter, std::vector<VgpuRecord>* vgpus) {
+  return with_reader([&](SqlConnection* db) {
+    std::vector<std::string> conditions;
+    if (filter.owner) conditions.push_back("owner = ?");
+    if (!filter.include_deleted) conditions.push_back("state != 'deleted'");
+    std::unique_ptr<SqlQuery> query =
+        db->query(select_vgpus_sql() + where_clause(conditions) + " ORDER BY id");
+    if (filter.owner) query->bind(*filter.owner);
+    return read_all(query.get(), read_vgpu, keep_every<VgpuRecord>, vgpus);
+  });
+}
+
+}  // namespace fastgpu
