@@ -3,7 +3,10 @@
 //
 // Prints durable submissions accepted per second, tasks completed end to end per second, the
 // submit -> running latency (p50, p99) with free capacity, and optionally the daemon's RSS with
-// many tasks queued. Usage: daemon_throughput [--tasks N] [--clients N] [--queued N]
+// many tasks queued. With --agents N the tasks run on N fastgpu-agent processes instead (each a
+// simulated host of 8 GPUs of 400 TFLOPS; each task asks 20 TFLOPS, which the daemon's own
+// 10-TFLOPS GPU cannot hold). Usage: daemon_throughput [--tasks N] [--clients N] [--queued N]
+// [--agents N]
 
 #include <fcntl.h>
 
@@ -13,10 +16,12 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "tests/server/agent_process.h"
 #include "tests/server/daemon_process.h"
 
 namespace fastgpu::bench {
@@ -27,6 +32,7 @@ using testing::DaemonProcess;
 using Clock = std::chrono::steady_clock;
 
 const std::string kTrueTask = R"({"argv": ["true"], "gpu": 0.1})";
+const std::string kAgentTask = R"({"argv": ["true"], "tflops": 20})";
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -63,10 +69,11 @@ void wait_until_idle(const DaemonProcess& daemon) {
 }
 
 // Submit -> running latencies (microseconds) of `count` tasks submitted one at a time.
-std::vector<int64_t> latencies_with_free_capacity(const DaemonProcess& daemon, int count) {
+std::vector<int64_t> latencies_with_free_capacity(const DaemonProcess& daemon, int count,
+                                                  const std::string& body) {
   std::vector<int64_t> out;
   for (int i = 0; i < count; ++i) {
-    const Answer a = daemon.post("/v1/tasks", kTrueTask);
+    const Answer a = daemon.post("/v1/tasks", body);
     const Answer done = daemon.get("/v1/tasks/" + std::to_string(int64_t{a.json["id"]}) + "/wait");
     const double started = done.json["started_at"];
     const double created = done.json["created_at"];
@@ -86,26 +93,57 @@ int64_t rss_kib(pid_t pid) {
   return -1;
 }
 
-int run(int tasks, int clients, int queued) {
+// Starts `count` agents on `daemon` and waits until /v1/nodes shows them all ready.
+std::vector<std::unique_ptr<testing::AgentProcess>> start_agents(const DaemonProcess& daemon,
+                                                                 const std::string& dir,
+                                                                 int count) {
+  std::vector<std::unique_ptr<testing::AgentProcess>> agents;
+  for (int i = 0; i < count; ++i) {
+    const std::string name = "host" + std::to_string(i);
+    agents.push_back(std::make_unique<testing::AgentProcess>(
+        daemon.port(), name, dir + "/" + name,
+        std::vector<std::string>{"--simulate-gpus", "8x400tflops"}));
+  }
+  for (int ready = 0; ready < count; std::this_thread::sleep_for(std::chrono::milliseconds(20))) {
+    ready = 0;
+    const Answer nodes = daemon.get("/v1/nodes");
+    for (const auto& node : nodes.json["nodes"]) {
+      ready += !node["host"].is_null() && node["ready"].get<bool>();
+    }
+  }
+  return agents;
+}
+
+int run(int tasks, int clients, int queued, int agent_count, const std::string& agent_logs) {
   testing::TempDir dir;
-  DaemonProcess daemon(dir.path(), {"--simulate-gpus", "8xA100-80GB"});
+  DaemonProcess daemon(dir.path(),
+                       {"--simulate-gpus", agent_count > 0 ? "1x10tflops" : "8xA100-80GB"});
   if (!daemon.started()) {
     std::fprintf(stderr, "fastgpud did not start:\n%s", daemon.log().c_str());
     return 1;
   }
+  testing::TempDir logs_dir(agent_logs);
+  const auto agents =
+      start_agents(daemon, agent_logs.empty() ? dir.path() : logs_dir.path(), agent_count);
+  const std::string& body = agent_count > 0 ? kAgentTask : kTrueTask;
   const Clock::time_point start = Clock::now();
-  if (!submit_burst(daemon, tasks, clients, kTrueTask)) std::fprintf(stderr, "some refused\n");
+  if (!submit_burst(daemon, tasks, clients, body)) std::fprintf(stderr, "some refused\n");
   const double submit_s = seconds_since(start);
   wait_until_idle(daemon);
   const double complete_s = seconds_since(start);
-  std::printf("tasks                         %d (`true`, 0.1 GPU, 8 simulated A100s)\n", tasks);
+  if (agent_count > 0) {
+    std::printf("tasks                         %d (`true`, 20 TFLOPS, %d agents of 8x400tflops)\n",
+                tasks, agent_count);
+  } else {
+    std::printf("tasks                         %d (`true`, 0.1 GPU, 8 simulated A100s)\n", tasks);
+  }
   std::printf("clients                       %d\n", clients);
   std::printf("durable submissions/s         %.0f\n", tasks / submit_s);
   std::printf("completed end to end/s        %.0f\n", tasks / complete_s);
-  const std::vector<int64_t> lat = latencies_with_free_capacity(daemon, 500);
+  const std::vector<int64_t> lat = latencies_with_free_capacity(daemon, 500, body);
   std::printf("submit->running p50 (free)    %.2f ms\n", lat[lat.size() / 2] / 1e3);
   std::printf("submit->running p99 (free)    %.2f ms\n", lat[lat.size() * 99 / 100] / 1e3);
-  if (queued > 0) {
+  if (queued > 0 && agent_count == 0) {
     const Answer blocker = daemon.post("/v1/tasks", R"({"argv": ["sleep", "3600"], "gpus": 8})");
     submit_burst(daemon, queued, clients, R"({"argv": ["true"], "gpus": 8})");
     std::printf("daemon RSS, %d queued         %.1f MiB\n", queued, rss_kib(daemon.pid()) / 1024.0);
@@ -123,10 +161,17 @@ int main(int argc, char** argv) {
   int tasks = 20000;
   int clients = 16;
   int queued = 0;
+  int agents = 0;
+  std::string agent_logs;
   app.add_option("--tasks", tasks, "tasks to submit")->check(CLI::Range(1, 10'000'000));
   app.add_option("--clients", clients, "concurrent clients")->check(CLI::Range(1, 1024));
   app.add_option("--queued", queued, "then queue this many tasks and report RSS (0: skip)")
       ->check(CLI::Range(0, 10'000'000));
+  app.add_option("--agents", agents, "run the tasks on this many fastgpu-agent processes")
+      ->check(CLI::Range(0, 64));
+  app.add_option("--agent-logs", agent_logs,
+                 "directory under which the agents' work directories (task logs) go "
+                 "(default: beside the daemon's data)");
   CLI11_PARSE(app, argc, argv);
-  return fastgpu::bench::run(tasks, clients, queued);
+  return fastgpu::bench::run(tasks, clients, queued, agents, agent_logs);
 }

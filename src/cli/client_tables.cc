@@ -1,5 +1,7 @@
 #include "cli/client_tables.h"
 
+#include <chrono>
+#include <cstdio>
 #include <iostream>
 
 namespace fastgpu::cli {
@@ -33,6 +35,23 @@ void print_gpus(const nlohmann::json& gpus) {
                     cell(g["allocated_milli"].get<int>() / 1000.0), cell(g["vgpus"])});
   }
   print_table({"GPU", "MODEL", "MEMORY", "UTIL", "ALLOCATED", "VGPUS"}, rows);
+}
+
+void print_nodes(const nlohmann::json& nodes) {
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::vector<std::vector<std::string>> rows;
+  for (const nlohmann::json& n : nodes) {
+    const bool agent = !n["host"].is_null();
+    char seen[32] = "-";
+    if (agent && n["last_heartbeat"].is_number()) {
+      std::snprintf(seen, sizeof seen, "%.1fs ago", now - n["last_heartbeat"].get<double>());
+    }
+    rows.push_back({cell(n["name"]), agent ? cell(n["host"]) : "(this host)",
+                    n["ready"] == true ? "ready" : "not ready", seen, cell(n["model"]),
+                    cell(n["allocated_gpus"]) + " / " + std::to_string(n["gpu_indices"].size())});
+  }
+  print_table({"NODE", "HOST", "STATUS", "HEARTBEAT", "MODEL", "GPUS USED"}, rows);
 }
 
 }  // namespace fastgpu::cli

@@ -14,4 +14,8 @@ void print_tasks(const ClientFlags& flags, const nlohmann::json& tasks);
 /// total, utilization, allocated share and vGPUs.
 void print_gpus(const nlohmann::json& gpus);
 
+/// Prints the `nodes` array of GET /v1/nodes as a table: name, host (agents), ready, last
+/// heartbeat age, model, GPUs allocated of total.
+void print_nodes(const nlohmann::json& nodes);
+
 }  // namespace fastgpu::cli

@@ -11,7 +11,7 @@ void add_sim_pack_command(CLI::App& sim);
 void add_sim_replay_command(CLI::App& sim);
 /// `fastgpu submit | ps | show | logs | cancel | wait`, against fastgpud.
 void add_task_commands(CLI::App& app);
-/// `fastgpu vgpu create | ls | rm` and `fastgpu gpus`, against fastgpud.
+/// `fastgpu vgpu create | ls | rm`, `fastgpu gpus` and `fastgpu nodes`, against fastgpud.
 void add_vgpu_commands(CLI::App& app);
 /// `fastgpu top`, a live view of fastgpud's GPUs and tasks.
 void add_top_command(CLI::App& app);

@@ -1,4 +1,4 @@
-// `fastgpu vgpu create | ls | rm` and `fastgpu gpus`.
+// `fastgpu vgpu create | ls | rm`, `fastgpu gpus` and `fastgpu nodes`.
 
 #include <iostream>
 
@@ -72,15 +72,17 @@ void add_rm(CLI::App& vgpu) {
   });
 }
 
-void add_gpus(CLI::App& app) {
+// Adds `fastgpu NAME`: GET `path`, printed by `print` (or as JSON with -o json).
+void add_listing(CLI::App& app, const std::string& name, const std::string& help,
+                 const std::string& path, void (*print)(const nlohmann::json&)) {
   auto flags = std::make_shared<ClientFlags>();
-  CLI::App* cmd = app.add_subcommand("gpus", "The pool's GPUs with their allocation");
+  CLI::App* cmd = app.add_subcommand(name, help);
   add_client_flags(*cmd, flags.get());
-  cmd->callback([flags] {
+  cmd->callback([flags, path, print] {
     run_or_exit([&] {
-      const nlohmann::json answer = flags->client().request("GET", "/v1/gpus");
+      const nlohmann::json answer = flags->client().request("GET", path);
       if (flags->print_json(answer)) return;
-      print_gpus(answer["gpus"]);
+      print(answer);
     });
   });
 }
@@ -93,7 +95,10 @@ void add_vgpu_commands(CLI::App& app) {
   add_create(*vgpu);
   add_ls(*vgpu);
   add_rm(*vgpu);
-  add_gpus(app);
+  add_listing(app, "gpus", "The pool's GPUs with their allocation", "/v1/gpus",
+              [](const nlohmann::json& answer) { print_gpus(answer["gpus"]); });
+  add_listing(app, "nodes", "The pool's nodes: this host's GPU groups and agents' hosts",
+              "/v1/nodes", [](const nlohmann::json& answer) { print_nodes(answer["nodes"]); });
 }
 
 }  // namespace fastgpu::cli

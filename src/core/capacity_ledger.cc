@@ -18,6 +18,35 @@ CapacityLedger::CapacityLedger(std::vector<NodeSpec> nodes)
   }
 }
 
+NodeIndex CapacityLedger::add_node(NodeSpec spec) {
+  states_.push_back(empty_node_state(spec));
+  total_gpu_milli_ += int64_t{spec.num_gpus} * kMilliPerGpu;
+  specs_.push_back(std::move(spec));
+  const NodeIndex n = static_cast<NodeIndex>(specs_.size() - 1);
+  record_change(n);
+  return n;
+}
+
+NodeFence CapacityLedger::fence_node(NodeIndex n) {
+  NodeFence fence;
+  const NodeState& st = states_[n];
+  const auto take = [&](const TaskShape& shape, GpuMask gpus) {
+    if (allocate(shape, Placement{n, gpus}).is_ok())
+      fence.taken.emplace_back(shape, Placement{n, gpus});
+  };
+  for (int g = 0; g < specs_[n].num_gpus; ++g) {
+    if (st.free_milli[g] > 0)
+      take(TaskShape{0, 0, 1, st.free_milli[g], st.free_gpu_memory[g]}, GpuMask{1} << g);
+  }
+  if (st.free_cpu > 0 || st.free_memory > 0)
+    take(TaskShape{st.free_cpu, st.free_memory, 0, 0, 0}, 0);
+  return fence;
+}
+
+void CapacityLedger::lift_fence(const NodeFence& fence) {
+  for (const auto& [shape, placement] : fence.taken) (void)release(shape, placement);
+}
+
 Status CapacityLedger::check(const TaskShape& shape, const Placement& p) const {
   if (p.node >= specs_.size()) return Status::invalid_argument(where(p) + " does not exist");
   const NodeSpec& spec = specs_[p.node];

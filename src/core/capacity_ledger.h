@@ -2,6 +2,7 @@
 // The capacity ledger: who holds what on every node, allocated and released atomically.
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "core/node.h"
@@ -18,7 +19,12 @@ struct Placement {
   bool operator==(const Placement&) const = default;
 };
 
-/// Free and total capacity of a fixed set of nodes, in integers only.
+/// Capacity taken to keep a node from receiving placements: what was free on it when fenced.
+struct NodeFence {
+  std::vector<std::pair<TaskShape, Placement>> taken;  // each an allocate() of the ledger
+};
+
+/// Free and total capacity of a set of nodes, in integers only. Nodes are only ever appended.
 ///
 /// allocate() either applies a placement whole or changes nothing; it never lets any free
 /// quantity go below zero. release() is the exact inverse of a successful allocate().
@@ -38,6 +44,17 @@ class CapacityLedger {
   /// Checks that `placement` is valid for `shape` right now: node exists, the right number of
   /// existing GPUs, each with room, and host CPU/memory. Returns the reason when not.
   Status check(const TaskShape& shape, const Placement& placement) const;
+
+  /// Appends a node with nothing allocated and returns its index. Readers holding per-node
+  /// caches (a Placer) must be rebuilt afterwards.
+  NodeIndex add_node(NodeSpec spec);
+
+  /// Allocates everything free on node `n` (each GPU's free share and memory, the free CPU and
+  /// host memory), so that no placement fits there until lift_fence(). Capacity released on the
+  /// node later is not fenced: fence after releasing what must go. Precondition: n exists.
+  NodeFence fence_node(NodeIndex n);
+  /// Gives back what fence_node() took.
+  void lift_fence(const NodeFence& fence);
 
   /// Takes the capacity; all or nothing. Fails (and changes nothing) when check() fails.
   Status allocate(const TaskShape& shape, const Placement& placement);

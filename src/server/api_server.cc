@@ -7,6 +7,7 @@
 #include <fstream>
 #include <functional>
 
+#include "server/agent_request.h"
 #include "server/metrics_page.h"
 #include "server/openapi.h"
 #include "server/record_json.h"
@@ -99,7 +100,7 @@ void post_task(const ApiContext& ctx, const Principal& who, const Request& req, 
   if (ApiError e = ctx.scheduler->submit(std::move(spec), &task); !e.is_ok()) {
     return send_error(res, e);
   }
-  send_json(res, 201, task_to_json(task, ctx.scheduler->pool()));
+  send_json(res, 201, task_to_json(task, *ctx.scheduler->pool()));
 }
 
 ApiError task_filter(const Request& req, const Principal& who, TaskFilter* filter) {
@@ -139,7 +140,7 @@ void list_tasks(const ApiContext& ctx, const Principal& who, const Request& req,
     return send_error(res, ApiError::from_status(s));
   }
   nlohmann::json tasks = nlohmann::json::array();
-  for (const TaskRecord& t : page.tasks) tasks.push_back(task_to_json(t, ctx.scheduler->pool()));
+  for (const TaskRecord& t : page.tasks) tasks.push_back(task_to_json(t, *ctx.scheduler->pool()));
   send_json(res, 200, {{"tasks", tasks}, {"next_cursor", page.next_cursor}});
 }
 
@@ -155,7 +156,7 @@ void answer_after(const ApiContext& ctx, const Principal& who, const Request& re
       if (ApiError e = act(id); !e.is_ok()) return send_error(res, e);
       if (ApiError e = load(ctx, who, id, &record); !e.is_ok()) return send_error(res, e);
     }
-    send_json(res, 200, render(record, ctx.scheduler->pool()));
+    send_json(res, 200, render(record, *ctx.scheduler->pool()));
   });
 }
 
@@ -248,7 +249,7 @@ void post_vgpu(const ApiContext& ctx, const Principal& who, const Request& req, 
   }
   VgpuRecord vgpu;
   if (ApiError e = load_vgpu(ctx, who, id, &vgpu); !e.is_ok()) return send_error(res, e);
-  send_json(res, 201, vgpu_to_json(vgpu, ctx.scheduler->pool()));
+  send_json(res, 201, vgpu_to_json(vgpu, *ctx.scheduler->pool()));
 }
 
 void list_vgpus(const ApiContext& ctx, const Principal& who, const Request&, Response& res) {
@@ -259,7 +260,7 @@ void list_vgpus(const ApiContext& ctx, const Principal& who, const Request&, Res
     return send_error(res, ApiError::from_status(s));
   }
   nlohmann::json out = nlohmann::json::array();
-  for (const VgpuRecord& v : vgpus) out.push_back(vgpu_to_json(v, ctx.scheduler->pool()));
+  for (const VgpuRecord& v : vgpus) out.push_back(vgpu_to_json(v, *ctx.scheduler->pool()));
   send_json(res, 200, {{"vgpus", out}});
 }
 
@@ -288,7 +289,7 @@ void wait_vgpu(const ApiContext& ctx, const Principal& who, const Request& req, 
       return send_error(res, ApiError::from_status(s));
     }
     nlohmann::json tasks = nlohmann::json::array();
-    for (const TaskRecord& t : page.tasks) tasks.push_back(task_to_json(t, ctx.scheduler->pool()));
+    for (const TaskRecord& t : page.tasks) tasks.push_back(task_to_json(t, *ctx.scheduler->pool()));
     send_json(res, 200, {{"done", done}, {"tasks", tasks}});
   });
 }
@@ -299,12 +300,45 @@ void list_gpus(const ApiContext& ctx, const Principal&, const Request&, Response
   std::vector<GpuUsage> usage;  // left empty when sampling fails: the allocation still shows
   (void)ctx.inventory->sample(&usage);
   send_json(res, 200,
-            gpus_to_json(ctx.scheduler->pool(), ctx.scheduler->snapshot(), usage,
+            gpus_to_json(*ctx.scheduler->pool(), ctx.scheduler->snapshot(), usage,
                          ctx.inventory->source()));
 }
 
 void list_nodes(const ApiContext& ctx, const Principal&, const Request&, Response& res) {
-  send_json(res, 200, nodes_to_json(ctx.scheduler->pool(), ctx.scheduler->snapshot()));
+  send_json(res, 200, nodes_to_json(*ctx.scheduler->pool(), ctx.scheduler->snapshot()));
+}
+
+// ---- Agents --------------------------------------------------------------------------------
+
+// True when `given` equals `expected`, in time that does not depend on where they differ.
+bool same_secret(const std::string& given, const std::string& expected) {
+  if (given.size() != expected.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < given.size(); ++i)
+    diff |= static_cast<unsigned char>(given[i] ^ expected[i]);
+  return diff == 0;
+}
+
+void register_agent(const ApiContext& ctx, const Request& req, Response& res) {
+  RegisterRequest request;
+  if (ApiError e = parse_register_request(req.body, &request); !e.is_ok()) {
+    return send_error(res, e);
+  }
+  RegisterReply reply;
+  if (ApiError e = ctx.scheduler->register_agent(std::move(request), &reply); !e.is_ok()) {
+    return send_error(res, e);
+  }
+  send_json(res, 200, to_json(reply));
+}
+
+void sync_agent(const ApiContext& ctx, const Request& req, Response& res) {
+  SyncRequest request;
+  if (ApiError e = parse_sync_request(req.body, &request); !e.is_ok()) return send_error(res, e);
+  SyncReply reply;
+  if (ApiError e = ctx.scheduler->sync_agent(request, &reply); !e.is_ok()) {
+    return send_error(res, e);
+  }
+  send_json(res, 200, to_json(reply));
 }
 
 }  // namespace
@@ -342,6 +376,29 @@ void ApiServer::add_routes() {
       handler(context_, *who, req, res);
     };
   };
+  using AgentHandler = void (*)(const ApiContext&, const Request&, Response&);
+  const auto agent_route = [this](AgentHandler handler) {
+    return [this, handler](const Request& req, Response& res) {
+      const std::string& expected = context_.join_token;
+      if (expected.empty() && !context_.loopback) {
+        return send_error(res, ApiError::unauthenticated(
+                                   "agents are refused: fastgpud listens off loopback without "
+                                   "--join-token-file"));
+      }
+      if (!expected.empty() && !same_secret(req.get_header_value(kJoinTokenHeader), expected)) {
+        return send_error(res, ApiError::unauthenticated("missing or wrong join token (header " +
+                                                         std::string(kJoinTokenHeader) + ")"));
+      }
+      if (context_.leadership != nullptr && !context_.leadership->leading()) {
+        return send_error(res, ApiError(503, "not_leader",
+                                        "this fastgpud replica is a follower: agents join the "
+                                        "leader"));
+      }
+      handler(context_, req, res);
+    };
+  };
+  http_->Post("/v1/agents/register", agent_route(register_agent));
+  http_->Post("/v1/agents/sync", agent_route(sync_agent));
   // Routes only the leader can answer: changes, waits (the leader's completion board) and the
   // live pool (the leader's ledger).
   const auto leader_route = [this, route](Handler handler) {

@@ -30,6 +30,8 @@ struct ApiContext {
   GpuInventory* inventory = nullptr;
   const BatchWriter* batch_writer = nullptr;  // for commit metrics
   const TokenTable* tokens = nullptr;
+  std::string join_token;  // what agents must send in X-FastGPU-Join-Token
+  bool loopback = true;    // without a join token, agents are accepted on loopback only
   /// Replicas on one store: while this one does not lead, it answers reads from the store and
   /// refuses changes, waits and live pool views with 503 "not_leader". Null: always the leader.
   const Leadership* leadership = nullptr;

@@ -30,6 +30,12 @@ void add_daemon_flags(CLI::App& app, DaemonOptions* o) {
                  "how long a queue head may be passed over by smaller tasks")
       ->check(CLI::Range(int64_t{0}, int64_t{86'400'000}))
       ->capture_default_str();
+  app.add_option("--join-token-file", o->join_token_file,
+                 "file holding the token fastgpu-agent must present (required off loopback)");
+  app.add_option("--node-timeout", o->node_timeout_s,
+                 "seconds without an agent heartbeat before its node is not ready")
+      ->check(CLI::Range(0.2, 3600.0))
+      ->capture_default_str();
 }
 
 std::string default_data_dir() {

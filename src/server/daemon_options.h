@@ -22,6 +22,8 @@ struct DaemonOptions {
   int http_threads = 1100;  // room for 1,000 long-polls and the requests beside them
   int64_t kill_grace_ms = 5000;
   int64_t backfill_patience_ms = 10000;
+  std::string join_token_file;  // agents' shared secret; empty: agents need none (loopback only)
+  double node_timeout_s = 10;   // agent silence after which its node is not ready
 };
 
 /// Registers the flags of `options` on `app`.

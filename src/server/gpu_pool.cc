@@ -16,36 +16,60 @@ std::optional<GpuModelId> model_of(const GpuDevice& d) {
 }  // namespace
 
 Status GpuPool::create(std::vector<GpuDevice> devices, MilliCpu host_cpu, GpuPool* out) {
-  if (devices.empty()) return Status::invalid_argument("the GPU inventory has no GPU");
   GpuPool pool;
+  std::vector<NodeIndex> added;
+  if (Status s = pool.append(kLocalHost, std::move(devices), host_cpu, &added); !s.is_ok()) {
+    return s;
+  }
+  *out = std::move(pool);
+  return Status::ok();
+}
+
+Status GpuPool::add_host(const std::string& host, std::vector<GpuDevice> devices, MilliCpu host_cpu,
+                         std::vector<NodeIndex>* added) {
+  if (host.empty()) return Status::invalid_argument("an agent host needs a name");
+  GpuPool next = *this;  // all or nothing
+  if (Status s = next.append(host, std::move(devices), host_cpu, added); !s.is_ok()) return s;
+  *this = std::move(next);
+  return Status::ok();
+}
+
+Status GpuPool::append(const std::string& host, std::vector<GpuDevice> devices, MilliCpu host_cpu,
+                       std::vector<NodeIndex>* added) {
+  if (devices.empty()) return Status::invalid_argument("the GPU inventory has no GPU");
+  added->clear();
+  const std::string prefix = host.empty() ? "" : host + "/";
+  int groups = 0;
   for (size_t i = 0; i < devices.size(); ++i) {
     const std::optional<GpuModelId> model = model_of(devices[i]);
     if (!model) {
       return Status::invalid_argument("GPU " + std::to_string(i) + " (" + devices[i].model +
                                       "): cannot register its model");
     }
-    const bool same_node = !pool.nodes_.empty() && pool.nodes_.back().model == *model &&
-                           pool.nodes_.back().num_gpus < kMaxGpusPerNode;
+    const bool same_node = !added->empty() && nodes_.back().model == *model &&
+                           nodes_.back().num_gpus < kMaxGpusPerNode;
     if (!same_node) {
       NodeSpec node;
-      node.name = "gpu-group-" + std::to_string(pool.nodes_.size());
+      node.name = prefix + "gpu-group-" + std::to_string(groups++);
       node.cpu_milli = host_cpu;
       node.memory_mib = INT64_MAX / 4;  // host memory is not accounted
       node.model = *model;
       node.gpu_memory_mib = gpu_model_spec(*model).memory_mib;
-      pool.nodes_.push_back(node);
-      pool.device_of_.emplace_back();
+      added->push_back(static_cast<NodeIndex>(nodes_.size()));
+      nodes_.push_back(node);
+      device_of_.emplace_back();
+      host_of_.push_back(host);
     }
-    pool.nodes_.back().num_gpus += 1;
-    pool.device_of_.back().push_back(static_cast<int>(i));
+    nodes_.back().num_gpus += 1;
+    device_of_.back().push_back(static_cast<int>(devices_.size()));
+    devices_.push_back(std::move(devices[i]));
   }
-  pool.devices_ = std::move(devices);
-  *out = std::move(pool);
   return Status::ok();
 }
 
 std::vector<int> GpuPool::device_indices(const Placement& placement) const {
   std::vector<int> out;
+  if (placement.node >= nodes_.size()) return out;
   for (int slot = 0; slot < kMaxGpusPerNode; ++slot) {
     if (placement.gpus & (GpuMask{1} << slot)) out.push_back(device_index(placement.node, slot));
   }

@@ -1,8 +1,10 @@
 #pragma once
-// The host's GPUs as the scheduler sees them: ledger nodes (each a group of up to 16 GPUs of one
-// model) mapped back to devices, and the conversion of TFLOPS requests to shares per model.
+// The pool's GPUs as the scheduler sees them: ledger nodes (each a group of up to 16 GPUs of one
+// model on one host) mapped back to devices and hosts, and the conversion of TFLOPS requests to
+// shares per model.
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/capacity_ledger.h"
@@ -11,21 +13,35 @@
 
 namespace fastgpu {
 
-/// Immutable after create(); safe to read from any thread.
+/// A value: the scheduler publishes a new copy when agents add hosts, so a copy read by another
+/// thread never changes under it. Nodes and devices are only ever appended.
 class GpuPool {
  public:
+  /// Host name of the daemon's own GPUs.
+  static constexpr const char* kLocalHost = "";
+
   /// Builds the pool of `devices` on a host of `host_cpu` milli-cores. GPUs of a model missing
   /// from core's table (a "40tflops" simulated GPU) register a custom model. Every node gets the
   /// host's CPU (nodes of one host share it; CPU is accounted per node). kInvalidArgument when
   /// there is no GPU or a model cannot be registered.
   static Status create(std::vector<GpuDevice> devices, MilliCpu host_cpu, GpuPool* out);
 
+  /// Appends the GPUs of host `host` (an agent's name; never kLocalHost) as nodes of their own,
+  /// named "<host>/gpu-group-N", each with `host_cpu`; *added receives their indices in order.
+  /// kInvalidArgument as create(), and for an empty or local host name.
+  Status add_host(const std::string& host, std::vector<GpuDevice> devices, MilliCpu host_cpu,
+                  std::vector<NodeIndex>* added);
+
+  /// The host node `node` belongs to: kLocalHost or an agent's name.
+  const std::string& host_of(NodeIndex node) const { return host_of_[node]; }
+
   const std::vector<NodeSpec>& nodes() const { return nodes_; }
   const std::vector<GpuDevice>& devices() const { return devices_; }
 
   /// Device index of GPU `slot` of `node`.
   int device_index(NodeIndex node, int slot) const { return device_of_[node][slot]; }
-  /// Device indices of the GPUs of a placement, in slot order.
+  /// Device indices of the GPUs of a placement, in slot order; none for a node the pool lacks
+  /// (an agent's, recorded before a restart).
   std::vector<int> device_indices(const Placement& placement) const;
 
   /// The shapes under which a request may be placed: for compute asked in TFLOPS
@@ -45,6 +61,9 @@ class GpuPool {
   std::vector<GpuDevice> devices_;
   std::vector<NodeSpec> nodes_;
   std::vector<std::vector<int>> device_of_;  // [node][slot] -> device index
+  std::vector<std::string> host_of_;         // [node] -> host
+  Status append(const std::string& host, std::vector<GpuDevice> devices, MilliCpu host_cpu,
+                std::vector<NodeIndex>* added);
 };
 
 }  // namespace fastgpu

@@ -11,7 +11,9 @@
 #include <fstream>
 #include <thread>
 
+#include "agent/agent_protocol.h"
 #include "runtime/inventory_factory.h"
+#include "runtime/stop_signals.h"
 #include "server/api_server.h"
 #include "server/daemon_options.h"
 #include "server/leadership.h"
@@ -58,6 +60,13 @@ Status load_tokens(const DaemonOptions& options, const std::string& host, TokenT
   return Status::ok();
 }
 
+// The join token agents must present (see read_join_token); empty when there is no file
+// (agents are then accepted on loopback only, see ApiContext).
+Status load_join_token(const DaemonOptions& options, std::string* token) {
+  if (options.join_token_file.empty()) return Status::ok();
+  return read_join_token(options.join_token_file, token);
+}
+
 // Writes the port to `path` whole (through a rename), so a reader never sees half of it.
 void write_ready_file(const std::string& path, int port) {
   std::ofstream(path + ".tmp") << port << "\n";
@@ -67,12 +76,7 @@ void write_ready_file(const std::string& path, int port) {
 // Stops `server` on SIGINT or SIGTERM, which main() blocked in every thread; long-polls are
 // answered at once so their threads can be joined.
 void stop_on_signal(ApiServer* server, Scheduler* scheduler) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  int signal = 0;
-  sigwait(&set, &signal);
+  const int signal = wait_for_stop_signal();
   std::fprintf(stderr, "fastgpud: signal %d, stopping\n", signal);
   scheduler->completions().close();
   server->stop();
@@ -85,6 +89,8 @@ int run(const DaemonOptions& options) {
     return fail(s.message());
   TokenTable tokens;
   if (Status s = load_tokens(options, host, &tokens); !s.is_ok()) return fail(s.message());
+  std::string join_token;
+  if (Status s = load_join_token(options, &join_token); !s.is_ok()) return fail(s.message());
   const std::string data_dir = options.data_dir.empty() ? default_data_dir() : options.data_dir;
   std::error_code ec;
   std::filesystem::create_directories(data_dir + "/logs", ec);
@@ -105,6 +111,8 @@ int run(const DaemonOptions& options) {
   sched.enforcement_prefix = enforcement_prefix(data_dir);
   sched.kill_grace = std::chrono::milliseconds(options.kill_grace_ms);
   sched.backfill_patience = std::chrono::milliseconds(options.backfill_patience_ms);
+  sched.node_timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(options.node_timeout_s * 1000));
   std::unique_ptr<Scheduler> scheduler;
   if (Status s = Scheduler::create(store.get(), &writer, std::move(pool), sched, &scheduler);
       !s.is_ok()) {
@@ -114,7 +122,8 @@ int run(const DaemonOptions& options) {
   if (Status s = open_leader_lease(store_spec, &lease); !s.is_ok()) return fail(s.message());
   Leadership leadership(std::move(lease), kLeasePoll);
 
-  ApiServer server({scheduler.get(), store.get(), inventory.get(), &writer, &tokens, &leadership},
+  ApiServer server({scheduler.get(), store.get(), inventory.get(), &writer, &tokens, join_token,
+                    is_loopback_host(host), &leadership},
                    options.http_threads);
   if (Status s = server.bind(host, port); !s.is_ok()) return fail(s.message());
   std::fprintf(
@@ -152,12 +161,7 @@ int run(const DaemonOptions& options) {
 }  // namespace fastgpu
 
 int main(int argc, char** argv) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  fastgpu::block_stop_signals();
 
   CLI::App app{"fastgpud: the FastGPU daemon (HTTP API on 127.0.0.1:7070)"};
   fastgpu::DaemonOptions options;

@@ -18,7 +18,8 @@ std::string render_metrics(const Scheduler& scheduler, const BatchWriter& writer
   out +=
       "# HELP fastgpu_gpu_allocated_milli Milli-GPU allocated per GPU.\n"
       "# TYPE fastgpu_gpu_allocated_milli gauge\n";
-  const auto& devices = scheduler.pool().devices();
+  const std::shared_ptr<const GpuPool> pool = scheduler.pool();
+  const std::vector<GpuDevice>& devices = pool->devices();
   for (size_t i = 0; i < devices.size() && i < snap.allocated_milli.size(); ++i) {
     out += "fastgpu_gpu_allocated_milli{gpu=\"" + std::to_string(i) + "\",uuid=\"" +
            devices[i].uuid + "\"} " + std::to_string(snap.allocated_milli[i]) + "\n";

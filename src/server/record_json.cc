@@ -15,6 +15,13 @@ nlohmann::json gpu_indices(const std::optional<Placement>& placement, const GpuP
   return out;
 }
 
+// The agent host a placement is on; null for this host's GPUs and for no placement.
+nlohmann::json host_of(const std::optional<Placement>& placement, const GpuPool& pool) {
+  if (!placement || placement->node >= pool.nodes().size()) return nullptr;
+  const std::string& host = pool.host_of(placement->node);
+  return host.empty() ? nlohmann::json(nullptr) : nlohmann::json(host);
+}
+
 nlohmann::json resources_to_json(const TaskSpec& spec) {
   const TaskShape& s = spec.shape;
   return {{"gpus", s.num_gpu},
@@ -51,6 +58,7 @@ nlohmann::json task_to_json(const TaskRecord& task, const GpuPool& pool) {
       {"exit_code", task.exit_code ? nlohmann::json(*task.exit_code) : nullptr},
       {"failure_reason", task.failure_reason},
       {"gpu_indices", gpu_indices(task.placement, pool)},
+      {"host", host_of(task.placement, pool)},
       {"pid", task.pid},
       {"created_at", seconds_or_null(task.created_at_us)},
       {"started_at", seconds_or_null(task.started_at_us)},
@@ -63,7 +71,7 @@ nlohmann::json vgpu_to_json(const VgpuRecord& vgpu, const GpuPool& pool) {
   nlohmann::json gpu_index = nullptr;
   nlohmann::json gpu_uuid = nullptr;
   MilliGpu share = spec.gpu_milli;
-  if (vgpu.placement) {
+  if (vgpu.placement && vgpu.placement->node < pool.nodes().size()) {
     const int index = pool.device_indices(*vgpu.placement).front();
     gpu_index = index;
     gpu_uuid = pool.devices()[index].uuid;
@@ -97,7 +105,12 @@ nlohmann::json nodes_to_json(const GpuPool& pool, const PoolSnapshot& snapshot) 
       }
     }
     const MilliCpu free_cpu = n < snapshot.free_cpu_milli.size() ? snapshot.free_cpu_milli[n] : 0;
+    const NodeHealth health =
+        n < snapshot.node_health.size() ? snapshot.node_health[n] : NodeHealth{};
     nodes.push_back({{"name", spec.name},
+                     {"host", host_of(Placement{n, 0}, pool)},
+                     {"ready", health.ready},
+                     {"last_heartbeat", seconds_or_null(health.last_heartbeat_us)},
                      {"model", gpu_model_spec(spec.model).name},
                      {"gpu_indices", gpus},
                      {"allocated_gpus", allocated / 1000.0},

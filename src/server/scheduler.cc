@@ -52,12 +52,20 @@ Scheduler::Scheduler(Store* store, Writer* writer, GpuPool pool, Options options
                      std::unique_ptr<PlacementPolicy> policy)
     : store_(store),
       writer_(writer),
-      pool_(std::move(pool)),
       options_(std::move(options)),
-      ledger_(pool_.nodes()),
-      placer_(std::make_unique<Placer>(ledger_, std::move(policy), /*seed=*/42)) {}
+      pool_(std::make_shared<const GpuPool>(std::move(pool))),
+      ledger_(pool_->nodes()),
+      placer_(std::make_unique<Placer>(ledger_, std::move(policy), /*seed=*/42)),
+      agent_of_node_(ledger_.node_count(), 0),
+      published_pool_(pool_) {}
 
 Scheduler::~Scheduler() { stop(); }
+
+void Scheduler::rebuild_placer() {
+  std::string error;  // the policy was made once already, so it is known
+  placer_ = std::make_unique<Placer>(
+      ledger_, make_policy(options_.policy, PolicyContext{daemon_workload()}, &error), 42);
+}
 
 void Scheduler::start() {
   launcher_ = std::make_unique<LaunchWorker>([this](LaunchOutcome outcome) {
@@ -92,6 +100,7 @@ TaskTransition Scheduler::transition(TaskId id, TaskState from, TaskState to, st
 // ---- API threads -------------------------------------------------------------------------
 
 ApiError Scheduler::admit_task(TaskSpec* spec) const {
+  const std::shared_ptr<const GpuPool> pool = this->pool();  // pool_ belongs to the loop
   if (spec->vgpu != kNoVgpu) {
     VgpuRecord vgpu;
     {
@@ -108,7 +117,7 @@ ApiError Scheduler::admit_task(TaskSpec* spec) const {
       spec->shape.gpu_milli = vgpu.spec.gpu_milli;
       spec->milli_tflops = vgpu.spec.milli_tflops;
     }
-    const GpuModelId model = vgpu.placement ? model_at(*vgpu.placement) : pool_.nodes()[0].model;
+    const GpuModelId model = pool->nodes()[vgpu.placement ? vgpu.placement->node : 0].model;
     if (spec->milli_tflops > 0) {
       const std::optional<MilliGpu> milli = milli_tflops_to_milli_gpu(spec->milli_tflops, model);
       if (!milli) {
@@ -122,14 +131,14 @@ ApiError Scheduler::admit_task(TaskSpec* spec) const {
       return ApiError::infeasible(why);
     }
   } else if (spec->milli_tflops > 0) {
-    const std::vector<TaskShape> shapes = pool_.candidate_shapes(spec->shape, spec->milli_tflops);
+    const std::vector<TaskShape> shapes = pool->candidate_shapes(spec->shape, spec->milli_tflops);
     if (shapes.empty()) {
       return ApiError::infeasible("no GPU of this host offers " +
                                   format_tflops(spec->milli_tflops) + " TFLOPS");
     }
     spec->shape.gpu_milli = shapes.front().gpu_milli;
   }
-  if (spec->vgpu == kNoVgpu && !pool_.could_ever_fit(spec->shape, spec->milli_tflops)) {
+  if (spec->vgpu == kNoVgpu && !pool->could_ever_fit(spec->shape, spec->milli_tflops)) {
     return ApiError::infeasible("no GPU group of this host could ever hold the task (" +
                                 std::to_string(spec->shape.num_gpu) + " GPU(s) of " +
                                 std::to_string(spec->shape.gpu_milli) + " milli-GPU, " +
@@ -197,6 +206,11 @@ PoolSnapshot Scheduler::snapshot() const {
   return snapshot_;
 }
 
+std::shared_ptr<const GpuPool> Scheduler::pool() const {
+  std::lock_guard lock(views_mu_);
+  return published_pool_;
+}
+
 // ---- The loop ----------------------------------------------------------------------------
 
 void Scheduler::loop() {
@@ -234,10 +248,15 @@ void Scheduler::iterate() {
   for (LaunchOutcome& outcome : launched) on_launched(std::move(outcome));
   reap_exits();
   end_synthetic_and_timeouts();
+  check_agents();
   if (dirty_) schedule_pass();
-  if (batch_.empty()) return;
-  if (Status s = batch_.commit(writer_); !s.is_ok()) log_line("commit failed: " + s.message());
-  publish_snapshot();
+  if (!batch_.empty()) {
+    if (Status s = batch_.commit(writer_); !s.is_ok()) log_line("commit failed: " + s.message());
+    publish_snapshot();
+  }
+  std::vector<std::function<void()>> after;
+  after.swap(after_commit_);
+  for (auto& then : after) then();
 }
 
 void Scheduler::absorb(TaskRecord record) {
@@ -259,29 +278,30 @@ void Scheduler::reap_exits() {
     task_of_pid_.erase(owner);
     auto it = live_.find(id);
     if (it == live_.end()) continue;
-    LiveTask& task = it->second;
-    if (task.preempted) {
-      release(task);
-      requeue_preempted(task);
-      continue;
-    }
-    if (task.ending) {  // its final state is already committed: only the slice is left
-      release(task);
-      forget(id);
-      continue;
-    }
-    if (task.timed_out) {
-      finish_running(task, TaskState::kFailed, std::nullopt,
-                     "timed out after " + std::to_string(task.record.spec.timeout_ms) + " ms");
-    } else if (!exit.status_known) {
-      finish_running(task, TaskState::kSucceeded, std::nullopt, describe_exit(exit));
-    } else if (exit.signal == 0 && exit.exit_code == 0) {
-      finish_running(task, TaskState::kSucceeded, 0, "");
-    } else {
-      const std::optional<int32_t> code =
-          exit.signal == 0 ? std::optional<int32_t>(exit.exit_code) : std::nullopt;
-      finish_running(task, TaskState::kFailed, code, describe_exit(exit));
-    }
+    end_process(it->second, exit);
+  }
+}
+
+void Scheduler::end_process(LiveTask& task, const ProcessExit& exit) {
+  if (task.preempted) {
+    release(task);
+    return requeue_preempted(task);
+  }
+  if (task.ending) {  // its final state is already committed: only the slice is left
+    release(task);
+    return forget(task.record.id);
+  }
+  if (task.timed_out) {
+    finish_running(task, TaskState::kFailed, std::nullopt,
+                   "timed out after " + std::to_string(task.record.spec.timeout_ms) + " ms");
+  } else if (!exit.status_known) {
+    finish_running(task, TaskState::kSucceeded, std::nullopt, describe_exit(exit));
+  } else if (exit.signal == 0 && exit.exit_code == 0) {
+    finish_running(task, TaskState::kSucceeded, 0, "");
+  } else {
+    const std::optional<int32_t> code =
+        exit.signal == 0 ? std::optional<int32_t>(exit.exit_code) : std::nullopt;
+    finish_running(task, TaskState::kFailed, code, describe_exit(exit));
   }
 }
 
@@ -294,7 +314,7 @@ void Scheduler::end_synthetic_and_timeouts() {
       finish_running(task, TaskState::kSucceeded, std::nullopt, "");
     } else if (task.record.spec.timeout_ms > 0) {
       task.timed_out = true;
-      (void)supervisor_.terminate(task.record.pid, options_.kill_grace);
+      (void)stop_process(task, options_.kill_grace);
     }
   }
 }
@@ -349,7 +369,7 @@ bool Scheduler::try_start(LiveTask& task) {
 }
 
 bool Scheduler::fits_pool_now(const TaskSpec& spec) {
-  for (const TaskShape& shape : pool_.candidate_shapes(spec.shape, spec.milli_tflops)) {
+  for (const TaskShape& shape : pool_->candidate_shapes(spec.shape, spec.milli_tflops)) {
     if (placer_->decide(shape).outcome == PlaceOutcome::kPlaced) return true;
   }
   return false;
@@ -399,9 +419,7 @@ void Scheduler::preempt(LiveTask& victim) {
                LiveTask& victim = live_.at(id);
                if (!result.status.is_ok())
                  log_line("task " + std::to_string(id) + ": " + result.status.message());
-               if (victim.record.pid != 0) {
-                 (void)supervisor_.terminate(victim.record.pid, options_.kill_grace);
-               } else {
+               if (!stop_process(victim, options_.kill_grace)) {
                  release(victim);
                  requeue_preempted(victim);
                }
@@ -409,15 +427,33 @@ void Scheduler::preempt(LiveTask& victim) {
 }
 
 void Scheduler::requeue_preempted(LiveTask& task) {
+  preemptions_in_flight_ -= 1;
+  requeue(task);
+}
+
+void Scheduler::requeue(LiveTask& task) {
   running_ids_.erase(task.record.id);
   task.record.state = TaskState::kPending;
   task.record.pid = 0;
   task.record.placement.reset();
+  task.agent = 0;
   task.ending = task.preempted = task.timed_out = false;
   task.queued_at = SteadyClock::now();
   queue_.push(task.record);
-  preemptions_in_flight_ -= 1;
   dirty_ = true;
+}
+
+bool Scheduler::stop_process(LiveTask& task, std::chrono::milliseconds grace) {
+  const TaskId id = task.record.id;
+  if (task.agent != 0) {
+    AgentSession& agent = agents_.at(task.agent);
+    if (!agent.assigned.contains(id)) return false;
+    agent.outbox->push_stop(StopOrder{id, grace.count()});
+    return true;
+  }
+  if (task.record.pid == 0) return false;
+  (void)supervisor_.terminate(task.record.pid, grace);
+  return true;
 }
 
 std::optional<Placement> Scheduler::reserve(LiveTask& task) {
@@ -432,7 +468,7 @@ std::optional<Placement> Scheduler::reserve(LiveTask& task) {
     task.holds_vgpu = true;
     return slice.record().placement;
   }
-  for (const TaskShape& shape : pool_.candidate_shapes(spec.shape, spec.milli_tflops)) {
+  for (const TaskShape& shape : pool_->candidate_shapes(spec.shape, spec.milli_tflops)) {
     const PlaceDecision decision = placer_->decide(shape);
     if (decision.outcome != PlaceOutcome::kPlaced) continue;
     if (!ledger_.allocate(shape, decision.placement).is_ok()) continue;
@@ -447,8 +483,8 @@ TaskSlice Scheduler::slice_of(const LiveTask& task) const {
   TaskSlice slice;
   slice.vgpu = spec.vgpu;
   slice.enforcement_id = enforcement_id(options_.enforcement_prefix, spec.vgpu, task.record.id);
-  for (int index : pool_.device_indices(task.placement))
-    slice.gpus.push_back(&pool_.devices()[index]);
+  for (int index : pool_->device_indices(task.placement))
+    slice.gpus.push_back(&pool_->devices()[index]);
   const GpuModelId model = model_at(task.placement);
   slice.compute_share = task.pool_shape ? task.pool_shape->gpu_milli : spec.shape.gpu_milli;
   if (spec.milli_tflops > 0) {
@@ -458,8 +494,8 @@ TaskSlice Scheduler::slice_of(const LiveTask& task) const {
   // In a vGPU, the limits enforced are the vGPU's, shared by all its tasks' processes.
   if (auto vgpu = slices_.find(spec.vgpu); vgpu != slices_.end() && vgpu->second.placed()) {
     const VgpuRecord& record = vgpu->second.record();
-    if (auto shape = pool_.shape_on_node(vgpu_shape(record.spec), record.spec.milli_tflops,
-                                         record.placement->node)) {
+    if (auto shape = pool_->shape_on_node(vgpu_shape(record.spec), record.spec.milli_tflops,
+                                          record.placement->node)) {
       slice.compute_share = shape->gpu_milli;
     }
     memory = record.spec.memory_mib;
@@ -488,6 +524,7 @@ void Scheduler::launch(LiveTask& task) {
     commit_start(task, start_transition(task));
     return;
   }
+  if (agent_of_node_[task.placement.node] != 0) return assign_to_agent(task);
   const std::string base = log_base(id);
   task.launching = true;
   // Refused only while stopping: the task then stays pending in the store.
@@ -553,6 +590,7 @@ void Scheduler::commit_start(LiveTask& task, TaskTransition start) {
     (void)apply_transition(start, *start.at_us, &task.record);
     running_ids_.insert(id);
     schedule_latency_.observe(task.record.started_at_us - task.record.created_at_us);
+    if (task.agent != 0) hand_to_agent(task);
   });
 }
 
@@ -587,7 +625,7 @@ void Scheduler::hold(LiveTask& task) {
     return;
   }
   std::optional<TaskShape> shape =
-      pool_.shape_on_node(spec.shape, spec.milli_tflops, task.placement.node);
+      pool_->shape_on_node(spec.shape, spec.milli_tflops, task.placement.node);
   if (!shape || !ledger_.allocate(*shape, task.placement).is_ok()) {
     log_line("task " + std::to_string(task.record.id) + ": its slice could not be taken back");
     return;
@@ -621,20 +659,24 @@ void Scheduler::forget(TaskId id) {
 
 void Scheduler::publish_snapshot() {
   PoolSnapshot snap;
-  snap.allocated_milli.assign(pool_.devices().size(), 0);
-  snap.vgpus.assign(pool_.devices().size(), {});
+  snap.allocated_milli.assign(pool_->devices().size(), 0);
+  snap.vgpus.assign(pool_->devices().size(), {});
   for (NodeIndex n = 0; n < ledger_.node_count(); ++n) {
     for (int slot = 0; slot < ledger_.spec(n).num_gpus; ++slot) {
-      snap.allocated_milli[pool_.device_index(n, slot)] =
+      snap.allocated_milli[pool_->device_index(n, slot)] =
           kMilliPerGpu - ledger_.state(n).free_milli[slot];
     }
   }
   for (const auto& [id, slice] : slices_) {
     if (!slice.placed()) continue;
-    for (int index : pool_.device_indices(*slice.record().placement))
+    for (int index : pool_->device_indices(*slice.record().placement))
       snap.vgpus[index].push_back(id);
   }
   for (const NodeState& node : ledger_.states()) snap.free_cpu_milli.push_back(node.free_cpu);
+  snap.node_health.assign(ledger_.node_count(), NodeHealth{});
+  for (const auto& [id, agent] : agents_) {
+    for (NodeIndex n : agent.nodes) snap.node_health[n] = {agent.ready, agent.last_seen_us};
+  }
   snap.queued = queue_.size();
   snap.running = running_ids_.size();
   std::lock_guard lock(views_mu_);
@@ -680,9 +722,8 @@ void Scheduler::cancel_live(LiveTask& task, std::function<void(ApiError)> reply)
                  if (from == TaskState::kPending) queue_.push(task.record);
                  return reply(ApiError::from_status(result.status));
                }
-               if (from == TaskState::kRunning && task.record.pid != 0) {
-                 (void)supervisor_.terminate(task.record.pid, options_.kill_grace);
-                 completions_.finish(id);  // the slice is given back when the process group is gone
+               if (from == TaskState::kRunning && stop_process(task, options_.kill_grace)) {
+                 completions_.finish(id);  // the slice is given back when the process is gone
                } else {
                  release(task);
                  forget(id);
@@ -700,7 +741,7 @@ TaskShape Scheduler::vgpu_shape(const VgpuSpec& spec) const {
 }
 
 GpuModelId Scheduler::model_at(const Placement& placement) const {
-  return pool_.nodes()[placement.node].model;
+  return pool_->nodes()[placement.node].model;
 }
 
 void Scheduler::set_view(const VgpuRecord& record) {
@@ -715,7 +756,7 @@ void Scheduler::set_view(const VgpuRecord& record) {
 void Scheduler::create_vgpu_on_loop(VgpuSpec spec, VgpuId* id,
                                     std::function<void(ApiError)> reply) {
   const TaskShape base = vgpu_shape(spec);
-  if (!pool_.could_ever_fit(base, spec.milli_tflops)) {
+  if (!pool_->could_ever_fit(base, spec.milli_tflops)) {
     return reply(ApiError::infeasible("no GPU of this host could hold the vGPU (" +
                                       (spec.milli_tflops > 0
                                            ? format_tflops(spec.milli_tflops) + " TFLOPS"
@@ -724,7 +765,7 @@ void Scheduler::create_vgpu_on_loop(VgpuSpec spec, VgpuId* id,
   }
   std::optional<Placement> placement;
   std::optional<TaskShape> taken;
-  for (const TaskShape& shape : pool_.candidate_shapes(base, spec.milli_tflops)) {
+  for (const TaskShape& shape : pool_->candidate_shapes(base, spec.milli_tflops)) {
     const PlaceDecision decision = placer_->decide(shape);
     if (decision.outcome == PlaceOutcome::kPlaced &&
         ledger_.allocate(shape, decision.placement).is_ok()) {
@@ -759,7 +800,7 @@ bool Scheduler::try_place_pending_vgpus() {
   for (auto& [id, slice] : slices_) {
     if (slice.placed()) continue;
     const VgpuSpec& spec = slice.record().spec;
-    for (const TaskShape& shape : pool_.candidate_shapes(vgpu_shape(spec), spec.milli_tflops)) {
+    for (const TaskShape& shape : pool_->candidate_shapes(vgpu_shape(spec), spec.milli_tflops)) {
       const PlaceDecision decision = placer_->decide(shape);
       if (decision.outcome != PlaceOutcome::kPlaced ||
           !ledger_.allocate(shape, decision.placement).is_ok()) {
@@ -809,7 +850,7 @@ void Scheduler::delete_vgpu_on_loop(VgpuId id, bool force, std::function<void(Ap
     if (slice.placed()) {
       const VgpuSpec& spec = slice.record().spec;
       const Placement placement = *slice.record().placement;
-      if (auto shape = pool_.shape_on_node(vgpu_shape(spec), spec.milli_tflops, placement.node)) {
+      if (auto shape = pool_->shape_on_node(vgpu_shape(spec), spec.milli_tflops, placement.node)) {
         (void)ledger_.release(*shape, placement);
       }
     }

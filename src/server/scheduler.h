@@ -15,9 +15,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "agent/agent_protocol.h"
 #include "runtime/launch_worker.h"
 #include "runtime/process_supervisor.h"
 #include "sched/placer.h"
+#include "server/agent_session.h"
 #include "server/api_error.h"
 #include "server/completion_board.h"
 #include "server/gpu_pool.h"
@@ -30,8 +32,15 @@
 
 namespace fastgpu {
 
+/// Whether a ledger node can take work: local nodes always can; an agent's while it heartbeats.
+struct NodeHealth {
+  bool ready = true;
+  int64_t last_heartbeat_us = 0;  // agents' nodes: wall clock of the last sync; 0 for local ones
+};
+
 /// What the pool looks like now, for /v1/gpus and /metrics.
 struct PoolSnapshot {
+  std::vector<NodeHealth> node_health;     // per ledger node
   std::vector<MilliGpu> allocated_milli;   // per device index
   std::vector<std::vector<VgpuId>> vgpus;  // per device index: active vGPUs on it
   std::vector<MilliCpu> free_cpu_milli;    // per ledger node
@@ -66,7 +75,8 @@ class Scheduler {
     std::string enforcement_prefix = "fastgpud";  // keeps this daemon's vGPU ledgers apart
     std::chrono::milliseconds kill_grace{5000};
     std::chrono::milliseconds backfill_patience{10000};
-    std::chrono::milliseconds tick{2};  // how often running processes are polled
+    std::chrono::milliseconds tick{2};              // how often running processes are polled
+    std::chrono::milliseconds node_timeout{10000};  // agent silence -> node not ready
   };
 
   /// Most queued tasks one pass examines, per resource, after the first that does not fit.
@@ -102,13 +112,25 @@ class Scheduler {
   /// which cancels them. Thread-safe.
   ApiError delete_vgpu(VgpuId id, bool force);
 
+  /// Registers agent `request.name` (or takes a returning one back, with its nodes and a new
+  /// session): its GPUs become nodes of the pool. 409 when a returning agent reports a different
+  /// number of GPUs; 400 for an inventory the pool cannot take. Thread-safe.
+  ApiError register_agent(RegisterRequest request, RegisterReply* out);
+  /// An agent's heartbeat: records the ends it reports (acknowledged once committed), orders it
+  /// to stop what it runs but should not, marks lost what it was given but no longer knows, then
+  /// answers with the tasks to start and stop, waiting up to request.wait_ms for some. 409 when
+  /// the session is not current or the node was declared not ready: the agent must stop its
+  /// tasks and register again. Thread-safe.
+  ApiError sync_agent(const SyncRequest& request, SyncReply* out);
+
   /// Long-polls, see CompletionBoard. Thread-safe.
   CompletionBoard& completions() { return completions_; }
   /// The pool's allocation as of the last loop iteration. Thread-safe.
   PoolSnapshot snapshot() const;
   /// Submit -> running latencies observed so far.
   const LatencyHistogram& schedule_latency() const { return schedule_latency_; }
-  const GpuPool& pool() const { return pool_; }
+  /// The pool as of now (agents add nodes to it). Thread-safe.
+  std::shared_ptr<const GpuPool> pool() const;
 
  private:
   // A task the loop is responsible for: pending or running (or being stopped).
@@ -120,6 +142,7 @@ class Scheduler {
     bool ending = false;                  // its final state is committed or being committed
     bool timed_out = false;
     bool preempted = false;                          // requeued once its process group is gone
+    int64_t agent = 0;                               // the agent running it; 0: this host
     Placement placement;                             // where it runs, once reserved
     std::chrono::steady_clock::time_point deadline;  // synthetic end, or command timeout
     std::chrono::steady_clock::time_point queued_at;
@@ -158,6 +181,10 @@ class Scheduler {
   void finish_running(LiveTask& task, TaskState to, std::optional<int32_t> exit_code,
                       std::string reason);
   void release(LiveTask& task);
+  void end_process(LiveTask& task, const ProcessExit& exit);
+  bool stop_process(LiveTask& task, std::chrono::milliseconds grace);
+  void requeue(LiveTask& task);
+  void lose(LiveTask& task, const std::string& reason);
   void hold(LiveTask& task);
   void forget(TaskId id);
   void publish_snapshot();
@@ -174,6 +201,21 @@ class Scheduler {
   static TaskTransition transition(TaskId id, TaskState from, TaskState to,
                                    std::string reason = {});
 
+  // Agents (scheduler_agents.cc), on the loop.
+  void register_on_loop(RegisterRequest request, RegisterReply* out,
+                        std::function<void(ApiError)> reply);
+  Status add_agent_nodes(AgentSession& agent, RegisterRequest request);
+  void sync_on_loop(const SyncRequest& request, std::function<void(ApiError)> reply);
+  void apply_agent_exit(AgentSession& agent, const TaskExitReport& report);
+  void reconcile(AgentSession& agent, const SyncRequest& request);
+  void drop_from_agent(LiveTask& task, const std::string& reason);
+  void rebuild_placer();
+  void assign_to_agent(LiveTask& task);
+  void hand_to_agent(LiveTask& task);
+  void check_agents();
+  void node_down(AgentSession& agent);
+  void set_pool(std::shared_ptr<const GpuPool> pool);
+
   // Recovery (scheduler_recovery.cc).
   Status recover_vgpus();
   Status recover_task(TaskRecord record);
@@ -181,8 +223,8 @@ class Scheduler {
 
   Store* const store_;
   Writer* const writer_;
-  const GpuPool pool_;
   const Options options_;
+  std::shared_ptr<const GpuPool> pool_;  // replaced (on the loop) when an agent adds nodes
 
   // Owned by the loop thread (and by recover() before start()).
   CapacityLedger ledger_;
@@ -197,6 +239,12 @@ class Scheduler {
   std::vector<Command> deferred_;  // commands waiting for a task's launch to finish
   bool dirty_ = true;              // something changed that may let a queued task start
   int preemptions_in_flight_ = 0;  // preempted tasks whose processes have not ended yet
+  std::vector<std::function<void()>> after_commit_;   // run once this iteration's batch commits
+  std::unordered_map<int64_t, AgentSession> agents_;  // by id
+  std::unordered_map<std::string, int64_t> agent_by_name_;
+  std::vector<int64_t> agent_of_node_;  // per ledger node: its agent, 0 for this host
+  int64_t next_agent_id_ = 1;
+  int64_t next_epoch_ = 1;
 
   // Shared with API threads.
   mutable std::mutex inbox_mu_;
@@ -208,6 +256,7 @@ class Scheduler {
   mutable std::mutex views_mu_;
   std::unordered_map<VgpuId, VgpuRecord> vgpu_views_;  // guarded by views_mu_
   PoolSnapshot snapshot_;                              // guarded by views_mu_
+  std::shared_ptr<const GpuPool> published_pool_;      // guarded by views_mu_
   CompletionBoard completions_;
   LatencyHistogram schedule_latency_;
   std::unique_ptr<LaunchWorker> launcher_;  // created by start(), closed by stop()

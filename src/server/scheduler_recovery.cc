@@ -33,7 +33,7 @@ Status Scheduler::recover_vgpus() {
   for (const VgpuRecord& vgpu : vgpus) {
     if (vgpu.placement) {
       const std::optional<TaskShape> shape =
-          pool_.shape_on_node(vgpu_shape(vgpu.spec), vgpu.spec.milli_tflops, vgpu.placement->node);
+          pool_->shape_on_node(vgpu_shape(vgpu.spec), vgpu.spec.milli_tflops, vgpu.placement->node);
       if (vgpu.placement->node >= ledger_.node_count() || !shape) {
         return Status::failed_precondition("vGPU " + std::to_string(vgpu.id) +
                                            " sits on a GPU this host no longer has");
@@ -67,7 +67,10 @@ Status Scheduler::recover_task(TaskRecord record) {
       break;
     case TaskState::kRunning: {
       const bool synthetic = record.spec.kind == WorkKind::kSynthetic;
-      if (synthetic || supervisor_.adopt({record.pid, record.process_start_time}).is_ok()) {
+      // Agents' nodes are gone after a restart (agents register again): their tasks are lost.
+      const bool on_this_host = record.placement && record.placement->node < ledger_.node_count();
+      if (on_this_host &&
+          (synthetic || supervisor_.adopt({record.pid, record.process_start_time}).is_ok())) {
         const TaskId id = record.id;
         completions_.add(id, record.spec.vgpu);
         LiveTask task;

@@ -16,6 +16,11 @@ std::string find_vgpu_library() {
   return std::filesystem::exists(library, ec) ? library.lexically_normal().string() : "";
 }
 
+bool wants_vgpu_library(const TaskRecord& task, const TaskSlice& slice) {
+  const bool fractional = !slice.gpus.empty() && slice.compute_share < kMilliPerGpu;
+  return fractional && task.spec.enforce;
+}
+
 LaunchSpec make_launch_spec(const TaskRecord& task, const TaskSlice& slice,
                             const std::string& stdout_path, const std::string& stderr_path,
                             const std::string& vgpu_library) {
@@ -32,8 +37,7 @@ LaunchSpec make_launch_spec(const TaskRecord& task, const TaskSlice& slice,
   launch.env.emplace_back("FASTGPU_VGPU_ID", slice.enforcement_id);
   launch.env.emplace_back("FASTGPU_VGPU_MEMORY_LIMIT", std::to_string(slice.memory_limit_bytes));
   launch.env.emplace_back("FASTGPU_VGPU_COMPUTE_SHARE", std::to_string(slice.compute_share));
-  const bool fractional = !slice.gpus.empty() && slice.compute_share < kMilliPerGpu;
-  if (fractional && task.spec.enforce) launch.ld_preload = vgpu_library;
+  if (wants_vgpu_library(task, slice)) launch.ld_preload = vgpu_library;
   return launch;
 }
 

@@ -24,6 +24,9 @@ struct TaskSlice {
 /// binary>/../lib/libfastgpu-vgpu.so`, or empty when that file does not exist.
 std::string find_vgpu_library();
 
+/// True when `task` on `slice` runs under the vGPU library: a fractional share, not opted out.
+bool wants_vgpu_library(const TaskRecord& task, const TaskSlice& slice);
+
 /// The LaunchSpec of command task `task` on `slice`: its argv, env and cwd plus
 /// CUDA_VISIBLE_DEVICES (GPU UUIDs), FASTGPU_TASK_ID, FASTGPU_VGPU_ID,
 /// FASTGPU_VGPU_MEMORY_LIMIT (bytes) and FASTGPU_VGPU_COMPUTE_SHARE (milli-GPU); stdout and

@@ -119,5 +119,37 @@ TEST(CapacityLedgerProperty, RandomStreamsNeverOverAllocateAndReleaseRestores) {
   }
 }
 
+TEST(CapacityLedger, AddNodeAppendsAnEmptyNode) {
+  CapacityLedger ledger({node(2)});
+  const uint64_t before = ledger.change_sequence();
+  EXPECT_EQ(ledger.add_node(node(4, 8000)), 1u);
+  EXPECT_EQ(ledger.node_count(), 2u);
+  EXPECT_EQ(ledger.total_gpu_milli(), 6000);
+  EXPECT_EQ(ledger.state(1).free_cpu, 8000);
+  EXPECT_EQ(ledger.state(1).free_milli[3], kMilliPerGpu);
+  EXPECT_GT(ledger.change_sequence(), before);
+  EXPECT_TRUE(ledger.allocate(whole(4), {1, 0b1111}).is_ok());
+}
+
+TEST(CapacityLedger, FencedNodeTakesNothingUntilLifted) {
+  CapacityLedger ledger({node(2), node(2)});
+  ASSERT_TRUE(ledger.allocate(share(300), {0, 0b01}).is_ok());
+  const NodeFence fence = ledger.fence_node(0);
+  EXPECT_EQ(ledger.state(0).free_milli[0], 0);
+  EXPECT_EQ(ledger.state(0).free_milli[1], 0);
+  EXPECT_EQ(ledger.state(0).free_cpu, 0);
+  EXPECT_FALSE(ledger.allocate(share(100), {0, 0b10}).is_ok());
+  EXPECT_TRUE(ledger.allocate(share(100), {1, 0b10}).is_ok());  // other nodes are untouched
+  // The task that held capacity before the fence gives exactly its own part back.
+  ASSERT_TRUE(ledger.release(share(300), {0, 0b01}).is_ok());
+  EXPECT_EQ(ledger.state(0).free_milli[0], 300);
+  ledger.lift_fence(fence);
+  EXPECT_EQ(ledger.state(0).free_milli[0], kMilliPerGpu);
+  EXPECT_EQ(ledger.state(0).free_milli[1], kMilliPerGpu);
+  EXPECT_EQ(ledger.state(0).free_cpu, 32000);
+  EXPECT_EQ(ledger.state(0).free_memory, 65536);
+  EXPECT_EQ(ledger.allocated_gpu_milli(), 100);
+}
+
 }  // namespace
 }  // namespace fastgpu

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "agent_process.h"
 #include "daemon_process.h"
 
 namespace fastgpu::testing {
@@ -48,6 +49,30 @@ TEST(CliClientTest, SubmitWaitListAndVgpus) {
   const CliRun refused = fastgpu_cli(daemon, "submit --gpu 2 -- true");
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_NE(refused.output.find("\"gpu\""), std::string::npos) << refused.output;
+}
+
+TEST(CliClientTest, NodesListsTheDaemonsGroupsAndAgents) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), {"--simulate-gpus", "1x10tflops"});
+  ASSERT_TRUE(daemon.started());
+  AgentProcess agent(daemon.port(), "gpu-box-7", dir.path() + "/agent",
+                     {"--simulate-gpus", "2x400tflops"});
+  for (int i = 0;
+       i < 200 && fastgpu_cli(daemon, "nodes").output.find("gpu-box-7") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const CliRun table = fastgpu_cli(daemon, "nodes");
+  EXPECT_EQ(table.exit_code, 0) << table.output;
+  EXPECT_NE(table.output.find("(this host)"), std::string::npos) << table.output;
+  EXPECT_NE(table.output.find("gpu-box-7/gpu-group-0"), std::string::npos) << table.output;
+  EXPECT_NE(table.output.find("ready"), std::string::npos) << table.output;
+  const CliRun json = fastgpu_cli(daemon, "nodes -o json");
+  const nlohmann::json nodes = nlohmann::json::parse(json.output, nullptr, false);
+  ASSERT_TRUE(nodes.is_object()) << json.output;
+  ASSERT_EQ(nodes["nodes"].size(), 2u) << json.output;
+  EXPECT_EQ(nodes["nodes"][1]["host"], "gpu-box-7");
+  EXPECT_EQ(nodes["nodes"][1]["gpu_indices"].size(), 2u);
+  EXPECT_TRUE(nodes["nodes"][1]["ready"].get<bool>());
 }
 
 TEST(CliClientTest, LogsFollowUntilTheTaskEnds) {

@@ -27,6 +27,12 @@ std::string read_file(const std::string& path) {
 pid_t spawn_fastgpud(const std::vector<std::string>& flags, const std::string& log_path) {
   std::vector<std::string> args = {fastgpud_path()};
   args.insert(args.end(), flags.begin(), flags.end());
+  return spawn_program(std::move(args), log_path);
+}
+
+}  // namespace
+
+pid_t spawn_program(std::vector<std::string> args, const std::string& log_path) {
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -41,6 +47,8 @@ pid_t spawn_fastgpud(const std::vector<std::string>& flags, const std::string& l
   return rc == 0 ? pid : 0;
 }
 
+namespace {
+
 Answer to_answer(const httplib::Result& result) {
   Answer answer;
   if (!result) return answer;
@@ -52,8 +60,10 @@ Answer to_answer(const httplib::Result& result) {
 
 }  // namespace
 
-TempDir::TempDir() {
-  std::string pattern = std::filesystem::temp_directory_path().string() + "/fastgpud-test-XXXXXX";
+TempDir::TempDir(const std::string& parent) {
+  const std::string root =
+      parent.empty() ? std::filesystem::temp_directory_path().string() : parent;
+  std::string pattern = root + "/fastgpud-test-XXXXXX";
   path_ = mkdtemp(pattern.data());
 }
 
@@ -112,19 +122,16 @@ Answer DaemonProcess::del(const std::string& path, const std::string& token) con
   return to_answer(client(token)->Delete(path.c_str()));
 }
 
-void DaemonProcess::kill_hard() {
-  if (pid_ == 0) return;
-  ::kill(pid_, SIGKILL);
-  waitpid(pid_, nullptr, 0);
-  pid_ = 0;
-}
+void DaemonProcess::kill_hard() { signal_and_reap(&pid_, SIGKILL); }
 
-int DaemonProcess::stop() {
-  if (pid_ == 0) return -1;
-  ::kill(pid_, SIGTERM);
+int DaemonProcess::stop() { return signal_and_reap(&pid_, SIGTERM); }
+
+int signal_and_reap(pid_t* pid, int signal) {
+  if (*pid == 0) return -1;
+  ::kill(*pid, signal);
   int status = 0;
-  waitpid(pid_, &status, 0);
-  pid_ = 0;
+  waitpid(*pid, &status, 0);
+  *pid = 0;
   return status;
 }
 

@@ -15,7 +15,8 @@ namespace fastgpu::testing {
 /// A fresh temporary directory, removed with everything in it on destruction.
 class TempDir {
  public:
-  TempDir();
+  /// Made under `parent`; empty: the system's temporary directory.
+  explicit TempDir(const std::string& parent = "");
   ~TempDir();
   const std::string& path() const { return path_; }
 
@@ -59,6 +60,14 @@ class DaemonProcess {
   pid_t pid_ = 0;
   int port_ = 0;
 };
+
+/// Starts `args` (args[0] is the program's path) with stdout to /dev/null and stderr appended
+/// to `log_path`; returns its pid, 0 when it cannot be started.
+pid_t spawn_program(std::vector<std::string> args, const std::string& log_path);
+
+/// Sends `signal` to *pid, reaps it and sets *pid to 0; returns its wait status (-1 when *pid
+/// was 0).
+int signal_and_reap(pid_t* pid, int signal);
 
 /// Path of the fastgpud binary under test.
 std::string fastgpud_path();

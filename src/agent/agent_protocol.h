@@ -1,0 +1,97 @@
+#pragma once
+// The messages between fastgpu-agent and fastgpud (docs/API.md, "Agents"), as plain structs and
+// their JSON. The daemon checks what agents send field by field (server/agent_request.h); the
+// agent reads the daemon's answers with parse_register_reply() and parse_sync_reply().
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/status.h"
+#include "runtime/gpu_inventory.h"
+
+namespace fastgpu {
+
+/// Header that carries the join token on every agent request.
+inline constexpr const char* kJoinTokenHeader = "X-FastGPU-Join-Token";
+
+/// Shortest join token accepted.
+inline constexpr size_t kMinJoinTokenBytes = 16;
+
+/// Reads the join token from the file at `path` (fastgpud's and the agent's
+/// --join-token-file): its first line, trailing white space removed. kIoError when the file
+/// cannot be read, kInvalidArgument when the token is shorter than kMinJoinTokenBytes.
+Status read_join_token(const std::string& path, std::string* token);
+
+/// POST /v1/agents/register: who the agent is and what it has.
+struct RegisterRequest {
+  std::string name;                // the host's name; a returning agent uses the same one
+  std::vector<GpuDevice> devices;  // its inventory, as discover() gave it
+  int64_t cpu_milli = 0;           // its CPU, milli-cores
+};
+
+/// The daemon's answer to a registration.
+struct RegisterReply {
+  int64_t agent_id = 0;         // stable for the name as long as the daemon runs
+  int64_t epoch = 0;            // this session; a sync of an older session is refused (409)
+  int64_t node_timeout_ms = 0;  // silence after which the daemon declares the node not ready
+};
+
+/// A task the daemon wants started, with everything needed to start it but the host's own
+/// parts (log files, the vGPU library path).
+struct Assignment {
+  int64_t task = 0;
+  std::vector<std::string> argv;
+  std::vector<std::pair<std::string, std::string>> env;  // includes CUDA_VISIBLE_DEVICES, ...
+  std::string cwd;
+  bool preload_vgpu = false;  // preload the agent's libfastgpu-vgpu.so, when it has one
+};
+
+/// A task the daemon wants stopped: SIGTERM, then SIGKILL after grace_ms.
+struct StopOrder {
+  int64_t task = 0;
+  int64_t grace_ms = 0;
+};
+
+/// How a task's process ended (or could not start), with the tails of its logs.
+struct TaskExitReport {
+  int64_t task = 0;
+  bool started = true;      // false: the process could not be started; `detail` says why
+  int exit_code = -1;       // the code when it exited normally, else -1
+  int signal = 0;           // the signal that killed it, else 0
+  std::string detail;       // e.g. "killed by signal 9 (SIGKILL)" or the start error
+  std::string stdout_tail;  // the last kLogTailBytes of its stdout
+  std::string stderr_tail;  // and of its stderr
+};
+
+/// Most bytes of each log stream an exit report carries.
+inline constexpr size_t kLogTailBytes = 64 * 1024;
+
+/// POST /v1/agents/sync: the agent's heartbeat and report.
+struct SyncRequest {
+  int64_t agent_id = 0;
+  int64_t epoch = 0;
+  std::vector<int64_t> running;          // tasks it was given and still runs (or starts)
+  std::vector<TaskExitReport> finished;  // ends not yet acknowledged by a sync answer
+  int64_t wait_ms = 0;                   // how long the daemon may hold the answer (long-poll)
+};
+
+/// The daemon's answer to a sync: what to start and what to stop.
+struct SyncReply {
+  std::vector<Assignment> start;
+  std::vector<StopOrder> stop;
+};
+
+nlohmann::json to_json(const RegisterRequest& request);
+nlohmann::json to_json(const RegisterReply& reply);
+nlohmann::json to_json(const SyncRequest& request);
+nlohmann::json to_json(const SyncReply& reply);
+nlohmann::json to_json(const TaskExitReport& report);
+
+/// The agent's readers of the daemon's answers. kInvalidArgument naming what is wrong.
+Status parse_register_reply(const std::string& body, RegisterReply* out);
+Status parse_sync_reply(const std::string& body, SyncReply* out);
+
+}  // namespace fastgpu

@@ -1,0 +1,67 @@
+// fastgpu-agent: the node agent of a multi-host pool (docs/ARCHITECTURE.md, "Agents").
+
+#include <cstdio>
+#include <thread>
+
+#include "agent/agent_options.h"
+#include "agent/node_agent.h"
+#include "runtime/inventory_factory.h"
+#include "runtime/stop_signals.h"
+
+namespace fastgpu {
+namespace {
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "fastgpu-agent: %s\n", message.c_str());
+  return 1;
+}
+
+int run(AgentOptions options) {
+  if (Status s = complete_agent_options(&options); !s.is_ok()) return fail(s.message());
+  NodeAgent::Options agent;
+  if (!options.join_token_file.empty()) {
+    if (Status s = read_join_token(options.join_token_file, &agent.join_token); !s.is_ok()) {
+      return fail(s.message());
+    }
+  }
+  std::unique_ptr<GpuInventory> inventory;
+  std::string note;
+  if (Status s = open_gpu_inventory(options.simulate_gpus, &inventory, &note); !s.is_ok()) {
+    return fail(s.message());
+  }
+  std::fprintf(stderr, "fastgpu-agent: %s\n", note.c_str());
+  std::vector<GpuDevice> devices;
+  if (Status s = inventory->discover(&devices); !s.is_ok()) return fail(s.message());
+  agent.server = options.server;
+  agent.name = options.name;
+  agent.work_dir = options.work_dir;
+  agent.vgpu_library = options.vgpu_library;
+  agent.task_guard = options.task_guard;
+  if (agent.task_guard.empty()) {
+    std::fprintf(stderr,
+                 "fastgpu-agent: no fastgpu-task-guard beside this binary: tasks will outlive "
+                 "the agent if it is killed\n");
+  }
+  const int64_t cpu_milli = int64_t{1000} * std::max(1u, std::thread::hardware_concurrency());
+  NodeAgent node(std::move(agent), std::move(devices), cpu_milli);
+  // SIGINT and SIGTERM stop the agent, which then kills its tasks.
+  std::thread signals([&node] {
+    (void)wait_for_stop_signal();
+    node.stop();
+  });
+  signals.detach();
+  node.run();
+  return 0;
+}
+
+}  // namespace
+}  // namespace fastgpu
+
+int main(int argc, char** argv) {
+  fastgpu::block_stop_signals();
+  CLI::App app{"fastgpu-agent: runs fastgpud's tasks on this GPU host"};
+  fastgpu::AgentOptions options;
+  fastgpu::add_agent_flags(app, &options);
+  CLI11_PARSE(app, argc, argv);
+  return fastgpu::run(std::move(options));
+}

@@ -1,0 +1,260 @@
+#include "agent/node_agent.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+namespace fastgpu {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// Most bytes of exit reports one sync carries (fastgpud takes bodies up to 1 MiB).
+constexpr size_t kReportBudgetBytes = 512 * 1024;
+// The long-poll while tasks run: short, so that their ends are reported soon.
+constexpr milliseconds kBusyWait{2};
+
+void log_line(const std::string& line) {
+  std::fprintf(stderr, "fastgpu-agent: %s\n", line.c_str());
+}
+
+// The last `max` bytes of the file at `path`; empty when it cannot be read.
+std::string file_tail(const std::string& path, size_t max) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return {};
+  const std::streamoff size = in.tellg();
+  const std::streamoff from = std::max<std::streamoff>(0, size - static_cast<std::streamoff>(max));
+  in.seekg(from);
+  std::string bytes(static_cast<size_t>(size - from), '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  bytes.resize(static_cast<size_t>(std::max<std::streamsize>(0, in.gcount())));
+  return bytes;
+}
+
+// Parses a 200 answer to `what` into *reply with `parse`; false (logged) for no answer, another
+// status or a malformed body.
+template <typename Reply>
+bool read_answer(const httplib::Result& result, const char* what,
+                 Status (*parse)(const std::string&, Reply*), Reply* reply) {
+  if (!result) {
+    log_line(std::string(what) + ": no answer: " + httplib::to_string(result.error()));
+    return false;
+  }
+  if (result->status != 200) {
+    log_line(std::string(what) + " refused (" + std::to_string(result->status) +
+             "): " + result->body);
+    return false;
+  }
+  if (Status s = parse(result->body, reply); !s.is_ok()) {
+    log_line(s.message());
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+NodeAgent::NodeAgent(Options options, std::vector<GpuDevice> devices, int64_t cpu_milli)
+    : options_(std::move(options)),
+      devices_(std::move(devices)),
+      cpu_milli_(cpu_milli),
+      client_(options_.server) {
+  client_.set_keep_alive(true);
+  client_.set_tcp_nodelay(true);
+}
+
+NodeAgent::~NodeAgent() {
+  if (launcher_) launcher_->close();
+}
+
+void NodeAgent::stop() { stopping_ = true; }
+
+httplib::Result NodeAgent::post(const std::string& path, const nlohmann::json& body,
+                                SteadyClock::time_point deadline) {
+  // Connecting, sending and waiting for the answer each get a third of the time left, so the
+  // attempt is over by `deadline` (give or take the scheduling of this thread).
+  const auto left = std::chrono::duration_cast<milliseconds>(deadline - SteadyClock::now());
+  const milliseconds each = std::max(milliseconds(1), left / 3);
+  client_.set_connection_timeout(each);
+  client_.set_write_timeout(each);
+  client_.set_read_timeout(each);
+  httplib::Headers headers;
+  if (!options_.join_token.empty()) headers.emplace(kJoinTokenHeader, options_.join_token);
+  return client_.Post(path, headers, body.dump(), "application/json");
+}
+
+void NodeAgent::run() {
+  launcher_ = std::make_unique<LaunchWorker>([this](LaunchOutcome outcome) {
+    std::lock_guard lock(launched_mu_);
+    launched_.push_back(std::move(outcome));
+  });
+  while (!stopping_) {
+    if (epoch_ == 0) {
+      if (!register_session()) std::this_thread::sleep_for(milliseconds(200));
+      continue;
+    }
+    collect();
+    if (SteadyClock::now() - last_ok_send_ > fence_after_) {
+      fence("no answer from fastgpud for " + std::to_string(fence_after_.count()) + " ms");
+      continue;
+    }
+    if (!sync_once()) std::this_thread::sleep_for(milliseconds(20));
+  }
+  fence("stopping");
+  launcher_->close();
+}
+
+bool NodeAgent::register_session() {
+  const RegisterRequest request{options_.name, devices_, cpu_milli_};
+  const httplib::Result result =
+      post("/v1/agents/register", to_json(request), SteadyClock::now() + milliseconds(3000));
+  RegisterReply reply;
+  if (!read_answer(result, "registration", parse_register_reply, &reply)) return false;
+  agent_id_ = reply.agent_id;
+  epoch_ = reply.epoch;
+  fence_after_ = milliseconds(std::max<int64_t>(reply.node_timeout_ms / 2, 40));
+  last_ok_send_ = SteadyClock::now();
+  log_line("registered as " + options_.name + " (agent " + std::to_string(agent_id_) +
+           ", session " + std::to_string(epoch_) + ")");
+  return true;
+}
+
+bool NodeAgent::sync_once() {
+  size_t reported = 0;
+  SyncRequest request = next_request(&reported);
+  // The attempt must be over when the fence falls due; the long-poll takes at most a quarter
+  // of the time left.
+  const SteadyClock::time_point fence_due = last_ok_send_ + fence_after_;
+  const SteadyClock::time_point sent = SteadyClock::now();
+  const auto left = std::chrono::duration_cast<milliseconds>(fence_due - sent);
+  const milliseconds wait = !finished_.empty() ? milliseconds(0)
+                            : tasks_.empty()   ? std::min(options_.idle_wait, left / 4)
+                                               : kBusyWait;
+  request.wait_ms = std::max<int64_t>(0, wait.count());
+  const httplib::Result result = post("/v1/agents/sync", to_json(request), fence_due);
+  if (result && result->status == 409) {
+    fence("fastgpud refused the session: " + result->body);
+    return true;
+  }
+  SyncReply reply;
+  if (!read_answer(result, "sync", parse_sync_reply, &reply)) return false;
+  last_ok_send_ = sent;
+  finished_.erase(finished_.begin(), finished_.begin() + static_cast<std::ptrdiff_t>(reported));
+  apply(reply);
+  return true;
+}
+
+SyncRequest NodeAgent::next_request(size_t* reported) const {
+  SyncRequest request;
+  request.agent_id = agent_id_;
+  request.epoch = epoch_;
+  for (const auto& [id, task] : tasks_) request.running.push_back(id);
+  size_t bytes = 0;
+  *reported = 0;
+  for (const TaskExitReport& report : finished_) {
+    bytes += 256 + report.stdout_tail.size() + report.stderr_tail.size();
+    if (*reported > 0 && bytes > kReportBudgetBytes) break;
+    request.finished.push_back(report);
+    *reported += 1;
+  }
+  return request;
+}
+
+void NodeAgent::collect() {
+  take_launch_outcomes();
+  for (const ProcessExit& exit : supervisor_.poll_exits()) {
+    auto owner = task_of_pid_.find(exit.identity.pid);
+    if (owner == task_of_pid_.end()) continue;
+    const int64_t task = owner->second;
+    task_of_pid_.erase(owner);
+    report_exit(task, exit);
+  }
+}
+
+void NodeAgent::take_launch_outcomes() {
+  std::vector<LaunchOutcome> outcomes;
+  {
+    std::lock_guard lock(launched_mu_);
+    outcomes.swap(launched_);
+  }
+  for (LaunchOutcome& outcome : outcomes) {
+    LocalTask& task = tasks_.at(outcome.tag);
+    if (!outcome.status.is_ok()) {
+      TaskExitReport report;
+      report.task = outcome.tag;
+      report.started = false;
+      report.detail = outcome.status.message();
+      finished_.push_back(std::move(report));
+      tasks_.erase(outcome.tag);
+      continue;
+    }
+    supervisor_.hold_child(outcome.process.identity);
+    task.pid = outcome.process.identity.pid;
+    task_of_pid_[task.pid] = outcome.tag;
+    if (task.stop_grace_ms >= 0)
+      (void)supervisor_.terminate(task.pid, milliseconds(task.stop_grace_ms));
+  }
+}
+
+void NodeAgent::report_exit(int64_t task, const ProcessExit& exit) {
+  TaskExitReport report;
+  report.task = task;
+  report.exit_code = exit.exit_code;
+  report.signal = exit.signal;
+  report.detail = describe_exit(exit);
+  report.stdout_tail = file_tail(log_path(task, "out"), kLogTailBytes);
+  report.stderr_tail = file_tail(log_path(task, "err"), kLogTailBytes);
+  finished_.push_back(std::move(report));
+  tasks_.erase(task);
+}
+
+void NodeAgent::apply(const SyncReply& reply) {
+  for (const Assignment& assignment : reply.start) start(assignment);
+  for (const StopOrder& order : reply.stop) stop_task(order.task, order.grace_ms);
+}
+
+void NodeAgent::start(const Assignment& assignment) {
+  if (!tasks_.emplace(assignment.task, LocalTask{}).second) return;  // already running
+  LaunchSpec spec;
+  if (!options_.task_guard.empty()) spec.argv = {options_.task_guard, std::to_string(getpid())};
+  spec.argv.insert(spec.argv.end(), assignment.argv.begin(), assignment.argv.end());
+  spec.env = assignment.env;
+  spec.cwd = assignment.cwd;
+  spec.stdout_path = log_path(assignment.task, "out");
+  spec.stderr_path = log_path(assignment.task, "err");
+  if (assignment.preload_vgpu) spec.ld_preload = options_.vgpu_library;
+  (void)launcher_->enqueue(LaunchJob{assignment.task, std::move(spec)});
+}
+
+void NodeAgent::stop_task(int64_t id, int64_t grace_ms) {
+  auto it = tasks_.find(id);
+  if (it == tasks_.end()) return;  // ended already; its end is reported
+  LocalTask& task = it->second;
+  if (task.stop_grace_ms >= 0 && task.stop_grace_ms <= grace_ms) return;  // stopping already
+  task.stop_grace_ms = grace_ms;
+  if (task.pid != 0) (void)supervisor_.terminate(task.pid, milliseconds(grace_ms));
+}
+
+void NodeAgent::fence(const std::string& why) {
+  if (!tasks_.empty()) log_line(why + ": killing " + std::to_string(tasks_.size()) + " task(s)");
+  for (auto& [id, task] : tasks_) stop_task(id, 0);
+  while (!tasks_.empty()) {  // launches in flight are killed as they land
+    std::this_thread::sleep_for(milliseconds(1));
+    collect();
+    for (auto& [id, task] : tasks_) {
+      if (task.pid != 0) (void)supervisor_.terminate(task.pid, milliseconds(0));
+    }
+  }
+  finished_.clear();  // fastgpud decides these tasks' fate: lost, and retried
+  epoch_ = 0;
+}
+
+std::string NodeAgent::log_path(int64_t task, const char* stream) const {
+  return options_.work_dir + "/task-" + std::to_string(task) + "." + stream;
+}
+
+}  // namespace fastgpu

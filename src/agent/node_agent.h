@@ -1,0 +1,98 @@
+#pragma once
+// fastgpu-agent's work on one GPU host: a session with fastgpud, the tasks it is assigned run as
+// local processes, their ends reported back, and a self-fence when fastgpud cannot be reached.
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "agent/agent_protocol.h"
+#include "runtime/launch_worker.h"
+#include "runtime/process_supervisor.h"
+
+namespace fastgpu {
+
+/// The agent of one host. run() registers with fastgpud, then syncs in a loop: each sync is the
+/// heartbeat, reports the tasks it runs and the ends not yet acknowledged, and brings back what
+/// to start and stop. Tasks start on a LaunchWorker with the assignment's argv, env and cwd,
+/// stdout and stderr in work_dir, and the vGPU library preloaded when the assignment asks.
+/// Each runs under fastgpu-task-guard (when given), which kills the task's process group when
+/// the agent dies, even by SIGKILL.
+///
+/// Self-fence (docs/ARCHITECTURE.md, "Agents"): when no sync has succeeded for half the node
+/// timeout fastgpud announced, or fastgpud refuses the session (409), the agent kills every
+/// task it runs (SIGKILL to each process group), forgets their ends and registers again. So its
+/// tasks are gone before fastgpud declares them lost and starts them elsewhere.
+/// run() is for one thread; stop() may be called from any.
+class NodeAgent {
+ public:
+  struct Options {
+    std::string server;        // fastgpud's URL, "http://HOST:PORT"
+    std::string join_token;    // sent in X-FastGPU-Join-Token; may be empty
+    std::string name;          // the host's name in the pool
+    std::string work_dir;      // where task logs go; must exist
+    std::string vgpu_library;  // preloaded when an assignment asks; empty: none
+    std::string task_guard;    // fastgpu-task-guard, which runs each task; empty: none
+    std::chrono::milliseconds idle_wait{1000};  // longest long-poll while nothing runs
+  };
+
+  NodeAgent(Options options, std::vector<GpuDevice> devices, int64_t cpu_milli);
+  ~NodeAgent();
+  NodeAgent(const NodeAgent&) = delete;
+  NodeAgent& operator=(const NodeAgent&) = delete;
+
+  /// Serves until stop(); on return no task of this agent runs any more.
+  void run();
+  /// Makes run() return soon.
+  void stop();
+
+ private:
+  // A task this agent was given and has not reported ended yet.
+  struct LocalTask {
+    pid_t pid = 0;               // 0 while its launch is in flight
+    int64_t stop_grace_ms = -1;  // >= 0: stop it (once launched) with this grace
+  };
+
+  bool register_session();
+  bool sync_once();
+  void collect();
+  void take_launch_outcomes();
+  void report_exit(int64_t task, const ProcessExit& exit);
+  void apply(const SyncReply& reply);
+  void start(const Assignment& assignment);
+  void stop_task(int64_t task, int64_t grace_ms);
+  SyncRequest next_request(size_t* reported) const;
+  void fence(const std::string& why);
+  std::string log_path(int64_t task, const char* stream) const;
+  httplib::Result post(const std::string& path, const nlohmann::json& body,
+                       std::chrono::steady_clock::time_point deadline);
+
+  const Options options_;
+  const std::vector<GpuDevice> devices_;
+  const int64_t cpu_milli_;
+  httplib::Client client_;
+  ProcessSupervisor supervisor_;
+  std::unique_ptr<LaunchWorker> launcher_;
+  std::atomic<bool> stopping_{false};
+
+  // Owned by the run() thread.
+  int64_t agent_id_ = 0;
+  int64_t epoch_ = 0;  // 0: not registered
+  std::chrono::milliseconds fence_after_{5000};
+  std::chrono::steady_clock::time_point last_ok_send_;
+  std::map<int64_t, LocalTask> tasks_;
+  std::unordered_map<pid_t, int64_t> task_of_pid_;
+  std::vector<TaskExitReport> finished_;  // not yet acknowledged by fastgpud
+
+  std::mutex launched_mu_;
+  std::vector<LaunchOutcome> launched_;  // guarded by launched_mu_
+};
+
+}  // namespace fastgpu

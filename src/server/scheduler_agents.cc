@@ -1,0 +1,223 @@
+// The scheduler's side of fastgpu-agent: registration, syncs (heartbeat, report, assignments)
+// and node timeouts. See docs/ARCHITECTURE.md, "Agents", for the rule that keeps a task from
+// running twice at once.
+
+#include <cstdio>
+#include <fstream>
+
+#include "core/wall_clock.h"
+#include "server/scheduler.h"
+
+namespace fastgpu {
+namespace {
+
+void log_agent(const std::string& line) { std::fprintf(stderr, "fastgpud: %s\n", line.c_str()); }
+
+// Writes `bytes` to `path` (replacing it); nothing when there are none.
+void write_log_tail(const std::string& path, const std::string& bytes) {
+  if (bytes.empty()) return;
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+}  // namespace
+
+// ---- API threads -------------------------------------------------------------------------
+
+ApiError Scheduler::register_agent(RegisterRequest request, RegisterReply* out) {
+  return run_on_loop([this, request = std::move(request), out](auto reply) {
+    register_on_loop(request, out, std::move(reply));
+  });
+}
+
+ApiError Scheduler::sync_agent(const SyncRequest& request, SyncReply* out) {
+  std::shared_ptr<AgentOutbox> outbox;
+  ApiError e = run_on_loop([this, &request, &outbox](auto reply) {
+    if (auto it = agents_.find(request.agent_id); it != agents_.end()) outbox = it->second.outbox;
+    sync_on_loop(request, std::move(reply));
+  });
+  if (!e.is_ok()) return e;
+  *out = outbox->take(request.epoch, std::chrono::milliseconds(request.wait_ms));
+  return {};
+}
+
+// ---- The loop ----------------------------------------------------------------------------
+
+void Scheduler::register_on_loop(RegisterRequest request, RegisterReply* out,
+                                 std::function<void(ApiError)> reply) {
+  const size_t gpu_count = request.devices.size();
+  auto known = agent_by_name_.find(request.name);
+  if (known == agent_by_name_.end()) {
+    AgentSession agent;
+    agent.id = next_agent_id_++;
+    agent.name = request.name;
+    agent.gpu_count = gpu_count;
+    if (Status s = add_agent_nodes(agent, std::move(request)); !s.is_ok()) {
+      return reply(ApiError::invalid_argument("field \"devices\": " + s.message()));
+    }
+    known = agent_by_name_.emplace(agent.name, agent.id).first;
+    agents_.emplace(agent.id, std::move(agent));
+  }
+  AgentSession& agent = agents_.at(known->second);
+  if (agent.gpu_count != gpu_count) {
+    return reply(ApiError::conflict("agent " + agent.name + " registered with " +
+                                    std::to_string(agent.gpu_count) + " GPU(s), now reports " +
+                                    std::to_string(gpu_count)));
+  }
+  if (!agent.ready) {
+    for (const NodeFence& fence : agent.fences) ledger_.lift_fence(fence);
+    agent.fences.clear();
+    agent.ready = true;
+    dirty_ = true;
+  }
+  agent.epoch = next_epoch_++;
+  agent.outbox->set_epoch(agent.epoch);
+  agent.last_seen = std::chrono::steady_clock::now();
+  agent.last_seen_us = wall_clock_us();
+  publish_snapshot();
+  log_agent("agent " + agent.name + " registered (session " + std::to_string(agent.epoch) + ")");
+  *out = RegisterReply{agent.id, agent.epoch, options_.node_timeout.count()};
+  reply({});
+}
+
+Status Scheduler::add_agent_nodes(AgentSession& agent, RegisterRequest request) {
+  auto next = std::make_shared<GpuPool>(*pool_);
+  std::vector<NodeIndex> added;
+  if (Status s =
+          next->add_host(request.name, std::move(request.devices), request.cpu_milli, &added);
+      !s.is_ok()) {
+    return s;
+  }
+  for (NodeIndex n : added) {
+    ledger_.add_node(next->nodes()[n]);
+    agent_of_node_.push_back(agent.id);
+  }
+  agent.nodes = std::move(added);
+  rebuild_placer();
+  set_pool(std::move(next));
+  dirty_ = true;
+  return Status::ok();
+}
+
+void Scheduler::set_pool(std::shared_ptr<const GpuPool> pool) {
+  pool_ = std::move(pool);
+  std::lock_guard lock(views_mu_);
+  published_pool_ = pool_;
+}
+
+void Scheduler::sync_on_loop(const SyncRequest& request, std::function<void(ApiError)> reply) {
+  auto it = agents_.find(request.agent_id);
+  if (it == agents_.end() || it->second.epoch != request.epoch || !it->second.ready) {
+    return reply(ApiError::conflict("agent session " + std::to_string(request.epoch) +
+                                    " is not current: stop every task and register again"));
+  }
+  AgentSession& agent = it->second;
+  agent.last_seen = std::chrono::steady_clock::now();
+  agent.last_seen_us = wall_clock_us();
+  for (const TaskExitReport& report : request.finished) apply_agent_exit(agent, report);
+  reconcile(agent, request);
+  // The agent forgets the ends it reported once answered: answer after they are committed.
+  after_commit_.push_back([reply] { reply({}); });
+}
+
+void Scheduler::apply_agent_exit(AgentSession& agent, const TaskExitReport& report) {
+  if (agent.assigned.erase(report.task) == 0) return;  // reported before, or never its task
+  LiveTask& task = live_.at(report.task);
+  write_log_tail(log_base(report.task) + ".out", report.stdout_tail);
+  write_log_tail(log_base(report.task) + ".err", report.stderr_tail);
+  if (!report.started && !task.ending) {
+    return finish_running(task, TaskState::kFailed, std::nullopt,
+                          "could not start on " + agent.name + ": " + report.detail);
+  }
+  ProcessExit exit;
+  exit.status_known = true;
+  exit.exit_code = report.exit_code;
+  exit.signal = report.signal;
+  end_process(task, exit);
+}
+
+void Scheduler::reconcile(AgentSession& agent, const SyncRequest& request) {
+  std::set<int64_t> known(request.running.begin(), request.running.end());
+  for (int64_t id : request.running) {
+    if (!agent.assigned.contains(id)) agent.outbox->push_stop(StopOrder{id, 0});
+  }
+  for (const TaskExitReport& report : request.finished) known.insert(report.task);
+  std::vector<int64_t> missing;
+  for (int64_t id : agent.assigned) {
+    if (!known.contains(id) && !agent.outbox->holds_start(id)) missing.push_back(id);
+  }
+  for (int64_t id : missing) {
+    agent.assigned.erase(id);
+    drop_from_agent(live_.at(id), "agent " + agent.name + " no longer runs it");
+  }
+}
+
+void Scheduler::drop_from_agent(LiveTask& task, const std::string& reason) {
+  if (task.ending) return end_process(task, ProcessExit{});  // its end is already decided
+  lose(task, reason);
+}
+
+void Scheduler::lose(LiveTask& task, const std::string& reason) {
+  const TaskId id = task.record.id;
+  release(task);
+  task.ending = true;
+  const bool retry = task.record.retries_used < task.record.spec.max_retries;
+  log_agent("task " + std::to_string(id) + " lost: " + reason + (retry ? "; retrying" : ""));
+  TaskTransition lost = transition(id, TaskState::kRunning, TaskState::kLost, reason);
+  if (!retry) return batch_.add(std::move(lost), [this, id](const WriteResult&) { forget(id); });
+  batch_.add(std::move(lost), [](const WriteResult&) {});
+  TaskTransition again = transition(id, TaskState::kLost, TaskState::kPending);
+  again.count_retry = true;
+  batch_.add(std::move(again), [this, id](const WriteResult& result) {
+    if (!result.status.is_ok()) {
+      log_agent("task " + std::to_string(id) + ": " + result.status.message());
+      return forget(id);
+    }
+    LiveTask& task = live_.at(id);
+    task.record.retries_used += 1;
+    requeue(task);
+  });
+}
+
+void Scheduler::assign_to_agent(LiveTask& task) {
+  const TaskId id = task.record.id;
+  task.agent = agent_of_node_[task.placement.node];
+  TaskTransition start = start_transition(task);
+  start.stdout_path = log_base(id) + ".out";  // written when the agent reports the end
+  start.stderr_path = log_base(id) + ".err";
+  task.deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(task.record.spec.timeout_ms);
+  commit_start(task, std::move(start));
+}
+
+void Scheduler::hand_to_agent(LiveTask& task) {
+  AgentSession& agent = agents_.at(task.agent);
+  if (!agent.ready) return lose(task, "agent " + agent.name + " is not ready");
+  const TaskSlice slice = slice_of(task);
+  LaunchSpec spec = make_launch_spec(task.record, slice, "", "", "");
+  agent.assigned.insert(task.record.id);
+  agent.outbox->push_start(Assignment{task.record.id, std::move(spec.argv), std::move(spec.env),
+                                      std::move(spec.cwd), wants_vgpu_library(task.record, slice)});
+}
+
+void Scheduler::check_agents() {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& [id, agent] : agents_) {
+    if (agent.ready && now - agent.last_seen > options_.node_timeout) node_down(agent);
+  }
+}
+
+void Scheduler::node_down(AgentSession& agent) {
+  log_agent("agent " + agent.name + " silent for " + std::to_string(options_.node_timeout.count()) +
+            " ms: its nodes are not ready");
+  agent.ready = false;
+  agent.outbox->clear();
+  const std::set<int64_t> assigned = std::move(agent.assigned);
+  agent.assigned.clear();
+  for (int64_t id : assigned) drop_from_agent(live_.at(id), "node " + agent.name + " timed out");
+  // Fenced after its tasks gave their slices back, so that nothing lands there until it returns.
+  for (NodeIndex n : agent.nodes) agent.fences.push_back(ledger_.fence_node(n));
+  dirty_ = true;
+  publish_snapshot();
+}
+
+}  // namespace fastgpu

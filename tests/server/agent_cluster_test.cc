@@ -1,0 +1,265 @@
+// fastgpud with fastgpu-agent processes on loopback: registration, the join token, node failure
+// (an agent killed -9 mid-run) and the rule that no task runs twice at once.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "agent_process.h"
+#include "daemon_process.h"
+
+namespace fastgpu::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+// The daemon's own GPU is too small for the tasks below (20 TFLOPS), so they run on agents.
+const std::vector<std::string> kDaemonFlags = {"--simulate-gpus", "1x10tflops", "--node-timeout",
+                                               "2"};
+const std::vector<std::string> kAgentGpus = {"--simulate-gpus", "4x400tflops"};
+
+// Polls `done` every 50 ms for up to `limit`; true once it holds.
+template <typename Done>
+bool eventually(Done done, milliseconds limit) {
+  const auto deadline = steady_clock::now() + limit;
+  while (steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  return done();
+}
+
+// Number of agent nodes /v1/nodes shows ready.
+int ready_agent_nodes(const DaemonProcess& daemon) {
+  const Answer nodes = daemon.get("/v1/nodes");
+  int ready = 0;
+  for (const auto& node : nodes.json["nodes"]) {
+    if (!node["host"].is_null() && node["ready"].get<bool>()) ++ready;
+  }
+  return ready;
+}
+
+// Every task of the daemon, by id.
+std::map<int64_t, nlohmann::json> all_tasks(const DaemonProcess& daemon) {
+  std::map<int64_t, nlohmann::json> tasks;
+  const Answer page = daemon.get("/v1/tasks?limit=10000");
+  for (const auto& task : page.json["tasks"]) tasks[task["id"].get<int64_t>()] = task;
+  return tasks;
+}
+
+size_t count_lines(const std::string& path) {
+  std::ifstream in(path);
+  size_t lines = 0;
+  for (std::string line; std::getline(in, line);) ++lines;
+  return lines;
+}
+
+// One line of the record the tasks append to: "ID start PID" or "ID end PID".
+struct RecordLine {
+  int64_t task = 0;
+  std::string what;
+  pid_t pid = 0;
+};
+
+std::vector<RecordLine> read_record(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<RecordLine> lines;
+  RecordLine line;
+  while (in >> line.task >> line.what >> line.pid) lines.push_back(line);
+  return lines;
+}
+
+// The ids of tasks that started while an earlier attempt of theirs had not ended: tasks that ran
+// twice at once. The record lists starts and ends in the order they happened (the appends are
+// atomic and the file is shared by all hosts, which are one machine here). Attempts in `killed`
+// (by pid) never end in the record: the caller has shown that they were gone before any retry
+// could start.
+std::vector<int64_t> overlapping_tasks(const std::string& path, const std::set<pid_t>& killed) {
+  std::map<int64_t, int> open;
+  std::vector<int64_t> twice;
+  for (const RecordLine& line : read_record(path)) {
+    if (line.what == "start" && !killed.contains(line.pid) && open[line.task]++ > 0) {
+      twice.push_back(line.task);
+    }
+    if (line.what == "end") open[line.task] -= 1;
+  }
+  return twice;
+}
+
+// The pids of attempts that started and have not written their end.
+std::set<pid_t> unended_attempts(const std::string& path) {
+  std::set<pid_t> pids;
+  for (const RecordLine& line : read_record(path)) {
+    if (line.what == "start") pids.insert(line.pid);
+    if (line.what == "end") pids.erase(line.pid);
+  }
+  return pids;
+}
+
+// True while process `pid` runs; a zombie has ended.
+bool alive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const size_t paren = text.rfind(')');
+  return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] != 'Z';
+}
+
+std::string recorded_task(const std::string& record, const std::string& seconds) {
+  const std::string argv = "echo \\\"$FASTGPU_TASK_ID start $$\\\" >> " + record + "; sleep " +
+                           seconds + "; echo \\\"$FASTGPU_TASK_ID end $$\\\" >> " + record;
+  return R"({"argv": ["sh", "-c", ")" + argv + R"("], "tflops": 20, "max_retries": 3})";
+}
+
+TEST(AgentCluster, ThousandTasksSurviveAnAgentKilledMidRun) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), kDaemonFlags);
+  ASSERT_TRUE(daemon.started());
+  std::vector<std::unique_ptr<AgentProcess>> agents;
+  for (int i = 0; i < 3; ++i) {
+    const std::string name = "host" + std::to_string(i);
+    agents.push_back(
+        std::make_unique<AgentProcess>(daemon.port(), name, dir.path() + "/" + name, kAgentGpus));
+    ASSERT_TRUE(agents.back()->started());
+  }
+  ASSERT_TRUE(eventually([&] { return ready_agent_nodes(daemon) == 3; }, milliseconds(10000)));
+
+  const std::string record = dir.path() + "/record";
+  constexpr int kTasks = 1000;
+  for (int i = 0; i < kTasks; ++i) {
+    const Answer created = daemon.post("/v1/tasks", recorded_task(record, "0.05"));
+    ASSERT_EQ(created.status, 201) << created.body;
+  }
+  // Kill one agent once about a fifth of the work is done, while it runs tasks.
+  ASSERT_TRUE(eventually([&] { return count_lines(record) >= 400; }, milliseconds(30000)));
+  agents[1]->kill_hard();
+  const auto killed_at = steady_clock::now();
+  // fastgpu-task-guard kills the agent's tasks with it. Within half the node timeout (before the
+  // daemon may start any of them again) every attempt without an end is gone or still running
+  // on a live agent; the gone ones never write their end.
+  std::this_thread::sleep_for(milliseconds(500));
+  std::set<pid_t> killed;
+  for (pid_t pid : unended_attempts(record)) {
+    if (!alive(pid)) killed.insert(pid);
+  }
+  ASSERT_LT(steady_clock::now() - killed_at, milliseconds(1500)) << "too slow to tell";
+  for (pid_t pid : killed) EXPECT_TRUE(unended_attempts(record).contains(pid));
+  EXPECT_FALSE(killed.empty()) << "the killed agent ran no task";
+
+  ASSERT_TRUE(eventually(
+      [&] {
+        const auto tasks = all_tasks(daemon);
+        return std::all_of(tasks.begin(), tasks.end(), [](const auto& entry) {
+          const std::string state = entry.second["state"];
+          return state != "pending" && state != "running";
+        });
+      },
+      milliseconds(60000)))
+      << daemon.log();
+
+  const auto tasks = all_tasks(daemon);
+  ASSERT_EQ(tasks.size(), static_cast<size_t>(kTasks));
+  int retried = 0;
+  for (const auto& [id, task] : tasks) {
+    EXPECT_EQ(task["state"], "succeeded") << task.dump();
+    if (task["retries_used"].get<int>() > 0) {
+      ++retried;
+      EXPECT_NE(task["host"], "host1") << "a retried task finished on the killed host";
+    }
+  }
+  EXPECT_GT(retried, 0) << "the killed agent ran no task: the test did not test node failure";
+  EXPECT_EQ(overlapping_tasks(record, killed), std::vector<int64_t>{});
+  // One attempt per task ran to its end; the only others are those killed with their agent.
+  EXPECT_EQ(count_lines(record), 2 * kTasks + killed.size());
+  const Answer nodes = daemon.get("/v1/nodes");
+  for (const auto& node : nodes.json["nodes"]) {
+    if (node["host"] == "host1") {
+      EXPECT_FALSE(node["ready"].get<bool>());
+    }
+  }
+}
+
+TEST(AgentCluster, AgentSelfFencesWhenTheDaemonIsUnreachable) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), kDaemonFlags);
+  ASSERT_TRUE(daemon.started());
+  AgentProcess agent(daemon.port(), "lonely", dir.path() + "/lonely", kAgentGpus);
+  ASSERT_TRUE(eventually([&] { return ready_agent_nodes(daemon) == 1; }, milliseconds(10000)));
+  const std::string record = dir.path() + "/record";
+  const Answer created = daemon.post("/v1/tasks", recorded_task(record, "30"));
+  ASSERT_EQ(created.status, 201) << created.body;
+  ASSERT_TRUE(eventually([&] { return count_lines(record) == 1; }, milliseconds(10000)));
+
+  // The daemon freezes, so it can start nothing anywhere. The agent hears nothing for half the
+  // node timeout (1 s) and kills its task: the first attempt is gone before the daemon thaws.
+  const pid_t first_attempt = read_record(record).front().pid;
+  ::kill(daemon.pid(), SIGSTOP);
+  const bool killed_while_frozen =
+      eventually([&] { return ::kill(first_attempt, 0) != 0; }, milliseconds(2500));
+  ::kill(daemon.pid(), SIGCONT);
+  EXPECT_TRUE(killed_while_frozen) << "the agent did not fence itself";
+  const int64_t id = created.json["id"];
+  ASSERT_TRUE(eventually(
+      [&] {
+        const Answer task = daemon.get("/v1/tasks/" + std::to_string(id));
+        return task.json["state"] == "running" && task.json["retries_used"] == 1;
+      },
+      milliseconds(10000)))
+      << daemon.log();
+  ASSERT_TRUE(eventually([&] { return count_lines(record) == 2; }, milliseconds(10000)));
+  EXPECT_NE(read_record(record).back().pid, first_attempt);
+  EXPECT_NE(daemon.log().find("task 1 lost"), std::string::npos) << daemon.log();
+}
+
+TEST(AgentCluster, JoinTokenIsRequiredWhenConfigured) {
+  TempDir dir;
+  const std::string token_file = dir.path() + "/join-token";
+  std::ofstream(token_file) << "s3cret-join-token-0123456789\n";
+  DaemonProcess daemon(dir.path(),
+                       {"--simulate-gpus", "1x10tflops", "--join-token-file", token_file});
+  ASSERT_TRUE(daemon.started());
+  const std::string body =
+      R"({"name": "h", "cpu_milli": 1000, "devices": [{"index": 0, "uuid": "GPU-x",
+          "model": "A100-80GB", "memory_bytes": 85899345920}]})";
+  const Answer refused = daemon.post("/v1/agents/register", body);
+  EXPECT_EQ(refused.status, 401) << refused.body;
+  AgentProcess stranger(daemon.port(), "stranger", dir.path() + "/stranger", kAgentGpus);
+  AgentProcess member(daemon.port(), "member", dir.path() + "/member",
+                      {"--simulate-gpus", "4x400tflops", "--join-token-file", token_file});
+  ASSERT_TRUE(eventually([&] { return ready_agent_nodes(daemon) == 1; }, milliseconds(10000)));
+  std::this_thread::sleep_for(milliseconds(500));
+  EXPECT_EQ(ready_agent_nodes(daemon), 1);  // the member only
+}
+
+TEST(AgentCluster, RefusesMalformedAgentMessagesNamingTheField) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), {"--simulate-gpus", "1x10tflops"});
+  ASSERT_TRUE(daemon.started());
+  const Answer no_devices =
+      daemon.post("/v1/agents/register", R"({"name": "h", "cpu_milli": 1000, "devices": []})");
+  EXPECT_EQ(no_devices.status, 400);
+  EXPECT_NE(no_devices.body.find("devices"), std::string::npos) << no_devices.body;
+  const Answer bad_device = daemon.post(
+      "/v1/agents/register",
+      R"({"name": "h", "cpu_milli": 1000, "devices": [{"model": "A100-80GB", "memory_bytes": -1}]})");
+  EXPECT_EQ(bad_device.status, 400);
+  EXPECT_NE(bad_device.body.find("devices[0]"), std::string::npos) << bad_device.body;
+  const Answer bad_sync =
+      daemon.post("/v1/agents/sync", R"({"agent_id": 1, "epoch": 1, "running": ["x"]})");
+  EXPECT_EQ(bad_sync.status, 400);
+  EXPECT_NE(bad_sync.body.find("running"), std::string::npos) << bad_sync.body;
+  const Answer unknown =
+      daemon.post("/v1/agents/sync", R"({"agent_id": 7, "epoch": 3, "running": []})");
+  EXPECT_EQ(unknown.status, 409) << unknown.body;
+}
+
+}  // namespace
+}  // namespace fastgpu::testing

@@ -1,0 +1,26 @@
+#include "agent_process.h"
+
+#include <csignal>
+#include <filesystem>
+
+#include "daemon_process.h"
+
+namespace fastgpu::testing {
+
+std::string fastgpu_agent_path() { return FASTGPU_AGENT_BIN; }
+
+AgentProcess::AgentProcess(int port, const std::string& name, const std::string& work_dir,
+                           std::vector<std::string> flags) {
+  std::filesystem::create_directories(work_dir);
+  std::vector<std::string> args = {
+      fastgpu_agent_path(), "--server", "http://127.0.0.1:" + std::to_string(port), "--name", name,
+      "--work-dir",         work_dir};
+  args.insert(args.end(), flags.begin(), flags.end());
+  pid_ = spawn_program(std::move(args), work_dir + "/agent.log");
+}
+
+AgentProcess::~AgentProcess() { signal_and_reap(&pid_, SIGTERM); }
+
+void AgentProcess::kill_hard() { signal_and_reap(&pid_, SIGKILL); }
+
+}  // namespace fastgpu::testing
