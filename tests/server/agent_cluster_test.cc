@@ -237,6 +237,38 @@ TEST(AgentCluster, AgentSelfFencesWhenTheDaemonIsUnreachable) {
   EXPECT_NE(daemon.log().find("task 1 lost"), std::string::npos) << daemon.log();
 }
 
+TEST(AgentCluster, CancelAndTimeoutStopTasksOnAgents) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), kDaemonFlags);
+  ASSERT_TRUE(daemon.started());
+  AgentProcess agent(daemon.port(), "worker", dir.path() + "/worker", kAgentGpus);
+  ASSERT_TRUE(eventually([&] { return ready_agent_nodes(daemon) == 1; }, milliseconds(10000)));
+  const std::string record = dir.path() + "/record";
+  const Answer cancelled = daemon.post("/v1/tasks", recorded_task(record, "30"));
+  const Answer timed_out =
+      daemon.post("/v1/tasks", R"({"argv": ["sleep", "30"], "tflops": 20, "timeout": 0.5})");
+  ASSERT_EQ(cancelled.status, 201) << cancelled.body;
+  ASSERT_EQ(timed_out.status, 201) << timed_out.body;
+  ASSERT_TRUE(eventually([&] { return count_lines(record) == 1; }, milliseconds(10000)));
+  const pid_t process = read_record(record).front().pid;
+  const std::string cancel_path =
+      "/v1/tasks/" + std::to_string(cancelled.json["id"].get<int64_t>()) + "/cancel";
+  EXPECT_EQ(daemon.post(cancel_path, "").json["state"], "cancelled");
+  EXPECT_TRUE(eventually([&] { return !alive(process); }, milliseconds(5000)));
+  const Answer ended = daemon.get(
+      "/v1/tasks/" + std::to_string(timed_out.json["id"].get<int64_t>()) + "/wait?timeout=10");
+  EXPECT_EQ(ended.json["state"], "failed") << ended.body;
+  EXPECT_NE(ended.json["failure_reason"].get<std::string>().find("timed out"), std::string::npos)
+      << ended.body;
+  // Both slices are back: the node holds nothing.
+  EXPECT_TRUE(eventually(
+      [&] {
+        const Answer nodes = daemon.get("/v1/nodes");
+        return nodes.json["nodes"][1]["allocated_gpus"].get<double>() == 0.0;
+      },
+      milliseconds(5000)));
+}
+
 TEST(AgentCluster, JoinTokenIsRequiredWhenConfigured) {
   TempDir dir;
   const std::string token_file = dir.path() + "/join-token";
