@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "agent/agent_protocol.h"
+#include "core/wall_clock.h"
 #include "runtime/launch_worker.h"
 #include "runtime/process_supervisor.h"
 #include "sched/placer.h"
@@ -214,6 +215,8 @@ class Scheduler {
   void hand_to_agent(LiveTask& task);
   void check_agents();
   void node_down(AgentSession& agent);
+  void requeue_lost_on_agents();
+  void publish_health();
   void set_pool(std::shared_ptr<const GpuPool> pool);
 
   // Recovery (scheduler_recovery.cc).
@@ -244,7 +247,12 @@ class Scheduler {
   std::unordered_map<std::string, int64_t> agent_by_name_;
   std::vector<int64_t> agent_of_node_;  // per ledger node: its agent, 0 for this host
   int64_t next_agent_id_ = 1;
-  int64_t next_epoch_ = 1;
+  // Tasks that ran on agents before a restart, requeued once those agents have fenced.
+  std::vector<std::pair<std::chrono::steady_clock::time_point, TaskRecord>> lost_on_agents_;
+  std::chrono::steady_clock::time_point health_published_;  // when heartbeats were last shown
+  // Sessions are numbered from the start time in microseconds, so that a session of an earlier
+  // run of the daemon never matches one of this run.
+  int64_t next_epoch_ = wall_clock_us();
 
   // Shared with API threads.
   mutable std::mutex inbox_mu_;

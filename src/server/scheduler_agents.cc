@@ -2,6 +2,7 @@
 // and node timeouts. See docs/ARCHITECTURE.md, "Agents", for the rule that keeps a task from
 // running twice at once.
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -115,6 +116,7 @@ void Scheduler::sync_on_loop(const SyncRequest& request, std::function<void(ApiE
   agent.last_seen_us = wall_clock_us();
   for (const TaskExitReport& report : request.finished) apply_agent_exit(agent, report);
   reconcile(agent, request);
+  publish_health();  // /v1/nodes shows heartbeats at most a second old
   // The agent forgets the ends it reported once answered: answer after they are committed.
   after_commit_.push_back([reply] { reply({}); });
 }
@@ -204,6 +206,34 @@ void Scheduler::check_agents() {
   for (auto& [id, agent] : agents_) {
     if (agent.ready && now - agent.last_seen > options_.node_timeout) node_down(agent);
   }
+  if (!lost_on_agents_.empty()) requeue_lost_on_agents();
+}
+
+void Scheduler::requeue_lost_on_agents() {
+  const auto now = std::chrono::steady_clock::now();
+  auto due = std::partition(lost_on_agents_.begin(), lost_on_agents_.end(),
+                            [now](const auto& held) { return now < held.first; });
+  for (auto it = due; it != lost_on_agents_.end(); ++it) {
+    TaskTransition again = transition(it->second.id, TaskState::kLost, TaskState::kPending);
+    again.count_retry = true;
+    batch_.add(again,
+               [this, again, record = std::move(it->second)](const WriteResult& result) mutable {
+                 if (!result.status.is_ok()) {
+                   log_agent("task " + std::to_string(record.id) + ": " + result.status.message());
+                   return completions_.finish(record.id);
+                 }
+                 (void)apply_transition(again, wall_clock_us(), &record);
+                 absorb(std::move(record));
+               });
+  }
+  lost_on_agents_.erase(due, lost_on_agents_.end());
+}
+
+void Scheduler::publish_health() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - health_published_ < std::chrono::seconds(1)) return;
+  health_published_ = now;
+  publish_snapshot();
 }
 
 void Scheduler::node_down(AgentSession& agent) {

@@ -84,13 +84,21 @@ Status Scheduler::recover_task(TaskRecord record) {
         running_ids_.insert(id);
         return Status::ok();
       }
-      const TaskTransition lost = transition(record.id, TaskState::kRunning, TaskState::kLost,
-                                             "its process was gone when the daemon restarted");
+      const TaskTransition lost =
+          transition(record.id, TaskState::kRunning, TaskState::kLost,
+                     on_this_host ? "its process was gone when the daemon restarted"
+                                  : "it ran on an agent when the daemon restarted");
       if (Status s = writer_->transition_task(lost); !s.is_ok()) return s;
       (void)apply_transition(lost, wall_clock_us(), &record);
-      std::fprintf(stderr, "fastgpud: task %lld lost (process gone)%s\n",
-                   static_cast<long long>(record.id), retries_left ? "; retrying" : "");
+      std::fprintf(stderr, "fastgpud: task %lld lost: %s%s\n", static_cast<long long>(record.id),
+                   lost.failure_reason->c_str(), retries_left ? "; retrying" : "");
       if (!retries_left) return Status::ok();
+      if (!on_this_host) {  // its agent may run it until its self-fence: requeue after that
+        completions_.add(record.id, record.spec.vgpu);
+        lost_on_agents_.emplace_back(std::chrono::steady_clock::now() + options_.node_timeout,
+                                     std::move(record));
+        return Status::ok();
+      }
       if (Status s = requeue_lost(&record); !s.is_ok()) return s;
       break;
     }
