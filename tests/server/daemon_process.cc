@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <thread>
 
@@ -149,6 +150,13 @@ int run_fastgpud_to_exit(const std::vector<std::string>& flags, std::string* log
   }
   *log = read_file(log_path);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+bool alive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const size_t paren = text.rfind(')');
+  return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] != 'Z';
 }
 
 }  // namespace fastgpu::testing
