@@ -40,10 +40,9 @@ void AutoscaleLoop::start() {
 }
 
 void AutoscaleLoop::stop() {
-  {
-    std::lock_guard lock(wake_mu_);
-    stopping_ = true;
-  }
+  std::unique_lock lock(wake_mu_);
+  stopping_ = true;
+  lock.unlock();
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
 }

@@ -6,10 +6,14 @@
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <string>
 
+#include "agent_process.h"
 #include "daemon_process.h"
 
 namespace fastgpu::testing {
@@ -56,9 +60,9 @@ std::map<std::string, nlohmann::json> autoscaled_nodes(const DaemonProcess& daem
   return nodes;
 }
 
-bool all_succeeded(const DaemonProcess& daemon) {
+bool all_succeeded(const DaemonProcess& daemon, size_t tasks = kTasks) {
   const Answer page = daemon.get("/v1/tasks?state=succeeded&limit=100");
-  return page.json["tasks"].size() == kTasks;
+  return page.json["tasks"].size() == tasks;
 }
 
 TEST(Autoscale, BurstAddsNodesThatLeaveAfterTheCooldownAndAreBilledForTheirLifetime) {
@@ -146,6 +150,81 @@ TEST(Autoscale, BurstAddsNodesThatLeaveAfterTheCooldownAndAreBilledForTheirLifet
         type["node_seconds"].get<double>() * type["price_per_hour"].get<double>() / 3600;
     EXPECT_NEAR(type["cost"].get<double>(), expected, 1e-6) << type;
   }
+}
+
+// Writes an executable script `name` into `dir`.
+void write_script(const std::string& dir, const std::string& name, const std::string& body) {
+  const std::string path = dir + "/" + name;
+  std::ofstream(path) << "#!/bin/sh\n" << body;
+  std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+}
+
+// Kills the agents whose pids the scale-up script wrote to DIR/*.pid, should the test end early.
+struct KillRecordedAgents {
+  std::string dir;
+  ~KillRecordedAgents() {
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      pid_t pid = 0;
+      if (entry.path().extension() == ".pid" && std::ifstream(entry.path()) >> pid && alive(pid)) {
+        ::kill(pid, SIGKILL);
+      }
+    }
+  }
+};
+
+TEST(Autoscale, ExecProviderRunsTheScriptsAndTheirNodesJoin) {
+  TempDir dir;
+  const std::string nodes = dir.path() + "/nodes";
+  const KillRecordedAgents cleanup{nodes};
+  std::filesystem::create_directories(nodes);
+  std::filesystem::create_directories(dir.path() + "/state");
+  // Started with setsid: what a script leaves in its own process group is killed when it ends.
+  write_script(dir.path(), "scale-up",
+               "for n in $FASTGPU_NODE_NAMES; do\n"
+               "  setsid " +
+                   fastgpu_agent_path() +
+                   " --server $FASTGPU_SERVER --name $n"
+                   " --simulate-gpus 2xA100-80GB --work-dir " +
+                   nodes + "/$n > " + nodes +
+                   "/$n.log 2>&1 &\n"
+                   "  echo $! > " +
+                   nodes +
+                   "/$n.pid\n"
+                   "done\n"
+                   "echo asked for $2 of $1: $FASTGPU_NODE_NAMES\n");
+  write_script(dir.path(), "scale-down", "kill $(cat " + nodes + "/$1.pid) && echo stopped $1\n");
+  DaemonProcess daemon(dir.path() + "/state",
+                       {"--simulate-gpus", "1xA100-80GB", "--autoscale",
+                        std::string(FASTGPU_TEST_DATA) + "/autoscale_small.toml", "--provider",
+                        "exec", "--provider-exec-dir", dir.path(), "--autoscale-period", "1",
+                        "--cooldown", "2", "--max-nodes", "1"});
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(
+        daemon.post("/v1/tasks", R"({"argv": ["sleep", "1"], "gpus": 1, "cpu": 0.25})").status,
+        201);
+  }
+  ASSERT_TRUE(eventually([&] { return !events_of(daemon, "joined").empty(); }, milliseconds(20000)))
+      << daemon.log();
+  const nlohmann::json up = events_of(daemon, "scale-up").at(0);
+  EXPECT_EQ(up["count"], 1);
+  EXPECT_NE(up["reason"].get<std::string>().find("exited with code 0; output: asked for 1 of "
+                                                 "2xA100: as-2xa100-1"),
+            std::string::npos)
+      << up;
+  ASSERT_TRUE(eventually([&] { return all_succeeded(daemon, 3); }, milliseconds(30000)));
+  ASSERT_TRUE(
+      eventually([&] { return !events_of(daemon, "scale-down").empty(); }, milliseconds(20000)))
+      << daemon.log();
+  const nlohmann::json down = events_of(daemon, "scale-down").at(0);
+  EXPECT_NE(down["reason"].get<std::string>().find("exited with code 0; output: stopped "
+                                                   "as-2xa100-1"),
+            std::string::npos)
+      << down;
+  pid_t pid = 0;
+  std::ifstream(nodes + "/as-2xa100-1.pid") >> pid;
+  ASSERT_GT(pid, 0);
+  EXPECT_TRUE(eventually([pid] { return !alive(pid); }, milliseconds(10000)));
 }
 
 TEST(Autoscale, FlagsAreCheckedAtStart) {
