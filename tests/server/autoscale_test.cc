@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -91,11 +93,15 @@ TEST(Autoscale, BurstAddsNodesThatLeaveAfterTheCooldownAndAreBilledForTheirLifet
 
   // They join, the burst runs (partly on them), and every node's agent is known by its PID.
   std::map<std::string, pid_t> pids;
+  double all_ready = 0;  // when the test first saw every asked-for node ready in /v1/nodes
   ASSERT_TRUE(eventually(
       [&] {
+        int64_t ready = 0;
         for (const auto& [name, node] : autoscaled_nodes(daemon)) {
           if (node["pid"].is_number()) pids[name] = node["pid"].get<pid_t>();
+          ready += node["ready"] == true;
         }
+        if (ready == asked && all_ready == 0) all_ready = wall_now();
         return static_cast<int64_t>(events_of(daemon, "joined").size()) == asked;
       },
       milliseconds(20000)))
@@ -110,6 +116,10 @@ TEST(Autoscale, BurstAddsNodesThatLeaveAfterTheCooldownAndAreBilledForTheirLifet
       milliseconds(30000)))
       << daemon.log();
   const double all_gone = wall_now();
+  double last_end = 0;
+  const Answer tasks = daemon.get("/v1/tasks?limit=100");
+  for (const auto& task : tasks.json["tasks"])
+    last_end = std::max(last_end, task["ended_at"].get<double>());
   std::map<std::string, double> joined_at;
   for (const auto& e : events_of(daemon, "joined")) joined_at[e["node"]] = e["time"];
   for (const auto& down : events_of(daemon, "scale-down")) {
@@ -145,6 +155,15 @@ TEST(Autoscale, BurstAddsNodesThatLeaveAfterTheCooldownAndAreBilledForTheirLifet
   const int64_t node_seconds = cost.json["total"]["node_seconds"].get<int64_t>();
   EXPECT_LE(std::abs(static_cast<double>(node_seconds) - lifetimes), 0.5 * asked + 1e-6)
       << cost.body;
+  double last_down = 0;
+  for (const auto& down : events_of(daemon, "scale-down"))
+    last_down = std::max(last_down, down["time"].get<double>());
+  std::printf(
+      "autoscale figures: nodes %lld; burst -> scale-up decision %.2f s; burst -> all "
+      "nodes ready %.2f s; last task end -> last scale-down %.2f s (cooldown %.0f s, "
+      "period %.0f s); node-seconds billed %lld, lifetimes summed %.3f s\n",
+      static_cast<long long>(asked), ups.front()["time"].get<double>() - burst, all_ready - burst,
+      last_down - last_end, kCooldown, kPeriod, static_cast<long long>(node_seconds), lifetimes);
   for (const auto& type : cost.json["types"]) {
     const double expected =
         type["node_seconds"].get<double>() * type["price_per_hour"].get<double>() / 3600;
