@@ -81,49 +81,60 @@ void AutoscaleLoop::run_once() {
   last_held_back_ = held_back;
 }
 
-// Booting nodes become ready when their agent registers; ready ones are idle or not; a ready
-// node whose agent went silent is lost (given back, so it is billed no longer).
 void AutoscaleLoop::observe(const Scheduler::AutoscaleView& view, int64_t now_us) {
   std::unordered_map<std::string, const Scheduler::AgentUse*> agents;
   for (const Scheduler::AgentUse& agent : view.agents) agents[agent.name] = &agent;
-  std::vector<size_t> lost;
-  std::unique_lock lock(mu_);
-  for (size_t i = 0; i < live_.size(); ++i) {
-    AutoscaledNode& node = live_[i];
-    node.pid = provider_->pid_of(node.name);
-    auto it = agents.find(node.name);
-    const bool ready = it != agents.end() && it->second->ready;
-    if (node.state == "booting" && ready) {
-      node.state = "ready";
-      node.ready_us = now_us;
-      lock.unlock();
-      note("joined", config_.catalog.types[node.type].name, node.name, 0,
-           "ready " + std::to_string((now_us - node.requested_us) / 1000) + " ms after the request",
-           now_us);
-      lock.lock();
-    } else if (node.state == "ready" && !ready) {
-      lost.push_back(i);
-      continue;
+  std::vector<std::pair<size_t, std::string>> lost;  // index into live_, why
+  {
+    std::lock_guard lock(mu_);
+    for (size_t i = 0; i < live_.size(); ++i) {
+      auto it = agents.find(live_[i].name);
+      std::string why = update(live_[i], it == agents.end() ? nullptr : it->second, now_us);
+      if (!why.empty()) lost.emplace_back(i, std::move(why));
     }
-    node.idle = ready && !it->second->busy;
-    if (!node.idle) idle_since_s_.erase(node.name);
-    if (node.idle) idle_since_s_.try_emplace(node.name, now_us / 1'000'000);
   }
-  lock.unlock();
-  for (auto i = lost.rbegin(); i != lost.rend(); ++i) lose(*i, now_us);
+  for (auto i = lost.rbegin(); i != lost.rend(); ++i) lose(i->first, i->second, now_us);
 }
 
-// Gives back live_[index], whose agent went silent, and stops what may be left of it.
-void AutoscaleLoop::lose(size_t index, int64_t now_us) {
+// A booting node becomes ready once its agent registers, and is lost when it has not within
+// twice its type's boot time and 10 s; a ready node is idle or not, and lost once its agent
+// went silent. Returns why the node is lost; empty when it is not.
+std::string AutoscaleLoop::update(AutoscaledNode& node, const Scheduler::AgentUse* agent,
+                                  int64_t now_us) {
+  const NodeType& type = config_.catalog.types[node.type];
+  node.pid = provider_->pid_of(node.name);
+  const bool ready = agent != nullptr && agent->ready;
+  if (node.state == "booting" && !ready) {
+    const int64_t limit_s = 2 * type.boot_seconds + 10;
+    if (now_us - node.requested_us <= limit_s * 1'000'000) return {};
+    return "it did not join within " + std::to_string(limit_s) + " s";
+  }
+  if (node.state == "booting") {
+    node.state = "ready";
+    node.ready_us = now_us;
+    note("joined", type.name, node.name, 0,
+         "ready " + std::to_string((now_us - node.requested_us) / 1000) + " ms after the request",
+         now_us);
+  }
+  if (!ready) return "its agent stopped heartbeating";
+  node.idle = !agent->busy;
+  if (!node.idle) idle_since_s_.erase(node.name);
+  if (node.idle) idle_since_s_.try_emplace(node.name, now_us / 1'000'000);
+  return {};
+}
+
+// Gives back live_[index] and stops what may be left of it.
+void AutoscaleLoop::lose(size_t index, const std::string& why, int64_t now_us) {
   AutoscaledNode node;
   {
     std::lock_guard lock(mu_);
     node = live_.at(index);
   }
+  (void)scheduler_->retire_agent(node.name);  // should it come back, it stays out of the pool
   std::string detail;
   const Status stopped = provider_->scale_down(node.name, &detail);
   note("lost", config_.catalog.types[node.type].name, node.name, 0,
-       "its agent stopped heartbeating; " + (stopped.is_ok() ? detail : stopped.message()), now_us);
+       why + "; " + (stopped.is_ok() ? detail : stopped.message()), now_us);
   give_back(index, "lost", now_us);
 }
 

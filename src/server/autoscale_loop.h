@@ -79,7 +79,8 @@ class AutoscaleLoop {
   std::vector<PoolNode> pool_nodes() const;
   void scale_down(const ScaleDown& down, int64_t now_us);
   void scale_up(const ScaleUp& up, int64_t now_us);
-  void lose(size_t index, int64_t now_us);
+  std::string update(AutoscaledNode& node, const Scheduler::AgentUse* agent, int64_t now_us);
+  void lose(size_t index, const std::string& why, int64_t now_us);
   void give_back(size_t index, const std::string& state, int64_t now_us);
   void note(std::string action, std::string type, std::string node, int64_t count,
             std::string reason, int64_t now_us);

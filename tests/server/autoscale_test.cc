@@ -246,6 +246,46 @@ TEST(Autoscale, ExecProviderRunsTheScriptsAndTheirNodesJoin) {
   EXPECT_TRUE(eventually([pid] { return !alive(pid); }, milliseconds(10000)));
 }
 
+TEST(Autoscale, ANodeThatNeverJoinsIsGivenUpAndAskedForAgain) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() + "/state");
+  write_script(dir.path(), "scale-up", "echo no node for $FASTGPU_NODE_NAMES\n");
+  write_script(dir.path(), "scale-down", "echo nothing to stop for $1\n");
+  DaemonProcess daemon(
+      dir.path() + "/state",
+      {"--simulate-gpus", "1xA100-80GB", "--autoscale",
+       std::string(FASTGPU_TEST_DATA) + "/autoscale_instant.toml", "--provider", "exec",
+       "--provider-exec-dir", dir.path(), "--autoscale-period", "0.5", "--max-nodes", "1"});
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  // Two GPUs: more than this host has, admitted because the catalog's type could hold it.
+  const Answer created = daemon.post("/v1/tasks", R"({"argv": ["true"], "gpus": 2})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  // Booting counts toward --max-nodes: nothing more is asked for until the node is given up
+  // (2 x 0 s boot time + 10 s), and then it is asked for again.
+  ASSERT_TRUE(
+      eventually([&] { return events_of(daemon, "scale-up").size() == 2; }, milliseconds(25000)))
+      << daemon.log();
+  const std::vector<nlohmann::json> ups = events_of(daemon, "scale-up");
+  const std::vector<nlohmann::json> lost = events_of(daemon, "lost");
+  ASSERT_EQ(lost.size(), 1u);
+  EXPECT_EQ(lost[0]["node"], "as-2xa100-1");
+  EXPECT_NE(lost[0]["reason"].get<std::string>().find("did not join within 10 s"),
+            std::string::npos)
+      << lost[0];
+  const double waited = lost[0]["time"].get<double>() - ups[0]["time"].get<double>();
+  EXPECT_GE(waited, 10.0);
+  EXPECT_LE(waited, 12.0);
+  EXPECT_EQ(
+      ups[1]["reason"].get<std::string>().find("no node for as-2xa100-2") != std::string::npos,
+      true)
+      << ups[1];
+  const Answer cost = daemon.get("/v1/scale/cost");
+  EXPECT_EQ(cost.json["nodes"][0]["state"], "lost");
+  EXPECT_EQ(
+      daemon.get("/v1/tasks/" + std::to_string(created.json["id"].get<int64_t>())).json["state"],
+      "pending");
+}
+
 TEST(Autoscale, FlagsAreCheckedAtStart) {
   std::string log;
   EXPECT_EQ(run_fastgpud_to_exit({"--provider", "exec"}, &log), 1);
