@@ -107,6 +107,9 @@ TEST(Autoscale, BurstAddsNodesThatLeaveAfterTheCooldownAndAreBilledForTheirLifet
       milliseconds(20000)))
       << daemon.log();
   EXPECT_EQ(static_cast<int64_t>(pids.size()), asked);
+  const CliRun nodes = fastgpu_cli(daemon, "nodes");
+  EXPECT_NE(nodes.output.find("TYPE"), std::string::npos) << nodes.output;
+  EXPECT_NE(nodes.output.find("2xA100 ("), std::string::npos) << nodes.output;
   ASSERT_TRUE(eventually([&] { return all_succeeded(daemon); }, milliseconds(30000)))
       << daemon.log();
 
@@ -140,6 +143,16 @@ TEST(Autoscale, BurstAddsNodesThatLeaveAfterTheCooldownAndAreBilledForTheirLifet
     EXPECT_EQ(node["autoscale_state"], "removed") << name;
     EXPECT_FALSE(node["ready"].get<bool>()) << name;
   }
+
+  const CliRun log = fastgpu_cli(daemon, "scale log");
+  EXPECT_EQ(log.exit_code, 0) << log.output;
+  EXPECT_NE(log.output.find("scale-down  2xA100"), std::string::npos) << log.output;
+  const CliRun log_json = fastgpu_cli(daemon, "scale log -o json");
+  const nlohmann::json parsed = nlohmann::json::parse(log_json.output, nullptr, false);
+  EXPECT_EQ(parsed["events"].size(), daemon.get("/v1/scale/log").json["events"].size())
+      << log_json.output;
+  const CliRun cost_table = fastgpu_cli(daemon, "scale cost");
+  EXPECT_NE(cost_table.output.find("total"), std::string::npos) << cost_table.output;
 
   // The account charges each node from its request to its removal, in whole seconds.
   const Answer cost = daemon.get("/v1/scale/cost");

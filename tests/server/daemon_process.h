@@ -71,6 +71,15 @@ pid_t spawn_program(std::vector<std::string> args, const std::string& log_path);
 /// was 0).
 int signal_and_reap(pid_t* pid, int signal);
 
+/// What one run of the `fastgpu` CLI printed and how it ended.
+struct CliRun {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+/// Runs the `fastgpu` CLI under test with `args` (shell words) against `daemon`.
+CliRun fastgpu_cli(const DaemonProcess& daemon, const std::string& args);
+
 /// Polls `done` every 50 ms for up to `limit`; true once it holds.
 template <typename Done>
 bool eventually(Done done, std::chrono::milliseconds limit) {
