@@ -320,6 +320,7 @@ TEST(Autoscale, EndpointsSayWhenTheAutoscalerIsOff) {
   ASSERT_TRUE(daemon.started());
   EXPECT_EQ(daemon.get("/v1/scale/log").status, 404);
   EXPECT_EQ(daemon.get("/v1/scale/cost").status, 404);
+  EXPECT_TRUE(daemon.get("/openapi.json").json["paths"].contains("/v1/scale/log"));
 }
 
 }  // namespace
