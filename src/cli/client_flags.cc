@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 
 namespace fastgpu::cli {
 
@@ -58,6 +59,20 @@ std::string cell(const nlohmann::json& value) {
     return text;
   }
   return value.dump();
+}
+
+void add_listing(CLI::App& app, const std::string& name, const std::string& help,
+                 const std::string& path, void (*print)(const nlohmann::json&)) {
+  auto flags = std::make_shared<ClientFlags>();
+  CLI::App* cmd = app.add_subcommand(name, help);
+  add_client_flags(*cmd, flags.get());
+  cmd->callback([flags, path, print] {
+    run_or_exit([&] {
+      const nlohmann::json answer = flags->client().request("GET", path);
+      if (flags->print_json(answer)) return;
+      print(answer);
+    });
+  });
 }
 
 }  // namespace fastgpu::cli

@@ -29,6 +29,11 @@ void add_client_flags(CLI::App& command, ClientFlags* flags);
 /// Runs `action`; a fastgpu::Error is printed on stderr and exits with status 1.
 void run_or_exit(const std::function<void()>& action);
 
+/// Adds the subcommand `name` to `parent`: GET `path` from fastgpud, printed by `print` (or as
+/// JSON with -o json).
+void add_listing(CLI::App& parent, const std::string& name, const std::string& help,
+                 const std::string& path, void (*print)(const nlohmann::json&));
+
 /// Prints `rows` under `header` with aligned columns.
 void print_table(const std::vector<std::string>& header,
                  const std::vector<std::vector<std::string>>& rows);

@@ -1,7 +1,9 @@
 #include "cli/client_tables.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 
 namespace fastgpu::cli {
@@ -40,6 +42,8 @@ void print_gpus(const nlohmann::json& gpus) {
 void print_nodes(const nlohmann::json& nodes) {
   const double now =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const bool typed = std::any_of(nodes.begin(), nodes.end(),
+                                 [](const nlohmann::json& n) { return n.contains("type"); });
   std::vector<std::vector<std::string>> rows;
   for (const nlohmann::json& n : nodes) {
     const bool agent = !n["host"].is_null();
@@ -47,11 +51,51 @@ void print_nodes(const nlohmann::json& nodes) {
     if (agent && n["last_heartbeat"].is_number()) {
       std::snprintf(seen, sizeof seen, "%.1fs ago", now - n["last_heartbeat"].get<double>());
     }
-    rows.push_back({cell(n["name"]), agent ? cell(n["host"]) : "(this host)",
-                    n["ready"] == true ? "ready" : "not ready", seen, cell(n["model"]),
-                    cell(n["allocated_gpus"]) + " / " + std::to_string(n["gpu_indices"].size())});
+    std::vector<std::string> row = {
+        cell(n["name"]),
+        agent ? cell(n["host"]) : "(this host)",
+        n["ready"] == true ? "ready" : "not ready",
+        seen,
+        cell(n["model"]),
+        cell(n["allocated_gpus"]) + " / " + std::to_string(n["gpu_indices"].size())};
+    if (typed) {
+      row.push_back(n.contains("type") ? cell(n["type"]) + " (" + cell(n["autoscale_state"]) + ")"
+                                       : "-");
+    }
+    rows.push_back(std::move(row));
   }
-  print_table({"NODE", "HOST", "STATUS", "HEARTBEAT", "MODEL", "GPUS USED"}, rows);
+  std::vector<std::string> header = {"NODE", "HOST", "STATUS", "HEARTBEAT", "MODEL", "GPUS USED"};
+  if (typed) header.push_back("TYPE");
+  print_table(header, rows);
+}
+
+void print_scale_log(const nlohmann::json& answer) {
+  std::vector<std::vector<std::string>> rows;
+  for (const nlohmann::json& e : answer["events"]) {
+    const auto seconds = static_cast<std::time_t>(e["time"].get<double>());
+    char when[32];
+    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", std::gmtime(&seconds));
+    rows.push_back({when, cell(e["action"]), cell(e["type"]), cell(e["node"]),
+                    e["count"] == 0 ? "-" : cell(e["count"]), cell(e["reason"])});
+  }
+  print_table({"TIME (UTC)", "ACTION", "TYPE", "NODE", "COUNT", "REASON"}, rows);
+}
+
+void print_scale_cost(const nlohmann::json& answer) {
+  std::vector<std::vector<std::string>> rows;
+  const auto money = [](const nlohmann::json& dollars) {
+    char text[32];
+    std::snprintf(text, sizeof text, "$%.4f", dollars.get<double>());
+    return std::string(text);
+  };
+  for (const nlohmann::json& t : answer["types"]) {
+    rows.push_back({cell(t["type"]), money(t["price_per_hour"]) + "/h", cell(t["node_seconds"]),
+                    cell(t["gpu_seconds"]), money(t["cost"])});
+  }
+  const nlohmann::json& total = answer["total"];
+  rows.push_back(
+      {"total", "", cell(total["node_seconds"]), cell(total["gpu_seconds"]), money(total["cost"])});
+  print_table({"TYPE", "PRICE", "NODE-SECONDS", "GPU-SECONDS", "COST"}, rows);
 }
 
 }  // namespace fastgpu::cli

@@ -13,6 +13,8 @@ void add_sim_replay_command(CLI::App& sim);
 void add_task_commands(CLI::App& app);
 /// `fastgpu vgpu create | ls | rm`, `fastgpu gpus` and `fastgpu nodes`, against fastgpud.
 void add_vgpu_commands(CLI::App& app);
+/// `fastgpu scale log | cost`: the live autoscaler's decisions and its cost account.
+void add_scale_commands(CLI::App& app);
 /// `fastgpu top`, a live view of fastgpud's GPUs and tasks.
 void add_top_command(CLI::App& app);
 

@@ -72,21 +72,6 @@ void add_rm(CLI::App& vgpu) {
   });
 }
 
-// Adds `fastgpu NAME`: GET `path`, printed by `print` (or as JSON with -o json).
-void add_listing(CLI::App& app, const std::string& name, const std::string& help,
-                 const std::string& path, void (*print)(const nlohmann::json&)) {
-  auto flags = std::make_shared<ClientFlags>();
-  CLI::App* cmd = app.add_subcommand(name, help);
-  add_client_flags(*cmd, flags.get());
-  cmd->callback([flags, path, print] {
-    run_or_exit([&] {
-      const nlohmann::json answer = flags->client().request("GET", path);
-      if (flags->print_json(answer)) return;
-      print(answer);
-    });
-  });
-}
-
 }  // namespace
 
 void add_vgpu_commands(CLI::App& app) {

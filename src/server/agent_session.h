@@ -21,6 +21,7 @@ struct AgentSession {
   size_t gpu_count = 0;           // a returning agent must report as many GPUs
   int64_t epoch = 0;              // current session; syncs of other sessions are refused
   bool ready = false;             // heartbeating; false once silent for the node timeout
+  bool retired = false;           // given back by the autoscaler: never ready again
   std::vector<NodeIndex> nodes;   // its ledger nodes
   std::vector<NodeFence> fences;  // capacity fenced off its nodes while it is not ready
   std::chrono::steady_clock::time_point last_seen;

@@ -305,7 +305,34 @@ void list_gpus(const ApiContext& ctx, const Principal&, const Request&, Response
 }
 
 void list_nodes(const ApiContext& ctx, const Principal&, const Request&, Response& res) {
-  send_json(res, 200, nodes_to_json(*ctx.scheduler->pool(), ctx.scheduler->snapshot()));
+  nlohmann::json nodes = nodes_to_json(*ctx.scheduler->pool(), ctx.scheduler->snapshot());
+  if (ctx.autoscale != nullptr)
+    mark_autoscaled(ctx.autoscale->nodes(), ctx.autoscale->catalog(), &nodes);
+  send_json(res, 200, nodes);
+}
+
+// ---- The live autoscaler ---------------------------------------------------------------------
+
+// Runs `handler` with the autoscaler; 404 when it is off.
+template <typename WithAutoscale>
+void with_autoscale(const ApiContext& ctx, Response& res, WithAutoscale handler) {
+  if (ctx.autoscale == nullptr) {
+    return send_error(
+        res, ApiError::not_found("the autoscaler is off: start fastgpud with --autoscale CATALOG"));
+  }
+  handler(*ctx.autoscale);
+}
+
+void scale_log(const ApiContext& ctx, const Principal&, const Request&, Response& res) {
+  with_autoscale(ctx, res, [&](const AutoscaleLoop& autoscale) {
+    send_json(res, 200, scale_log_to_json(autoscale.log().events()));
+  });
+}
+
+void scale_cost(const ApiContext& ctx, const Principal&, const Request&, Response& res) {
+  with_autoscale(ctx, res, [&](const AutoscaleLoop& autoscale) {
+    send_json(res, 200, autoscale.cost_json());
+  });
 }
 
 // ---- Agents --------------------------------------------------------------------------------
@@ -424,6 +451,8 @@ void ApiServer::add_routes() {
   });
   http_->Get("/v1/gpus", leader_route(list_gpus));
   http_->Get("/v1/nodes", leader_route(list_nodes));
+  http_->Get("/v1/scale/log", leader_route(scale_log));
+  http_->Get("/v1/scale/cost", leader_route(scale_cost));
   http_->Post("/v1/vgpus", leader_route(post_vgpu));
   http_->Get("/v1/vgpus", route(list_vgpus));
   http_->Get(R"(/v1/vgpus/([^/]+))", route(get_vgpu));

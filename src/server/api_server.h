@@ -6,6 +6,7 @@
 
 #include "runtime/gpu_inventory.h"
 #include "server/auth.h"
+#include "server/autoscale_loop.h"
 #include "server/leadership.h"
 #include "server/scheduler.h"
 #include "store/batch_writer.h"
@@ -35,6 +36,8 @@ struct ApiContext {
   /// Replicas on one store: while this one does not lead, it answers reads from the store and
   /// refuses changes, waits and live pool views with 503 "not_leader". Null: always the leader.
   const Leadership* leadership = nullptr;
+  /// The live autoscaler; null when it is off (its endpoints answer 404).
+  const AutoscaleLoop* autoscale = nullptr;
 };
 
 /// An HTTP server on one address. Requests run on a pool of `threads` threads, so that many
@@ -48,6 +51,8 @@ class ApiServer {
   Status bind(const std::string& host, int port);
   /// The port bound.
   int port() const { return port_; }
+  /// Shows the live autoscaler at /v1/scale/... and in /v1/nodes. Call before serve().
+  void set_autoscale(const AutoscaleLoop* autoscale) { context_.autoscale = autoscale; }
   /// Serves until stop(); blocks.
   void serve();
   /// Makes serve() return. Safe from any thread, e.g. a signal-waiting one.

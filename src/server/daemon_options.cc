@@ -7,6 +7,34 @@
 
 namespace fastgpu {
 
+namespace {
+
+void add_autoscale_flags(CLI::App& app, DaemonOptions* o) {
+  app.add_option("--autoscale", o->autoscale,
+                 "node-types.toml: run the live autoscaler with this catalog");
+  app.add_option("--provider", o->provider, "where autoscaled nodes come from: local or exec")
+      ->check(CLI::IsMember({"local", "exec"}))
+      ->capture_default_str();
+  app.add_option("--provider-exec-dir", o->provider_exec_dir,
+                 "directory holding the exec provider's scale-up and scale-down scripts");
+  app.add_option("--autoscale-period", o->autoscale_period_s, "seconds between autoscaler passes")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  app.add_option("--cooldown", o->cooldown_s,
+                 "seconds an autoscaled node may idle before removal (default: the catalog's)")
+      ->check(CLI::Range(int64_t{0}, int64_t{86'400 * 30}));
+  app.add_option("--min-nodes", o->min_nodes, "fewest autoscaled nodes (default: the catalog's)")
+      ->check(CLI::Range(int64_t{0}, int64_t{100'000}));
+  app.add_option("--max-nodes", o->max_nodes, "most autoscaled nodes (default: the catalog's)")
+      ->check(CLI::Range(int64_t{0}, int64_t{100'000}));
+  app.add_option("--budget", o->budget,
+                 "cap on the autoscaled nodes' price, dollars per hour; 0: none (default: the "
+                 "catalog's)")
+      ->check(CLI::Range(0.0, 1e9));
+}
+
+}  // namespace
+
 void add_daemon_flags(CLI::App& app, DaemonOptions* o) {
   app.add_option("--listen", o->listen, "HOST:PORT to serve on (non-loopback needs tokens)")
       ->capture_default_str();
@@ -36,6 +64,30 @@ void add_daemon_flags(CLI::App& app, DaemonOptions* o) {
                  "seconds without an agent heartbeat before its node is not ready")
       ->check(CLI::Range(0.2, 3600.0))
       ->capture_default_str();
+  add_autoscale_flags(app, o);
+}
+
+Status check_autoscale_flags(const DaemonOptions& o) {
+  const bool limits = o.cooldown_s || o.min_nodes || o.max_nodes || o.budget;
+  if (o.autoscale.empty()) {
+    if (o.provider != "local" || !o.provider_exec_dir.empty() || limits) {
+      return Status::invalid_argument(
+          "--provider, --provider-exec-dir, --cooldown, --min-nodes, --max-nodes and --budget "
+          "need --autoscale CATALOG");
+    }
+    return Status::ok();
+  }
+  if (o.provider == "exec" && o.provider_exec_dir.empty()) {
+    return Status::invalid_argument("--provider exec needs --provider-exec-dir DIR");
+  }
+  if (o.provider != "exec" && !o.provider_exec_dir.empty()) {
+    return Status::invalid_argument("--provider-exec-dir is for --provider exec");
+  }
+  if (o.min_nodes && o.max_nodes && *o.min_nodes > *o.max_nodes) {
+    return Status::invalid_argument("--min-nodes " + std::to_string(*o.min_nodes) +
+                                    " exceeds --max-nodes " + std::to_string(*o.max_nodes));
+  }
+  return Status::ok();
 }
 
 std::string default_data_dir() {

@@ -24,10 +24,23 @@ struct DaemonOptions {
   int64_t backfill_patience_ms = 10000;
   std::string join_token_file;  // agents' shared secret; empty: agents need none (loopback only)
   double node_timeout_s = 10;   // agent silence after which its node is not ready
+  // The live autoscaler; off while `autoscale` is empty. Unset limits keep the catalog's.
+  std::string autoscale;           // node-types.toml
+  std::string provider = "local";  // local | exec
+  std::string provider_exec_dir;   // holds scale-up and scale-down (exec)
+  double autoscale_period_s = 15;
+  std::optional<int64_t> cooldown_s;
+  std::optional<int64_t> min_nodes;
+  std::optional<int64_t> max_nodes;
+  std::optional<double> budget;  // dollars per hour; 0: no cap
 };
 
 /// Registers the flags of `options` on `app`.
 void add_daemon_flags(CLI::App& app, DaemonOptions* options);
+
+/// Checks the autoscaler's flags together (each flag's own range is checked by CLI11):
+/// --provider, --provider-exec-dir and the limits need --autoscale; exec needs the directory.
+Status check_autoscale_flags(const DaemonOptions& options);
 
 /// $XDG_DATA_HOME/fastgpu when XDG_DATA_HOME is set and absolute, else $HOME/.local/share/fastgpu.
 std::string default_data_dir();

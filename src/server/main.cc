@@ -15,6 +15,7 @@
 #include "runtime/inventory_factory.h"
 #include "runtime/stop_signals.h"
 #include "server/api_server.h"
+#include "server/autoscale_setup.h"
 #include "server/daemon_options.h"
 #include "server/leadership.h"
 #include "server/task_launch.h"
@@ -87,6 +88,12 @@ int run(const DaemonOptions& options) {
   int port = 0;
   if (Status s = split_listen_address(options.listen, &host, &port); !s.is_ok())
     return fail(s.message());
+  if (Status s = check_autoscale_flags(options); !s.is_ok()) return fail(s.message());
+  AutoscaleLoop::Config scale_config;
+  if (!options.autoscale.empty()) {
+    if (Status s = load_autoscale_config(options, &scale_config); !s.is_ok())
+      return fail(s.message());
+  }
   TokenTable tokens;
   if (Status s = load_tokens(options, host, &tokens); !s.is_ok()) return fail(s.message());
   std::string join_token;
@@ -113,6 +120,12 @@ int run(const DaemonOptions& options) {
   sched.backfill_patience = std::chrono::milliseconds(options.backfill_patience_ms);
   sched.node_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(options.node_timeout_s * 1000));
+  // Set once the port is known, before any request is served; the scheduler admits tasks that
+  // only an autoscaled node could hold.
+  std::unique_ptr<AutoscaleLoop> autoscaler;
+  sched.feasible_elsewhere = [&autoscaler](const TaskShape& shape) {
+    return autoscaler != nullptr && autoscaler->feasible(shape);
+  };
   std::unique_ptr<Scheduler> scheduler;
   if (Status s = Scheduler::create(store.get(), &writer, std::move(pool), sched, &scheduler);
       !s.is_ok()) {
@@ -126,6 +139,17 @@ int run(const DaemonOptions& options) {
                     is_loopback_host(host), &leadership},
                    options.http_threads);
   if (Status s = server.bind(host, port); !s.is_ok()) return fail(s.message());
+  if (!options.autoscale.empty()) {
+    std::unique_ptr<NodeProvider> provider;
+    if (Status s =
+            make_node_provider(options, local_server_url(host, server.port()), data_dir, &provider);
+        !s.is_ok()) {
+      return fail(s.message());
+    }
+    autoscaler = std::make_unique<AutoscaleLoop>(scheduler.get(), std::move(scale_config),
+                                                 std::move(provider));
+    server.set_autoscale(autoscaler.get());
+  }
   std::fprintf(
       stderr, "fastgpud: state in %s; %s; listening on http://%s:%d\n",
       describe_store(store_spec).c_str(),
@@ -138,6 +162,7 @@ int run(const DaemonOptions& options) {
           return Status::io_error("recovery failed: " + s.message());
         }
         scheduler->start();
+        if (autoscaler) autoscaler->start();
         scheduling = true;
         std::fprintf(stderr, "fastgpud: leading: the state is recovered and scheduling runs\n");
         return Status::ok();
@@ -153,7 +178,9 @@ int run(const DaemonOptions& options) {
   signals.detach();
   server.serve();
   leadership.stop();
+  if (autoscaler) autoscaler->stop();  // its provider's nodes stop with it, below
   if (scheduling) scheduler->stop();
+  autoscaler.reset();
   return 0;
 }
 

@@ -138,7 +138,10 @@ ApiError Scheduler::admit_task(TaskSpec* spec) const {
     }
     spec->shape.gpu_milli = shapes.front().gpu_milli;
   }
-  if (spec->vgpu == kNoVgpu && !pool->could_ever_fit(spec->shape, spec->milli_tflops)) {
+  const bool fits_elsewhere = spec->milli_tflops == 0 && options_.feasible_elsewhere &&
+                              options_.feasible_elsewhere(spec->shape);
+  if (spec->vgpu == kNoVgpu && !pool->could_ever_fit(spec->shape, spec->milli_tflops) &&
+      !fits_elsewhere) {
     return ApiError::infeasible("no GPU group of this host could ever hold the task (" +
                                 std::to_string(spec->shape.num_gpu) + " GPU(s) of " +
                                 std::to_string(spec->shape.gpu_milli) + " milli-GPU, " +

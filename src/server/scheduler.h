@@ -78,6 +78,22 @@ class Scheduler {
     std::chrono::milliseconds backfill_patience{10000};
     std::chrono::milliseconds tick{2};              // how often running processes are polled
     std::chrono::milliseconds node_timeout{10000};  // agent silence -> node not ready
+    /// True when a pool task of this shape could run on a node the pool may still get (the
+    /// autoscaler's catalog); such tasks are admitted though no node of the pool could hold
+    /// them now. Empty: only the pool counts. Called from API threads.
+    std::function<bool(const TaskShape&)> feasible_elsewhere;
+  };
+
+  /// An agent as the live autoscaler sees it.
+  struct AgentUse {
+    std::string name;
+    bool ready = false;  // heartbeating and not retired
+    bool busy = false;   // some task holds capacity on its nodes or runs there
+  };
+  /// What the live autoscaler needs, gathered at one point of the loop.
+  struct AutoscaleView {
+    std::vector<TaskShape> pending;  // queued pool tasks the last pass could not start
+    std::vector<AgentUse> agents;
   };
 
   /// Most queued tasks one pass examines, per resource, after the first that does not fit.
@@ -123,6 +139,14 @@ class Scheduler {
   /// the session is not current or the node was declared not ready: the agent must stop its
   /// tasks and register again. Thread-safe.
   ApiError sync_agent(const SyncRequest& request, SyncReply* out);
+
+  /// The queued pool tasks (not those of vGPUs, nor TFLOPS-sized ones, whose shape depends on
+  /// the GPU model) and the agents. Thread-safe.
+  ApiError autoscale_view(AutoscaleView* out);
+  /// Retires agent `name` when it is idle: its nodes are fenced off at once and its syncs and
+  /// registrations are refused from then on, so nothing lands there while it is stopped.
+  /// 404 for an unknown agent, 409 while it is busy. Thread-safe.
+  ApiError retire_agent(const std::string& name);
 
   /// Long-polls, see CompletionBoard. Thread-safe.
   CompletionBoard& completions() { return completions_; }
@@ -218,6 +242,10 @@ class Scheduler {
   void requeue_lost_on_agents();
   void publish_health();
   void set_pool(std::shared_ptr<const GpuPool> pool);
+
+  // The live autoscaler (scheduler_autoscale.cc), on the loop.
+  bool agent_busy(const AgentSession& agent) const;
+  void retire_on_loop(const std::string& name, std::function<void(ApiError)> reply);
 
   // Recovery (scheduler_recovery.cc).
   Status recover_vgpus();

@@ -59,6 +59,9 @@ void Scheduler::register_on_loop(RegisterRequest request, RegisterReply* out,
     agents_.emplace(agent.id, std::move(agent));
   }
   AgentSession& agent = agents_.at(known->second);
+  if (agent.retired) {
+    return reply(ApiError::conflict("agent " + agent.name + " was retired by the autoscaler"));
+  }
   if (agent.gpu_count != gpu_count) {
     return reply(ApiError::conflict("agent " + agent.name + " registered with " +
                                     std::to_string(agent.gpu_count) + " GPU(s), now reports " +

@@ -28,17 +28,6 @@ const std::vector<std::string> kDaemonFlags = {"--simulate-gpus", "1x10tflops", 
                                                "2"};
 const std::vector<std::string> kAgentGpus = {"--simulate-gpus", "4x400tflops"};
 
-// Polls `done` every 50 ms for up to `limit`; true once it holds.
-template <typename Done>
-bool eventually(Done done, milliseconds limit) {
-  const auto deadline = steady_clock::now() + limit;
-  while (steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(milliseconds(50));
-  }
-  return done();
-}
-
 // Number of agent nodes /v1/nodes shows ready.
 int ready_agent_nodes(const DaemonProcess& daemon) {
   const Answer nodes = daemon.get("/v1/nodes");
@@ -114,14 +103,6 @@ std::set<pid_t> unended_attempts(const std::string& path) {
     if (line.what == "end") pids.erase(line.pid);
   }
   return pids;
-}
-
-// True while process `pid` runs; a zombie has ended.
-bool alive(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  const size_t paren = text.rfind(')');
-  return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] != 'Z';
 }
 
 std::string recorded_task(const std::string& record, const std::string& seconds) {

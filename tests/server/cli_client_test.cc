@@ -1,7 +1,6 @@
 // The `fastgpu` CLI's daemon subcommands against a real fastgpud.
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <chrono>
 #include <cstdio>
@@ -12,23 +11,6 @@
 
 namespace fastgpu::testing {
 namespace {
-
-struct CliRun {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-CliRun fastgpu_cli(const DaemonProcess& daemon, const std::string& args) {
-  const std::string command = "FASTGPU_URL=http://127.0.0.1:" + std::to_string(daemon.port()) +
-                              " " + FASTGPU_CLI_BIN + " " + args + " 2>&1";
-  CliRun run;
-  FILE* pipe = popen(command.c_str(), "r");
-  char buffer[4096];
-  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) run.output.append(buffer, n);
-  const int status = pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
 
 TEST(CliClientTest, SubmitWaitListAndVgpus) {
   TempDir dir;

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <thread>
 
@@ -149,6 +150,25 @@ int run_fastgpud_to_exit(const std::vector<std::string>& flags, std::string* log
   }
   *log = read_file(log_path);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+CliRun fastgpu_cli(const DaemonProcess& daemon, const std::string& args) {
+  const std::string command = "FASTGPU_URL=http://127.0.0.1:" + std::to_string(daemon.port()) +
+                              " " + FASTGPU_CLI_BIN + " " + args + " 2>&1";
+  CliRun run;
+  FILE* pipe = popen(command.c_str(), "r");
+  char buffer[4096];
+  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) run.output.append(buffer, n);
+  const int status = pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+bool alive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const size_t paren = text.rfind(')');
+  return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] != 'Z';
 }
 
 }  // namespace fastgpu::testing

@@ -5,9 +5,11 @@
 #include <httplib.h>
 #include <sys/types.h>
 
+#include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace fastgpu::testing {
@@ -68,6 +70,29 @@ pid_t spawn_program(std::vector<std::string> args, const std::string& log_path);
 /// Sends `signal` to *pid, reaps it and sets *pid to 0; returns its wait status (-1 when *pid
 /// was 0).
 int signal_and_reap(pid_t* pid, int signal);
+
+/// What one run of the `fastgpu` CLI printed and how it ended.
+struct CliRun {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+/// Runs the `fastgpu` CLI under test with `args` (shell words) against `daemon`.
+CliRun fastgpu_cli(const DaemonProcess& daemon, const std::string& args);
+
+/// Polls `done` every 50 ms for up to `limit`; true once it holds.
+template <typename Done>
+bool eventually(Done done, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+/// True while process `pid` runs; a zombie has ended.
+bool alive(pid_t pid);
 
 /// Path of the fastgpud binary under test.
 std::string fastgpud_path();

@@ -1,0 +1,284 @@
+#include "server/autoscale_loop.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/wall_clock.h"
+#include "sched/policy_registry.h"
+
+namespace fastgpu {
+namespace {
+
+constexpr size_t kHistory = 1000;
+
+// Whole seconds of `us` microseconds, rounded to nearest.
+int64_t rounded_seconds(int64_t us) { return (us + 500'000) / 1'000'000; }
+
+double dollars(MicroDollars micro) { return static_cast<double>(micro) / kMicroPerDollar; }
+
+PolicyFactory pack_policy_factory(const std::string& name) {
+  return [name] {
+    std::string unused;
+    return make_policy(name, PolicyContext{}, &unused);
+  };
+}
+
+}  // namespace
+
+AutoscaleLoop::AutoscaleLoop(Scheduler* scheduler, Config config,
+                             std::unique_ptr<NodeProvider> provider)
+    : scheduler_(scheduler),
+      config_(std::move(config)),
+      autoscaler_(config_.catalog, config_.limits, pack_policy_factory(config_.pack_policy)),
+      provider_(std::move(provider)),
+      account_(config_.catalog) {}
+
+AutoscaleLoop::~AutoscaleLoop() { stop(); }
+
+void AutoscaleLoop::start() {
+  thread_ = std::thread([this] { loop(); });
+}
+
+void AutoscaleLoop::stop() {
+  std::unique_lock lock(wake_mu_);
+  stopping_ = true;
+  lock.unlock();
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void AutoscaleLoop::loop() {
+  std::unique_lock lock(wake_mu_);
+  while (!stopping_) {
+    lock.unlock();
+    run_once();
+    lock.lock();
+    wake_.wait_for(lock, config_.period, [this] { return stopping_; });
+  }
+}
+
+void AutoscaleLoop::run_once() {
+  for (ProviderNote& note_of : provider_->poll()) {
+    note("ended", "", std::move(note_of.node), 0, std::move(note_of.detail), wall_clock_us());
+  }
+  Scheduler::AutoscaleView view;
+  if (!scheduler_->autoscale_view(&view).is_ok()) return;  // the daemon is stopping
+  const int64_t now_us = wall_clock_us();
+  observe(view, now_us);
+  const AutoscaleDecisions decisions =
+      autoscaler_.decide(now_us / 1'000'000, view.pending, pool_nodes());
+  std::vector<ScaleDown> downs = decisions.down;  // by index, highest first: removal shifts
+  std::sort(downs.begin(), downs.end(),
+            [](const auto& a, const auto& b) { return a.node > b.node; });
+  for (const ScaleDown& down : downs) scale_down(down, now_us);
+  for (const ScaleUp& up : decisions.up) scale_up(up, now_us);
+  std::string held_back;
+  for (const std::string& why : decisions.held_back)
+    held_back += (held_back.empty() ? "" : "; ") + why;
+  if (held_back != last_held_back_ && !held_back.empty()) {
+    note("held-back", "", "", 0, held_back, now_us);
+  }
+  last_held_back_ = held_back;
+}
+
+void AutoscaleLoop::observe(const Scheduler::AutoscaleView& view, int64_t now_us) {
+  std::unordered_map<std::string, const Scheduler::AgentUse*> agents;
+  for (const Scheduler::AgentUse& agent : view.agents) agents[agent.name] = &agent;
+  std::vector<std::pair<size_t, std::string>> lost;  // index into live_, why
+  {
+    std::lock_guard lock(mu_);
+    for (size_t i = 0; i < live_.size(); ++i) {
+      auto it = agents.find(live_[i].name);
+      std::string why = update(live_[i], it == agents.end() ? nullptr : it->second, now_us);
+      if (!why.empty()) lost.emplace_back(i, std::move(why));
+    }
+  }
+  for (auto i = lost.rbegin(); i != lost.rend(); ++i) lose(i->first, i->second, now_us);
+}
+
+// A booting node becomes ready once its agent registers, and is lost when it has not within
+// twice its type's boot time and 10 s; a ready node is idle or not, and lost once its agent
+// went silent. Returns why the node is lost; empty when it is not.
+std::string AutoscaleLoop::update(AutoscaledNode& node, const Scheduler::AgentUse* agent,
+                                  int64_t now_us) {
+  const NodeType& type = config_.catalog.types[node.type];
+  node.pid = provider_->pid_of(node.name);
+  const bool ready = agent != nullptr && agent->ready;
+  if (node.state == "booting" && !ready) {
+    const int64_t limit_s = 2 * type.boot_seconds + 10;
+    if (now_us - node.requested_us <= limit_s * 1'000'000) return {};
+    return "it did not join within " + std::to_string(limit_s) + " s";
+  }
+  if (node.state == "booting") {
+    node.state = "ready";
+    node.ready_us = now_us;
+    note("joined", type.name, node.name, 0,
+         "ready " + std::to_string((now_us - node.requested_us) / 1000) + " ms after the request",
+         now_us);
+  }
+  if (!ready) return "its agent stopped heartbeating";
+  node.idle = !agent->busy;
+  if (!node.idle) idle_since_s_.erase(node.name);
+  if (node.idle) idle_since_s_.try_emplace(node.name, now_us / 1'000'000);
+  return {};
+}
+
+// Gives back live_[index] and stops what may be left of it.
+void AutoscaleLoop::lose(size_t index, const std::string& why, int64_t now_us) {
+  AutoscaledNode node;
+  {
+    std::lock_guard lock(mu_);
+    node = live_.at(index);
+  }
+  (void)scheduler_->retire_agent(node.name);  // should it come back, it stays out of the pool
+  std::string detail;
+  const Status stopped = provider_->scale_down(node.name, &detail);
+  note("lost", config_.catalog.types[node.type].name, node.name, 0,
+       why + "; " + (stopped.is_ok() ? detail : stopped.message()), now_us);
+  give_back(index, "lost", now_us);
+}
+
+std::vector<PoolNode> AutoscaleLoop::pool_nodes() const {
+  std::lock_guard lock(mu_);
+  std::vector<PoolNode> nodes;
+  for (size_t i = 0; i < live_.size(); ++i) {
+    const AutoscaledNode& node = live_[i];
+    PoolNode pool_node;
+    pool_node.id = i;
+    pool_node.type = node.type;
+    pool_node.state = node.state == "booting" ? PoolNodeState::kBooting : PoolNodeState::kReady;
+    pool_node.idle = node.idle;
+    if (auto it = idle_since_s_.find(node.name); it != idle_since_s_.end()) {
+      pool_node.idle_since = it->second;
+    }
+    nodes.push_back(pool_node);
+  }
+  return nodes;
+}
+
+void AutoscaleLoop::scale_down(const ScaleDown& down, int64_t now_us) {
+  AutoscaledNode node;
+  {
+    std::lock_guard lock(mu_);
+    node = live_.at(down.node);
+  }
+  const std::string& type = config_.catalog.types[node.type].name;
+  if (ApiError e = scheduler_->retire_agent(node.name); !e.is_ok()) {
+    return note("scale-down-skipped", type, node.name, 0, e.message(), now_us);
+  }
+  std::string detail;
+  const Status s = provider_->scale_down(node.name, &detail);
+  note(s.is_ok() ? "scale-down" : "provider-error", type, node.name, 0,
+       down.reason + "; " + (s.is_ok() ? detail : s.message()), now_us);
+  give_back(down.node, "removed", wall_clock_us());
+}
+
+// Ends the billing of live_[index] at `now_us` and moves it to the history as `state`.
+void AutoscaleLoop::give_back(size_t index, const std::string& state, int64_t now_us) {
+  std::lock_guard lock(mu_);
+  AutoscaledNode node = live_.at(index);
+  live_.erase(live_.begin() + static_cast<std::ptrdiff_t>(index));
+  idle_since_s_.erase(node.name);
+  node.state = state;
+  node.stopped_us = now_us;
+  node.pid = 0;
+  account_.charge(node.type, rounded_seconds(now_us - node.requested_us));
+  history_.push_back(std::move(node));
+  while (history_.size() > kHistory) history_.pop_front();
+}
+
+void AutoscaleLoop::scale_up(const ScaleUp& up, int64_t now_us) {
+  const NodeType& type = config_.catalog.types[up.type];
+  std::vector<std::string> names;
+  for (int64_t i = 0; i < up.count; ++i) names.push_back(next_name(up.type));
+  std::string detail;
+  const Status s = provider_->scale_up(type, names, &detail);
+  note(s.is_ok() ? "scale-up" : "provider-error", type.name, "", up.count,
+       up.reason + "; " + (s.is_ok() ? detail : s.message()), now_us);
+  std::lock_guard lock(mu_);
+  for (const std::string& name : names) {
+    AutoscaledNode node;
+    node.name = name;
+    node.type = up.type;
+    node.state = "booting";
+    node.requested_us = now_us;
+    node.pid = provider_->pid_of(name);
+    live_.push_back(std::move(node));
+  }
+}
+
+std::string AutoscaleLoop::next_name(size_t type) {
+  std::string name = "as-";
+  for (char c : config_.catalog.types[type].name) {
+    name += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '-';
+  }
+  return name + "-" + std::to_string(next_serial_++);
+}
+
+void AutoscaleLoop::note(std::string action, std::string type, std::string node, int64_t count,
+                         std::string reason, int64_t now_us) {
+  log_.append(
+      {now_us, std::move(action), std::move(type), std::move(node), count, std::move(reason)});
+}
+
+std::vector<AutoscaledNode> AutoscaleLoop::nodes() const {
+  std::lock_guard lock(mu_);
+  std::vector<AutoscaledNode> nodes(history_.begin(), history_.end());
+  nodes.insert(nodes.end(), live_.begin(), live_.end());
+  return nodes;
+}
+
+nlohmann::json AutoscaleLoop::cost_json() const {
+  const int64_t now_us = wall_clock_us();
+  std::lock_guard lock(mu_);
+  CostAccount account = account_;
+  for (const AutoscaledNode& node : live_) {
+    account.charge(node.type, rounded_seconds(now_us - node.requested_us));
+  }
+  nlohmann::json types = nlohmann::json::array();
+  for (size_t t = 0; t < config_.catalog.types.size(); ++t) {
+    const NodeType& type = config_.catalog.types[t];
+    types.push_back({{"type", type.name},
+                     {"price_per_hour", dollars(type.price_per_hour)},
+                     {"node_seconds", account.node_seconds(t)},
+                     {"gpu_seconds", account.gpu_seconds(t)},
+                     {"cost", dollars(account.cost(t))}});
+  }
+  nlohmann::json nodes = nlohmann::json::array();
+  const auto add = [&](const AutoscaledNode& node) {
+    const int64_t end_us = node.stopped_us != 0 ? node.stopped_us : now_us;
+    nodes.push_back({{"name", node.name},
+                     {"type", config_.catalog.types[node.type].name},
+                     {"state", node.state},
+                     {"requested", static_cast<double>(node.requested_us) / 1e6},
+                     {"stopped", node.stopped_us != 0
+                                     ? nlohmann::json(static_cast<double>(node.stopped_us) / 1e6)
+                                     : nlohmann::json()},
+                     {"seconds", static_cast<double>(end_us - node.requested_us) / 1e6}});
+  };
+  for (const AutoscaledNode& node : history_) add(node);
+  for (const AutoscaledNode& node : live_) add(node);
+  return {{"types", types},
+          {"total",
+           {{"node_seconds", account.total_node_seconds()},
+            {"gpu_seconds", account.total_gpu_seconds()},
+            {"cost", dollars(account.total_cost())}}},
+          {"nodes", nodes}};
+}
+
+void mark_autoscaled(const std::vector<AutoscaledNode>& autoscaled, const NodeCatalog& catalog,
+                     nlohmann::json* nodes) {
+  std::unordered_map<std::string, const AutoscaledNode*> by_name;
+  for (const AutoscaledNode& node : autoscaled) by_name[node.name] = &node;
+  for (nlohmann::json& node : (*nodes)["nodes"]) {
+    if (!node["host"].is_string()) continue;
+    auto it = by_name.find(node["host"].get<std::string>());
+    if (it == by_name.end()) continue;
+    const AutoscaledNode& known = *it->second;
+    node["type"] = catalog.types[known.type].name;
+    node["autoscale_state"] = known.state;
+    node["pid"] = known.pid != 0 ? nlohmann::json(known.pid) : nlohmann::json();
+  }
+}
+
+}  // namespace fastgpu

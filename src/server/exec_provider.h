@@ -1,0 +1,44 @@
+#pragma once
+// The `exec` node provider: user scripts start and stop nodes on any cloud.
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "server/node_provider.h"
+
+namespace fastgpu {
+
+/// Runs `DIR/scale-up TYPE COUNT` and `DIR/scale-down NODE`. scale-up gets the names the nodes
+/// must join under in $FASTGPU_NODE_NAMES (space-separated) and this daemon's URL in
+/// $FASTGPU_SERVER; the nodes then join as agents by themselves. A script that runs past the
+/// timeout has its process group killed. The detail holds the exit status and the tail of the
+/// script's output.
+class ExecProvider : public NodeProvider {
+ public:
+  struct Config {
+    std::string dir;         // holds scale-up and scale-down
+    std::string server_url;  // this daemon
+    std::string log_dir;     // where the scripts' output goes (one file per run, overwritten)
+    std::chrono::milliseconds timeout{120'000};
+  };
+
+  explicit ExecProvider(Config config) : config_(std::move(config)) {}
+
+  /// Not OK when the script cannot start, exits non-zero or times out.
+  Status scale_up(const NodeType& type, const std::vector<std::string>& names,
+                  std::string* detail) override;
+  Status scale_down(const std::string& name, std::string* detail) override;
+
+ private:
+  Status run_script(std::vector<std::string> argv,
+                    std::vector<std::pair<std::string, std::string>> env, std::string* detail);
+
+  const Config config_;
+};
+
+/// kInvalidArgument naming what is missing unless `dir` holds executable scale-up and
+/// scale-down files.
+Status check_exec_provider_dir(const std::string& dir);
+
+}  // namespace fastgpu

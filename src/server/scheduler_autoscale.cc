@@ -1,0 +1,58 @@
+// The scheduler's side of the live autoscaler: what is pending, which agents are busy, and
+// retiring an idle agent before its node is given back.
+
+#include <numeric>
+
+#include "server/scheduler.h"
+
+namespace fastgpu {
+
+ApiError Scheduler::autoscale_view(AutoscaleView* out) {
+  return run_on_loop([this, out](auto reply) {
+    out->pending.clear();
+    for (const auto& [id, task] : live_) {
+      const TaskSpec& spec = task.record.spec;
+      if (task.record.state != TaskState::kPending || task.launching || task.pool_shape ||
+          spec.vgpu != kNoVgpu || spec.milli_tflops != 0) {
+        continue;
+      }
+      out->pending.push_back(spec.shape);
+    }
+    out->agents.clear();
+    for (const auto& [id, agent] : agents_) {
+      out->agents.push_back({agent.name, agent.ready && !agent.retired, agent_busy(agent)});
+    }
+    reply({});
+  });
+}
+
+bool Scheduler::agent_busy(const AgentSession& agent) const {
+  if (!agent.assigned.empty()) return true;
+  for (NodeIndex n : agent.nodes) {
+    const auto& classes = ledger_.state(n).tasks_by_gpu_class;
+    if (std::accumulate(classes.begin(), classes.end(), 0) > 0) return true;
+  }
+  return false;
+}
+
+ApiError Scheduler::retire_agent(const std::string& name) {
+  return run_on_loop([this, name](auto reply) { retire_on_loop(name, std::move(reply)); });
+}
+
+void Scheduler::retire_on_loop(const std::string& name, std::function<void(ApiError)> reply) {
+  auto known = agent_by_name_.find(name);
+  if (known == agent_by_name_.end()) return reply(ApiError::not_found("no agent " + name));
+  AgentSession& agent = agents_.at(known->second);
+  if (agent.retired) return reply({});
+  if (agent_busy(agent)) return reply(ApiError::conflict("agent " + name + " runs tasks"));
+  agent.retired = true;
+  if (agent.ready) {
+    agent.ready = false;
+    agent.outbox->clear();
+    for (NodeIndex n : agent.nodes) agent.fences.push_back(ledger_.fence_node(n));
+  }
+  publish_snapshot();
+  reply({});
+}
+
+}  // namespace fastgpu

@@ -1,0 +1,327 @@
+// fastgpud's live autoscaler with the local provider, end to end on loopback: a burst that does
+// not fit the daemon's one GPU adds agent nodes within about one period, they are removed after
+// the cooldown, their agent processes are gone, and the cost account matches their lifetimes.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+
+#include "agent_process.h"
+#include "daemon_process.h"
+
+namespace fastgpu::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+constexpr int kTasks = 8;
+constexpr double kCooldown = 3;
+constexpr double kPeriod = 1;
+
+double wall_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::vector<std::string> daemon_flags() {
+  return {"--simulate-gpus",    "1xA100-80GB",
+          "--autoscale",        std::string(FASTGPU_TEST_DATA) + "/autoscale_small.toml",
+          "--provider",         "local",
+          "--autoscale-period", "1",
+          "--cooldown",         "3",
+          "--max-nodes",        "4",
+          "--node-timeout",     "5"};
+}
+
+// The scale log's events of `action`.
+std::vector<nlohmann::json> events_of(const DaemonProcess& daemon, const std::string& action) {
+  std::vector<nlohmann::json> found;
+  const Answer log = daemon.get("/v1/scale/log");
+  for (const auto& event : log.json["events"]) {
+    if (event["action"] == action) found.push_back(event);
+  }
+  return found;
+}
+
+// The autoscaled nodes of /v1/nodes, by host (agent) name.
+std::map<std::string, nlohmann::json> autoscaled_nodes(const DaemonProcess& daemon) {
+  std::map<std::string, nlohmann::json> nodes;
+  const Answer answer = daemon.get("/v1/nodes");
+  for (const auto& node : answer.json["nodes"]) {
+    if (node.contains("type")) nodes[node["host"].get<std::string>()] = node;
+  }
+  return nodes;
+}
+
+bool all_succeeded(const DaemonProcess& daemon, size_t tasks = kTasks) {
+  const Answer page = daemon.get("/v1/tasks?state=succeeded&limit=100");
+  return page.json["tasks"].size() == tasks;
+}
+
+TEST(Autoscale, BurstAddsNodesThatLeaveAfterTheCooldownAndAreBilledForTheirLifetime) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), daemon_flags());
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  const double burst = wall_now();
+  for (int i = 0; i < kTasks; ++i) {
+    const Answer created =
+        daemon.post("/v1/tasks", R"({"argv": ["sleep", "2"], "gpus": 1, "cpu": 0.25})");
+    ASSERT_EQ(created.status, 201) << created.body;
+  }
+
+  // Nodes are asked for within about one period (slack for a loaded machine).
+  ASSERT_TRUE(
+      eventually([&] { return !events_of(daemon, "scale-up").empty(); }, milliseconds(15000)))
+      << daemon.log();
+  const std::vector<nlohmann::json> ups = events_of(daemon, "scale-up");
+  EXPECT_LE(ups.front()["time"].get<double>() - burst, kPeriod + 2.0);
+  EXPECT_NE(ups.front()["reason"].get<std::string>().find("pending"), std::string::npos)
+      << ups.front()["reason"];
+  int64_t asked = 0;
+  for (const auto& up : ups) asked += up["count"].get<int64_t>();
+  EXPECT_GE(asked, 1);
+  EXPECT_LE(asked, 4);  // --max-nodes
+
+  // They join, the burst runs (partly on them), and every node's agent is known by its PID.
+  std::map<std::string, pid_t> pids;
+  double all_ready = 0;  // when the test first saw every asked-for node ready in /v1/nodes
+  ASSERT_TRUE(eventually(
+      [&] {
+        int64_t ready = 0;
+        for (const auto& [name, node] : autoscaled_nodes(daemon)) {
+          if (node["pid"].is_number()) pids[name] = node["pid"].get<pid_t>();
+          ready += node["ready"] == true;
+        }
+        if (ready == asked && all_ready == 0) all_ready = wall_now();
+        return static_cast<int64_t>(events_of(daemon, "joined").size()) == asked;
+      },
+      milliseconds(20000)))
+      << daemon.log();
+  EXPECT_EQ(static_cast<int64_t>(pids.size()), asked);
+  const CliRun nodes = fastgpu_cli(daemon, "nodes");
+  EXPECT_NE(nodes.output.find("TYPE"), std::string::npos) << nodes.output;
+  EXPECT_NE(nodes.output.find("2xA100 ("), std::string::npos) << nodes.output;
+  ASSERT_TRUE(eventually([&] { return all_succeeded(daemon); }, milliseconds(30000)))
+      << daemon.log();
+
+  // Once idle for the cooldown, each node is retired and its agent stopped.
+  ASSERT_TRUE(eventually(
+      [&] { return static_cast<int64_t>(events_of(daemon, "scale-down").size()) == asked; },
+      milliseconds(30000)))
+      << daemon.log();
+  const double all_gone = wall_now();
+  double last_end = 0;
+  const Answer tasks = daemon.get("/v1/tasks?limit=100");
+  for (const auto& task : tasks.json["tasks"])
+    last_end = std::max(last_end, task["ended_at"].get<double>());
+  std::map<std::string, double> joined_at;
+  for (const auto& e : events_of(daemon, "joined")) joined_at[e["node"]] = e["time"];
+  for (const auto& down : events_of(daemon, "scale-down")) {
+    const std::string node = down["node"];
+    EXPECT_GE(down["time"].get<double>() - joined_at.at(node), kCooldown - 1.0) << node;
+    EXPECT_NE(down["reason"].get<std::string>().find("idle"), std::string::npos) << down["reason"];
+  }
+  // The agents get SIGTERM at the scale-down (SIGKILL after a 3 s grace) and are reaped.
+  for (const auto& [name, pid] : pids) {
+    EXPECT_TRUE(eventually([pid] { return !alive(pid); }, milliseconds(10000)))
+        << name << " pid " << pid;
+  }
+  EXPECT_TRUE(
+      eventually([&] { return static_cast<int64_t>(events_of(daemon, "ended").size()) == asked; },
+                 milliseconds(10000)))
+      << daemon.log();
+  for (const auto& [name, node] : autoscaled_nodes(daemon)) {
+    EXPECT_EQ(node["autoscale_state"], "removed") << name;
+    EXPECT_FALSE(node["ready"].get<bool>()) << name;
+  }
+
+  const CliRun log = fastgpu_cli(daemon, "scale log");
+  EXPECT_EQ(log.exit_code, 0) << log.output;
+  EXPECT_NE(log.output.find("scale-down  2xA100"), std::string::npos) << log.output;
+  const CliRun log_json = fastgpu_cli(daemon, "scale log -o json");
+  const nlohmann::json parsed = nlohmann::json::parse(log_json.output, nullptr, false);
+  EXPECT_EQ(parsed["events"].size(), daemon.get("/v1/scale/log").json["events"].size())
+      << log_json.output;
+  const CliRun cost_table = fastgpu_cli(daemon, "scale cost");
+  EXPECT_NE(cost_table.output.find("total"), std::string::npos) << cost_table.output;
+
+  // The account charges each node from its request to its removal, in whole seconds.
+  const Answer cost = daemon.get("/v1/scale/cost");
+  ASSERT_EQ(cost.status, 200) << cost.body;
+  double lifetimes = 0;
+  for (const auto& node : cost.json["nodes"]) {
+    const double seconds = node["seconds"].get<double>();
+    EXPECT_GE(seconds, kCooldown) << node;               // it idled for the cooldown at least
+    EXPECT_LE(seconds, all_gone - burst + 0.5) << node;  // it lived within what we observed
+    lifetimes += seconds;
+  }
+  EXPECT_EQ(static_cast<int64_t>(cost.json["nodes"].size()), asked);
+  const int64_t node_seconds = cost.json["total"]["node_seconds"].get<int64_t>();
+  EXPECT_LE(std::abs(static_cast<double>(node_seconds) - lifetimes), 0.5 * asked + 1e-6)
+      << cost.body;
+  double last_down = 0;
+  for (const auto& down : events_of(daemon, "scale-down"))
+    last_down = std::max(last_down, down["time"].get<double>());
+  std::printf(
+      "autoscale figures: nodes %lld; burst -> scale-up decision %.2f s; burst -> all "
+      "nodes ready %.2f s; last task end -> last scale-down %.2f s (cooldown %.0f s, "
+      "period %.0f s); node-seconds billed %lld, lifetimes summed %.3f s\n",
+      static_cast<long long>(asked), ups.front()["time"].get<double>() - burst, all_ready - burst,
+      last_down - last_end, kCooldown, kPeriod, static_cast<long long>(node_seconds), lifetimes);
+  for (const auto& type : cost.json["types"]) {
+    const double expected =
+        type["node_seconds"].get<double>() * type["price_per_hour"].get<double>() / 3600;
+    EXPECT_NEAR(type["cost"].get<double>(), expected, 1e-6) << type;
+  }
+}
+
+// Writes an executable script `name` into `dir`.
+void write_script(const std::string& dir, const std::string& name, const std::string& body) {
+  const std::string path = dir + "/" + name;
+  std::ofstream(path) << "#!/bin/sh\n" << body;
+  std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+}
+
+// Kills the agents whose pids the scale-up script wrote to DIR/*.pid, should the test end early.
+struct KillRecordedAgents {
+  std::string dir;
+  ~KillRecordedAgents() {
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      pid_t pid = 0;
+      if (entry.path().extension() == ".pid" && std::ifstream(entry.path()) >> pid && alive(pid)) {
+        ::kill(pid, SIGKILL);
+      }
+    }
+  }
+};
+
+TEST(Autoscale, ExecProviderRunsTheScriptsAndTheirNodesJoin) {
+  TempDir dir;
+  const std::string nodes = dir.path() + "/nodes";
+  const KillRecordedAgents cleanup{nodes};
+  std::filesystem::create_directories(nodes);
+  std::filesystem::create_directories(dir.path() + "/state");
+  // Started with setsid: what a script leaves in its own process group is killed when it ends.
+  write_script(dir.path(), "scale-up",
+               "for n in $FASTGPU_NODE_NAMES; do\n"
+               "  setsid " +
+                   fastgpu_agent_path() +
+                   " --server $FASTGPU_SERVER --name $n"
+                   " --simulate-gpus 2xA100-80GB --work-dir " +
+                   nodes + "/$n > " + nodes +
+                   "/$n.log 2>&1 &\n"
+                   "  echo $! > " +
+                   nodes +
+                   "/$n.pid\n"
+                   "done\n"
+                   "echo asked for $2 of $1: $FASTGPU_NODE_NAMES\n");
+  write_script(dir.path(), "scale-down", "kill $(cat " + nodes + "/$1.pid) && echo stopped $1\n");
+  DaemonProcess daemon(dir.path() + "/state",
+                       {"--simulate-gpus", "1xA100-80GB", "--autoscale",
+                        std::string(FASTGPU_TEST_DATA) + "/autoscale_small.toml", "--provider",
+                        "exec", "--provider-exec-dir", dir.path(), "--autoscale-period", "1",
+                        "--cooldown", "2", "--max-nodes", "1"});
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(
+        daemon.post("/v1/tasks", R"({"argv": ["sleep", "1"], "gpus": 1, "cpu": 0.25})").status,
+        201);
+  }
+  ASSERT_TRUE(eventually([&] { return !events_of(daemon, "joined").empty(); }, milliseconds(20000)))
+      << daemon.log();
+  const nlohmann::json up = events_of(daemon, "scale-up").at(0);
+  EXPECT_EQ(up["count"], 1);
+  EXPECT_NE(up["reason"].get<std::string>().find("exited with code 0; output: asked for 1 of "
+                                                 "2xA100: as-2xa100-1"),
+            std::string::npos)
+      << up;
+  ASSERT_TRUE(eventually([&] { return all_succeeded(daemon, 3); }, milliseconds(30000)));
+  ASSERT_TRUE(
+      eventually([&] { return !events_of(daemon, "scale-down").empty(); }, milliseconds(20000)))
+      << daemon.log();
+  const nlohmann::json down = events_of(daemon, "scale-down").at(0);
+  EXPECT_NE(down["reason"].get<std::string>().find("exited with code 0; output: stopped "
+                                                   "as-2xa100-1"),
+            std::string::npos)
+      << down;
+  pid_t pid = 0;
+  std::ifstream(nodes + "/as-2xa100-1.pid") >> pid;
+  ASSERT_GT(pid, 0);
+  EXPECT_TRUE(eventually([pid] { return !alive(pid); }, milliseconds(10000)));
+}
+
+TEST(Autoscale, ANodeThatNeverJoinsIsGivenUpAndAskedForAgain) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() + "/state");
+  write_script(dir.path(), "scale-up", "echo no node for $FASTGPU_NODE_NAMES\n");
+  write_script(dir.path(), "scale-down", "echo nothing to stop for $1\n");
+  DaemonProcess daemon(
+      dir.path() + "/state",
+      {"--simulate-gpus", "1xA100-80GB", "--autoscale",
+       std::string(FASTGPU_TEST_DATA) + "/autoscale_instant.toml", "--provider", "exec",
+       "--provider-exec-dir", dir.path(), "--autoscale-period", "0.5", "--max-nodes", "1"});
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  // Two GPUs: more than this host has, admitted because the catalog's type could hold it.
+  const Answer created = daemon.post("/v1/tasks", R"({"argv": ["true"], "gpus": 2})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  // Booting counts toward --max-nodes: nothing more is asked for until the node is given up
+  // (2 x 0 s boot time + 10 s), and then it is asked for again.
+  ASSERT_TRUE(
+      eventually([&] { return events_of(daemon, "scale-up").size() == 2; }, milliseconds(25000)))
+      << daemon.log();
+  const std::vector<nlohmann::json> ups = events_of(daemon, "scale-up");
+  const std::vector<nlohmann::json> lost = events_of(daemon, "lost");
+  ASSERT_EQ(lost.size(), 1u);
+  EXPECT_EQ(lost[0]["node"], "as-2xa100-1");
+  EXPECT_NE(lost[0]["reason"].get<std::string>().find("did not join within 10 s"),
+            std::string::npos)
+      << lost[0];
+  const double waited = lost[0]["time"].get<double>() - ups[0]["time"].get<double>();
+  EXPECT_GE(waited, 10.0);
+  EXPECT_LE(waited, 12.0);
+  EXPECT_EQ(
+      ups[1]["reason"].get<std::string>().find("no node for as-2xa100-2") != std::string::npos,
+      true)
+      << ups[1];
+  const Answer cost = daemon.get("/v1/scale/cost");
+  EXPECT_EQ(cost.json["nodes"][0]["state"], "lost");
+  EXPECT_EQ(
+      daemon.get("/v1/tasks/" + std::to_string(created.json["id"].get<int64_t>())).json["state"],
+      "pending");
+}
+
+TEST(Autoscale, FlagsAreCheckedAtStart) {
+  std::string log;
+  EXPECT_EQ(run_fastgpud_to_exit({"--provider", "exec"}, &log), 1);
+  EXPECT_NE(log.find("need --autoscale"), std::string::npos) << log;
+  const std::string catalog = std::string(FASTGPU_TEST_DATA) + "/autoscale_small.toml";
+  EXPECT_EQ(run_fastgpud_to_exit({"--autoscale", catalog, "--provider", "exec"}, &log), 1);
+  EXPECT_NE(log.find("--provider-exec-dir"), std::string::npos) << log;
+  EXPECT_EQ(
+      run_fastgpud_to_exit({"--autoscale", catalog, "--min-nodes", "5", "--max-nodes", "2"}, &log),
+      1);
+  EXPECT_NE(log.find("exceeds --max-nodes"), std::string::npos) << log;
+  EXPECT_EQ(run_fastgpud_to_exit({"--autoscale", "no-such-catalog.toml"}, &log), 1);
+  EXPECT_NE(log.find("--autoscale"), std::string::npos) << log;
+}
+
+TEST(Autoscale, EndpointsSayWhenTheAutoscalerIsOff) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), {"--simulate-gpus", "1xA100-80GB"});
+  ASSERT_TRUE(daemon.started());
+  EXPECT_EQ(daemon.get("/v1/scale/log").status, 404);
+  EXPECT_EQ(daemon.get("/v1/scale/cost").status, 404);
+  EXPECT_TRUE(daemon.get("/openapi.json").json["paths"].contains("/v1/scale/log"));
+}
+
+}  // namespace
+}  // namespace fastgpu::testing
