@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -80,7 +81,10 @@ DaemonProcess::DaemonProcess(std::string data_dir, std::vector<std::string> flag
   const std::string ready = data_dir_ + "/port";
   std::filesystem::remove(ready);
   flags.insert(flags.begin(), {"--data-dir", data_dir_, "--listen", "127.0.0.1:0", "--ready-file",
-                               ready, "--kill-grace-ms", "500", "--http-threads", "64"});
+                               ready, "--kill-grace-ms", "500"});
+  if (std::find(flags.begin(), flags.end(), "--http-threads") == flags.end()) {
+    flags.insert(flags.end(), {"--http-threads", "64"});  // enough for tests, light to start
+  }
   pid_ = spawn_fastgpud(flags, data_dir_ + "/fastgpud.log");
   if (pid_ == 0) return;
   for (int i = 0; i < 600 && port_ == 0; ++i) {  // up to 60 s (sanitizer builds start slowly)
