@@ -37,13 +37,12 @@ Status complete_agent_options(AgentOptions* o) {
   std::filesystem::create_directories(o->work_dir, ec);
   if (ec) return Status::io_error("--work-dir " + o->work_dir + ": " + ec.message());
   const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  // Installed beside this binary (bin/fastgpu-task-guard, lib/libfastgpu-vgpu.so), if at all.
+  // Installed beside this binary (lib/libfastgpu-vgpu.so), if at all.
   const auto beside = [&](const std::filesystem::path& relative) -> std::string {
     const std::filesystem::path path = (self.parent_path() / relative).lexically_normal();
     return !self.empty() && std::filesystem::exists(path, ec) ? path.string() : "";
   };
   if (o->vgpu_library.empty()) o->vgpu_library = beside("../lib/libfastgpu-vgpu.so");
-  o->task_guard = beside("fastgpu-task-guard");
   return Status::ok();
 }
 

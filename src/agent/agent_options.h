@@ -17,13 +17,12 @@ struct AgentOptions {
   std::optional<std::string> simulate_gpus;      // --simulate-gpus SPEC, as fastgpud takes it
   std::string work_dir;                          // task logs; empty: a directory under /tmp
   std::string vgpu_library;                      // empty: <dir of the binary>/../lib/...
-  std::string task_guard;  // fastgpu-task-guard beside the binary; empty when there is none
 };
 
 /// Registers the flags of `options` on `app`.
 void add_agent_flags(CLI::App& app, AgentOptions* options);
 
-/// Fills the defaults the flags left open (name, work_dir, the vGPU library, the task guard)
+/// Fills the defaults the flags left open (name, work_dir, the vGPU library)
 /// and checks the server URL.
 /// kInvalidArgument naming the flag when a value is unusable.
 Status complete_agent_options(AgentOptions* options);

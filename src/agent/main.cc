@@ -36,12 +36,6 @@ int run(AgentOptions options) {
   agent.name = options.name;
   agent.work_dir = options.work_dir;
   agent.vgpu_library = options.vgpu_library;
-  agent.task_guard = options.task_guard;
-  if (agent.task_guard.empty()) {
-    std::fprintf(stderr,
-                 "fastgpu-agent: no fastgpu-task-guard beside this binary: tasks will outlive "
-                 "the agent if it is killed\n");
-  }
   const int64_t cpu_milli = int64_t{1000} * std::max(1u, std::thread::hardware_concurrency());
   NodeAgent node(std::move(agent), std::move(devices), cpu_milli);
   // SIGINT and SIGTERM stop the agent, which then kills its tasks.

@@ -220,8 +220,8 @@ void NodeAgent::apply(const SyncReply& reply) {
 void NodeAgent::start(const Assignment& assignment) {
   if (!tasks_.emplace(assignment.task, LocalTask{}).second) return;  // already running
   LaunchSpec spec;
-  if (!options_.task_guard.empty()) spec.argv = {options_.task_guard, std::to_string(getpid())};
-  spec.argv.insert(spec.argv.end(), assignment.argv.begin(), assignment.argv.end());
+  spec.argv = assignment.argv;
+  spec.guarded = true;  // the task dies with the agent, even when the agent is killed
   spec.env = assignment.env;
   spec.cwd = assignment.cwd;
   spec.stdout_path = log_path(assignment.task, "out");

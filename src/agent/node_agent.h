@@ -23,8 +23,8 @@ namespace fastgpu {
 /// heartbeat, reports the tasks it runs and the ends not yet acknowledged, and brings back what
 /// to start and stop. Tasks start on a LaunchWorker with the assignment's argv, env and cwd,
 /// stdout and stderr in work_dir, and the vGPU library preloaded when the assignment asks.
-/// Each runs under fastgpu-task-guard (when given), which kills the task's process group when
-/// the agent dies, even by SIGKILL.
+/// Each runs under a guard forked from the agent (runtime/process_guard.h), which kills the
+/// task's process group when the agent dies, even by SIGKILL.
 ///
 /// Self-fence (docs/ARCHITECTURE.md, "Agents"): when no sync has succeeded for half the node
 /// timeout fastgpud announced, or fastgpud refuses the session (409), the agent kills every
@@ -34,12 +34,11 @@ namespace fastgpu {
 class NodeAgent {
  public:
   struct Options {
-    std::string server;        // fastgpud's URL, "http://HOST:PORT"
-    std::string join_token;    // sent in X-FastGPU-Join-Token; may be empty
-    std::string name;          // the host's name in the pool
-    std::string work_dir;      // where task logs go; must exist
-    std::string vgpu_library;  // preloaded when an assignment asks; empty: none
-    std::string task_guard;    // fastgpu-task-guard, which runs each task; empty: none
+    std::string server;                         // fastgpud's URL, "http://HOST:PORT"
+    std::string join_token;                     // sent in X-FastGPU-Join-Token; may be empty
+    std::string name;                           // the host's name in the pool
+    std::string work_dir;                       // where task logs go; must exist
+    std::string vgpu_library;                   // preloaded when an assignment asks; empty: none
     std::chrono::milliseconds idle_wait{1000};  // longest long-poll while nothing runs
   };
 

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <utility>
 
+#include "runtime/process_guard.h"
+
 extern char** environ;
 
 namespace fastgpu {
@@ -260,10 +262,18 @@ Status launch_process(const LaunchSpec& spec, LaunchedProcess* out) {
   std::vector<char*> argv = c_array(args);
   std::vector<char*> envp = c_array(env.entries());
   pid_t pid = 0;
-  // glibc's posix_spawn reports a failure of any step in the child (chdir, exec) as its result.
-  if (int rc = ::posix_spawn(&pid, program.c_str(), &setup.actions, &setup.attr, argv.data(),
-                             envp.data());
-      rc != 0) {
+  if (spec.guarded) {
+    const GuardedCommand command{program.c_str(), argv.data(),
+                                 envp.data(),     spec.cwd.empty() ? nullptr : spec.cwd.c_str(),
+                                 out_fd.get(),    err_fd.get()};
+    pid = fork_guarded(command);
+    if (pid < 0) {
+      return Status::io_error("cannot start " + quoted(spec.argv[0]) + ": " + std::strerror(errno));
+    }
+  } else if (int rc = ::posix_spawn(&pid, program.c_str(), &setup.actions, &setup.attr, argv.data(),
+                                    envp.data());
+             rc != 0) {
+    // glibc's posix_spawn reports a failure of any step in the child (chdir, exec) as its result.
     return Status::io_error("cannot start " + quoted(spec.argv[0]) + ": " + std::strerror(rc));
   }
   uint64_t start_time = 0;

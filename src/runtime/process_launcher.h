@@ -29,6 +29,11 @@ struct LaunchSpec {
   std::string stderr_path;
   /// Library put first in the child's LD_PRELOAD (e.g. libfastgpu-vgpu.so); empty for none.
   std::string ld_preload;
+  /// Run the command under a guard (process_guard.h) that kills its whole process group when
+  /// the thread that started it ends, even by SIGKILL of its process. The process started (and
+  /// its pid) is then the guard, which ends as the command does; a program that cannot be run
+  /// shows as exit code 127 rather than as an error of launch_process.
+  bool guarded = false;
 };
 
 /// A started process. It leads its own session and process group: pgid == identity.pid.

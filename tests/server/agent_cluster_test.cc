@@ -135,7 +135,7 @@ TEST(AgentCluster, ThousandTasksSurviveAnAgentKilledMidRun) {
   const std::string victim = busiest_host(daemon);
   agents[victim.back() - '0']->kill_hard();
   const auto killed_at = steady_clock::now();
-  // fastgpu-task-guard kills the agent's tasks with it. Within half the node timeout (before the
+  // The task guard kills the agent's tasks with it. Within half the node timeout (before the
   // daemon may start any of them again) every attempt without an end is gone or still running
   // on a live agent; the gone ones never write their end.
   std::this_thread::sleep_for(milliseconds(500));

@@ -1,0 +1,104 @@
+#include "runtime/process_guard.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace fastgpu {
+namespace {
+
+// Everything below runs in the forked child: async-signal-safe calls only.
+
+constexpr int kStopSignals[] = {SIGTERM, SIGINT, SIGHUP};
+
+void set_disposition(int signal, void (*handler)(int)) {
+  struct sigaction action = {};
+  action.sa_handler = handler;
+  ::sigaction(signal, &action, nullptr);
+}
+
+void kill_group(int) { ::kill(0, SIGKILL); }
+
+void write_text(int fd, const char* text) {
+  const ssize_t ignored = ::write(fd, text, std::strlen(text));
+  (void)ignored;
+}
+
+// Signals at their defaults, none blocked, as a freshly started program expects.
+void reset_signals() {
+  for (int signal = 1; signal < NSIG; ++signal) set_disposition(signal, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+// stdin from /dev/null, stdout and stderr to the task's files, nothing else open.
+bool set_up_streams(const GuardedCommand& command) {
+  const int null_fd = ::open("/dev/null", O_RDONLY);
+  if (null_fd < 0 || ::dup2(null_fd, 0) < 0 || ::dup2(command.stdout_fd, 1) < 0 ||
+      ::dup2(command.stderr_fd, 2) < 0) {
+    return false;
+  }
+  ::close_range(3, ~0U, 0);
+  return true;
+}
+
+[[noreturn]] void exec_command(const GuardedCommand& command) {
+  for (int signal : kStopSignals) set_disposition(signal, SIG_DFL);
+  set_disposition(SIGUSR2, SIG_DFL);
+  ::execve(command.program, command.argv, command.envp);
+  const int error = errno;
+  write_text(2, "fastgpu guard: cannot run ");
+  write_text(2, command.program);
+  write_text(2, ": ");
+  write_text(2, std::strerror(error));
+  write_text(2, "\n");
+  ::_exit(127);
+}
+
+// Ends the guard as `status` (from waitpid) says the command ended.
+[[noreturn]] void end_like(int status) {
+  if (WIFEXITED(status)) ::_exit(WEXITSTATUS(status));
+  const int signal = WTERMSIG(status);
+  set_disposition(signal, SIG_DFL);
+  ::kill(::getpid(), signal);
+  ::_exit(128 + signal);
+}
+
+[[noreturn]] void run_guard(const GuardedCommand& command, pid_t owner) {
+  ::setsid();
+  reset_signals();
+  if (!set_up_streams(command)) ::_exit(126);
+  if (command.cwd != nullptr && ::chdir(command.cwd) != 0) {
+    write_text(2, "fastgpu guard: cannot enter the working directory\n");
+    ::_exit(126);
+  }
+  set_disposition(SIGUSR2, kill_group);
+  ::prctl(PR_SET_PDEATHSIG, SIGUSR2);
+  if (::getppid() != owner) kill_group(0);  // the owner died before the line above
+  for (int signal : kStopSignals) set_disposition(signal, SIG_IGN);
+  const pid_t child = ::vfork();
+  if (child < 0) ::_exit(126);
+  if (child == 0) exec_command(command);
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0) {
+    if (errno != EINTR) ::_exit(126);
+  }
+  end_like(status);
+}
+
+}  // namespace
+
+pid_t fork_guarded(const GuardedCommand& command) {
+  const pid_t owner = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid == 0) run_guard(command, owner);
+  return pid;
+}
+
+}  // namespace fastgpu
