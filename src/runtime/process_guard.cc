@@ -56,7 +56,7 @@ bool set_up_streams(const GuardedCommand& command) {
   write_text(2, "fastgpu guard: cannot run ");
   write_text(2, command.program);
   write_text(2, ": ");
-  write_text(2, std::strerror(error));
+  write_text(2, strerrordesc_np(error));  // unlike strerror, takes no locale lock
   write_text(2, "\n");
   ::_exit(127);
 }
