@@ -95,9 +95,21 @@ bool set_up_streams(const GuardedCommand& command) {
 }  // namespace
 
 pid_t fork_guarded(const GuardedCommand& command) {
+  // The guard leads its process group only once it has called setsid(); until then a signal to
+  // the group would miss it. It closes every descriptor above 2 right after, the write end of
+  // `ready` among them: the read below returns then, as posix_spawn returns after the exec.
+  int ready[2];
+  if (::pipe2(ready, O_CLOEXEC) != 0) return -1;
   const pid_t owner = ::getpid();
   const pid_t pid = ::fork();
   if (pid == 0) run_guard(command, owner);
+  const int fork_error = errno;
+  ::close(ready[1]);
+  char byte;
+  while (pid > 0 && ::read(ready[0], &byte, 1) < 0 && errno == EINTR) {
+  }
+  ::close(ready[0]);
+  errno = fork_error;
   return pid;
 }
 

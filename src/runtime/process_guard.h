@@ -18,7 +18,8 @@ struct GuardedCommand {
 };
 
 /// Forks a guard from the calling process (no exec of its own) and returns its pid, or -1 with
-/// errno set. The guard leads a new session and process group, with signals at their defaults
+/// errno set; it returns once the guard leads its group, so the group can be signalled at once.
+/// The guard leads a new session and process group, with signals at their defaults
 /// and none blocked, stdin from /dev/null, stdout and stderr on the given descriptors, no other
 /// descriptor open. It asks the kernel for SIGUSR2 when the thread that forked it ends
 /// (PR_SET_PDEATHSIG) and then kills its whole group with SIGKILL; it ignores SIGTERM, SIGINT

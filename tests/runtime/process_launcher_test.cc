@@ -428,3 +428,61 @@ TEST_F(ProcessSupervisorTest, OnlyHeldGroupsCanBeTerminated) {
 
 }  // namespace
 }  // namespace fastgpu
+
+// ---- guarded commands (what fastgpu-agent runs its tasks under) -------------------------------
+
+namespace fastgpu {
+namespace {
+
+class GuardedCommandTest : public ProcessSupervisorTest {
+ protected:
+  LaunchSpec guarded(const std::string& script) const {
+    LaunchSpec spec = shell(script);
+    spec.guarded = true;
+    return spec;
+  }
+};
+
+TEST_F(GuardedCommandTest, EndsAsItsProgramEndsWithItsOutput) {
+  ProcessExit exit = run(guarded("echo out; echo err >&2; exit 42"));
+  EXPECT_EQ(exit.exit_code, 42);
+  EXPECT_EQ(out(), "out\n");
+  EXPECT_EQ(err(), "err\n");
+  exit = run(guarded("kill -USR1 $$"));
+  EXPECT_EQ(exit.signal, SIGUSR1);
+  exit = run(guarded("exec fastgpu-no-such-program"));
+  EXPECT_EQ(exit.exit_code, 127);
+}
+
+TEST_F(GuardedCommandTest, AStopReachesTheProgramWhichGetsItsGrace) {
+  ProcessSupervisor supervisor;
+  LaunchedProcess p;
+  ASSERT_TRUE(supervisor
+                  .launch(guarded("trap 'echo bye; exit 7' TERM; echo $$ > task; "
+                                  "while :; do sleep 0.01; done"),
+                          &p)
+                  .is_ok());
+  (void)identity_written_to(dir_ / "task");
+  ASSERT_TRUE(supervisor.terminate(p.identity.pid, 5s).is_ok());
+  EXPECT_EQ(wait_exit(supervisor, p.identity.pid).exit_code, 7);  // the guard ignored SIGTERM
+  EXPECT_EQ(out(), "bye\n");
+}
+
+TEST_F(GuardedCommandTest, TheProgramDiesWithTheThreadThatStartedIt) {
+  LaunchedProcess p;
+  Status launched;
+  ProcessIdentity task;
+  std::thread([&] {
+    launched = launch_process(guarded("echo $$ > task; exec sleep 30"), &p);
+    // The program runs, so the guard has asked for the death signal: now the thread may end.
+    if (launched.is_ok()) task = identity_written_to(dir_ / "task");
+  }).join();  // the starting thread is gone: the guard kills its group
+  ASSERT_TRUE(launched.is_ok()) << launched.message();
+  EXPECT_TRUE(eventually([&] { return !is_same_process(task); }));
+  int status = 0;
+  ASSERT_EQ(::waitpid(p.identity.pid, &status, 0), p.identity.pid);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+}  // namespace
+}  // namespace fastgpu
