@@ -1,11 +1,15 @@
 #include "server/exec_provider.h"
 
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <fstream>
 #include <iterator>
 #include <thread>
 
+#include "runtime/process_launcher.h"
 #include "runtime/process_supervisor.h"
 
 namespace fastgpu {
@@ -20,6 +24,24 @@ std::string output_tail(const std::string& path) {
   if (text.size() > kOutputTail) text = text.substr(text.size() - kOutputTail);
   while (!text.empty() && text.back() == '\n') text.pop_back();
   return text;
+}
+
+// Waits for the script `pid` (which leads its own process group) to end and returns its wait
+// status. Past `timeout` its whole group is killed and *timed_out set. Processes a script leaves
+// behind when it ends by itself are not touched: starting a node may mean leaving one running.
+int wait_for_script(pid_t pid, std::chrono::milliseconds timeout, bool* timed_out) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    const pid_t reaped = ::waitpid(pid, &status, WNOHANG);
+    if (reaped == pid) return status;
+    if (reaped < 0 && errno != EINTR) return status;
+    if (!*timed_out && std::chrono::steady_clock::now() >= deadline) {
+      *timed_out = true;
+      ::kill(-pid, SIGKILL);  // the unreaped leader keeps the group id ours
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 }  // namespace
@@ -59,26 +81,19 @@ Status ExecProvider::run_script(std::vector<std::string> argv,
   spec.stdout_path = spec.stderr_path =
       config_.log_dir + "/" + script.substr(script.rfind('/') + 1) + ".log";
   std::ofstream(spec.stdout_path, std::ios::trunc).flush();
-  ProcessSupervisor supervisor;
   LaunchedProcess launched;
-  if (Status s = supervisor.launch(spec, &launched); !s.is_ok()) return s;
-  const auto deadline = std::chrono::steady_clock::now() + config_.timeout;
+  if (Status s = launch_process(spec, &launched); !s.is_ok()) return s;
   bool timed_out = false;
-  for (;;) {
-    std::vector<ProcessExit> exits = supervisor.poll_exits();
-    if (!exits.empty()) {
-      *detail = describe_exit(exits.front()) + (timed_out ? " (timed out)" : "");
-      const std::string tail = output_tail(spec.stdout_path);
-      if (!tail.empty()) *detail += "; output: " + tail;
-      const bool ok = !timed_out && exits.front().exit_code == 0;
-      return ok ? Status::ok() : Status::io_error(script + " " + *detail);
-    }
-    if (!timed_out && std::chrono::steady_clock::now() >= deadline) {
-      timed_out = true;
-      (void)supervisor.terminate(launched.identity.pid, std::chrono::milliseconds(0));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  const int status = wait_for_script(launched.identity.pid, config_.timeout, &timed_out);
+  ProcessExit exit;
+  exit.status_known = true;
+  if (WIFEXITED(status)) exit.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) exit.signal = WTERMSIG(status);
+  *detail = describe_exit(exit) + (timed_out ? " (timed out)" : "");
+  const std::string tail = output_tail(spec.stdout_path);
+  if (!tail.empty()) *detail += "; output: " + tail;
+  const bool ok = !timed_out && exit.exit_code == 0;
+  return ok ? Status::ok() : Status::io_error(script + " " + *detail);
 }
 
 }  // namespace fastgpu

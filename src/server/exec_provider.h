@@ -12,8 +12,9 @@ namespace fastgpu {
 /// Runs `DIR/scale-up TYPE COUNT` and `DIR/scale-down NODE`. scale-up gets the names the nodes
 /// must join under in $FASTGPU_NODE_NAMES (space-separated) and this daemon's URL in
 /// $FASTGPU_SERVER; the nodes then join as agents by themselves. A script that runs past the
-/// timeout has its process group killed. The detail holds the exit status and the tail of the
-/// script's output.
+/// timeout has its process group killed; what a script that ends by itself leaves running (an
+/// agent started in the background) keeps running. The detail holds the exit status and the
+/// tail of the script's output.
 class ExecProvider : public NodeProvider {
  public:
   struct Config {

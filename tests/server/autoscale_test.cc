@@ -184,13 +184,6 @@ TEST(Autoscale, BurstAddsNodesThatLeaveAfterTheCooldownAndAreBilledForTheirLifet
   }
 }
 
-// Writes an executable script `name` into `dir`.
-void write_script(const std::string& dir, const std::string& name, const std::string& body) {
-  const std::string path = dir + "/" + name;
-  std::ofstream(path) << "#!/bin/sh\n" << body;
-  std::filesystem::permissions(path, std::filesystem::perms::owner_all);
-}
-
 // Kills the agents whose pids the scale-up script wrote to DIR/*.pid, should the test end early.
 struct KillRecordedAgents {
   std::string dir;
@@ -210,10 +203,10 @@ TEST(Autoscale, ExecProviderRunsTheScriptsAndTheirNodesJoin) {
   const KillRecordedAgents cleanup{nodes};
   std::filesystem::create_directories(nodes);
   std::filesystem::create_directories(dir.path() + "/state");
-  // Started with setsid: what a script leaves in its own process group is killed when it ends.
+  // The agents a script leaves running in the background outlive it.
   write_script(dir.path(), "scale-up",
                "for n in $FASTGPU_NODE_NAMES; do\n"
-               "  setsid " +
+               "  " +
                    fastgpu_agent_path() +
                    " --server $FASTGPU_SERVER --name $n"
                    " --simulate-gpus 2xA100-80GB --work-dir " +
@@ -237,7 +230,7 @@ TEST(Autoscale, ExecProviderRunsTheScriptsAndTheirNodesJoin) {
         201);
   }
   ASSERT_TRUE(eventually([&] { return !events_of(daemon, "joined").empty(); }, milliseconds(20000)))
-      << daemon.log();
+      << daemon.log() << daemon.get("/v1/scale/log").body << read_file(nodes + "/as-2xa100-1.log");
   const nlohmann::json up = events_of(daemon, "scale-up").at(0);
   EXPECT_EQ(up["count"], 1);
   EXPECT_NE(up["reason"].get<std::string>().find("exited with code 0; output: asked for 1 of "

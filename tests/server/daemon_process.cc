@@ -16,14 +16,20 @@
 extern char** environ;
 
 namespace fastgpu::testing {
-namespace {
-
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
 }
+
+void write_script(const std::string& dir, const std::string& name, const std::string& body) {
+  const std::string path = dir + "/" + name;
+  std::ofstream(path) << "#!/bin/sh\n" << body;
+  std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+}
+
+namespace {
 
 // Spawns fastgpud with `flags`, stderr to `log_path`; returns its pid (0 on failure).
 pid_t spawn_fastgpud(const std::vector<std::string>& flags, const std::string& log_path) {

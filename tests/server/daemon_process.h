@@ -26,6 +26,12 @@ class TempDir {
   std::string path_;
 };
 
+/// The whole text of the file at `path`; empty when it cannot be read.
+std::string read_file(const std::string& path);
+
+/// Writes an executable `/bin/sh` script DIR/NAME with `body` after the #! line.
+void write_script(const std::string& dir, const std::string& name, const std::string& body);
+
 /// One HTTP answer: status and body (parsed as JSON when it is JSON).
 struct Answer {
   int status = 0;
