@@ -3,6 +3,8 @@
 #include <cctype>
 #include <fstream>
 
+#include "core/base64.h"
+
 namespace fastgpu {
 namespace {
 
@@ -68,17 +70,29 @@ nlohmann::json to_json(const TaskExitReport& r) {
           {"started", r.started},
           {"exit_code", r.exit_code},
           {"signal", r.signal},
-          {"detail", r.detail},
-          {"stdout_tail", r.stdout_tail},
-          {"stderr_tail", r.stderr_tail}};
+          {"detail", r.detail}};
+}
+
+const char* log_stream_name(LogStream stream) {
+  return stream == LogStream::kStdout ? "stdout" : "stderr";
+}
+
+nlohmann::json to_json(const LogChunk& chunk) {
+  return {{"task", chunk.task},
+          {"stream", log_stream_name(chunk.stream)},
+          {"offset", chunk.offset},
+          {"data", base64_encode(chunk.data)}};
 }
 
 nlohmann::json to_json(const SyncRequest& request) {
   nlohmann::json finished = nlohmann::json::array();
   for (const TaskExitReport& r : request.finished) finished.push_back(to_json(r));
+  nlohmann::json logs = nlohmann::json::array();
+  for (const LogChunk& chunk : request.logs) logs.push_back(to_json(chunk));
   return {{"agent_id", request.agent_id},
           {"epoch", request.epoch},
           {"running", request.running},
+          {"logs", logs},
           {"finished", finished},
           {"wait_ms", request.wait_ms}};
 }

@@ -55,25 +55,40 @@ struct StopOrder {
   int64_t grace_ms = 0;
 };
 
-/// How a task's process ended (or could not start), with the tails of its logs.
+/// How a task's process ended (or could not start). Its output travels as LogChunks, all of them
+/// sent no later than the report.
 struct TaskExitReport {
   int64_t task = 0;
-  bool started = true;      // false: the process could not be started; `detail` says why
-  int exit_code = -1;       // the code when it exited normally, else -1
-  int signal = 0;           // the signal that killed it, else 0
-  std::string detail;       // e.g. "killed by signal 9 (SIGKILL)" or the start error
-  std::string stdout_tail;  // the last kLogTailBytes of its stdout
-  std::string stderr_tail;  // and of its stderr
+  bool started = true;  // false: the process could not be started; `detail` says why
+  int exit_code = -1;   // the code when it exited normally, else -1
+  int signal = 0;       // the signal that killed it, else 0
+  std::string detail;   // e.g. "killed by signal 9 (SIGKILL)" or the start error
 };
 
-/// Most bytes of each log stream an exit report carries.
-inline constexpr size_t kLogTailBytes = 64 * 1024;
+/// The two output streams of a task.
+enum class LogStream { kStdout = 0, kStderr = 1 };
+
+/// "stdout" or "stderr".
+const char* log_stream_name(LogStream stream);
+
+/// Bytes [offset, offset + data.size()) of one output stream of a task's current attempt. An
+/// agent may send a chunk again (when a sync got no answer); fastgpud keeps each byte once.
+struct LogChunk {
+  int64_t task = 0;
+  LogStream stream = LogStream::kStdout;
+  int64_t offset = 0;
+  std::string data;  // raw bytes; base64 in JSON
+};
+
+/// Most bytes of output one chunk carries.
+inline constexpr size_t kMaxLogChunkBytes = 256 * 1024;
 
 /// POST /v1/agents/sync: the agent's heartbeat and report.
 struct SyncRequest {
   int64_t agent_id = 0;
   int64_t epoch = 0;
   std::vector<int64_t> running;          // tasks it was given and still runs (or starts)
+  std::vector<LogChunk> logs;             // output not yet acknowledged, before the ends
   std::vector<TaskExitReport> finished;  // ends not yet acknowledged by a sync answer
   int64_t wait_ms = 0;                   // how long the daemon may hold the answer (long-poll)
 };
@@ -89,6 +104,7 @@ nlohmann::json to_json(const RegisterReply& reply);
 nlohmann::json to_json(const SyncRequest& request);
 nlohmann::json to_json(const SyncReply& reply);
 nlohmann::json to_json(const TaskExitReport& report);
+nlohmann::json to_json(const LogChunk& chunk);
 
 /// The agent's readers of the daemon's answers. kInvalidArgument naming what is wrong.
 Status parse_register_reply(const std::string& body, RegisterReply* out);

@@ -1,5 +1,7 @@
 // fastgpu-agent: the node agent of a multi-host pool (docs/ARCHITECTURE.md, "Agents").
 
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <thread>
 
@@ -16,8 +18,19 @@ int fail(const std::string& message) {
   return 1;
 }
 
+// Each running task holds two pipes open in the agent: allow as many descriptors as the hard
+// limit does.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
 int run(AgentOptions options) {
   if (Status s = complete_agent_options(&options); !s.is_ok()) return fail(s.message());
+  raise_descriptor_limit();
   NodeAgent::Options agent;
   if (!options.join_token_file.empty()) {
     if (Status s = read_join_token(options.join_token_file, &agent.join_token); !s.is_ok()) {

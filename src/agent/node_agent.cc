@@ -4,7 +4,8 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
+#include <map>
+#include <set>
 #include <thread>
 
 namespace fastgpu {
@@ -13,26 +14,18 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// Most bytes of exit reports one sync carries (fastgpud takes bodies up to 1 MiB).
+// Most bytes of output and exit reports one sync carries (fastgpud takes bodies up to 1 MiB;
+// output grows by a third in base64).
 constexpr size_t kReportBudgetBytes = 512 * 1024;
+constexpr size_t kBytesPerExitReport = 256;
+// How long a report of a task's end waits for its output to reach its end: what a process that
+// left the task's process group keeps open is not waited for longer.
+constexpr milliseconds kOutputDrainWait{2000};
 // The long-poll while tasks run: short, so that their ends are reported soon.
 constexpr milliseconds kBusyWait{2};
 
 void log_line(const std::string& line) {
   std::fprintf(stderr, "fastgpu-agent: %s\n", line.c_str());
-}
-
-// The last `max` bytes of the file at `path`; empty when it cannot be read.
-std::string file_tail(const std::string& path, size_t max) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) return {};
-  const std::streamoff size = in.tellg();
-  const std::streamoff from = std::max<std::streamoff>(0, size - static_cast<std::streamoff>(max));
-  in.seekg(from);
-  std::string bytes(static_cast<size_t>(size - from), '\0');
-  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  bytes.resize(static_cast<size_t>(std::max<std::streamsize>(0, in.gcount())));
-  return bytes;
 }
 
 // Parses a 200 answer to `what` into *reply with `parse`; false (logged) for no answer, another
@@ -124,16 +117,16 @@ bool NodeAgent::register_session() {
 }
 
 bool NodeAgent::sync_once() {
-  size_t reported = 0;
-  SyncRequest request = next_request(&reported);
+  SyncRequest request = next_request();
   // The attempt must be over when the fence falls due; the long-poll takes at most a quarter
   // of the time left.
   const SteadyClock::time_point fence_due = last_ok_send_ + fence_after_;
   const SteadyClock::time_point sent = SteadyClock::now();
   const auto left = std::chrono::duration_cast<milliseconds>(fence_due - sent);
-  const milliseconds wait = !finished_.empty() ? milliseconds(0)
-                            : tasks_.empty()   ? std::min(options_.idle_wait, left / 4)
-                                               : kBusyWait;
+  const bool news = !finished_.empty() || outputs_.has_unsent();
+  const milliseconds wait = news             ? milliseconds(0)
+                            : tasks_.empty() ? std::min(options_.idle_wait, left / 4)
+                                             : kBusyWait;
   request.wait_ms = std::max<int64_t>(0, wait.count());
   const httplib::Result result = post("/v1/agents/sync", to_json(request), fence_due);
   if (result && result->status == 409) {
@@ -143,35 +136,62 @@ bool NodeAgent::sync_once() {
   SyncReply reply;
   if (!read_answer(result, "sync", parse_sync_reply, &reply)) return false;
   last_ok_send_ = sent;
-  finished_.erase(finished_.begin(), finished_.begin() + static_cast<std::ptrdiff_t>(reported));
+  acknowledge(request);
   apply(reply);
   return true;
 }
 
-SyncRequest NodeAgent::next_request(size_t* reported) const {
+SyncRequest NodeAgent::next_request() const {
   SyncRequest request;
   request.agent_id = agent_id_;
   request.epoch = epoch_;
   for (const auto& [id, task] : tasks_) request.running.push_back(id);
+  request.logs = outputs_.unsent(kReportBudgetBytes * 3 / 4);
+  std::map<int64_t, size_t> carried;  // output bytes of each task in this request
+  for (const LogChunk& chunk : request.logs) carried[chunk.task] += chunk.data.size();
   size_t bytes = 0;
-  *reported = 0;
   for (const TaskExitReport& report : finished_) {
-    bytes += 256 + report.stdout_tail.size() + report.stderr_tail.size();
-    if (*reported > 0 && bytes > kReportBudgetBytes) break;
+    if (bytes + kBytesPerExitReport > kReportBudgetBytes / 4) break;
+    // An end goes no earlier than the last of its task's output.
+    if (outputs_.unsent_bytes(report.task) != carried[report.task]) continue;
     request.finished.push_back(report);
-    *reported += 1;
+    bytes += kBytesPerExitReport + report.detail.size();
   }
   return request;
 }
 
+void NodeAgent::acknowledge(const SyncRequest& sent) {
+  outputs_.acknowledge(sent.logs);
+  std::set<int64_t> reported;
+  for (const TaskExitReport& report : sent.finished) reported.insert(report.task);
+  std::erase_if(finished_,
+                [&](const TaskExitReport& report) { return reported.contains(report.task); });
+}
+
 void NodeAgent::collect() {
   take_launch_outcomes();
+  outputs_.read_available();
+  const SteadyClock::time_point now = SteadyClock::now();
   for (const ProcessExit& exit : supervisor_.poll_exits()) {
     auto owner = task_of_pid_.find(exit.identity.pid);
     if (owner == task_of_pid_.end()) continue;
-    const int64_t task = owner->second;
+    LocalTask& task = tasks_.at(owner->second);
     task_of_pid_.erase(owner);
-    report_exit(task, exit);
+    task.exit = exit;
+    task.read_until = now + kOutputDrainWait;
+  }
+  report_ended_tasks();
+}
+
+void NodeAgent::report_ended_tasks() {
+  const SteadyClock::time_point now = SteadyClock::now();
+  std::vector<std::pair<int64_t, ProcessExit>> ended;
+  for (const auto& [id, task] : tasks_) {
+    if (task.exit && (outputs_.at_end(id) || now >= task.read_until)) ended.emplace_back(id, *task.exit);
+  }
+  for (const auto& [id, exit] : ended) {
+    outputs_.close_reads(id);
+    report_exit(id, exit);
   }
 }
 
@@ -183,13 +203,9 @@ void NodeAgent::take_launch_outcomes() {
   }
   for (LaunchOutcome& outcome : outcomes) {
     LocalTask& task = tasks_.at(outcome.tag);
+    outputs_.close_write_ends(outcome.tag);
     if (!outcome.status.is_ok()) {
-      TaskExitReport report;
-      report.task = outcome.tag;
-      report.started = false;
-      report.detail = outcome.status.message();
-      finished_.push_back(std::move(report));
-      tasks_.erase(outcome.tag);
+      report_not_started(outcome.tag, outcome.status);
       continue;
     }
     supervisor_.hold_child(outcome.process.identity);
@@ -200,14 +216,22 @@ void NodeAgent::take_launch_outcomes() {
   }
 }
 
+void NodeAgent::report_not_started(int64_t task, const Status& why) {
+  outputs_.forget(task);
+  TaskExitReport report;
+  report.task = task;
+  report.started = false;
+  report.detail = why.message();
+  finished_.push_back(std::move(report));
+  tasks_.erase(task);
+}
+
 void NodeAgent::report_exit(int64_t task, const ProcessExit& exit) {
   TaskExitReport report;
   report.task = task;
   report.exit_code = exit.exit_code;
   report.signal = exit.signal;
   report.detail = describe_exit(exit);
-  report.stdout_tail = file_tail(log_path(task, "out"), kLogTailBytes);
-  report.stderr_tail = file_tail(log_path(task, "err"), kLogTailBytes);
   finished_.push_back(std::move(report));
   tasks_.erase(task);
 }
@@ -223,9 +247,10 @@ void NodeAgent::start(const Assignment& assignment) {
   spec.argv = assignment.argv;
   spec.guarded = true;  // the task dies with the agent, even when the agent is killed
   spec.env = assignment.env;
-  spec.cwd = assignment.cwd;
-  spec.stdout_path = log_path(assignment.task, "out");
-  spec.stderr_path = log_path(assignment.task, "err");
+  spec.cwd = assignment.cwd.empty() ? options_.work_dir : assignment.cwd;
+  if (Status s = outputs_.open(assignment.task, &spec.stdout_fd, &spec.stderr_fd); !s.is_ok()) {
+    return report_not_started(assignment.task, s);
+  }
   if (assignment.preload_vgpu) spec.ld_preload = options_.vgpu_library;
   (void)launcher_->enqueue(LaunchJob{assignment.task, std::move(spec)});
 }
@@ -250,11 +275,8 @@ void NodeAgent::fence(const std::string& why) {
     }
   }
   finished_.clear();  // fastgpud decides these tasks' fate: lost, and retried
+  outputs_.clear();
   epoch_ = 0;
-}
-
-std::string NodeAgent::log_path(int64_t task, const char* stream) const {
-  return options_.work_dir + "/task-" + std::to_string(task) + "." + stream;
 }
 
 }  // namespace fastgpu

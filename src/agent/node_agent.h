@@ -9,11 +9,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "agent/agent_protocol.h"
+#include "agent/task_outputs.h"
 #include "runtime/launch_worker.h"
 #include "runtime/process_supervisor.h"
 
@@ -22,7 +24,8 @@ namespace fastgpu {
 /// The agent of one host. run() registers with fastgpud, then syncs in a loop: each sync is the
 /// heartbeat, reports the tasks it runs and the ends not yet acknowledged, and brings back what
 /// to start and stop. Tasks start on a LaunchWorker with the assignment's argv, env and cwd,
-/// stdout and stderr in work_dir, and the vGPU library preloaded when the assignment asks.
+/// stdout and stderr into pipes, and the vGPU library preloaded when the assignment asks. Their
+/// output is sent with the syncs as it comes (TaskOutputs), all of it before the task's end.
 /// Each runs under a guard forked from the agent (runtime/process_guard.h), which kills the
 /// task's process group when the agent dies, even by SIGKILL.
 ///
@@ -37,7 +40,7 @@ class NodeAgent {
     std::string server;                         // fastgpud's URL, "http://HOST:PORT"
     std::string join_token;                     // sent in X-FastGPU-Join-Token; may be empty
     std::string name;                           // the host's name in the pool
-    std::string work_dir;                       // where task logs go; must exist
+    std::string work_dir;                       // the agent's working directory; must exist
     std::string vgpu_library;                   // preloaded when an assignment asks; empty: none
     std::chrono::milliseconds idle_wait{1000};  // longest long-poll while nothing runs
   };
@@ -57,19 +60,23 @@ class NodeAgent {
   struct LocalTask {
     pid_t pid = 0;               // 0 while its launch is in flight
     int64_t stop_grace_ms = -1;  // >= 0: stop it (once launched) with this grace
+    std::optional<ProcessExit> exit;  // its process ended; reported once its output is read
+    std::chrono::steady_clock::time_point read_until;  // the latest that report waits for
   };
 
   bool register_session();
   bool sync_once();
   void collect();
   void take_launch_outcomes();
+  void report_ended_tasks();
   void report_exit(int64_t task, const ProcessExit& exit);
+  void report_not_started(int64_t task, const Status& why);
   void apply(const SyncReply& reply);
   void start(const Assignment& assignment);
   void stop_task(int64_t task, int64_t grace_ms);
-  SyncRequest next_request(size_t* reported) const;
+  SyncRequest next_request() const;
+  void acknowledge(const SyncRequest& sent);
   void fence(const std::string& why);
-  std::string log_path(int64_t task, const char* stream) const;
   httplib::Result post(const std::string& path, const nlohmann::json& body,
                        std::chrono::steady_clock::time_point deadline);
 
@@ -89,6 +96,7 @@ class NodeAgent {
   std::map<int64_t, LocalTask> tasks_;
   std::unordered_map<pid_t, int64_t> task_of_pid_;
   std::vector<TaskExitReport> finished_;  // not yet acknowledged by fastgpud
+  TaskOutputs outputs_;
 
   std::mutex launched_mu_;
   std::vector<LaunchOutcome> launched_;  // guarded by launched_mu_

@@ -212,6 +212,19 @@ Status open_output(const std::string& path, const char* stream, UniqueFd* out) {
   return Status::ok();
 }
 
+// Where a standard stream goes: a copy (above 2, close-on-exec) of `fd` when it is >= 0, else
+// the file at `path` (open_output).
+Status output_for(int fd, const std::string& path, const char* stream, UniqueFd* out) {
+  if (fd < 0) return open_output(path, stream, out);
+  const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  if (copy < 0) {
+    return Status::io_error(std::string("cannot use the ") + stream + " descriptor " +
+                            std::to_string(fd) + ": " + std::strerror(errno));
+  }
+  *out = UniqueFd(copy);
+  return Status::ok();
+}
+
 // Fills the file actions and attributes of the child: new session, default signals, nothing
 // blocked, stdin /dev/null, stdout and stderr to the given files, cwd, no other descriptor.
 Status prepare_spawn(const LaunchSpec& spec, int out_fd, int err_fd, SpawnSetup* setup) {
@@ -252,8 +265,8 @@ Status launch_process(const LaunchSpec& spec, LaunchedProcess* out) {
   if (s.is_ok()) s = resolve_program(spec.argv[0], spec.cwd, env.get("PATH"), &program);
   UniqueFd out_fd;
   UniqueFd err_fd;
-  if (s.is_ok()) s = open_output(spec.stdout_path, "stdout", &out_fd);
-  if (s.is_ok()) s = open_output(spec.stderr_path, "stderr", &err_fd);
+  if (s.is_ok()) s = output_for(spec.stdout_fd, spec.stdout_path, "stdout", &out_fd);
+  if (s.is_ok()) s = output_for(spec.stderr_fd, spec.stderr_path, "stderr", &err_fd);
   SpawnSetup setup;
   if (s.is_ok()) s = prepare_spawn(spec, out_fd.get(), err_fd.get(), &setup);
   if (!s.is_ok()) return s;

@@ -27,6 +27,10 @@ struct LaunchSpec {
   /// /dev/null. They may be the same file.
   std::string stdout_path;
   std::string stderr_path;
+  /// Descriptors stdout and stderr go to instead of the files (e.g. the write ends of pipes the
+  /// caller reads); -1: the path above. launch_process neither closes nor keeps them.
+  int stdout_fd = -1;
+  int stderr_fd = -1;
   /// Library put first in the child's LD_PRELOAD (e.g. libfastgpu-vgpu.so); empty for none.
   std::string ld_preload;
   /// Run the command under a guard (process_guard.h) that kills its whole process group when

@@ -1,5 +1,6 @@
 #include "server/agent_request.h"
 
+#include "core/base64.h"
 #include "server/json_body.h"
 
 namespace fastgpu {
@@ -50,10 +51,25 @@ void read_exit(FieldReader& r, std::vector<TaskExitReport>* reports) {
   e.exit_code = static_cast<int>(r.integer("exit_code", -1, 255).value_or(-1));
   e.signal = static_cast<int>(r.integer("signal", 0, 128).value_or(0));
   e.detail = r.string("detail", kMaxTextBytes).value_or("");
-  e.stdout_tail = r.string("stdout_tail", kLogTailBytes).value_or("");
-  e.stderr_tail = r.string("stderr_tail", kLogTailBytes).value_or("");
   if (e.task == 0) r.fail("task", "is required");
   reports->push_back(std::move(e));
+}
+
+void read_log_chunk(FieldReader& r, std::vector<LogChunk>* chunks) {
+  LogChunk chunk;
+  chunk.task = r.integer("task", 1, INT64_MAX).value_or(0);
+  if (chunk.task == 0) r.fail("task", "is required");
+  const std::string stream = r.string("stream", 16).value_or("");
+  if (stream != "stdout" && stream != "stderr") r.fail("stream", "must be stdout or stderr");
+  chunk.stream = stream == "stderr" ? LogStream::kStderr : LogStream::kStdout;
+  chunk.offset = r.integer("offset", 0, int64_t{1} << 50).value_or(-1);
+  if (chunk.offset < 0) r.fail("offset", "is required");
+  const size_t max_text = (kMaxLogChunkBytes + 2) / 3 * 4;
+  const std::optional<std::string> data = r.string("data", max_text);
+  if (!data || !base64_decode(*data, &chunk.data)) {
+    r.fail("data", "must be base64 of at most " + std::to_string(kMaxLogChunkBytes) + " bytes");
+  }
+  chunks->push_back(std::move(chunk));
 }
 
 void read_task_ids(FieldReader* reader, std::string_view name, std::vector<int64_t>* out) {
@@ -98,6 +114,8 @@ ApiError parse_sync_request(std::string_view body, SyncRequest* out) {
   if (out->epoch == 0) reader.fail("epoch", "is required");
   out->wait_ms = reader.integer("wait_ms", 0, kMaxSyncWaitMs).value_or(0);
   read_task_ids(&reader, "running", &out->running);
+  read_objects(&reader, "logs", kMaxSyncItems,
+               [out](FieldReader& r) { read_log_chunk(r, &out->logs); });
   read_objects(&reader, "finished", kMaxSyncItems,
                [out](FieldReader& r) { read_exit(r, &out->finished); });
   return reader.finish();

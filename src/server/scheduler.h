@@ -2,6 +2,7 @@
 // fastgpud's control loop: admission, the queue, placement on the pool and in vGPUs, task
 // processes and synthetic loads, cancellation, and recovery after a restart.
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -168,6 +169,7 @@ class Scheduler {
     bool timed_out = false;
     bool preempted = false;                          // requeued once its process group is gone
     int64_t agent = 0;                               // the agent running it; 0: this host
+    std::array<int64_t, 2> agent_output_bytes{};     // stdout, stderr received from the agent
     Placement placement;                             // where it runs, once reserved
     std::chrono::steady_clock::time_point deadline;  // synthetic end, or command timeout
     std::chrono::steady_clock::time_point queued_at;
@@ -231,6 +233,7 @@ class Scheduler {
                         std::function<void(ApiError)> reply);
   Status add_agent_nodes(AgentSession& agent, RegisterRequest request);
   void sync_on_loop(const SyncRequest& request, std::function<void(ApiError)> reply);
+  void append_agent_output(AgentSession& agent, const LogChunk& chunk);
   void apply_agent_exit(AgentSession& agent, const TaskExitReport& report);
   void reconcile(AgentSession& agent, const SyncRequest& request);
   void drop_from_agent(LiveTask& task, const std::string& reason);

@@ -2,9 +2,14 @@
 // and node timeouts. See docs/ARCHITECTURE.md, "Agents", for the rule that keeps a task from
 // running twice at once.
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
-#include <fstream>
+#include <cstring>
+#include <string_view>
 
 #include "core/wall_clock.h"
 #include "server/scheduler.h"
@@ -14,10 +19,18 @@ namespace {
 
 void log_agent(const std::string& line) { std::fprintf(stderr, "fastgpud: %s\n", line.c_str()); }
 
-// Writes `bytes` to `path` (replacing it); nothing when there are none.
-void write_log_tail(const std::string& path, const std::string& bytes) {
-  if (bytes.empty()) return;
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+// Appends `bytes` to the file at `path`, created 0600 when absent; false when it cannot.
+bool append_to_file(const std::string& path, std::string_view bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return bytes.empty();
 }
 
 }  // namespace
@@ -117,6 +130,7 @@ void Scheduler::sync_on_loop(const SyncRequest& request, std::function<void(ApiE
   AgentSession& agent = it->second;
   agent.last_seen = std::chrono::steady_clock::now();
   agent.last_seen_us = wall_clock_us();
+  for (const LogChunk& chunk : request.logs) append_agent_output(agent, chunk);
   for (const TaskExitReport& report : request.finished) apply_agent_exit(agent, report);
   reconcile(agent, request);
   publish_health();  // /v1/nodes shows heartbeats at most a second old
@@ -124,11 +138,24 @@ void Scheduler::sync_on_loop(const SyncRequest& request, std::function<void(ApiE
   after_commit_.push_back([reply] { reply({}); });
 }
 
+void Scheduler::append_agent_output(AgentSession& agent, const LogChunk& chunk) {
+  if (!agent.assigned.contains(chunk.task)) return;  // not (or no longer) its task
+  LiveTask& task = live_.at(chunk.task);
+  int64_t& received = task.agent_output_bytes[static_cast<size_t>(chunk.stream)];
+  const int64_t end = chunk.offset + static_cast<int64_t>(chunk.data.size());
+  if (end <= received) return;  // sent again after a sync that got no answer
+  const size_t skip = static_cast<size_t>(std::max<int64_t>(0, received - chunk.offset));
+  const char* suffix = chunk.stream == LogStream::kStdout ? ".out" : ".err";
+  if (!append_to_file(log_base(chunk.task) + suffix, std::string_view(chunk.data).substr(skip))) {
+    log_agent("task " + std::to_string(chunk.task) + ": cannot write its " +
+              log_stream_name(chunk.stream) + ": " + std::strerror(errno));
+  }
+  received = end;
+}
+
 void Scheduler::apply_agent_exit(AgentSession& agent, const TaskExitReport& report) {
   if (agent.assigned.erase(report.task) == 0) return;  // reported before, or never its task
   LiveTask& task = live_.at(report.task);
-  write_log_tail(log_base(report.task) + ".out", report.stdout_tail);
-  write_log_tail(log_base(report.task) + ".err", report.stderr_tail);
   if (!report.started && !task.ending) {
     return finish_running(task, TaskState::kFailed, std::nullopt,
                           "could not start on " + agent.name + ": " + report.detail);
@@ -187,7 +214,7 @@ void Scheduler::assign_to_agent(LiveTask& task) {
   const TaskId id = task.record.id;
   task.agent = agent_of_node_[task.placement.node];
   TaskTransition start = start_transition(task);
-  start.stdout_path = log_base(id) + ".out";  // written when the agent reports the end
+  start.stdout_path = log_base(id) + ".out";  // appended to as the agent sends output
   start.stderr_path = log_base(id) + ".err";
   task.deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(task.record.spec.timeout_ms);
@@ -199,6 +226,7 @@ void Scheduler::hand_to_agent(LiveTask& task) {
   if (!agent.ready) return lose(task, "agent " + agent.name + " is not ready");
   const TaskSlice slice = slice_of(task);
   LaunchSpec spec = make_launch_spec(task.record, slice, "", "", "");
+  task.agent_output_bytes = {0, 0};  // this attempt's output starts at offset 0
   agent.assigned.insert(task.record.id);
   agent.outbox->push_start(Assignment{task.record.id, std::move(spec.argv), std::move(spec.env),
                                       std::move(spec.cwd), wants_vgpu_library(task.record, slice)});

@@ -157,6 +157,43 @@ TEST_F(ProcessLauncherTest, OutputIsAppendedAndMayShareOneFile) {
   EXPECT_EQ(out(), "before\nout\nerr\n");
 }
 
+// What `spec` writes to stdout and stderr when they are the write ends of pipes; the caller's
+// copies of those ends are closed once it is launched, so the reads end with the process.
+std::pair<std::string, std::string> run_into_pipes(LaunchSpec spec) {
+  int out_pipe[2];
+  int err_pipe[2];
+  EXPECT_EQ(::pipe2(out_pipe, O_CLOEXEC), 0);
+  EXPECT_EQ(::pipe2(err_pipe, O_CLOEXEC), 0);
+  spec.stdout_fd = out_pipe[1];
+  spec.stderr_fd = err_pipe[1];
+  spec.stdout_path = spec.stderr_path = "/nonexistent/never-opened";
+  ProcessSupervisor supervisor;
+  LaunchedProcess p;
+  const Status s = supervisor.launch(spec, &p);
+  EXPECT_TRUE(s.is_ok()) << s.message();
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+  auto drain = [](int fd) {
+    std::string text;
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) text.append(buffer, n);
+    ::close(fd);
+    return text;
+  };
+  std::string out = drain(out_pipe[0]);
+  std::string err = drain(err_pipe[0]);
+  EXPECT_TRUE(eventually([&] { return !supervisor.poll_exits().empty(); }));
+  return {out, err};
+}
+
+TEST_F(ProcessLauncherTest, OutputMayGoToTheCallersDescriptors) {
+  LaunchSpec spec = shell("echo out; echo err >&2");
+  EXPECT_EQ(run_into_pipes(spec), std::make_pair(std::string("out\n"), std::string("err\n")));
+  spec.guarded = true;
+  EXPECT_EQ(run_into_pipes(spec), std::make_pair(std::string("out\n"), std::string("err\n")));
+  EXPECT_FALSE(fs::exists("/nonexistent/never-opened"));
+}
+
 TEST_F(ProcessLauncherTest, EnvReplacesInheritedVariablesAndLdPreloadGoesFirst) {
   LaunchSpec spec = shell("echo \"$HOME|$LD_PRELOAD\"");
   spec.env = {{"HOME", "/nonexistent-home"}, {"LD_PRELOAD", "libdl.so.2"}};
