@@ -89,12 +89,9 @@ nlohmann::json to_json(const SyncRequest& request) {
   for (const TaskExitReport& r : request.finished) finished.push_back(to_json(r));
   nlohmann::json logs = nlohmann::json::array();
   for (const LogChunk& chunk : request.logs) logs.push_back(to_json(chunk));
-  return {{"agent_id", request.agent_id},
-          {"epoch", request.epoch},
-          {"running", request.running},
-          {"logs", logs},
-          {"finished", finished},
-          {"wait_ms", request.wait_ms}};
+  return {{"agent_id", request.agent_id}, {"epoch", request.epoch},
+          {"running", request.running},   {"logs", logs},
+          {"finished", finished},         {"wait_ms", request.wait_ms}};
 }
 
 nlohmann::json to_json(const SyncReply& reply) {

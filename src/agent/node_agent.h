@@ -58,8 +58,8 @@ class NodeAgent {
  private:
   // A task this agent was given and has not reported ended yet.
   struct LocalTask {
-    pid_t pid = 0;               // 0 while its launch is in flight
-    int64_t stop_grace_ms = -1;  // >= 0: stop it (once launched) with this grace
+    pid_t pid = 0;                    // 0 while its launch is in flight
+    int64_t stop_grace_ms = -1;       // >= 0: stop it (once launched) with this grace
     std::optional<ProcessExit> exit;  // its process ended; reported once its output is read
     std::chrono::steady_clock::time_point read_until;  // the latest that report waits for
   };

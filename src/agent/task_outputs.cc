@@ -136,8 +136,7 @@ std::vector<LogChunk> TaskOutputs::unsent(size_t budget) const {
     for (LogStream which : {LogStream::kStdout, LogStream::kStderr}) {
       const Stream& stream = streams[static_cast<size_t>(which)];
       for (size_t from = 0; from < stream.unsent.size() && budget > 0;) {
-        const size_t take =
-            std::min({stream.unsent.size() - from, budget, kMaxLogChunkBytes});
+        const size_t take = std::min({stream.unsent.size() - from, budget, kMaxLogChunkBytes});
         chunks.push_back(LogChunk{task, which, stream.acked + static_cast<int64_t>(from),
                                   stream.unsent.substr(from, take)});
         from += take;

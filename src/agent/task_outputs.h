@@ -61,8 +61,8 @@ class TaskOutputs {
 
  private:
   struct Stream {
-    int read_fd = -1;   // -1 once at its end
-    int write_fd = -1;  // ours until close_write_ends
+    int read_fd = -1;     // -1 once at its end
+    int write_fd = -1;    // ours until close_write_ends
     bool paused = false;  // not read: kMaxUnsentBytes are waiting
     int64_t acked = 0;    // offset of unsent[0]
     std::string unsent;

@@ -60,7 +60,8 @@ bool base64_decode(std::string_view text, std::string* bytes) {
     if ((padding == 1 && (group & 0xff) != 0) || (padding == 2 && (group & 0xffff) != 0)) {
       return false;
     }
-    for (size_t k = 0; k < produced; ++k) bytes->push_back(static_cast<char>(group >> (16 - 8 * k)));
+    for (size_t k = 0; k < produced; ++k)
+      bytes->push_back(static_cast<char>(group >> (16 - 8 * k)));
   }
   return true;
 }

@@ -66,7 +66,7 @@ void read_log_chunk(FieldReader& r, std::vector<LogChunk>* chunks) {
   if (chunk.offset < 0) r.fail("offset", "is required");
   const size_t max_text = (kMaxLogChunkBytes + 2) / 3 * 4;
   const std::optional<std::string> data = r.string("data", max_text);
-  if (!data || !base64_decode(*data, &chunk.data)) {
+  if (!data || !base64_decode(*data, &chunk.data) || chunk.data.size() > kMaxLogChunkBytes) {
     r.fail("data", "must be base64 of at most " + std::to_string(kMaxLogChunkBytes) + " bytes");
   }
   chunks->push_back(std::move(chunk));

@@ -29,12 +29,12 @@ TEST(Base64, EveryByteValueRoundTrips) {
 
 TEST(Base64, RefusesWhatTheEncoderNeverWrites) {
   std::string out;
-  EXPECT_FALSE(base64_decode("Zg=", &out));       // length not a multiple of 4
-  EXPECT_FALSE(base64_decode("Zg==Zg==", &out));  // padding before the end
-  EXPECT_FALSE(base64_decode("Z===", &out));      // three padding characters
-  EXPECT_FALSE(base64_decode("Zh==", &out));      // unused bits set
+  EXPECT_FALSE(base64_decode("Zg=", &out));        // length not a multiple of 4
+  EXPECT_FALSE(base64_decode("Zg==Zg==", &out));   // padding before the end
+  EXPECT_FALSE(base64_decode("Z===", &out));       // three padding characters
+  EXPECT_FALSE(base64_decode("Zh==", &out));       // unused bits set
   EXPECT_FALSE(base64_decode("Zm9v YmFy", &out));  // white space
-  EXPECT_FALSE(base64_decode("Zm9-", &out));      // URL-safe alphabet
+  EXPECT_FALSE(base64_decode("Zm9-", &out));       // URL-safe alphabet
   EXPECT_TRUE(base64_decode("Zm9vYmFy", &out));
   EXPECT_EQ(out, "foobar");
 }

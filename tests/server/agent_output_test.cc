@@ -1,0 +1,185 @@
+// Task output on agents: it reaches fastgpud while the task runs, byte for byte (binary, and
+// more than one sync carries), and a chunk an agent sends again is kept once.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "agent/agent_protocol.h"
+#include "agent_process.h"
+#include "core/base64.h"
+#include "daemon_process.h"
+
+namespace fastgpu::testing {
+namespace {
+
+using std::chrono::milliseconds;
+
+const std::vector<std::string> kDaemonFlags = {"--simulate-gpus", "1x10tflops"};
+
+bool agent_ready(const DaemonProcess& daemon) {
+  const Answer nodes = daemon.get("/v1/nodes");
+  for (const auto& node : nodes.json["nodes"]) {
+    if (!node["host"].is_null() && node["ready"].get<bool>()) return true;
+  }
+  return false;
+}
+
+// All of one stream of task `id`, read page by page with the offsets the daemon gives.
+std::string whole_log(const DaemonProcess& daemon, int64_t id, const std::string& stream) {
+  std::string text;
+  for (;;) {
+    const Answer page = daemon.get("/v1/tasks/" + std::to_string(id) + "/logs?stream=" + stream +
+                                   "&offset=" + std::to_string(text.size()));
+    if (page.status != 200 || page.body.empty()) return text;
+    text += page.body;
+  }
+}
+
+int64_t submit(const DaemonProcess& daemon, const std::string& script) {
+  const nlohmann::json body = {{"argv", {"sh", "-c", script}}, {"tflops", 20}};
+  const Answer created = daemon.post("/v1/tasks", body.dump());
+  EXPECT_EQ(created.status, 201) << created.body;
+  return created.json.value("id", int64_t{0});
+}
+
+nlohmann::json wait_for(const DaemonProcess& daemon, int64_t id) {
+  return daemon.get("/v1/tasks/" + std::to_string(id) + "/wait?timeout=60").json;
+}
+
+TEST(AgentOutput, ReachesTheDaemonWhileTheTaskRuns) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), kDaemonFlags);
+  ASSERT_TRUE(daemon.started());
+  AgentProcess agent(daemon.port(), "worker", dir.path() + "/worker",
+                     {"--simulate-gpus", "1x400tflops"});
+  ASSERT_TRUE(eventually([&] { return agent_ready(daemon); }, milliseconds(10000)));
+  const int64_t id = submit(daemon,
+                            "echo first; echo warning >&2; while [ ! -e release ]; do sleep 0.02;"
+                            " done; echo last");
+  // The first line is readable while the task waits for the test to let it end.
+  ASSERT_TRUE(eventually([&] { return whole_log(daemon, id, "stdout") == "first\n"; },
+                         milliseconds(10000)));
+  EXPECT_EQ(daemon.get("/v1/tasks/" + std::to_string(id)).json["state"], "running");
+  EXPECT_EQ(whole_log(daemon, id, "stderr"), "warning\n");
+  std::ofstream(dir.path() + "/worker/release").flush();  // the agent's work dir is the task's cwd
+  EXPECT_EQ(wait_for(daemon, id)["state"], "succeeded");
+  EXPECT_EQ(whole_log(daemon, id, "stdout"), "first\nlast\n");
+}
+
+TEST(AgentOutput, ArrivesWholeAndByteExactAcrossManySyncs) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), kDaemonFlags);
+  ASSERT_TRUE(daemon.started());
+  AgentProcess agent(daemon.port(), "worker", dir.path() + "/worker",
+                     {"--simulate-gpus", "1x400tflops"});
+  ASSERT_TRUE(eventually([&] { return agent_ready(daemon); }, milliseconds(10000)));
+  // 6 MiB of random bytes: more than a stream may hold unsent, so the task blocks on its pipe
+  // until the daemon has taken some; the task keeps a copy to compare with.
+  const std::string copy = dir.path() + "/sent";
+  const int64_t id = submit(daemon, "head -c 6291456 /dev/urandom | tee " + copy);
+  EXPECT_EQ(wait_for(daemon, id)["state"], "succeeded");
+  std::ifstream in(copy, std::ios::binary);
+  std::stringstream sent;
+  sent << in.rdbuf();
+  ASSERT_EQ(sent.str().size(), 6291456u);
+  EXPECT_TRUE(whole_log(daemon, id, "stdout") == sent.str());
+}
+
+// A scripted agent: registered through the real protocol, syncing by hand.
+class ScriptedAgent {
+ public:
+  explicit ScriptedAgent(const DaemonProcess& daemon) : daemon_(daemon) {
+    RegisterRequest request;
+    request.name = "scripted";
+    request.cpu_milli = 8000;
+    GpuDevice gpu;
+    gpu.uuid = "GPU-scripted-0";
+    gpu.model = "A100-80GB";
+    gpu.milli_tflops = 400'000;
+    gpu.memory_bytes = int64_t{80} << 30;
+    request.devices = {gpu};
+    const Answer answer = daemon.post("/v1/agents/register", to_json(request).dump());
+    EXPECT_EQ(answer.status, 200) << answer.body;
+    EXPECT_TRUE(parse_register_reply(answer.body, &session_).is_ok());
+  }
+
+  // One sync; returns the daemon's answer.
+  SyncReply sync(SyncRequest request) {
+    request.agent_id = session_.agent_id;
+    request.epoch = session_.epoch;
+    const Answer answer = daemon_.post("/v1/agents/sync", to_json(request).dump());
+    EXPECT_EQ(answer.status, 200) << answer.body;
+    SyncReply reply;
+    EXPECT_TRUE(parse_sync_reply(answer.body, &reply).is_ok()) << answer.body;
+    return reply;
+  }
+
+ private:
+  const DaemonProcess& daemon_;
+  RegisterReply session_;
+};
+
+LogChunk chunk(int64_t task, int64_t offset, std::string data) {
+  return LogChunk{task, LogStream::kStdout, offset, std::move(data)};
+}
+
+TEST(AgentOutput, AChunkSentAgainIsKeptOnce) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), kDaemonFlags);
+  ASSERT_TRUE(daemon.started());
+  ScriptedAgent agent(daemon);
+  const int64_t id = submit(daemon, "true");
+  bool assigned = false;
+  for (int i = 0; i < 100 && !assigned; ++i) {
+    SyncRequest poll;
+    poll.wait_ms = 100;
+    assigned = !agent.sync(poll).start.empty();
+  }
+  ASSERT_TRUE(assigned);
+  SyncRequest report;
+  report.running = {id};
+  report.logs = {chunk(id, 0, "hello ")};
+  agent.sync(report);
+  report.logs = {chunk(id, 0, "hello "), chunk(id, 6, "world\n")};  // the first sent again
+  agent.sync(report);
+  report.logs = {chunk(id, 3, "lo world\nmore\n")};  // overlaps what the daemon has
+  report.running.clear();
+  report.finished = {TaskExitReport{id, true, 0, 0, "exited with code 0"}};
+  agent.sync(report);
+  EXPECT_EQ(wait_for(daemon, id)["state"], "succeeded");
+  EXPECT_EQ(whole_log(daemon, id, "stdout"), "hello world\nmore\n");
+  EXPECT_EQ(whole_log(daemon, id, "stderr"), "");
+}
+
+TEST(AgentOutput, MalformedChunksAreRefusedNamingTheField) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), kDaemonFlags);
+  ASSERT_TRUE(daemon.started());
+  const auto sync_with = [&](const std::string& log) {
+    return daemon.post("/v1/agents/sync",
+                       R"({"agent_id": 1, "epoch": 1, "running": [], "logs": [)" + log + "]}");
+  };
+  const Answer not_base64 = sync_with(R"({"task": 1, "stream": "stdout", "offset": 0,
+                                          "data": "no base64!"})");
+  EXPECT_EQ(not_base64.status, 400);
+  EXPECT_NE(not_base64.body.find("logs[0]\\\": field \\\"data\\\": must be base64"),
+            std::string::npos)
+      << not_base64.body;
+  const Answer bad_stream = sync_with(R"({"task": 1, "stream": "stdin", "offset": 0, "data": ""})");
+  EXPECT_EQ(bad_stream.status, 400);
+  EXPECT_NE(bad_stream.body.find("stream"), std::string::npos) << bad_stream.body;
+  const Answer negative = sync_with(R"({"task": 1, "stream": "stderr", "offset": -1, "data": ""})");
+  EXPECT_EQ(negative.status, 400);
+  EXPECT_NE(negative.body.find("offset"), std::string::npos) << negative.body;
+  const Answer too_big = sync_with(R"({"task": 1, "stream": "stdout", "offset": 0, "data": ")" +
+                                   base64_encode(std::string(kMaxLogChunkBytes + 1, 'x')) + "\"}");
+  EXPECT_EQ(too_big.status, 400);  // 341 KiB of base64: within the body limit, over the chunk's
+  EXPECT_NE(too_big.body.find("data"), std::string::npos) << too_big.body.substr(0, 200);
+}
+
+}  // namespace
+}  // namespace fastgpu::testing
