@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "agent/agent_protocol.h"
+#include "bench/submit_latency.h"
 #include "runtime/simulated_inventory.h"
 #include "tests/server/daemon_process.h"
 
@@ -146,20 +147,6 @@ void wait_until_placed(const DaemonProcess& daemon) {
   }
 }
 
-std::vector<int64_t> probe_latencies_us(const DaemonProcess& daemon, int probes) {
-  std::vector<int64_t> out;
-  for (int i = 0; i < probes; ++i) {
-    const Answer a = daemon.post("/v1/tasks", R"({"argv": ["true"], "gpu": 0.5})");
-    const std::string path = "/v1/tasks/" + std::to_string(int64_t{a.json["id"]});
-    const Answer done = daemon.get(path + "/wait?timeout=60");
-    const double started = done.json["started_at"];
-    const double created = done.json["created_at"];
-    out.push_back(static_cast<int64_t>((started - created) * 1e6));
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 int run(int agent_count, int fill_percent, int probes) {
   testing::TempDir dir;
   // The daemon's own GPU is too small for the probes' 0.5 of an A100: they land on agents.
@@ -179,7 +166,8 @@ int run(int agent_count, int fill_percent, int probes) {
   fill_pool(daemon, agent_count, fill_percent);
   wait_until_placed(daemon);
   std::fprintf(stderr, "filled; probing\n");
-  const std::vector<int64_t> lat = probe_latencies_us(daemon, probes);
+  const std::vector<int64_t> lat =
+      submit_to_running_us(daemon, probes, R"({"argv": ["true"], "gpu": 0.5})");
   std::printf("nodes                         %d agents x %s (%d GPUs)\n", agent_count, kHostGpus,
               agent_count * kGpusPerHost);
   std::printf("registration                  %.2f s for all agents\n", register_s);

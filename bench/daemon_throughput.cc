@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/submit_latency.h"
 #include "tests/server/agent_process.h"
 #include "tests/server/daemon_process.h"
 
@@ -66,21 +67,6 @@ void wait_until_idle(const DaemonProcess& daemon) {
     if (!pending && !running) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-}
-
-// Submit -> running latencies (microseconds) of `count` tasks submitted one at a time.
-std::vector<int64_t> latencies_with_free_capacity(const DaemonProcess& daemon, int count,
-                                                  const std::string& body) {
-  std::vector<int64_t> out;
-  for (int i = 0; i < count; ++i) {
-    const Answer a = daemon.post("/v1/tasks", body);
-    const Answer done = daemon.get("/v1/tasks/" + std::to_string(int64_t{a.json["id"]}) + "/wait");
-    const double started = done.json["started_at"];
-    const double created = done.json["created_at"];
-    out.push_back(static_cast<int64_t>((started - created) * 1e6));
-  }
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 int64_t rss_kib(pid_t pid) {
@@ -140,7 +126,7 @@ int run(int tasks, int clients, int queued, int agent_count, const std::string& 
   std::printf("clients                       %d\n", clients);
   std::printf("durable submissions/s         %.0f\n", tasks / submit_s);
   std::printf("completed end to end/s        %.0f\n", tasks / complete_s);
-  const std::vector<int64_t> lat = latencies_with_free_capacity(daemon, 500, body);
+  const std::vector<int64_t> lat = submit_to_running_us(daemon, 500, body);
   std::printf("submit->running p50 (free)    %.2f ms\n", lat[lat.size() / 2] / 1e3);
   std::printf("submit->running p99 (free)    %.2f ms\n", lat[lat.size() * 99 / 100] / 1e3);
   if (queued > 0 && agent_count == 0) {

@@ -28,6 +28,8 @@ class ApiError {
   }
   static ApiError infeasible(std::string m) { return {422, "infeasible", std::move(m)}; }
   static ApiError unavailable(std::string m) { return {503, "unavailable", std::move(m)}; }
+  /// A follower replica's answer to what only the leader serves.
+  static ApiError not_leader(std::string m) { return {503, "not_leader", std::move(m)}; }
 
   /// Maps a store or runtime Status: invalid argument -> 400, not found -> 404, failed
   /// precondition -> 409, anything else (I/O) -> 503.

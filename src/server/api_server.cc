@@ -417,9 +417,8 @@ void ApiServer::add_routes() {
                                                          std::string(kJoinTokenHeader) + ")"));
       }
       if (context_.leadership != nullptr && !context_.leadership->leading()) {
-        return send_error(res, ApiError(503, "not_leader",
-                                        "this fastgpud replica is a follower: agents join the "
-                                        "leader"));
+        return send_error(res, ApiError::not_leader("this fastgpud replica is a follower: "
+                                                    "agents join the leader"));
       }
       handler(context_, req, res);
     };
@@ -432,9 +431,9 @@ void ApiServer::add_routes() {
     return route([handler = std::move(handler)](const ApiContext& ctx, const Principal& who,
                                                 const Request& req, Response& res) {
       if (ctx.leadership != nullptr && !ctx.leadership->leading()) {
-        return send_error(res, ApiError(503, "not_leader",
-                                        "this fastgpud replica is a follower: it serves reads; "
-                                        "send changes and waits to the leader"));
+        return send_error(res, ApiError::not_leader("this fastgpud replica is a follower: it "
+                                                    "serves reads; send changes and waits to "
+                                                    "the leader"));
       }
       handler(ctx, who, req, res);
     });
