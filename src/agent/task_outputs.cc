@@ -12,7 +12,6 @@ namespace fastgpu {
 namespace {
 
 constexpr int kEventsPerWait = 256;
-constexpr size_t kReadBytes = 64 * 1024;
 
 uint64_t event_key(int64_t task, LogStream which) {
   return static_cast<uint64_t>(task) << 1 | static_cast<uint64_t>(which);
@@ -26,7 +25,8 @@ void close_fd(int* fd) {
 
 }  // namespace
 
-TaskOutputs::TaskOutputs() : epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)) {}
+TaskOutputs::TaskOutputs()
+    : epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)), buffer_(std::make_unique<ReadBuffer>()) {}
 
 TaskOutputs::~TaskOutputs() {
   clear();
@@ -85,11 +85,11 @@ void TaskOutputs::read_available() {
 void TaskOutputs::read_stream(int64_t task, LogStream which, Stream& stream) {
   while (stream.unsent.size() < kMaxUnsentBytes) {
     const size_t room = std::min(kReadBytes, kMaxUnsentBytes - stream.unsent.size());
-    const size_t old_size = stream.unsent.size();
-    stream.unsent.resize(old_size + room);
-    const ssize_t n = ::read(stream.read_fd, stream.unsent.data() + old_size, room);
-    stream.unsent.resize(old_size + static_cast<size_t>(std::max<ssize_t>(n, 0)));
-    if (n > 0) continue;
+    const ssize_t n = ::read(stream.read_fd, buffer_->data(), room);
+    if (n > 0) {
+      stream.unsent.append(buffer_->data(), static_cast<size_t>(n));
+      continue;
+    }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) return;
     return close_read(stream);  // end of file, or an error that ends the stream as well

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -74,7 +75,11 @@ class TaskOutputs {
   void close_read(Stream& stream);
   static void close_all(Streams& streams);
 
+  static constexpr size_t kReadBytes = 64 * 1024;
+  using ReadBuffer = std::array<char, kReadBytes>;
+
   int epoll_fd_ = -1;
+  std::unique_ptr<ReadBuffer> buffer_;  // what one read() fills, before it joins a stream
   std::map<int64_t, Streams> tasks_;
 };
 
