@@ -100,7 +100,7 @@ std::vector<std::unique_ptr<testing::AgentProcess>> start_agents(const DaemonPro
   return agents;
 }
 
-int run(int tasks, int clients, int queued, int agent_count, const std::string& agent_logs) {
+int run(int tasks, int clients, int queued, int agent_count) {
   testing::TempDir dir;
   DaemonProcess daemon(dir.path(),
                        {"--simulate-gpus", agent_count > 0 ? "1x10tflops" : "8xA100-80GB"});
@@ -108,9 +108,7 @@ int run(int tasks, int clients, int queued, int agent_count, const std::string& 
     std::fprintf(stderr, "fastgpud did not start:\n%s", daemon.log().c_str());
     return 1;
   }
-  testing::TempDir logs_dir(agent_logs);
-  const auto agents =
-      start_agents(daemon, agent_logs.empty() ? dir.path() : logs_dir.path(), agent_count);
+  const auto agents = start_agents(daemon, dir.path(), agent_count);
   const std::string& body = agent_count > 0 ? kAgentTask : kTrueTask;
   const Clock::time_point start = Clock::now();
   if (!submit_burst(daemon, tasks, clients, body)) std::fprintf(stderr, "some refused\n");
@@ -148,16 +146,12 @@ int main(int argc, char** argv) {
   int clients = 16;
   int queued = 0;
   int agents = 0;
-  std::string agent_logs;
   app.add_option("--tasks", tasks, "tasks to submit")->check(CLI::Range(1, 10'000'000));
   app.add_option("--clients", clients, "concurrent clients")->check(CLI::Range(1, 1024));
   app.add_option("--queued", queued, "then queue this many tasks and report RSS (0: skip)")
       ->check(CLI::Range(0, 10'000'000));
   app.add_option("--agents", agents, "run the tasks on this many fastgpu-agent processes")
       ->check(CLI::Range(0, 64));
-  app.add_option("--agent-logs", agent_logs,
-                 "directory under which the agents' work directories (task logs) go "
-                 "(default: beside the daemon's data)");
   CLI11_PARSE(app, argc, argv);
-  return fastgpu::bench::run(tasks, clients, queued, agents, agent_logs);
+  return fastgpu::bench::run(tasks, clients, queued, agents);
 }
