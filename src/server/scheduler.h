@@ -251,6 +251,9 @@ class Scheduler {
   void retire_on_loop(const std::string& name, std::function<void(ApiError)> reply);
 
   // Recovery (scheduler_recovery.cc).
+  // Takes the slice of a vGPU recorded as placed back in the ledger; the reason it cannot
+  // (its node is an agent's, not yet registered, or its GPU changed), empty when it could.
+  std::string take_back_slice(const VgpuRecord& vgpu);
   Status recover_vgpus();
   Status recover_task(TaskRecord record);
   Status requeue_lost(TaskRecord* record);

@@ -30,23 +30,34 @@ Status Scheduler::recover() {
 Status Scheduler::recover_vgpus() {
   std::vector<VgpuRecord> vgpus;
   if (Status s = store_->list_vgpus(VgpuFilter{}, &vgpus); !s.is_ok()) return s;
-  for (const VgpuRecord& vgpu : vgpus) {
+  for (VgpuRecord& vgpu : vgpus) {
     if (vgpu.placement) {
-      const std::optional<TaskShape> shape =
-          pool_->shape_on_node(vgpu_shape(vgpu.spec), vgpu.spec.milli_tflops, vgpu.placement->node);
-      if (vgpu.placement->node >= ledger_.node_count() || !shape) {
-        return Status::failed_precondition("vGPU " + std::to_string(vgpu.id) +
-                                           " sits on a GPU this host no longer has");
-      }
-      if (Status s = ledger_.allocate(*shape, *vgpu.placement); !s.is_ok()) {
-        return Status::failed_precondition("vGPU " + std::to_string(vgpu.id) +
-                                           ": its slice cannot be taken back: " + s.message());
+      if (const std::string why = take_back_slice(vgpu); !why.empty()) {
+        std::fprintf(stderr, "fastgpud: vGPU %lld: %s; it waits to be placed again\n",
+                     static_cast<long long>(vgpu.id), why.c_str());
+        if (Status s = writer_->unplace_vgpu(vgpu.id); !s.is_ok()) return s;
+        vgpu.placement.reset();
+        vgpu.state = VgpuState::kPending;
       }
     }
     slices_.emplace(vgpu.id, VgpuSlice(vgpu));
     set_view(vgpu);
   }
   return Status::ok();
+}
+
+std::string Scheduler::take_back_slice(const VgpuRecord& vgpu) {
+  const NodeIndex node = vgpu.placement->node;
+  if (node >= ledger_.node_count()) {
+    return "it sat on an agent's GPU, unknown until the agent registers again";
+  }
+  const std::optional<TaskShape> shape =
+      pool_->shape_on_node(vgpu_shape(vgpu.spec), vgpu.spec.milli_tflops, node);
+  if (!shape) return "its GPU is no longer the one it was placed on";
+  if (Status s = ledger_.allocate(*shape, *vgpu.placement); !s.is_ok()) {
+    return "its slice cannot be taken back: " + s.message();
+  }
+  return "";
 }
 
 Status Scheduler::requeue_lost(TaskRecord* record) {

@@ -41,6 +41,8 @@ Status Writer::place_vgpu(VgpuId id, Placement placement) {
   return write_one(PlaceVgpu{id, placement}, nullptr);
 }
 
+Status Writer::unplace_vgpu(VgpuId id) { return write_one(UnplaceVgpu{id}, nullptr); }
+
 Status Writer::delete_vgpu(VgpuId id) { return write_one(DeleteVgpu{id}, nullptr); }
 
 }  // namespace fastgpu

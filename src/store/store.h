@@ -39,6 +39,12 @@ struct PlaceVgpu {
   Placement placement;
 };
 
+/// Takes an active vGPU off its GPU, making it pending again: after a restart its GPU is not
+/// known (an agent's, until the agent registers again). kFailedPrecondition unless active.
+struct UnplaceVgpu {
+  VgpuId id = 0;
+};
+
 /// Marks a pending or active vGPU deleted (the record stays, for history). kFailedPrecondition
 /// when already deleted. Whether its tasks may still run is the daemon's decision, not the
 /// store's: the store only refuses new tasks for a deleted vGPU.
@@ -47,7 +53,8 @@ struct DeleteVgpu {
 };
 
 /// One write. TaskTransition (records.h) is the compare-and-set state change of a task.
-using WriteRequest = std::variant<CreateTasks, TaskTransition, CreateVgpu, PlaceVgpu, DeleteVgpu>;
+using WriteRequest =
+    std::variant<CreateTasks, TaskTransition, CreateVgpu, PlaceVgpu, UnplaceVgpu, DeleteVgpu>;
 
 /// Outcome of one WriteRequest: its status, and the ids it created (tasks, or the one vGPU).
 struct WriteResult {
@@ -81,6 +88,8 @@ class Writer {
   Status create_vgpu(VgpuSpec spec, std::optional<Placement> placement, VgpuId* id);
   /// See PlaceVgpu.
   Status place_vgpu(VgpuId id, Placement placement);
+  /// See UnplaceVgpu.
+  Status unplace_vgpu(VgpuId id);
   /// See DeleteVgpu.
   Status delete_vgpu(VgpuId id);
 

@@ -32,6 +32,7 @@ void WriteTxn::apply(WriteRequest* request, WriteResult* result) {
         if constexpr (std::is_same_v<R, TaskTransition>) return transition_task(r);
         if constexpr (std::is_same_v<R, CreateVgpu>) return create_vgpu(&r, &result->ids);
         if constexpr (std::is_same_v<R, PlaceVgpu>) return place_vgpu(r);
+        if constexpr (std::is_same_v<R, UnplaceVgpu>) return unplace_vgpu(r);
         if constexpr (std::is_same_v<R, DeleteVgpu>) return delete_vgpu(r);
       },
       *request);
@@ -120,6 +121,18 @@ Status WriteTxn::place_vgpu(const PlaceVgpu& request) {
   vgpu.state = VgpuState::kActive;
   vgpu.placement = request.placement;
   return update_vgpu(vgpu, VgpuState::kPending);
+}
+
+Status WriteTxn::unplace_vgpu(const UnplaceVgpu& request) {
+  VgpuRecord vgpu;
+  if (Status s = find_vgpu(db_, request.id, &vgpu); !s.is_ok()) return s;
+  if (vgpu.state != VgpuState::kActive) {
+    return Status::failed_precondition("vGPU " + std::to_string(request.id) + " is " +
+                                       std::string(vgpu_state_name(vgpu.state)) + ", not active");
+  }
+  vgpu.state = VgpuState::kPending;
+  vgpu.placement.reset();
+  return update_vgpu(vgpu, VgpuState::kActive);
 }
 
 Status WriteTxn::delete_vgpu(const DeleteVgpu& request) {

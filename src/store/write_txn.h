@@ -34,6 +34,7 @@ class WriteTxn {
   Status transition_task(const TaskTransition& t);
   Status create_vgpu(CreateVgpu* request, std::vector<int64_t>* ids);
   Status place_vgpu(const PlaceVgpu& request);
+  Status unplace_vgpu(const UnplaceVgpu& request);
   Status delete_vgpu(const DeleteVgpu& request);
 
   Status check_task_vgpus(const std::vector<TaskSpec>& specs);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -248,6 +249,42 @@ TEST(AgentCluster, CancelAndTimeoutStopTasksOnAgents) {
         return nodes.json["nodes"][1]["allocated_gpus"].get<double>() == 0.0;
       },
       milliseconds(5000)));
+}
+
+TEST(AgentCluster, AVgpuOnAnAgentsGpuSurvivesADaemonRestart) {
+  TempDir dir;
+  const std::string state = dir.path() + "/state";
+  std::filesystem::create_directories(state);
+  auto daemon = std::make_unique<DaemonProcess>(state, kDaemonFlags);
+  ASSERT_TRUE(daemon->started());
+  const int port = daemon->port();
+  AgentProcess agent(port, "worker", dir.path() + "/worker", kAgentGpus);
+  ASSERT_TRUE(eventually([&] { return ready_agent_nodes(*daemon) == 1; }, milliseconds(10000)));
+  const Answer created = daemon->post("/v1/vgpus", R"({"tflops": 100})");  // only an agent's GPU
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string vgpu = "/v1/vgpus/" + std::to_string(created.json["id"].get<int64_t>());
+  ASSERT_EQ(created.json["state"], "active") << created.body;
+
+  // Restarted on the same port, the daemon does not know the agent's GPU until the agent
+  // registers again: the vGPU waits, pending, and is placed again once it has.
+  EXPECT_EQ(daemon->stop(), 0);
+  std::vector<std::string> flags = kDaemonFlags;
+  flags.insert(flags.end(), {"--listen", "127.0.0.1:" + std::to_string(port)});
+  daemon = std::make_unique<DaemonProcess>(state, flags);
+  ASSERT_TRUE(daemon->started()) << daemon->log();
+  EXPECT_NE(daemon->log().find("it waits to be placed again"), std::string::npos) << daemon->log();
+  ASSERT_TRUE(
+      eventually([&] { return daemon->get(vgpu).json["state"] == "active"; }, milliseconds(15000)))
+      << daemon->get(vgpu).body << daemon->log();
+  const Answer task =
+      daemon->post("/v1/tasks", R"({"argv": ["true"], "tflops": 50, "vgpu": )" +
+                                    std::to_string(created.json["id"].get<int64_t>()) + "}");
+  ASSERT_EQ(task.status, 201) << task.body;
+  EXPECT_EQ(
+      daemon
+          ->get("/v1/tasks/" + std::to_string(task.json["id"].get<int64_t>()) + "/wait?timeout=30")
+          .json["state"],
+      "succeeded");
 }
 
 TEST(AgentCluster, JoinTokenIsRequiredWhenConfigured) {

@@ -39,7 +39,8 @@ struct Answer {
   nlohmann::json json;
 };
 
-/// fastgpud running on `data_dir` with extra flags. The constructor starts it and waits until it
+/// fastgpud running on `data_dir` with extra flags (on a free loopback port unless they hold
+/// --listen). The constructor starts it and waits until it
 /// serves; the destructor stops it with SIGTERM. Tests use ASSERT_TRUE(daemon.started()).
 class DaemonProcess {
  public:

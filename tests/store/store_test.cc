@@ -370,6 +370,15 @@ TEST_P(StoreTest, VgpuLifecycle) {
   ASSERT_TRUE(store_->list_vgpus(all, &list).is_ok());
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0].id, active);
+
+  // Off its GPU (after a restart that does not know the GPU) and placed again.
+  ASSERT_TRUE(store_->unplace_vgpu(pending).is_ok());
+  EXPECT_EQ(store_->unplace_vgpu(pending).code(), Status::Code::kFailedPrecondition);
+  EXPECT_EQ(store_->unplace_vgpu(active).code(), Status::Code::kFailedPrecondition);  // deleted
+  ASSERT_TRUE(store_->get_vgpu(pending, &v).is_ok());
+  EXPECT_EQ(v.state, VgpuState::kPending);
+  EXPECT_FALSE(v.placement.has_value());
+  ASSERT_TRUE(store_->place_vgpu(pending, Placement{0, 0b1}).is_ok());
   EXPECT_EQ(store_->get_vgpu(999, &v).code(), Status::Code::kNotFound);
 }
 
