@@ -87,7 +87,7 @@ inline constexpr size_t kMaxLogChunkBytes = 256 * 1024;
 struct SyncRequest {
   int64_t agent_id = 0;
   int64_t epoch = 0;
-  std::vector<int64_t> running;          // tasks it was given and still runs (or starts)
+  std::vector<int64_t> running;          // tasks it was given and has not reported ended
   std::vector<LogChunk> logs;            // output not yet acknowledged, before the ends
   std::vector<TaskExitReport> finished;  // ends not yet acknowledged by a sync answer
   int64_t wait_ms = 0;                   // how long the daemon may hold the answer (long-poll)

@@ -151,9 +151,13 @@ SyncRequest NodeAgent::next_request() const {
   for (const LogChunk& chunk : request.logs) carried[chunk.task] += chunk.data.size();
   size_t bytes = 0;
   for (const TaskExitReport& report : finished_) {
-    if (bytes + kBytesPerExitReport > kReportBudgetBytes / 4) break;
-    // An end goes no earlier than the last of its task's output.
-    if (outputs_.unsent_bytes(report.task) != carried[report.task]) continue;
+    // An end goes no earlier than the last of its task's output, and within the budget; until
+    // it goes, the task is reported running (fastgpud would take it for lost otherwise).
+    const bool output_sent = outputs_.unsent_bytes(report.task) == carried[report.task];
+    if (!output_sent || bytes + kBytesPerExitReport > kReportBudgetBytes / 4) {
+      request.running.push_back(report.task);
+      continue;
+    }
     request.finished.push_back(report);
     bytes += kBytesPerExitReport + report.detail.size();
   }
