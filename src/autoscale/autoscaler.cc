@@ -108,6 +108,20 @@ bool Autoscaler::feasible(const TaskShape& shape) const {
                      [&](const NodeSpec& spec) { return fits_when_empty(spec, shape); });
 }
 
+std::optional<TaskShape> Autoscaler::tflops_shape(const TaskShape& shape,
+                                                  int64_t milli_tflops) const {
+  for (size_t t = 0; t < catalog_.types.size(); ++t) {
+    const GpuModelId model = catalog_.types[t].gpu_model;
+    const std::optional<MilliGpu> share = milli_tflops_to_milli_gpu(milli_tflops, model);
+    if (!share) continue;
+    TaskShape resolved = shape;
+    resolved.gpu_milli = *share;
+    resolved.allowed_models = model_bit(model);
+    if (fits_when_empty(type_specs_[t], resolved)) return resolved;
+  }
+  return std::nullopt;
+}
+
 Autoscaler::Demand Autoscaler::group_demand(std::span<const TaskShape> pending,
                                             int64_t* infeasible) const {
   Demand demand;

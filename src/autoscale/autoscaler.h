@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -84,6 +85,11 @@ class Autoscaler {
 
   /// True when `shape` fits an empty node of some catalog type.
   bool feasible(const TaskShape& shape) const;
+
+  /// A task sized in TFLOPS as a shape the engine can pack: `shape` with the GPU share
+  /// `milli_tflops` is of the first catalog type (in catalog order) whose GPU model holds it on
+  /// one GPU and whose empty node fits it, restricted to that model. nullopt when no type does.
+  std::optional<TaskShape> tflops_shape(const TaskShape& shape, int64_t milli_tflops) const;
 
   const PoolLimits& limits() const { return limits_; }
 

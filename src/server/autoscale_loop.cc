@@ -65,8 +65,14 @@ void AutoscaleLoop::run_once() {
   if (!scheduler_->autoscale_view(&view).is_ok()) return;  // the daemon is stopping
   const int64_t now_us = wall_clock_us();
   observe(view, now_us);
+  std::vector<TaskShape> pending = std::move(view.pending);
+  for (const auto& [shape, milli_tflops] : view.pending_tflops) {
+    if (std::optional<TaskShape> s = autoscaler_.tflops_shape(shape, milli_tflops)) {
+      pending.push_back(*s);
+    }
+  }
   const AutoscaleDecisions decisions =
-      autoscaler_.decide(now_us / 1'000'000, view.pending, pool_nodes());
+      autoscaler_.decide(now_us / 1'000'000, pending, pool_nodes());
   std::vector<ScaleDown> downs = decisions.down;  // by index, highest first: removal shifts
   std::sort(downs.begin(), downs.end(),
             [](const auto& a, const auto& b) { return a.node > b.node; });

@@ -94,6 +94,9 @@ class Scheduler {
   /// What the live autoscaler needs, gathered at one point of the loop.
   struct AutoscaleView {
     std::vector<TaskShape> pending;  // queued pool tasks the last pass could not start
+    // Those of them sized in TFLOPS: the shape without its GPU share, and the TFLOPS, whose
+    // share depends on the GPU model.
+    std::vector<std::pair<TaskShape, int64_t>> pending_tflops;
     std::vector<AgentUse> agents;
   };
 

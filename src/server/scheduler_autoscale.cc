@@ -10,13 +10,18 @@ namespace fastgpu {
 ApiError Scheduler::autoscale_view(AutoscaleView* out) {
   return run_on_loop([this, out](auto reply) {
     out->pending.clear();
+    out->pending_tflops.clear();
     for (const auto& [id, task] : live_) {
       const TaskSpec& spec = task.record.spec;
       if (task.record.state != TaskState::kPending || task.launching || task.pool_shape ||
-          spec.vgpu != kNoVgpu || spec.milli_tflops != 0) {
+          spec.vgpu != kNoVgpu) {
         continue;
       }
-      out->pending.push_back(spec.shape);
+      if (spec.milli_tflops != 0) {
+        out->pending_tflops.emplace_back(spec.shape, spec.milli_tflops);
+      } else {
+        out->pending.push_back(spec.shape);
+      }
     }
     out->agents.clear();
     for (const auto& [id, agent] : agents_) {

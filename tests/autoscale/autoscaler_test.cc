@@ -181,3 +181,36 @@ TEST(AutoscalerTest, ChoosesAModelTheTaskAllows) {
 
 }  // namespace
 }  // namespace fastgpu
+
+namespace fastgpu {
+namespace {
+
+TEST(AutoscalerTest, ATflopsTaskTakesTheShareOfTheFirstModelThatHoldsIt) {
+  NodeCatalog c;
+  c.types = {Type("v100", 1, 3'000'000), Type("a100", 1, 5'000'000)};
+  c.types[1].gpu_model = *find_gpu_model("A100-80GB");
+  const Autoscaler autoscaler(c, Limits(), BestFit());
+  const TaskShape shape{1000, 1024, 1, 0, 0, kAnyGpuModel};
+  const GpuModelId v100 = c.types[0].gpu_model;
+  const GpuModelId a100 = c.types[1].gpu_model;
+
+  // A small share of the first type's GPU.
+  const std::optional<TaskShape> small = autoscaler.tflops_shape(shape, 1000);
+  ASSERT_TRUE(small.has_value());
+  EXPECT_EQ(small->gpu_milli, milli_tflops_to_milli_gpu(1000, v100));
+  EXPECT_EQ(small->allowed_models, model_bit(v100));
+  EXPECT_TRUE(autoscaler.feasible(*small));
+
+  // More than a V100 has: an A100's share.
+  const int64_t beyond_v100 = gpu_model_spec(v100).milli_tflops + 1000;
+  const std::optional<TaskShape> large = autoscaler.tflops_shape(shape, beyond_v100);
+  ASSERT_TRUE(large.has_value());
+  EXPECT_EQ(large->gpu_milli, milli_tflops_to_milli_gpu(beyond_v100, a100));
+  EXPECT_EQ(large->allowed_models, model_bit(a100));
+
+  // More than any GPU of the catalog has.
+  EXPECT_FALSE(autoscaler.tflops_shape(shape, gpu_model_spec(a100).milli_tflops + 1).has_value());
+}
+
+}  // namespace
+}  // namespace fastgpu

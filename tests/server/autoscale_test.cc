@@ -184,6 +184,25 @@ TEST(Autoscale, BurstAddsNodesThatLeaveAfterTheCooldownAndAreBilledForTheirLifet
   }
 }
 
+TEST(Autoscale, TasksSizedInTflopsAreDemandToo) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), daemon_flags());
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  // 300 TFLOPS: nearly all of an A100 (312), so one task per GPU; this host has one.
+  for (int i = 0; i < 4; ++i) {
+    const Answer created =
+        daemon.post("/v1/tasks", R"({"argv": ["sleep", "1"], "tflops": 300, "cpu": 0.25})");
+    ASSERT_EQ(created.status, 201) << created.body;
+  }
+  ASSERT_TRUE(
+      eventually([&] { return !events_of(daemon, "scale-up").empty(); }, milliseconds(15000)))
+      << daemon.log();
+  const nlohmann::json up = events_of(daemon, "scale-up").front();
+  EXPECT_NE(up["reason"].get<std::string>().find("pending"), std::string::npos) << up;
+  ASSERT_TRUE(eventually([&] { return all_succeeded(daemon, 4); }, milliseconds(30000)))
+      << daemon.log();
+}
+
 // Kills the agents whose pids the scale-up script wrote to DIR/*.pid, should the test end early.
 struct KillRecordedAgents {
   std::string dir;
