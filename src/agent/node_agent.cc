@@ -191,8 +191,9 @@ void NodeAgent::report_ended_tasks() {
   const SteadyClock::time_point now = SteadyClock::now();
   std::vector<std::pair<int64_t, ProcessExit>> ended;
   for (const auto& [id, task] : tasks_) {
-    if (task.exit && (outputs_.at_end(id) || now >= task.read_until))
-      ended.emplace_back(id, *task.exit);
+    // Past the wait, what is still unread is cut, unless the agent itself holds it back.
+    const bool waited = now >= task.read_until && !outputs_.holding_back(id);
+    if (task.exit && (outputs_.at_end(id) || waited)) ended.emplace_back(id, *task.exit);
   }
   for (const auto& [id, exit] : ended) {
     outputs_.close_reads(id);

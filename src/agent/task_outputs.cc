@@ -35,6 +35,7 @@ TaskOutputs::~TaskOutputs() {
 
 Status TaskOutputs::open(int64_t task, int* stdout_fd, int* stderr_fd) {
   if (epoll_fd_ < 0) return Status::io_error("cannot watch task output: epoll is unavailable");
+  forget(task);
   Streams streams;
   for (Stream& stream : streams) {
     int ends[2];
@@ -122,6 +123,11 @@ bool TaskOutputs::at_end(int64_t task) const {
   auto it = tasks_.find(task);
   if (it == tasks_.end()) return true;
   return it->second[0].read_fd < 0 && it->second[1].read_fd < 0;
+}
+
+bool TaskOutputs::holding_back(int64_t task) const {
+  auto it = tasks_.find(task);
+  return it != tasks_.end() && (it->second[0].paused || it->second[1].paused);
 }
 
 void TaskOutputs::close_reads(int64_t task) {

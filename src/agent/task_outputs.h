@@ -31,7 +31,8 @@ class TaskOutputs {
   TaskOutputs(const TaskOutputs&) = delete;
   TaskOutputs& operator=(const TaskOutputs&) = delete;
 
-  /// Makes the pipes of `task` and puts their write ends in *stdout_fd and *stderr_fd.
+  /// Makes the pipes of `task` (forgetting any it had) and puts their write ends in *stdout_fd
+  /// and *stderr_fd.
   /// kIoError naming the cause when they cannot be made (e.g. too many open files).
   Status open(int64_t task, int* stdout_fd, int* stderr_fd);
   /// Closes this process's copies of the write ends of `task`, once its launch is over.
@@ -40,6 +41,8 @@ class TaskOutputs {
   void read_available();
   /// True once both streams of `task` are at their end (or closed by close_reads).
   bool at_end(int64_t task) const;
+  /// True while a stream of `task` is not read because kMaxUnsentBytes wait to be sent.
+  bool holding_back(int64_t task) const;
   /// Stops reading `task`'s pipes, keeping what was read (for output held open by a process
   /// that escaped the task's process group).
   void close_reads(int64_t task);
