@@ -90,12 +90,8 @@ std::vector<std::unique_ptr<testing::AgentProcess>> start_agents(const DaemonPro
         daemon.port(), name, dir + "/" + name,
         std::vector<std::string>{"--simulate-gpus", "8x400tflops"}));
   }
-  for (int ready = 0; ready < count; std::this_thread::sleep_for(std::chrono::milliseconds(20))) {
-    ready = 0;
-    const Answer nodes = daemon.get("/v1/nodes");
-    for (const auto& node : nodes.json["nodes"]) {
-      ready += !node["host"].is_null() && node["ready"].get<bool>();
-    }
+  while (testing::ready_agent_nodes(daemon) < count) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return agents;
 }

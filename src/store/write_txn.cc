@@ -113,11 +113,7 @@ Status WriteTxn::place_vgpu(const PlaceVgpu& request) {
     return Status::invalid_argument(error);
   }
   VgpuRecord vgpu;
-  if (Status s = find_vgpu(db_, request.id, &vgpu); !s.is_ok()) return s;
-  if (vgpu.state != VgpuState::kPending) {
-    return Status::failed_precondition("vGPU " + std::to_string(request.id) + " is " +
-                                       std::string(vgpu_state_name(vgpu.state)) + ", not pending");
-  }
+  if (Status s = find_vgpu_in(request.id, VgpuState::kPending, &vgpu); !s.is_ok()) return s;
   vgpu.state = VgpuState::kActive;
   vgpu.placement = request.placement;
   return update_vgpu(vgpu, VgpuState::kPending);
@@ -125,11 +121,7 @@ Status WriteTxn::place_vgpu(const PlaceVgpu& request) {
 
 Status WriteTxn::unplace_vgpu(const UnplaceVgpu& request) {
   VgpuRecord vgpu;
-  if (Status s = find_vgpu(db_, request.id, &vgpu); !s.is_ok()) return s;
-  if (vgpu.state != VgpuState::kActive) {
-    return Status::failed_precondition("vGPU " + std::to_string(request.id) + " is " +
-                                       std::string(vgpu_state_name(vgpu.state)) + ", not active");
-  }
+  if (Status s = find_vgpu_in(request.id, VgpuState::kActive, &vgpu); !s.is_ok()) return s;
   vgpu.state = VgpuState::kPending;
   vgpu.placement.reset();
   return update_vgpu(vgpu, VgpuState::kActive);
@@ -146,6 +138,14 @@ Status WriteTxn::delete_vgpu(const DeleteVgpu& request) {
   vgpu.state = VgpuState::kDeleted;
   vgpu.deleted_at_us = now_us_;
   return update_vgpu(vgpu, expected);
+}
+
+Status WriteTxn::find_vgpu_in(VgpuId id, VgpuState expected, VgpuRecord* vgpu) {
+  if (Status s = find_vgpu(db_, id, vgpu); !s.is_ok()) return s;
+  if (vgpu->state == expected) return Status::ok();
+  return Status::failed_precondition("vGPU " + std::to_string(id) + " is " +
+                                     std::string(vgpu_state_name(vgpu->state)) + ", not " +
+                                     std::string(vgpu_state_name(expected)));
 }
 
 Status WriteTxn::update_vgpu(const VgpuRecord& vgpu, VgpuState expected) {

@@ -38,6 +38,8 @@ class WriteTxn {
   Status delete_vgpu(const DeleteVgpu& request);
 
   Status check_task_vgpus(const std::vector<TaskSpec>& specs);
+  // Reads vGPU `id` into *vgpu; kFailedPrecondition naming its state unless it is `expected`.
+  Status find_vgpu_in(VgpuId id, VgpuState expected, VgpuRecord* vgpu);
   Status update_vgpu(const VgpuRecord& vgpu, VgpuState expected);
   // The next id of `table` (counter cached per transaction in *last).
   Status next_id(const char* table, std::optional<int64_t>* last, int64_t* id);

@@ -29,16 +29,6 @@ const std::vector<std::string> kDaemonFlags = {"--simulate-gpus", "1x10tflops", 
                                                "2"};
 const std::vector<std::string> kAgentGpus = {"--simulate-gpus", "4x400tflops"};
 
-// Number of agent nodes /v1/nodes shows ready.
-int ready_agent_nodes(const DaemonProcess& daemon) {
-  const Answer nodes = daemon.get("/v1/nodes");
-  int ready = 0;
-  for (const auto& node : nodes.json["nodes"]) {
-    if (!node["host"].is_null() && node["ready"].get<bool>()) ++ready;
-  }
-  return ready;
-}
-
 // Every task of the daemon, by id.
 std::map<int64_t, nlohmann::json> all_tasks(const DaemonProcess& daemon) {
   std::map<int64_t, nlohmann::json> tasks;

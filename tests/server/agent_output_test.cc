@@ -20,13 +20,17 @@ using std::chrono::milliseconds;
 
 const std::vector<std::string> kDaemonFlags = {"--simulate-gpus", "1x10tflops"};
 
-bool agent_ready(const DaemonProcess& daemon) {
-  const Answer nodes = daemon.get("/v1/nodes");
-  for (const auto& node : nodes.json["nodes"]) {
-    if (!node["host"].is_null() && node["ready"].get<bool>()) return true;
+// fastgpud (too small for the tasks) with one agent of one 400-TFLOPS GPU, ready.
+struct DaemonWithAgent {
+  TempDir dir;
+  DaemonProcess daemon{dir.path(), kDaemonFlags};
+  AgentProcess agent{
+      daemon.port(), "worker", dir.path() + "/worker", {"--simulate-gpus", "1x400tflops"}};
+  bool ready() {
+    return daemon.started() &&
+           eventually([&] { return ready_agent_nodes(daemon) == 1; }, milliseconds(10000));
   }
-  return false;
-}
+};
 
 // All of one stream of task `id`, read page by page with the offsets the daemon gives.
 std::string whole_log(const DaemonProcess& daemon, int64_t id, const std::string& stream) {
@@ -51,12 +55,10 @@ nlohmann::json wait_for(const DaemonProcess& daemon, int64_t id) {
 }
 
 TEST(AgentOutput, ReachesTheDaemonWhileTheTaskRuns) {
-  TempDir dir;
-  DaemonProcess daemon(dir.path(), kDaemonFlags);
-  ASSERT_TRUE(daemon.started());
-  AgentProcess agent(daemon.port(), "worker", dir.path() + "/worker",
-                     {"--simulate-gpus", "1x400tflops"});
-  ASSERT_TRUE(eventually([&] { return agent_ready(daemon); }, milliseconds(10000)));
+  DaemonWithAgent cluster;
+  ASSERT_TRUE(cluster.ready());
+  const DaemonProcess& daemon = cluster.daemon;
+  const TempDir& dir = cluster.dir;
   const int64_t id = submit(daemon,
                             "echo first; echo warning >&2; while [ ! -e release ]; do sleep 0.02;"
                             " done; echo last");
@@ -71,12 +73,10 @@ TEST(AgentOutput, ReachesTheDaemonWhileTheTaskRuns) {
 }
 
 TEST(AgentOutput, ArrivesWholeAndByteExactAcrossManySyncs) {
-  TempDir dir;
-  DaemonProcess daemon(dir.path(), kDaemonFlags);
-  ASSERT_TRUE(daemon.started());
-  AgentProcess agent(daemon.port(), "worker", dir.path() + "/worker",
-                     {"--simulate-gpus", "1x400tflops"});
-  ASSERT_TRUE(eventually([&] { return agent_ready(daemon); }, milliseconds(10000)));
+  DaemonWithAgent cluster;
+  ASSERT_TRUE(cluster.ready());
+  const DaemonProcess& daemon = cluster.daemon;
+  const TempDir& dir = cluster.dir;
   // 6 MiB of random bytes: more than a stream may hold unsent, so the task blocks on its pipe
   // until the daemon has taken some; the task keeps a copy to compare with.
   const std::string copy = dir.path() + "/sent";

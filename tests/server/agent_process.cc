@@ -9,6 +9,15 @@ namespace fastgpu::testing {
 
 std::string fastgpu_agent_path() { return FASTGPU_AGENT_BIN; }
 
+int ready_agent_nodes(const DaemonProcess& daemon) {
+  const Answer nodes = daemon.get("/v1/nodes");
+  int ready = 0;
+  for (const auto& node : nodes.json["nodes"]) {
+    if (!node["host"].is_null() && node["ready"].get<bool>()) ++ready;
+  }
+  return ready;
+}
+
 AgentProcess::AgentProcess(int port, const std::string& name, const std::string& work_dir,
                            std::vector<std::string> flags) {
   std::filesystem::create_directories(work_dir);

@@ -28,6 +28,11 @@ class AgentProcess {
   pid_t pid_ = 0;
 };
 
+class DaemonProcess;
+
+/// Number of agents' nodes that `daemon`'s /v1/nodes shows ready.
+int ready_agent_nodes(const DaemonProcess& daemon);
+
 /// Path of the fastgpu-agent binary under test.
 std::string fastgpu_agent_path();
 

@@ -62,6 +62,23 @@ std::map<std::string, nlohmann::json> autoscaled_nodes(const DaemonProcess& daem
   return nodes;
 }
 
+// Submits `count` tasks with `body`; false (reported) unless each was accepted.
+bool submit_all(const DaemonProcess& daemon, int count, const std::string& body) {
+  for (int i = 0; i < count; ++i) {
+    const Answer created = daemon.post("/v1/tasks", body);
+    if (created.status != 201) {
+      ADD_FAILURE() << created.body;
+      return false;
+    }
+  }
+  return true;
+}
+
+// Waits (long enough for a loaded machine) until the scale log holds a scale-up.
+bool scaled_up(const DaemonProcess& daemon) {
+  return eventually([&] { return !events_of(daemon, "scale-up").empty(); }, milliseconds(15000));
+}
+
 bool all_succeeded(const DaemonProcess& daemon, size_t tasks = kTasks) {
   const Answer page = daemon.get("/v1/tasks?state=succeeded&limit=100");
   return page.json["tasks"].size() == tasks;
@@ -72,16 +89,10 @@ TEST(Autoscale, BurstAddsNodesThatLeaveAfterTheCooldownAndAreBilledForTheirLifet
   DaemonProcess daemon(dir.path(), daemon_flags());
   ASSERT_TRUE(daemon.started()) << daemon.log();
   const double burst = wall_now();
-  for (int i = 0; i < kTasks; ++i) {
-    const Answer created =
-        daemon.post("/v1/tasks", R"({"argv": ["sleep", "2"], "gpus": 1, "cpu": 0.25})");
-    ASSERT_EQ(created.status, 201) << created.body;
-  }
+  ASSERT_TRUE(submit_all(daemon, kTasks, R"({"argv": ["sleep", "2"], "gpus": 1, "cpu": 0.25})"));
 
   // Nodes are asked for within about one period (slack for a loaded machine).
-  ASSERT_TRUE(
-      eventually([&] { return !events_of(daemon, "scale-up").empty(); }, milliseconds(15000)))
-      << daemon.log();
+  ASSERT_TRUE(scaled_up(daemon)) << daemon.log();
   const std::vector<nlohmann::json> ups = events_of(daemon, "scale-up");
   EXPECT_LE(ups.front()["time"].get<double>() - burst, kPeriod + 2.0);
   EXPECT_NE(ups.front()["reason"].get<std::string>().find("pending"), std::string::npos)
@@ -189,14 +200,8 @@ TEST(Autoscale, TasksSizedInTflopsAreDemandToo) {
   DaemonProcess daemon(dir.path(), daemon_flags());
   ASSERT_TRUE(daemon.started()) << daemon.log();
   // 300 TFLOPS: nearly all of an A100 (312), so one task per GPU; this host has one.
-  for (int i = 0; i < 4; ++i) {
-    const Answer created =
-        daemon.post("/v1/tasks", R"({"argv": ["sleep", "1"], "tflops": 300, "cpu": 0.25})");
-    ASSERT_EQ(created.status, 201) << created.body;
-  }
-  ASSERT_TRUE(
-      eventually([&] { return !events_of(daemon, "scale-up").empty(); }, milliseconds(15000)))
-      << daemon.log();
+  ASSERT_TRUE(submit_all(daemon, 4, R"({"argv": ["sleep", "1"], "tflops": 300, "cpu": 0.25})"));
+  ASSERT_TRUE(scaled_up(daemon)) << daemon.log();
   const nlohmann::json up = events_of(daemon, "scale-up").front();
   EXPECT_NE(up["reason"].get<std::string>().find("pending"), std::string::npos) << up;
   ASSERT_TRUE(eventually([&] { return all_succeeded(daemon, 4); }, milliseconds(30000)))

@@ -9,12 +9,24 @@
 #include <unistd.h>
 
 #include <string>
+#include <utility>
 
 namespace fastgpu {
 namespace {
 
 void write_all(int fd, const std::string& bytes) {
   ASSERT_EQ(::write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+}
+
+// Opens `task`'s pipes and returns the task's side of them (copies of the write ends, to write
+// into and close as the task would); the agent's own copies are closed, as after a launch.
+std::pair<int, int> open_task(TaskOutputs& outputs, int64_t task) {
+  int out = -1;
+  int err = -1;
+  EXPECT_TRUE(outputs.open(task, &out, &err).is_ok());
+  const std::pair<int, int> writers{::dup(out), ::dup(err)};
+  outputs.close_write_ends(task);
+  return writers;
 }
 
 // Everything unsent for `task` of `stream`, concatenated.
@@ -28,12 +40,7 @@ std::string unsent_of(const TaskOutputs& outputs, int64_t task, LogStream stream
 
 TEST(TaskOutputs, StreamsComeOutInOrderAndEndWithTheirWriters) {
   TaskOutputs outputs;
-  int out = -1;
-  int err = -1;
-  ASSERT_TRUE(outputs.open(7, &out, &err).is_ok());
-  const int out_copy = ::dup(out);  // the task's end; the agent's copy closes after the launch
-  const int err_copy = ::dup(err);
-  outputs.close_write_ends(7);
+  const auto [out_copy, err_copy] = open_task(outputs, 7);
   write_all(out_copy, "hello ");
   write_all(err_copy, "oops\n");
   outputs.read_available();
@@ -58,11 +65,8 @@ TEST(TaskOutputs, StreamsComeOutInOrderAndEndWithTheirWriters) {
 
 TEST(TaskOutputs, AFullStreamIsHeldBackUntilSomeIsAcknowledged) {
   TaskOutputs outputs;
-  int out = -1;
-  int err = -1;
-  ASSERT_TRUE(outputs.open(1, &out, &err).is_ok());
-  const int writer = ::dup(out);
-  outputs.close_write_ends(1);
+  const auto [writer, err_writer] = open_task(outputs, 1);
+  ::close(err_writer);
   ::fcntl(writer, F_SETFL, O_NONBLOCK);
   const std::string block(64 * 1024, 'x');
   size_t written = 0;
@@ -91,19 +95,17 @@ TEST(TaskOutputs, AFullStreamIsHeldBackUntilSomeIsAcknowledged) {
 
 TEST(TaskOutputs, OpeningATaskAgainForgetsItsOldPipes) {
   TaskOutputs outputs;
-  int out = -1;
-  int err = -1;
-  ASSERT_TRUE(outputs.open(3, &out, &err).is_ok());
-  const int old_writer = ::dup(out);
-  outputs.close_write_ends(3);
+  const auto [old_writer, old_err_writer] = open_task(outputs, 3);
   write_all(old_writer, "first attempt\n");
   outputs.read_available();
-  ASSERT_TRUE(outputs.open(3, &out, &err).is_ok());
-  outputs.close_write_ends(3);
+  const auto [new_writer, new_err_writer] = open_task(outputs, 3);
+  ::close(new_writer);
+  ::close(new_err_writer);
   outputs.read_available();
   EXPECT_EQ(outputs.unsent_bytes(3), 0u);
   EXPECT_TRUE(outputs.at_end(3));  // the new pipes' writers are all closed
   ::close(old_writer);
+  ::close(old_err_writer);
 }
 
 }  // namespace
