@@ -111,7 +111,10 @@ class Scheduler {
 
   /// Reloads the durable state: vGPUs take their slices back, pending tasks keep their order,
   /// running tasks whose process lives (pid + start time) are re-adopted, the others are marked
-  /// lost and requeued while retries remain. Call once, before start().
+  /// lost and requeued while retries remain. A process still running for a task that is pending
+  /// again (the daemon died between starting it and recording the start, or during a
+  /// preemption's grace) has its process group killed, so that no task runs twice at once.
+  /// Call once, before start().
   Status recover();
   /// Starts and stops the loop thread. stop() leaves task processes running.
   void start();
@@ -260,6 +263,8 @@ class Scheduler {
   Status recover_vgpus();
   Status recover_task(TaskRecord record);
   Status requeue_lost(TaskRecord* record);
+  // Kills the process groups left running for tasks that are pending again (see recover()).
+  void stop_unrecorded_processes();
 
   Store* const store_;
   Writer* const writer_;

@@ -1,8 +1,14 @@
 // Scheduler::recover(): taking the durable state back after a restart.
 
+#include <signal.h>
+
+#include <charconv>
 #include <cstdio>
+#include <filesystem>
+#include <thread>
 
 #include "core/wall_clock.h"
+#include "runtime/group_leaders.h"
 #include "server/scheduler.h"
 
 namespace fastgpu {
@@ -14,6 +20,27 @@ std::chrono::steady_clock::time_point steady_at(int64_t at_us) {
   return std::chrono::steady_clock::now() + std::chrono::microseconds(left_us);
 }
 
+// The task whose stdout file `target` is ("<prefix><id>.out"), if it is one.
+std::optional<TaskId> task_of_stdout(const std::string& target, const std::string& prefix) {
+  constexpr std::string_view kSuffix = ".out";
+  if (!target.starts_with(prefix) || !target.ends_with(kSuffix)) return std::nullopt;
+  const char* first = target.data() + prefix.size();
+  const char* last = target.data() + target.size() - kSuffix.size();
+  TaskId id = 0;
+  auto [end, ec] = std::from_chars(first, last, id);
+  if (ec != std::errc() || end != last || first == last) return std::nullopt;
+  return id;
+}
+
+// Kills the process group `leader` leads and waits (up to 2 s) until the leader is gone.
+void kill_group_and_wait(const ProcessIdentity& leader) {
+  if (!is_same_process(leader)) return;
+  ::kill(-leader.pid, SIGKILL);
+  for (int i = 0; i < 2000 && is_same_process(leader); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
 }  // namespace
 
 Status Scheduler::recover() {
@@ -23,8 +50,26 @@ Status Scheduler::recover() {
   for (TaskRecord& task : tasks) {
     if (Status s = recover_task(std::move(task)); !s.is_ok()) return s;
   }
+  stop_unrecorded_processes();
   publish_snapshot();
   return Status::ok();
+}
+
+void Scheduler::stop_unrecorded_processes() {
+  std::error_code error;
+  const std::filesystem::path dir = std::filesystem::weakly_canonical(options_.log_dir, error);
+  if (error) return;
+  const std::string prefix = (dir / "task-").string();
+  for (const GroupLeader& leader : list_group_leaders()) {
+    const std::optional<TaskId> id = task_of_stdout(leader.stdout_target, prefix);
+    const auto task = id ? live_.find(*id) : live_.end();
+    if (task == live_.end() || task->second.record.state != TaskState::kPending) continue;
+    kill_group_and_wait(leader.identity);
+    std::fprintf(stderr,
+                 "fastgpud: task %lld: killed process %d, left running from before the restart "
+                 "by a start that was never recorded; the task will start again\n",
+                 static_cast<long long>(*id), static_cast<int>(leader.identity.pid));
+  }
 }
 
 Status Scheduler::recover_vgpus() {

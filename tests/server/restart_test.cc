@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <atomic>
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include "daemon_process.h"
+#include "runtime/process_launcher.h"
 
 namespace fastgpu::testing {
 namespace {
@@ -73,6 +75,55 @@ TEST(RestartTest, VanishedProcessIsLostThenRetried) {
   EXPECT_EQ(retried["state"], "running");
   EXPECT_EQ(retried["retries_used"], 1);
   EXPECT_EQ(daemon.post("/v1/tasks/" + std::to_string(id) + "/cancel", "").status, 200);
+}
+
+// Reaps child `pid` within `timeout`; returns its wait status, or -1 if it is still running.
+int reap_within(pid_t pid, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return status;
+}
+
+// The daemon can die after it started a task's process and before the start was durable: the
+// task is pending again after the restart while that process still runs. The restarted daemon
+// must kill it rather than run the task a second time beside it.
+TEST(RestartTest, AProcessWhoseStartWasNeverRecordedIsKilledNotRunTwice) {
+  TempDir dir;
+  const std::string runs = dir.path() + "/runs";
+  int64_t id = 0;
+  {
+    DaemonProcess daemon(dir.path());
+    ASSERT_TRUE(daemon.started()) << daemon.log();
+    ASSERT_EQ(daemon.post("/v1/tasks", R"({"seconds": 2, "tflops": 40})").status, 201);
+    const nlohmann::json body = {{"argv", {"sh", "-c", "echo ran >> " + runs}}, {"tflops", 40}};
+    const Answer task = daemon.post("/v1/tasks", body.dump());
+    ASSERT_EQ(task.status, 201) << task.body;
+    id = task.json["id"];
+    ASSERT_EQ(task.json["state"], "pending");
+    daemon.kill_hard();
+  }
+  // What the dead daemon would have left: the task's process, in its own group, writing to the
+  // task's stdout file.
+  LaunchSpec stray;
+  stray.argv = {"sleep", "60"};
+  stray.stdout_path = dir.path() + "/logs/task-" + std::to_string(id) + ".out";
+  LaunchedProcess process;
+  ASSERT_TRUE(launch_process(stray, &process).is_ok());
+
+  DaemonProcess daemon(dir.path());
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  const int status = reap_within(process.identity.pid, std::chrono::seconds(5));
+  if (status == -1) ::kill(-process.identity.pid, SIGKILL);
+  ASSERT_NE(status, -1) << "the stray process still runs after the restart";
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  const nlohmann::json done = wait_task(daemon, id);
+  EXPECT_EQ(done["state"], "succeeded");
+  EXPECT_NE(done["pid"], process.identity.pid);
+  EXPECT_EQ(read_file(runs), "ran\n");
 }
 
 TEST(RestartTest, PendingTasksKeepTheirOrderAcrossARestart) {
