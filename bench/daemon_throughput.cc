@@ -2,8 +2,9 @@
 // 16 concurrent clients submitting `true` tasks that each ask for 0.1 GPU.
 //
 // Prints durable submissions accepted per second, tasks completed end to end per second, the
-// submit -> running latency (p50, p99) with free capacity, and optionally the daemon's RSS with
-// many tasks queued. With --agents N the tasks run on N fastgpu-agent processes instead (each a
+// submit -> running latency (p50, p99) with free capacity, and optionally the rate of submissions
+// queued behind a full host (nothing running beside them) and the daemon's RSS with that many
+// tasks queued. With --agents N the tasks run on N fastgpu-agent processes instead (each a
 // simulated host of 8 GPUs of 400 TFLOPS; each task asks 20 TFLOPS, which the daemon's own
 // 10-TFLOPS GPU cannot hold). Usage: daemon_throughput [--tasks N] [--clients N] [--queued N]
 // [--agents N]
@@ -125,7 +126,10 @@ int run(int tasks, int clients, int queued, int agent_count) {
   std::printf("submit->running p99 (free)    %.2f ms\n", lat[lat.size() * 99 / 100] / 1e3);
   if (queued > 0 && agent_count == 0) {
     const Answer blocker = daemon.post("/v1/tasks", R"({"argv": ["sleep", "3600"], "gpus": 8})");
+    const Clock::time_point queue_start = Clock::now();
     submit_burst(daemon, queued, clients, R"({"argv": ["true"], "gpus": 8})");
+    std::printf("durable submissions/s, queued %.0f (nothing running beside them)\n",
+                queued / seconds_since(queue_start));
     std::printf("daemon RSS, %d queued         %.1f MiB\n", queued, rss_kib(daemon.pid()) / 1024.0);
     // Task processes outlive the daemon by design: stop the blocker before the daemon goes.
     daemon.post("/v1/tasks/" + std::to_string(int64_t{blocker.json["id"]}) + "/cancel", "");

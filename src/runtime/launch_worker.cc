@@ -1,11 +1,16 @@
 #include "runtime/launch_worker.h"
 
+#include <pthread.h>
+
 #include <utility>
 
 namespace fastgpu {
 
 LaunchWorker::LaunchWorker(Deliver deliver) : deliver_(std::move(deliver)) {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "launch");  // as `top -H` and perf show it
+    run();
+  });
 }
 
 LaunchWorker::~LaunchWorker() { close(); }

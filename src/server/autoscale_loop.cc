@@ -1,5 +1,7 @@
 #include "server/autoscale_loop.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -36,7 +38,10 @@ AutoscaleLoop::AutoscaleLoop(Scheduler* scheduler, Config config,
 AutoscaleLoop::~AutoscaleLoop() { stop(); }
 
 void AutoscaleLoop::start() {
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "autoscale");  // as `top -H` and perf show it
+    loop();
+  });
 }
 
 void AutoscaleLoop::stop() {

@@ -1,5 +1,7 @@
 #include "server/scheduler.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -75,7 +77,10 @@ void Scheduler::start() {
     }
     inbox_cv_.notify_one();
   });
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "sched-loop");  // as `top -H` and perf show it
+    loop();
+  });
 }
 
 void Scheduler::stop() {
