@@ -113,7 +113,8 @@ class Scheduler {
   /// running tasks whose process lives (pid + start time) are re-adopted, the others are marked
   /// lost and requeued while retries remain. A process still running for a task that is pending
   /// again (the daemon died between starting it and recording the start, or during a
-  /// preemption's grace) has its process group killed, so that no task runs twice at once.
+  /// preemption's grace) has its process group killed, so that no task runs twice at once; so
+  /// does a task's process that was still being stopped after its task ended (a cancel).
   /// Call once, before start().
   Status recover();
   /// Starts and stops the loop thread. stop() leaves task processes running.
@@ -263,8 +264,11 @@ class Scheduler {
   Status recover_vgpus();
   Status recover_task(TaskRecord record);
   Status requeue_lost(TaskRecord* record);
-  // Kills the process groups left running for tasks that are pending again (see recover()).
-  void stop_unrecorded_processes();
+  // Kills the process groups left running from before the restart (see recover()).
+  void stop_left_over_processes();
+  // Why process `process`, writing task `id`'s stdout, must not run on: its task is pending
+  // again, or ended while the process was being stopped. Empty when it may (a running task's).
+  std::string why_left_over(TaskId id, const ProcessIdentity& process) const;
 
   Store* const store_;
   Writer* const writer_;

@@ -50,25 +50,38 @@ Status Scheduler::recover() {
   for (TaskRecord& task : tasks) {
     if (Status s = recover_task(std::move(task)); !s.is_ok()) return s;
   }
-  stop_unrecorded_processes();
+  stop_left_over_processes();
   publish_snapshot();
   return Status::ok();
 }
 
-void Scheduler::stop_unrecorded_processes() {
+std::string Scheduler::why_left_over(TaskId id, const ProcessIdentity& process) const {
+  if (auto it = live_.find(id); it != live_.end()) {
+    if (it->second.record.state != TaskState::kPending) return "";
+    return "its start was never recorded, or it was preempted; the task will start again";
+  }
+  TaskRecord record;
+  if (!store_->get_task(id, &record).is_ok() || !is_terminal(record.state)) return "";
+  if (record.pid != process.pid || record.process_start_time != process.start_time) return "";
+  return "its task had already ended (" + std::string(task_state_name(record.state)) +
+         ") while the process was being stopped";
+}
+
+void Scheduler::stop_left_over_processes() {
   std::error_code error;
   const std::filesystem::path dir = std::filesystem::weakly_canonical(options_.log_dir, error);
   if (error) return;
   const std::string prefix = (dir / "task-").string();
   for (const GroupLeader& leader : list_group_leaders()) {
     const std::optional<TaskId> id = task_of_stdout(leader.stdout_target, prefix);
-    const auto task = id ? live_.find(*id) : live_.end();
-    if (task == live_.end() || task->second.record.state != TaskState::kPending) continue;
+    if (!id) continue;
+    const std::string why = why_left_over(*id, leader.identity);
+    if (why.empty()) continue;
     kill_group_and_wait(leader.identity);
     std::fprintf(stderr,
-                 "fastgpud: task %lld: killed process %d, left running from before the restart "
-                 "by a start that was never recorded; the task will start again\n",
-                 static_cast<long long>(*id), static_cast<int>(leader.identity.pid));
+                 "fastgpud: task %lld: killed process %d, left running from before the "
+                 "restart: %s\n",
+                 static_cast<long long>(*id), static_cast<int>(leader.identity.pid), why.c_str());
   }
 }
 

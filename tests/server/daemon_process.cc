@@ -89,8 +89,10 @@ DaemonProcess::DaemonProcess(std::string data_dir, std::vector<std::string> flag
   if (std::find(flags.begin(), flags.end(), "--listen") == flags.end()) {
     flags.insert(flags.begin(), {"--listen", "127.0.0.1:0"});
   }
-  flags.insert(flags.begin(),
-               {"--data-dir", data_dir_, "--ready-file", ready, "--kill-grace-ms", "500"});
+  flags.insert(flags.begin(), {"--data-dir", data_dir_, "--ready-file", ready});
+  if (std::find(flags.begin(), flags.end(), "--kill-grace-ms") == flags.end()) {
+    flags.insert(flags.end(), {"--kill-grace-ms", "500"});
+  }
   if (std::find(flags.begin(), flags.end(), "--http-threads") == flags.end()) {
     flags.insert(flags.end(), {"--http-threads", "64"});  // enough for tests, light to start
   }

@@ -40,8 +40,9 @@ struct Answer {
 };
 
 /// fastgpud running on `data_dir` with extra flags (on a free loopback port unless they hold
-/// --listen). The constructor starts it and waits until it
-/// serves; the destructor stops it with SIGTERM. Tests use ASSERT_TRUE(daemon.started()).
+/// --listen; with a kill grace of 500 ms unless they hold --kill-grace-ms). The constructor
+/// starts it and waits until it serves; the destructor stops it with SIGTERM. Tests use
+/// ASSERT_TRUE(daemon.started()).
 class DaemonProcess {
  public:
   DaemonProcess(std::string data_dir, std::vector<std::string> flags = {});

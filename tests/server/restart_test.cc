@@ -126,6 +126,37 @@ TEST(RestartTest, AProcessWhoseStartWasNeverRecordedIsKilledNotRunTwice) {
   EXPECT_EQ(read_file(runs), "ran\n");
 }
 
+// A cancel commits `cancelled` first and then stops the process with a grace period. A daemon
+// killed within that grace must not leave the process running for good: the restarted daemon
+// kills it.
+TEST(RestartTest, ACancelledTasksProcessStillStoppingIsKilledAfterARestart) {
+  TempDir dir;
+  const std::vector<std::string> flags = {"--kill-grace-ms", "60000"};
+  pid_t pid = 0;
+  {
+    DaemonProcess daemon(dir.path(), flags);
+    ASSERT_TRUE(daemon.started()) << daemon.log();
+    // It ignores SIGTERM, so only the SIGKILL after the grace would end it.
+    const Answer task =
+        daemon.post("/v1/tasks", R"({"argv": ["sh", "-c", "trap '' TERM; sleep 60 & wait"]})");
+    ASSERT_EQ(task.status, 201) << task.body;
+    const int64_t id = task.json["id"];
+    pid = wait_running(daemon, id)["pid"];
+    ASSERT_EQ(daemon.post("/v1/tasks/" + std::to_string(id) + "/cancel", "").status, 200);
+    daemon.kill_hard();
+  }
+  ASSERT_EQ(::kill(pid, 0), 0) << "the process should still be in its grace period";
+  DaemonProcess daemon(dir.path(), flags);
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  bool gone = false;
+  for (int i = 0; i < 500 && !gone; ++i) {
+    gone = ::kill(-pid, 0) != 0;  // the whole group, the background sleep too
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!gone) ::kill(-pid, SIGKILL);
+  EXPECT_TRUE(gone) << "the cancelled task's process group outlived the restart";
+}
+
 TEST(RestartTest, PendingTasksKeepTheirOrderAcrossARestart) {
   TempDir dir;
   std::vector<int64_t> ids;
