@@ -330,26 +330,47 @@ void Scheduler::end_synthetic_and_timeouts() {
 void Scheduler::schedule_pass() {
   dirty_ = false;
   try_place_pending_vgpus();
-  for (const auto& [resource, order] : queue_.by_resource()) schedule_resource(order);
+  for (const auto& [resource, order] : queue_.by_resource()) schedule_resource(resource, order);
 }
 
-void Scheduler::schedule_resource(const TaskQueue::Order& order) {
+namespace {
+
+bool asks_gpu(const TaskSpec& spec) { return spec.shape.num_gpu > 0 || spec.milli_tflops > 0; }
+
+}  // namespace
+
+void Scheduler::schedule_resource(VgpuId resource, const TaskQueue::Order& order) {
   const auto now = SteadyClock::now();
   // Requests that found no room in this pass: an identical one behind them cannot either.
   std::vector<std::tuple<int64_t, TaskShape>> failed;
   size_t examined_after_failure = 0;
+  bool held_for_gpus = false;  // a head waiting for GPUs holds them: only tasks without pass
   for (auto it = order.begin(); it != order.end();) {
     LiveTask& task = live_.at(it->second);
     ++it;  // try_start() may erase the task from `order`
+    if (!failed.empty() && ++examined_after_failure > kBackfillWindow) return;
+    if (held_for_gpus && asks_gpu(task.record.spec)) continue;
     const auto key = std::tuple(task.record.spec.milli_tflops, task.record.spec.shape);
     const bool known_to_fail = std::find(failed.begin(), failed.end(), key) != failed.end();
-    if (!failed.empty() && ++examined_after_failure > kBackfillWindow) return;
     if (!known_to_fail && try_start(task)) continue;
     if (!known_to_fail) failed.push_back(key);
     const bool preempting = !known_to_fail && preemptions_in_flight_ == 0 && preempt_for(task);
-    // A head passed over for too long (or making room by preemption) holds the resource.
-    if (preempting || now - task.queued_at > options_.backfill_patience) return;
+    if (preempting) return;  // making room by preemption: it holds the resource
+    // A head passed over for too long holds the resource (a task asking no GPU, past its own
+    // patience behind a head that holds the GPUs, holds the rest).
+    if (now - task.queued_at > options_.backfill_patience) {
+      if (held_for_gpus || resource != kNoVgpu || !waits_for_gpus(task)) return;
+      held_for_gpus = true;
+    }
   }
+}
+
+bool Scheduler::waits_for_gpus(const LiveTask& head) {
+  if (!asks_gpu(head.record.spec)) return false;
+  TaskSpec without_host = head.record.spec;
+  without_host.shape.cpu_milli = 0;
+  without_host.shape.memory_mib = 0;
+  return !fits_pool_now(without_host);
 }
 
 bool Scheduler::try_start(LiveTask& task) {

@@ -60,7 +60,9 @@ struct PoolSnapshot {
 ///
 /// Queue: priority descending, FIFO within a priority. A task that does not fit is passed over
 /// (backfill) until it has waited `backfill_patience`; from then on nothing behind it may start
-/// on its resource (the pool, or its vGPU) until it has started, so it cannot starve. A pass
+/// on its resource (the pool, or its vGPU) until it has started, so it cannot starve, except
+/// that a pool task asking no GPU may still pass a head that waits for GPUs (one that would not
+/// fit even with CPUs and host memory to spare): it takes nothing that head waits for. A pass
 /// looks at most kBackfillWindow tasks past the first that does not fit, so a long queue costs
 /// a bounded amount per pass.
 ///
@@ -196,7 +198,10 @@ class Scheduler {
   void reap_exits();
   void end_synthetic_and_timeouts();
   void schedule_pass();
-  void schedule_resource(const TaskQueue::Order& order);
+  void schedule_resource(VgpuId resource, const TaskQueue::Order& order);
+  // Whether tasks asking no GPU may pass `head`, a pool task past its patience: it asks GPUs
+  // and would not fit even with every CPU and all host memory free.
+  bool waits_for_gpus(const LiveTask& head);
   bool try_place_pending_vgpus();
   bool try_start(LiveTask& task);
   bool fits_pool_now(const TaskSpec& spec);

@@ -65,5 +65,26 @@ TEST(SchedulingTest, AHeadPastItsPatienceIsNotPassedOver) {
   EXPECT_GE(small, head);
 }
 
+// A head that waits for GPUs holds the GPUs, not the CPUs: a task asking no GPU still runs,
+// while a GPU task behind the head still waits.
+TEST(SchedulingTest, ATaskAskingNoGpuPassesAHeadThatWaitsForGpus) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), {"--backfill-patience-ms", "0"});
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  ASSERT_EQ(daemon.post("/v1/vgpus", R"({"gpu": 1})").status, 201);  // the whole GPU
+  const Answer head = daemon.post("/v1/tasks", R"({"seconds": 0.1, "gpu": 0.5})");
+  const Answer gpu_task = daemon.post("/v1/tasks", R"({"seconds": 0.1, "gpu": 0.1})");
+  const Answer cpu_task = daemon.post("/v1/tasks", R"({"argv": ["true"]})");
+  ASSERT_EQ(cpu_task.status, 201) << cpu_task.body;
+  const nlohmann::json done =
+      daemon.get("/v1/tasks/" + std::to_string(int64_t{cpu_task.json["id"]}) + "/wait?timeout=10")
+          .json;
+  EXPECT_EQ(done["state"], "succeeded");
+  for (const Answer* waiting : {&head, &gpu_task}) {
+    const int64_t id = waiting->json["id"];
+    EXPECT_EQ(daemon.get("/v1/tasks/" + std::to_string(id)).json["state"], "pending");
+  }
+}
+
 }  // namespace
 }  // namespace fastgpu
