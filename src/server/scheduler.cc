@@ -260,8 +260,9 @@ void Scheduler::iterate() {
   if (dirty_) schedule_pass();
   if (!batch_.empty()) {
     if (Status s = batch_.commit(writer_); !s.is_ok()) log_line("commit failed: " + s.message());
-    publish_snapshot();
+    snapshot_stale_ = true;
   }
+  if (snapshot_stale_) publish_snapshot();
   std::vector<std::function<void()>> after;
   after.swap(after_commit_);
   for (auto& then : after) then();
@@ -674,6 +675,7 @@ void Scheduler::release(LiveTask& task) {
     task.holds_vgpu = false;
   }
   dirty_ = true;
+  snapshot_stale_ = true;  // e.g. a cancelled task's process gone at last: nothing to commit
 }
 
 void Scheduler::forget(TaskId id) {
@@ -684,9 +686,11 @@ void Scheduler::forget(TaskId id) {
   live_.erase(it);
   completions_.finish(id);
   dirty_ = true;
+  snapshot_stale_ = true;
 }
 
 void Scheduler::publish_snapshot() {
+  snapshot_stale_ = false;
   PoolSnapshot snap;
   snap.allocated_milli.assign(pool_->devices().size(), 0);
   snap.vgpus.assign(pool_->devices().size(), {});

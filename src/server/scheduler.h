@@ -292,6 +292,7 @@ class Scheduler {
   WriteBatch batch_;
   std::vector<Command> deferred_;  // commands waiting for a task's launch to finish
   bool dirty_ = true;              // something changed that may let a queued task start
+  bool snapshot_stale_ = false;    // the published snapshot misses a change of the loop's
   int preemptions_in_flight_ = 0;  // preempted tasks whose processes have not ended yet
   std::vector<std::function<void()>> after_commit_;   // run once this iteration's batch commits
   std::unordered_map<int64_t, AgentSession> agents_;  // by id

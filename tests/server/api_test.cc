@@ -90,6 +90,28 @@ TEST_F(ApiTest, CancelRunningAndPendingTasks) {
   EXPECT_EQ(daemon_.get("/v1/tasks?state=cancelled").json["tasks"].size(), 3u);
 }
 
+// A cancelled task whose process ignores SIGTERM gives its GPU back when the SIGKILL after the
+// grace ends it; /v1/gpus and /metrics show that at once, with nothing else happening.
+TEST_F(ApiTest, AllocationIsShownFreeOnceACancelledProcessIsKilled) {
+  ASSERT_TRUE(daemon_.started()) << daemon_.log();
+  const Answer a = daemon_.post(
+      "/v1/tasks", R"({"argv": ["sh", "-c", "trap '' TERM; sleep 30 & wait"], "gpus": 1})");
+  ASSERT_EQ(a.status, 201) << a.body;
+  const std::string task = "/v1/tasks/" + std::to_string(int64_t{a.json["id"]});
+  for (int i = 0; i < 200 && daemon_.get(task).json["state"] != "running"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_EQ(daemon_.post(task + "/cancel", "").status, 200);
+  const auto allocated = [this] {
+    return daemon_.get("/v1/gpus").json["gpus"][0]["allocated_milli"];
+  };
+  for (int i = 0; i < 200 && allocated() != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_EQ(allocated(), 0);
+  EXPECT_NE(daemon_.get("/metrics").body.find("fastgpu_running_tasks 0"), std::string::npos);
+}
+
 TEST_F(ApiTest, ListFiltersAndPages) {
   ASSERT_TRUE(daemon_.started()) << daemon_.log();
   for (int i = 0; i < 5; ++i) {
