@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -69,6 +70,17 @@ std::string parse_int_flag(const std::string& flag, const std::string& text, uin
     return flag + ": '" + text + "' is not an integer within " + std::to_string(lo) + ".." +
            std::to_string(hi);
   }
+  return {};
+}
+
+std::string positive_number_problem(const std::string& text, bool whole) {
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  const bool number = !text.empty() && ec == std::errc() && end == text.data() + text.size();
+  if (!number || !std::isfinite(value) || value <= 0) {
+    return "'" + text + "' is not a finite number above 0";
+  }
+  if (whole && value != std::floor(value)) return "'" + text + "' is not a whole number";
   return {};
 }
 

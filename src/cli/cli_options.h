@@ -18,6 +18,10 @@ std::string parse_policies(const std::string& text, std::vector<std::string>* na
 std::string parse_int_flag(const std::string& flag, const std::string& text, uint64_t lo,
                            uint64_t hi, uint64_t* value);
 
+/// Checks that `text` is a finite number above 0 (a whole one when `whole`); returns what is
+/// wrong with it ("'nan' is not a finite number above 0"), empty when nothing is.
+std::string positive_number_problem(const std::string& text, bool whole);
+
 /// Checks a --format value: table, json or csv.
 std::string check_format(const std::string& format);
 

@@ -2,11 +2,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/client_flags.h"
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"fastgpu: one elastic pool of isolated virtual GPUs"};
   app.require_subcommand(1);
+  fastgpu::cli::add_root_client_flags(app);
   CLI::App* sim = app.add_subcommand("sim", "Drive the scheduler with public traces");
   sim->require_subcommand(1);
   fastgpu::cli::add_sim_pack_command(*sim);

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -24,6 +25,28 @@ struct SubmitFlags {
   bool wait = false;
 };
 
+std::string task_path(int64_t id) { return "/v1/tasks/" + std::to_string(id); }
+
+bool succeeded(const nlohmann::json& task) { return task["state"] == "succeeded"; }
+
+// "task 3 failed: could not start: ...": the state, and the failure reason when there is one.
+void print_task_line(const nlohmann::json& task) {
+  std::cout << "task " << cell(task["id"]) << " " << cell(task["state"]);
+  const auto reason = task.find("failure_reason");
+  if (reason != task.end() && reason->is_string() && !reason->get<std::string>().empty()) {
+    std::cout << ": " << reason->get<std::string>();
+  }
+  std::cout << "\n";
+}
+
+// A task record for people, one "key: value" line per field, times in ISO-8601 UTC.
+void print_task_fields(const nlohmann::json& task) {
+  for (const auto& [key, value] : task.items()) {
+    const bool time = key.ends_with("_at") && value.is_number();
+    std::cout << key << ": " << (time ? format_time(value.get<double>()) : cell(value)) << "\n";
+  }
+}
+
 void submit(const SubmitFlags& f) {
   Task task = Task::command(f.command);
   if (f.gpu) task.gpu(*f.gpu);
@@ -35,10 +58,8 @@ void submit(const SubmitFlags& f) {
   Client client = f.client.client();
   task.submit(f.vgpu.value_or(0), &client);
   if (f.wait) task.wait();
-  if (!f.client.print_json(task.record())) {
-    std::cout << "task " << task.id() << " " << cell(task.record()["state"]) << "\n";
-  }
-  if (f.wait && task.record()["state"] != "succeeded") std::exit(1);
+  if (!f.client.print_json(task.record())) print_task_line(task.record());
+  if (f.wait && !succeeded(task.record())) std::exit(1);
 }
 
 void add_submit(CLI::App& app) {
@@ -46,14 +67,15 @@ void add_submit(CLI::App& app) {
   CLI::App* cmd =
       app.add_subcommand("submit", "Submit a command: fastgpu submit [flags] -- CMD...");
   add_client_flags(*cmd, &flags->client);
-  cmd->add_option("--gpu", flags->gpu, "fraction of one GPU, (0, 1]");
-  cmd->add_option("--tflops", flags->tflops, "compute in TFLOPS");
-  cmd->add_option("--gpus", flags->gpus, "whole GPUs");
+  cmd->add_option("--gpu", flags->gpu, "fraction of one GPU, (0, 1]")->check(positive_number());
+  cmd->add_option("--tflops", flags->tflops, "compute in TFLOPS")->check(positive_number());
+  cmd->add_option("--gpus", flags->gpus, "whole GPUs")->check(positive_number(true));
   cmd->add_option("--mem", flags->memory, "GPU memory, e.g. 16GiB");
   cmd->add_option("--priority", flags->priority, "higher runs first");
   cmd->add_option("--vgpu", flags->vgpu, "the vGPU to run in");
   cmd->add_option("--name", flags->name, "a name");
-  cmd->add_flag("--wait", flags->wait, "wait until it finishes (exit 1 unless it succeeded)");
+  cmd->add_flag("--wait", flags->wait,
+                "wait until it finishes (exit 1 unless it succeeded, with the failure reason)");
   cmd->add_option("command", flags->command, "the program and its arguments")->required();
   cmd->callback([flags] { run_or_exit([&] { submit(*flags); }); });
 }
@@ -73,23 +95,22 @@ void add_ps(CLI::App& app) {
   });
 }
 
-// A subcommand taking task ids and doing `action` on each.
+// A subcommand taking task ids, doing `action` on each and printing its answers (for_each_id).
+// With `need_success`, it exits 1 unless every answer is a task that succeeded.
 void add_per_task(CLI::App& app, const std::string& name, const std::string& help,
-                  std::function<void(const Client&, const ClientFlags&, int64_t)> action) {
+                  const IdAction& action, IdPrinter print, bool need_success = false) {
   auto flags = std::make_shared<ClientFlags>();
   auto ids = std::make_shared<std::vector<int64_t>>();
   CLI::App* cmd = app.add_subcommand(name, help);
   add_client_flags(*cmd, flags.get());
   cmd->add_option("id", *ids, "task ids")->required();
-  cmd->callback([flags, ids, action] {
+  cmd->callback([=] {
     run_or_exit([&] {
-      const Client client = flags->client();
-      for (int64_t id : *ids) action(client, *flags, id);
+      const std::vector<nlohmann::json> tasks = for_each_id(*flags, *ids, action, print);
+      if (need_success && !std::all_of(tasks.begin(), tasks.end(), succeeded)) std::exit(1);
     });
   });
 }
-
-std::string task_path(int64_t id) { return "/v1/tasks/" + std::to_string(id); }
 
 // Waits for task `id` to end. On a terminal, a line on stderr shows its state and how long it
 // has been waiting, redrawn every second; elsewhere it long-polls quietly.
@@ -111,31 +132,48 @@ nlohmann::json wait_with_progress(const Client& c, int64_t id) {
   return task;
 }
 
-// `fastgpu logs [-f] ID`: the task's stdout; with -f, it follows until the task ends.
+struct LogsFlags {
+  ClientFlags client;
+  int64_t id = 0;
+  bool follow = false;
+  bool stderr_stream = false;
+};
+
+// Prints a task's stdout or stderr as it is read; with -f, until the task has ended. With -o
+// json, prints one object {"id", "stream", "text"} at the end instead.
+void logs(const LogsFlags& f) {
+  const Client client = f.client.client();
+  const std::string stream = f.stderr_stream ? "stderr" : "stdout";
+  std::string all;  // kept for -o json only
+  size_t offset = 0;
+  for (bool more = true; more;) {
+    // Checked before reading, so that output written just before the end is still read.
+    more = f.follow && !is_final(client.request("GET", task_path(f.id)));
+    // The long poll stays under the SDK's 5-second read timeout for text answers.
+    const std::string text =
+        client.request_text(task_path(f.id) + "/logs", {{"stream", stream},
+                                                        {"offset", std::to_string(offset)},
+                                                        {"follow", more ? "true" : "false"},
+                                                        {"timeout", "4"}});
+    if (f.client.json()) {
+      all += text;
+    } else {
+      std::cout << text << std::flush;
+    }
+    offset += text.size();
+  }
+  f.client.print_json({{"id", f.id}, {"stream", stream}, {"text", all}});
+}
+
+// `fastgpu logs [-f] [--stderr] ID`: the task's stdout (or stderr).
 void add_logs(CLI::App& app) {
-  auto flags = std::make_shared<ClientFlags>();
-  auto id = std::make_shared<int64_t>(0);
-  auto follow = std::make_shared<bool>(false);
-  CLI::App* cmd = app.add_subcommand("logs", "Print a task's stdout (-f: follow it)");
-  add_client_flags(*cmd, flags.get());
-  cmd->add_option("id", *id, "task id")->required();
-  cmd->add_flag("-f,--follow", *follow, "keep printing while the task runs");
-  cmd->callback([flags, id, follow] {
-    run_or_exit([&] {
-      const Client client = flags->client();
-      size_t offset = 0;
-      for (bool more = true; more;) {
-        // Checked before reading, so that output written just before the end is still read.
-        more = *follow && !is_final(client.request("GET", task_path(*id)));
-        const std::string text =
-            client.request_text(task_path(*id) + "/logs", {{"offset", std::to_string(offset)},
-                                                           {"follow", more ? "true" : "false"},
-                                                           {"timeout", "10"}});
-        std::cout << text << std::flush;
-        offset += text.size();
-      }
-    });
-  });
+  auto flags = std::make_shared<LogsFlags>();
+  CLI::App* cmd = app.add_subcommand("logs", "Print a task's stdout or stderr (-f: follow it)");
+  add_client_flags(*cmd, &flags->client);
+  cmd->add_option("id", flags->id, "task id")->required();
+  cmd->add_flag("-f,--follow", flags->follow, "keep printing while the task runs");
+  cmd->add_flag("--stderr", flags->stderr_stream, "the task's stderr instead of its stdout");
+  cmd->callback([flags] { run_or_exit([&] { logs(*flags); }); });
 }
 
 }  // namespace
@@ -143,21 +181,19 @@ void add_logs(CLI::App& app) {
 void add_task_commands(CLI::App& app) {
   add_submit(app);
   add_ps(app);
-  add_per_task(app, "show", "Show tasks", [](const Client& c, const ClientFlags& f, int64_t id) {
-    const nlohmann::json task = c.request("GET", task_path(id));
-    if (f.print_json(task)) return;
-    for (const auto& [key, value] : task.items()) std::cout << key << ": " << cell(value) << "\n";
-  });
+  add_per_task(
+      app, "show", "Show tasks",
+      [](const Client& c, int64_t id) { return c.request("GET", task_path(id)); },
+      print_task_fields);
   add_logs(app);
-  add_per_task(app, "cancel", "Cancel tasks", [](const Client& c, const ClientFlags&, int64_t id) {
-    const nlohmann::json task = c.request("POST", task_path(id) + "/cancel");
-    std::cout << "task " << id << " " << cell(task["state"]) << "\n";
-  });
-  add_per_task(app, "wait", "Wait for tasks to finish (a progress line on a terminal)",
-               [](const Client& c, const ClientFlags&, int64_t id) {
-                 const nlohmann::json task = wait_with_progress(c, id);
-                 std::cout << "task " << id << " " << cell(task["state"]) << "\n";
-               });
+  add_per_task(
+      app, "cancel", "Cancel tasks",
+      [](const Client& c, int64_t id) { return c.request("POST", task_path(id) + "/cancel"); },
+      print_task_line);
+  add_per_task(app, "wait",
+               "Wait for tasks to finish (exit 1 unless all succeeded; a progress line on a "
+               "terminal)",
+               wait_with_progress, print_task_line, true);
 }
 
 }  // namespace fastgpu::cli

@@ -26,18 +26,38 @@ size_t count_in_state(const Client& client, const std::string& state) {
       .size();
 }
 
-void draw_frame(const TopFlags& f) {
-  const Client client = f.client.client();
-  const nlohmann::json gpus = client.request("GET", "/v1/gpus")["gpus"];
-  const nlohmann::json running =
-      client.request("GET", "/v1/tasks", nullptr, {{"state", "running"}, {"limit", "20"}})["tasks"];
+// One frame's data: the daemon's URL, the counts of pending and running tasks, the GPUs and
+// up to 20 running tasks.
+nlohmann::json read_frame(const Client& client) {
+  return {{"url", client.url()},
+          {"pending", count_in_state(client, "pending")},
+          {"running", count_in_state(client, "running")},
+          {"gpus", client.request("GET", "/v1/gpus")["gpus"]},
+          {"tasks", client.request("GET", "/v1/tasks", nullptr,
+                                   {{"state", "running"}, {"limit", "20"}})["tasks"]}};
+}
+
+// Draws one frame for people; live, the screen is cleared first.
+void draw_frame(const TopFlags& f, const nlohmann::json& frame) {
   if (!f.once) std::cout << "\x1b[H\x1b[2J";  // home and clear
-  std::cout << "fastgpu top - " << client.url() << " - pending "
-            << count_in_state(client, "pending") << ", running "
-            << count_in_state(client, "running") << "\n\n";
-  print_gpus(gpus);
+  std::cout << "fastgpu top - " << cell(frame["url"]) << " - pending " << frame["pending"]
+            << ", running " << frame["running"] << "\n\n";
+  print_gpus(frame["gpus"]);
   std::cout << "\n";
-  print_tasks(f.client, running);
+  print_tasks(f.client, frame["tasks"]);
+}
+
+// Shows one frame: drawn, or with -o json one document (--once, indented) or one line per
+// frame (live, compact, so that a script reads JSON lines).
+void show_frame(const TopFlags& f) {
+  const nlohmann::json frame = read_frame(f.client.client());
+  if (!f.client.json()) {
+    draw_frame(f, frame);
+  } else if (!f.once) {
+    std::cout << json_text(frame) << "\n";
+  } else {
+    f.client.print_json(frame);
+  }
   std::cout << std::flush;
 }
 
@@ -48,12 +68,13 @@ void add_top_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("top", "A live view of the GPUs and running tasks");
   add_client_flags(*cmd, &flags->client);
   cmd->add_option("--interval", flags->interval, "seconds between redraws")
-      ->check(CLI::Range(0.1, 3600.0));
-  cmd->add_flag("--once", flags->once, "print one frame and exit (for scripts)");
+      ->check(positive_number() & CLI::Range(0.1, 3600.0));
+  cmd->add_flag("--once", flags->once,
+                "print one frame and exit (for scripts; -o json: one document, else JSON lines)");
   cmd->callback([flags] {
     run_or_exit([&] {
       for (;;) {
-        draw_frame(*flags);
+        show_frame(*flags);
         if (flags->once) return;
         std::this_thread::sleep_for(std::chrono::duration<double>(flags->interval));
       }

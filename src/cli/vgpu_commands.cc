@@ -9,12 +9,17 @@
 namespace fastgpu::cli {
 namespace {
 
-void print_vgpus(const ClientFlags& flags, const nlohmann::json& vgpus) {
-  if (flags.print_json(vgpus)) return;
+// A vGPU's memory for people; 0 means all of its GPU's.
+std::string vgpu_memory(const nlohmann::json& bytes) {
+  if (!bytes.is_number_integer()) return cell(bytes);
+  return bytes == 0 ? "all" : format_bytes(bytes.get<int64_t>());
+}
+
+void print_vgpus(const nlohmann::json& vgpus) {
   std::vector<std::vector<std::string>> rows;
   for (const nlohmann::json& v : vgpus) {
     rows.push_back({cell(v["id"]), cell(v["state"]), cell(v["tflops"]), cell(v["gpu"]),
-                    cell(v["memory_bytes"]), cell(v["gpu_index"]), cell(v["owner"])});
+                    vgpu_memory(v["memory_bytes"]), cell(v["gpu_index"]), cell(v["owner"])});
   }
   print_table({"ID", "STATE", "TFLOPS", "SHARE", "MEMORY", "GPU", "OWNER"}, rows);
 }
@@ -26,8 +31,8 @@ void add_create(CLI::App& vgpu) {
   auto memory = std::make_shared<std::string>();
   CLI::App* cmd = vgpu.add_subcommand("create", "Reserve a slice of one GPU");
   add_client_flags(*cmd, flags.get());
-  cmd->add_option("--tflops", *tflops, "compute in TFLOPS");
-  cmd->add_option("--gpu", *gpu, "fraction of one GPU");
+  cmd->add_option("--tflops", *tflops, "compute in TFLOPS")->check(positive_number());
+  cmd->add_option("--gpu", *gpu, "fraction of one GPU")->check(positive_number());
   cmd->add_option("--mem", *memory, "GPU memory, e.g. 16GiB");
   cmd->callback([=] {
     run_or_exit([&] {
@@ -35,19 +40,44 @@ void add_create(CLI::App& vgpu) {
       if (*tflops) body["tflops"] = **tflops;
       if (*gpu) body["gpu"] = **gpu;
       if (!memory->empty()) body["memory"] = *memory;
-      print_vgpus(*flags,
-                  nlohmann::json::array({flags->client().request("POST", "/v1/vgpus", body)}));
+      const nlohmann::json created = flags->client().request("POST", "/v1/vgpus", body);
+      if (!flags->print_json(created)) print_vgpus(nlohmann::json::array({created}));
     });
   });
 }
 
+// `fastgpu vgpu ls`: a table, or with -o json the array of vGPUs (as `ps` prints tasks).
 void add_ls(CLI::App& vgpu) {
   auto flags = std::make_shared<ClientFlags>();
   CLI::App* cmd = vgpu.add_subcommand("ls", "List vGPUs");
   add_client_flags(*cmd, flags.get());
   cmd->callback([flags] {
-    run_or_exit([&] { print_vgpus(*flags, flags->client().request("GET", "/v1/vgpus")["vgpus"]); });
+    run_or_exit([&] {
+      const nlohmann::json vgpus = flags->client().request("GET", "/v1/vgpus")["vgpus"];
+      if (!flags->print_json(vgpus)) print_vgpus(vgpus);
+    });
   });
+}
+
+// Deletes vGPU `id`. The server's refusal of a busy vGPU names its query parameter; the CLI's
+// says which flag to use instead.
+nlohmann::json delete_vgpu(const Client& client, int64_t id, bool force) {
+  const std::map<std::string, std::string> query =
+      force ? std::map<std::string, std::string>{{"force", "true"}}
+            : std::map<std::string, std::string>{};
+  try {
+    return client.request("DELETE", "/v1/vgpus/" + std::to_string(id), nullptr, query);
+  } catch (const Error& e) {
+    if (e.status() != 409) throw;
+    const std::string fact = e.message().substr(0, e.message().find(';'));
+    throw Error(e.status(), e.code(),
+                fact + "; wait for them or use `fastgpu vgpu rm --force " + std::to_string(id) +
+                    "` to cancel them");
+  }
+}
+
+void print_deleted(const nlohmann::json& vgpu) {
+  std::cout << "vgpu " << cell(vgpu["id"]) << " deleted\n";
 }
 
 void add_rm(CLI::App& vgpu) {
@@ -60,14 +90,11 @@ void add_rm(CLI::App& vgpu) {
   cmd->add_flag("--force", *force, "cancel their unfinished tasks");
   cmd->callback([=] {
     run_or_exit([&] {
-      const Client client = flags->client();
-      const std::map<std::string, std::string> query =
-          *force ? std::map<std::string, std::string>{{"force", "true"}}
-                 : std::map<std::string, std::string>{};
-      for (int64_t id : *ids) {
-        client.request("DELETE", "/v1/vgpus/" + std::to_string(id), nullptr, query);
-        std::cout << "vgpu " << id << " deleted\n";
-      }
+      const bool forced = *force;
+      for_each_id(
+          *flags, *ids,
+          [forced](const Client& c, int64_t id) { return delete_vgpu(c, id, forced); },
+          print_deleted);
     });
   });
 }

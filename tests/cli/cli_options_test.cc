@@ -38,5 +38,22 @@ TEST(ParsePolicies, UnknownNameListsTheKnownOnes) {
   EXPECT_NE(error.find("fgd-balanced"), std::string::npos);
 }
 
+TEST(PositiveNumber, AcceptsFiniteNumbersAboveZero) {
+  for (const char* good : {"0.25", "1", "20", "1e3", "100000"}) {
+    EXPECT_EQ(positive_number_problem(good, false), "") << good;
+  }
+  EXPECT_EQ(positive_number_problem("3", true), "");
+}
+
+TEST(PositiveNumber, RefusesNanInfinityZeroNegativesAndText) {
+  for (const char* bad : {"nan", "NaN", "-nan", "inf", "-inf", "infinity", "0", "-0", "-1", "-0.5",
+                          "", "x", "1x", " 1", "0x10"}) {
+    EXPECT_EQ(positive_number_problem(bad, false),
+              std::string("'").append(bad).append("' is not a finite number above 0"))
+        << bad;
+  }
+  EXPECT_EQ(positive_number_problem("1.5", true), "'1.5' is not a whole number");
+}
+
 }  // namespace
 }  // namespace fastgpu::cli

@@ -7,6 +7,7 @@ import urllib.parse
 import urllib.request
 
 DEFAULT_URL = "http://127.0.0.1:7070"
+SCHEMES = ("http", "https")
 
 
 class FastGPUError(Exception):
@@ -24,7 +25,7 @@ class Client:
     """A connection to one fastgpud. Thread-safe: every call opens its own HTTP request."""
 
     def __init__(self, url=None, token=None, timeout=60.0):
-        self.url = (url or os.environ.get("FASTGPU_URL") or DEFAULT_URL).rstrip("/")
+        self.url = normalize_url(url or os.environ.get("FASTGPU_URL") or DEFAULT_URL)
         self.token = token if token is not None else os.environ.get("FASTGPU_TOKEN")
         self.timeout = timeout
 
@@ -53,6 +54,17 @@ class Client:
     def gpus(self):
         """The GPUs of the pool with their live allocation."""
         return self.request("GET", "/v1/gpus")["gpus"]
+
+
+def normalize_url(url):
+    """The daemon's URL as requests use it: 'host:port' gets http:// (as the CLI accepts it),
+    trailing slashes go. Raises ValueError for a scheme other than http and https."""
+    if "://" not in url:
+        url = "http://" + url
+    scheme = url.split("://", 1)[0]
+    if scheme.lower() not in SCHEMES:
+        raise ValueError(f"fastgpud URL {url!r}: the scheme must be http or https, not {scheme!r}")
+    return url.rstrip("/")
 
 
 def _server_error(http_error):

@@ -6,6 +6,7 @@ from .client import default_client
 
 UNITS = ("tflops", "gpu")
 _LONG_POLL_SECONDS = 30
+_PAGE_SIZE = 1000  # tasks per request of tasks(); the API allows 1..10000
 
 
 class VirtualGPU:
@@ -51,8 +52,17 @@ class VirtualGPU:
                 return answer["tasks"]
 
     def tasks(self):
-        """The records of this vGPU's tasks."""
-        return self._client().request("GET", "/v1/tasks", query={"vgpu": self.id})["tasks"]
+        """The records of all this vGPU's tasks, read page by page."""
+        tasks, cursor = [], 0
+        while True:
+            query = {"vgpu": self.id, "limit": _PAGE_SIZE}
+            if cursor:
+                query["cursor"] = cursor
+            page = self._client().request("GET", "/v1/tasks", query=query)
+            tasks.extend(page["tasks"])
+            cursor = page.get("next_cursor") or 0
+            if not cursor:
+                return tasks
 
     def delete(self, force=False):
         """Gives the slice back. Refused while tasks run unless force=True (cancels them)."""
