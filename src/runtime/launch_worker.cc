@@ -2,15 +2,18 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <utility>
 
 namespace fastgpu {
 
-LaunchWorker::LaunchWorker(Deliver deliver) : deliver_(std::move(deliver)) {
-  thread_ = std::thread([this] {
-    pthread_setname_np(pthread_self(), "launch");  // as `top -H` and perf show it
-    run();
-  });
+LaunchWorker::LaunchWorker(Deliver deliver, int threads) : deliver_(std::move(deliver)) {
+  for (int i = 0; i < std::max(1, threads); ++i) {
+    threads_.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "launch");  // as `top -H` and perf show it
+      run();
+    });
+  }
 }
 
 LaunchWorker::~LaunchWorker() { close(); }
@@ -30,8 +33,10 @@ void LaunchWorker::close() {
     std::lock_guard lock(mu_);
     closing_ = true;
   }
-  cv_.notify_one();
-  if (thread_.joinable()) thread_.join();
+  cv_.notify_all();
+  for (std::thread& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
 }
 
 void LaunchWorker::run() {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "core/status.h"
 #include "runtime/process_launcher.h"
@@ -29,14 +30,17 @@ struct LaunchOutcome {
   LaunchedProcess process;
 };
 
-/// A worker thread that runs launch_process for each job, in the order enqueued, and hands
-/// each outcome to `deliver` on that thread. Thread-safe.
+/// Worker threads that run launch_process for each job, taken in the order enqueued, and hand
+/// each outcome to `deliver` on the thread that started it. With more than one thread, jobs
+/// start concurrently and outcomes may arrive out of order; `deliver` must be thread-safe then.
+/// Thread-safe.
 class LaunchWorker {
  public:
   using Deliver = std::function<void(LaunchOutcome)>;
 
-  /// Starts the thread. `deliver` is called on it once per job, never after close() returned.
-  explicit LaunchWorker(Deliver deliver);
+  /// Starts `threads` (>= 1) threads. `deliver` is called once per job, never after close()
+  /// returned.
+  explicit LaunchWorker(Deliver deliver, int threads = 1);
   /// close().
   ~LaunchWorker();
   LaunchWorker(const LaunchWorker&) = delete;
@@ -44,7 +48,7 @@ class LaunchWorker {
 
   /// Queues `job`. Returns false (and starts nothing) once close() has begun.
   bool enqueue(LaunchJob job);
-  /// Starts the jobs already queued, delivers their outcomes, then joins the thread. Idempotent.
+  /// Starts the jobs already queued, delivers their outcomes, then joins the threads. Idempotent.
   void close();
 
  private:
@@ -55,7 +59,7 @@ class LaunchWorker {
   std::condition_variable cv_;
   std::deque<LaunchJob> jobs_;  // guarded by mu_
   bool closing_ = false;        // guarded by mu_
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace fastgpu

@@ -51,6 +51,10 @@ void add_daemon_flags(CLI::App& app, DaemonOptions* o) {
   app.add_option("--http-threads", o->http_threads, "HTTP worker threads (long-polls hold one)")
       ->check(CLI::Range(4, 4096))
       ->capture_default_str();
+  app.add_option("--launch-threads", o->launch_threads,
+                 "threads starting task processes (log files, spawn) side by side")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   app.add_option("--kill-grace-ms", o->kill_grace_ms, "SIGTERM -> SIGKILL grace")
       ->check(CLI::Range(int64_t{0}, int64_t{600'000}))
       ->capture_default_str();

@@ -21,6 +21,7 @@ struct DaemonOptions {
   std::string ready_file;   // written with the bound port once serving; empty: none
   int http_threads = 1100;  // room for 1,000 long-polls and the requests beside them
   int64_t kill_grace_ms = 5000;
+  int launch_threads = 2;  // task processes started at once: log files and spawns overlap
   int64_t backfill_patience_ms = 10000;
   std::string join_token_file;  // agents' shared secret; empty: agents need none (loopback only)
   double node_timeout_s = 10;   // agent silence after which its node is not ready

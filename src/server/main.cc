@@ -117,6 +117,7 @@ int run(const DaemonOptions& options) {
   sched.vgpu_library = find_vgpu_library();
   sched.enforcement_prefix = enforcement_prefix(data_dir);
   sched.kill_grace = std::chrono::milliseconds(options.kill_grace_ms);
+  sched.launch_threads = options.launch_threads;
   sched.backfill_patience = std::chrono::milliseconds(options.backfill_patience_ms);
   sched.node_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(options.node_timeout_s * 1000));

@@ -70,13 +70,15 @@ void Scheduler::rebuild_placer() {
 }
 
 void Scheduler::start() {
-  launcher_ = std::make_unique<LaunchWorker>([this](LaunchOutcome outcome) {
-    {
-      std::lock_guard lock(inbox_mu_);
-      launched_.push_back(std::move(outcome));
-    }
-    inbox_cv_.notify_one();
-  });
+  launcher_ = std::make_unique<LaunchWorker>(
+      [this](LaunchOutcome outcome) {
+        {
+          std::lock_guard lock(inbox_mu_);
+          launched_.push_back(std::move(outcome));
+        }
+        inbox_cv_.notify_one();
+      },
+      options_.launch_threads);
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "sched-loop");  // as `top -H` and perf show it
     loop();

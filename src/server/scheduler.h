@@ -54,9 +54,10 @@ struct PoolSnapshot {
 /// the task processes; API threads hand it work through an inbox and wait for the commit of
 /// what they asked. Every state change is committed through `writer` before it is acknowledged
 /// or acted on (a process is started before its running state is committed; a crash between
-/// the two re-runs the task). Processes are started on a LaunchWorker thread, so log files and
-/// spawning do not hold up the loop; a command touching a task whose launch is in flight
-/// (cancel, vGPU delete) waits for that launch to finish.
+/// the two re-runs the task). Processes are started on LaunchWorker threads
+/// (Options::launch_threads of them, side by side), so log files and spawning do not hold up
+/// the loop; a command touching a task whose launch is in flight (cancel, vGPU delete) waits for
+/// that launch to finish.
 ///
 /// Queue: priority descending, FIFO within a priority. A task that does not fit is passed over
 /// (backfill) until it has waited `backfill_patience`; from then on nothing behind it may start
@@ -79,6 +80,7 @@ class Scheduler {
     std::string enforcement_prefix = "fastgpud";  // keeps this daemon's vGPU ledgers apart
     std::chrono::milliseconds kill_grace{5000};
     std::chrono::milliseconds backfill_patience{10000};
+    int launch_threads = 2;                         // processes started at once (LaunchWorker)
     std::chrono::milliseconds tick{2};              // how often running processes are polled
     std::chrono::milliseconds node_timeout{10000};  // agent silence -> node not ready
     /// True when a pool task of this shape could run on a node the pool may still get (the

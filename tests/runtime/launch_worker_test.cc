@@ -1,12 +1,16 @@
-// LaunchWorker: real processes started on its thread, outcomes in order, close() drains.
+// LaunchWorker: real processes started on its threads, outcomes in order with one thread and
+// each exactly once with several, close() drains.
 
 #include "runtime/launch_worker.h"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "runtime/process_supervisor.h"
@@ -76,6 +80,44 @@ TEST(LaunchWorkerTest, AFailedLaunchIsDeliveredWithItsReason) {
   EXPECT_EQ(got[0].tag, 7);
   EXPECT_EQ(got[0].status.code(), Status::Code::kNotFound);
   EXPECT_NE(got[0].status.message().find("fastgpu-no-such-program"), std::string::npos);
+}
+
+// Ends every process in `launched` and waits for each end, so no test leaves children behind.
+void reap_all(const std::vector<LaunchOutcome>& launched) {
+  for (const LaunchOutcome& outcome : launched) {
+    if (outcome.status.is_ok()) ::waitpid(outcome.process.identity.pid, nullptr, 0);
+  }
+}
+
+TEST(LaunchWorkerTest, SeveralThreadsStartEveryJobOnceAndSideBySide) {
+  Outcomes outcomes;
+  std::atomic<int> inside{0};
+  std::atomic<int> most_inside{0};
+  LaunchWorker worker(
+      [&](LaunchOutcome outcome) {
+        // Held here a while, so a second thread's launch overlaps this one if it can.
+        const int now = ++inside;
+        int seen = most_inside.load();
+        while (now > seen && !most_inside.compare_exchange_weak(seen, now)) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        --inside;
+        outcomes.sink()(std::move(outcome));
+      },
+      /*threads=*/3);
+  for (int64_t tag = 1; tag <= 30; ++tag) ASSERT_TRUE(worker.enqueue(job(tag, {"true"})));
+  worker.close();
+  std::vector<LaunchOutcome> got = outcomes.taken();
+  reap_all(got);
+  ASSERT_EQ(got.size(), 30u);
+  std::vector<int64_t> tags;
+  for (const LaunchOutcome& outcome : got) {
+    EXPECT_TRUE(outcome.status.is_ok()) << outcome.status.message();
+    tags.push_back(outcome.tag);
+  }
+  std::sort(tags.begin(), tags.end());
+  for (int64_t tag = 1; tag <= 30; ++tag) EXPECT_EQ(tags[tag - 1], tag);
+  EXPECT_GE(most_inside.load(), 2) << "no two launches ever overlapped";
 }
 
 TEST(LaunchWorkerTest, NothingIsQueuedAfterClose) {
