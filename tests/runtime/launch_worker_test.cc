@@ -82,7 +82,7 @@ TEST(LaunchWorkerTest, AFailedLaunchIsDeliveredWithItsReason) {
   EXPECT_NE(got[0].status.message().find("fastgpu-no-such-program"), std::string::npos);
 }
 
-// Ends every process in `launched` and waits for each end, so no test leaves children behind.
+// Reaps every process in `launched` (each is a `true`), so no test leaves zombies behind.
 void reap_all(const std::vector<LaunchOutcome>& launched) {
   for (const LaunchOutcome& outcome : launched) {
     if (outcome.status.is_ok()) ::waitpid(outcome.process.identity.pid, nullptr, 0);
@@ -95,7 +95,8 @@ TEST(LaunchWorkerTest, SeveralThreadsStartEveryJobOnceAndSideBySide) {
   std::atomic<int> most_inside{0};
   LaunchWorker worker(
       [&](LaunchOutcome outcome) {
-        // Held here a while, so a second thread's launch overlaps this one if it can.
+        // Each outcome is held here a while on its launching thread: with several threads, another
+        // launch delivers meanwhile.
         const int now = ++inside;
         int seen = most_inside.load();
         while (now > seen && !most_inside.compare_exchange_weak(seen, now)) {
