@@ -9,7 +9,6 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <sstream>
 #include <thread>
 
@@ -180,8 +179,9 @@ CliRun fastgpu_cli(const DaemonProcess& daemon, const std::string& args) {
 }
 
 bool alive(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  // read_file, not an istreambuf_iterator: a process reaped between the open and the read makes
+  // the read fail with ESRCH, which the iterator throws and read_file leaves as a short text.
+  const std::string text = read_file("/proc/" + std::to_string(pid) + "/stat");
   const size_t paren = text.rfind(')');
   return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] != 'Z';
 }
