@@ -32,7 +32,8 @@ void shares(const char* label, const std::vector<LoadRequest>& loads, int kernel
   std::printf("%-44s", label);
   std::vector<std::string> ids;
   for (size_t i = 0; i < loads.size(); ++i) {
-    std::printf("  cap %4d -> %6.2f%%", loads[i].share_milli, got[i]);
+    std::printf("  cap %4d -> %6.2f%% (CPU wait %.1f%%)", loads[i].share_milli, got[i].busy,
+                got[i].cpu_wait);
     ids.push_back(loads[i].vgpu_id);
   }
   std::printf("\n");

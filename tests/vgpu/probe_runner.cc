@@ -120,8 +120,8 @@ int64_t value_of(const std::map<std::string, std::string>& values, const std::st
 
 int64_t now_ns() { return monotonic_now_ns(); }
 
-std::vector<double> run_loads(const ProbeSetup& setup, const std::vector<LoadRequest>& loads,
-                              int kernel_us, double warmup_s, double window_s) {
+std::vector<LoadShare> run_loads(const ProbeSetup& setup, const std::vector<LoadRequest>& loads,
+                                 int kernel_us, double warmup_s, double window_s) {
   const int64_t from = now_ns() + static_cast<int64_t>(warmup_s * 1e9);
   const int64_t to = from + static_cast<int64_t>(window_s * 1e9);
   std::vector<std::unique_ptr<ProbeProcess>> probes;
@@ -137,13 +137,16 @@ std::vector<double> run_loads(const ProbeSetup& setup, const std::vector<LoadReq
                                  std::to_string(to), load.launcher},
         env));
   }
-  std::vector<double> shares;
+  const auto percent = [&](int64_t ns) {
+    return 100.0 * static_cast<double>(ns) / static_cast<double>(to - from);
+  };
+  std::vector<LoadShare> shares;
   for (auto& probe : probes) {
     std::string output;
     probe->wait_output(&output);
     const auto values = parse_values(output);
-    shares.push_back(100.0 * static_cast<double>(value_of(values, "busy_ns")) /
-                     static_cast<double>(to - from));
+    shares.push_back(
+        {percent(value_of(values, "busy_ns")), percent(value_of(values, "cpu_wait_ns"))});
   }
   return shares;
 }

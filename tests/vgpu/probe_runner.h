@@ -53,15 +53,20 @@ int64_t value_of(const std::map<std::string, std::string>& values, const std::st
 // CLOCK_MONOTONIC now, for the windows of the load probes.
 int64_t now_ns();
 
-// Share of device time (percent) two or more `load` probes got over one window.
+// Starts one `load` probe per request, all saturating the device over the same window.
 struct LoadRequest {
   std::string vgpu_id;
   int share_milli;  // 1000 = unthrottled
   bool burst = false;
   std::string launcher = "kernel";
 };
-std::vector<double> run_loads(const ProbeSetup& setup, const std::vector<LoadRequest>& loads,
-                              int kernel_us, double warmup_s, double window_s);
+// What one load probe got over the window, both in percent of the window.
+struct LoadShare {
+  double busy = 0;      // device time its kernels ran
+  double cpu_wait = 0;  // time its launching thread was runnable but waited for a CPU
+};
+std::vector<LoadShare> run_loads(const ProbeSetup& setup, const std::vector<LoadRequest>& loads,
+                                 int kernel_us, double warmup_s, double window_s);
 
 // `count` probes started at once, each attaching to the same vGPU's ledger (cuInit then a
 // memory query, which initialises the shim).

@@ -149,7 +149,20 @@ CUresult launch(const std::string& launcher, CUfunction f, CUstream stream) {
   return cuLaunchKernelEx(&config, f, nullptr, nullptr);
 }
 
-// Keeps two kernels queued (as a busy training loop does) until `to_ns`.
+// Nanoseconds this thread has spent runnable but waiting for a CPU (the second field of
+// /proc/thread-self/schedstat), or 0 where the kernel does not report it.
+long long cpu_wait_ns() {
+  std::FILE* file = std::fopen("/proc/thread-self/schedstat", "r");
+  if (file == nullptr) return 0;
+  long long on_cpu = 0, waited = 0;
+  const int read = std::fscanf(file, "%lld %lld", &on_cpu, &waited);
+  std::fclose(file);
+  return read == 2 ? waited : 0;
+}
+
+// Keeps two kernels queued (as a busy training loop does) until `to_ns`. Reports the device
+// time it got in [from_ns, to_ns) and how long it waited for a CPU in that window: a starved
+// process cannot feed the device, whatever the controller allows.
 int saturate(long kernel_us, int64_t from_ns, int64_t to_ns, const std::string& launcher) {
   CUmodule module = nullptr;
   CUfunction kernel = nullptr;
@@ -162,7 +175,9 @@ int saturate(long kernel_us, int64_t from_ns, int64_t to_ns, const std::string& 
   cuStreamCreate(&stream, 0);
   std::deque<CUevent> in_flight;
   long launches = 0;
-  while (monotonic_now_ns() < to_ns) {
+  long long waited_before_window = -1;
+  for (int64_t now; (now = monotonic_now_ns()) < to_ns;) {
+    if (waited_before_window < 0 && now >= from_ns) waited_before_window = cpu_wait_ns();
     if (launch(launcher, kernel, stream) != CUDA_SUCCESS) return 3;
     ++launches;
     CUevent done = nullptr;
@@ -175,9 +190,10 @@ int saturate(long kernel_us, int64_t from_ns, int64_t to_ns, const std::string& 
       in_flight.pop_front();
     }
   }
-  std::printf("busy_ns=%lld window_ns=%lld launches=%ld\n",
+  const long long cpu_waited = waited_before_window < 0 ? 0 : cpu_wait_ns() - waited_before_window;
+  std::printf("busy_ns=%lld window_ns=%lld launches=%ld cpu_wait_ns=%lld\n",
               static_cast<long long>(fastgpu_mock_busy_ns(from_ns, to_ns)),
-              static_cast<long long>(to_ns - from_ns), launches);
+              static_cast<long long>(to_ns - from_ns), launches, cpu_waited);
   return 0;
 }
 
