@@ -37,16 +37,6 @@ std::map<int64_t, nlohmann::json> all_tasks(const DaemonProcess& daemon) {
   return tasks;
 }
 
-// The agent running the most tasks now.
-std::string busiest_host(const DaemonProcess& daemon) {
-  std::map<std::string, int> running;
-  const Answer page = daemon.get("/v1/tasks?state=running&limit=10000");
-  for (const auto& task : page.json["tasks"]) running[task["host"].get<std::string>()] += 1;
-  const auto most = std::max_element(running.begin(), running.end(),
-                                     [](auto& a, auto& b) { return a.second < b.second; });
-  return most == running.end() ? "host0" : most->first;
-}
-
 size_t count_lines(const std::string& path) {
   std::ifstream in(path);
   size_t lines = 0;
@@ -96,6 +86,16 @@ std::set<pid_t> unended_attempts(const std::string& path) {
   return pids;
 }
 
+// The attempts that have started, not ended and still run on the agent `agent_pid`: each task
+// runs under a guard the agent forked, so the agent is the attempt's grandparent.
+std::set<pid_t> attempts_running_on(const std::string& path, pid_t agent_pid) {
+  std::set<pid_t> pids;
+  for (pid_t pid : unended_attempts(path)) {
+    if (alive(pid) && parent_of(parent_of(pid)) == agent_pid) pids.insert(pid);
+  }
+  return pids;
+}
+
 std::string recorded_task(const std::string& record, const std::string& seconds) {
   const std::string argv = "echo \\\"$FASTGPU_TASK_ID start $$\\\" >> " + record + "; sleep " +
                            seconds + "; echo \\\"$FASTGPU_TASK_ID end $$\\\" >> " + record;
@@ -121,15 +121,34 @@ TEST(AgentCluster, ThousandTasksSurviveAnAgentKilledMidRun) {
     const Answer created = daemon.post("/v1/tasks", recorded_task(record, "0.05"));
     ASSERT_EQ(created.status, 201) << created.body;
   }
-  // Kill one agent once about a fifth of the work is done, while it runs tasks.
+  // Kill one agent once about a fifth of the work is done, at a moment when it runs tasks that
+  // have written their start (the records, not the daemon's view, say so: on a loaded machine
+  // the daemon may count as running a task whose shell has not started yet).
   ASSERT_TRUE(eventually([&] { return count_lines(record) >= 400; }, milliseconds(30000)));
-  const std::string victim = busiest_host(daemon);
-  agents[victim.back() - '0']->kill_hard();
+  size_t victim_index = 0;
+  std::set<pid_t> victim_attempts;
+  ASSERT_TRUE(eventually(
+      [&] {
+        for (victim_index = 0; victim_index < agents.size(); ++victim_index) {
+          victim_attempts = attempts_running_on(record, agents[victim_index]->pid());
+          if (!victim_attempts.empty()) return true;
+        }
+        return false;
+      },
+      milliseconds(10000)));
+  const std::string victim = "host" + std::to_string(victim_index);
+  agents[victim_index]->kill_hard();
   const auto killed_at = steady_clock::now();
   // The task guard kills the agent's tasks with it. Within half the node timeout (before the
   // daemon may start any of them again) every attempt without an end is gone or still running
   // on a live agent; the gone ones never write their end.
-  std::this_thread::sleep_for(milliseconds(500));
+  EXPECT_TRUE(eventually(
+      [&] {
+        return std::none_of(victim_attempts.begin(), victim_attempts.end(),
+                            [](pid_t pid) { return alive(pid); });
+      },
+      milliseconds(900)))
+      << "the killed agent's tasks outlived it";
   std::set<pid_t> killed;
   for (pid_t pid : unended_attempts(record)) {
     if (!alive(pid)) killed.insert(pid);

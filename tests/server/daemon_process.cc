@@ -178,12 +178,29 @@ CliRun fastgpu_cli(const DaemonProcess& daemon, const std::string& args) {
   return run;
 }
 
-bool alive(pid_t pid) {
-  // read_file, not an istreambuf_iterator: a process reaped between the open and the read makes
-  // the read fail with ESRCH, which the iterator throws and read_file leaves as a short text.
+namespace {
+
+// The fields of /proc/PID/stat after the command name ("S 1234 ..."), or "" when it is gone.
+// read_file, not an istreambuf_iterator: a process reaped between the open and the read makes
+// the read fail with ESRCH, which the iterator throws and read_file leaves as a short text.
+std::string stat_fields(pid_t pid) {
   const std::string text = read_file("/proc/" + std::to_string(pid) + "/stat");
   const size_t paren = text.rfind(')');
-  return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] != 'Z';
+  return paren == std::string::npos || paren + 2 >= text.size() ? "" : text.substr(paren + 2);
+}
+
+}  // namespace
+
+bool alive(pid_t pid) {
+  const std::string fields = stat_fields(pid);
+  return !fields.empty() && fields[0] != 'Z';
+}
+
+pid_t parent_of(pid_t pid) {
+  std::istringstream fields(stat_fields(pid));
+  char state = 0;
+  pid_t parent = 0;
+  return fields >> state >> parent ? parent : 0;
 }
 
 }  // namespace fastgpu::testing

@@ -102,6 +102,9 @@ bool eventually(Done done, std::chrono::milliseconds limit) {
 /// True while process `pid` runs; a zombie has ended.
 bool alive(pid_t pid);
 
+/// The parent of process `pid`, or 0 when it is gone or cannot be read.
+pid_t parent_of(pid_t pid);
+
 /// Path of the fastgpud binary under test.
 std::string fastgpud_path();
 
