@@ -24,6 +24,21 @@ bool peek_child(pid_t pid, siginfo_t* info) {
   return rc == 0;
 }
 
+// Any child of this process (of any of its threads) that has exited and is not reaped yet,
+// without reaping it; 0 when there is none.
+pid_t peek_any_ended_child() {
+  siginfo_t info{};
+  int rc;
+  do {
+    rc = ::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT);
+  } while (rc < 0 && errno == EINTR);
+  return rc == 0 ? info.si_pid : 0;
+}
+
+// How often poll_exits() looks at every held child however quiet the fast path is: it finds a
+// held child that was reaped elsewhere (the fast path cannot see it).
+constexpr std::chrono::seconds kFullScanInterval{1};
+
 // Reaps `pid`, known to have exited, and returns its wait status.
 int reap(pid_t pid) {
   int status = 0;
@@ -73,7 +88,8 @@ Status ProcessSupervisor::launch(const LaunchSpec& spec, LaunchedProcess* out) {
 
 void ProcessSupervisor::hold_child(const ProcessIdentity& identity) {
   std::lock_guard lock(mu_);
-  held_[identity.pid] = Held{identity, /*child=*/true, std::nullopt};
+  forget(identity.pid);
+  held_.emplace(identity.pid, Held{identity, /*child=*/true, std::nullopt});
 }
 
 Status ProcessSupervisor::adopt(const ProcessIdentity& identity) {
@@ -88,7 +104,10 @@ Status ProcessSupervisor::adopt(const ProcessIdentity& identity) {
   }
   std::lock_guard lock(mu_);
   siginfo_t info;
-  held_.try_emplace(identity.pid, Held{identity, peek_child(identity.pid, &info), std::nullopt});
+  const bool child = peek_child(identity.pid, &info);
+  if (held_.try_emplace(identity.pid, Held{identity, child, std::nullopt}).second && !child) {
+    adopted_.insert(identity.pid);
+  }
   return Status::ok();
 }
 
@@ -109,6 +128,7 @@ Status ProcessSupervisor::terminate(pid_t pgid, std::chrono::milliseconds grace)
   signal_group(pgid, SIGCONT);
   const auto deadline = steady_clock::now() + grace;
   if (!held.kill_at || deadline < *held.kill_at) held.kill_at = deadline;
+  kill_due_.insert(pgid);
   return Status::ok();
 }
 
@@ -143,20 +163,60 @@ std::vector<ProcessExit> ProcessSupervisor::poll_exits() {
   std::vector<ProcessExit> exits;
   const auto now = steady_clock::now();
   std::lock_guard lock(mu_);
-  for (auto it = held_.begin(); it != held_.end();) {
+  if (!collect_ended_children(&exits) || now >= next_full_scan_) {
+    std::vector<pid_t> every;
+    every.reserve(held_.size());
+    for (const auto& [pid, held] : held_) every.push_back(pid);
+    collect_ended(every, &exits);
+    next_full_scan_ = now + kFullScanInterval;
+  } else {
+    collect_ended(std::vector<pid_t>(adopted_.begin(), adopted_.end()), &exits);
+  }
+  send_due_kills(now);
+  return exits;
+}
+
+bool ProcessSupervisor::collect_ended_children(std::vector<ProcessExit>* exits) {
+  for (pid_t pid; (pid = peek_any_ended_child()) > 0;) {
+    auto it = held_.find(pid);
+    if (it == held_.end() || !it->second.child) return false;  // not ours to reap
     ProcessExit exit;
-    if (has_ended(it->second, &exit)) {
-      exits.push_back(exit);
-      it = held_.erase(it);
+    if (!has_ended(it->second, &exit)) return false;
+    exits->push_back(exit);
+    forget(pid);
+  }
+  return true;
+}
+
+void ProcessSupervisor::collect_ended(const std::vector<pid_t>& pids,
+                                      std::vector<ProcessExit>* exits) {
+  for (pid_t pid : pids) {
+    ProcessExit exit;
+    if (has_ended(held_.at(pid), &exit)) {
+      exits->push_back(exit);
+      forget(pid);
+    }
+  }
+}
+
+void ProcessSupervisor::send_due_kills(steady_clock::time_point now) {
+  for (auto it = kill_due_.begin(); it != kill_due_.end();) {
+    Held& held = held_.at(*it);
+    if (now < *held.kill_at) {
+      ++it;
       continue;
     }
-    if (it->second.kill_at && now >= *it->second.kill_at) {
-      signal_group(it->first, SIGKILL);  // the leader lives (checked just above)
-      it->second.kill_at.reset();
-    }
-    ++it;
+    // A held child is unreaped, so its pid still names its group; an adopted one must be checked.
+    if (held.child || is_same_process(held.identity)) signal_group(*it, SIGKILL);
+    held.kill_at.reset();
+    it = kill_due_.erase(it);
   }
-  return exits;
+}
+
+void ProcessSupervisor::forget(pid_t pid) {
+  held_.erase(pid);
+  adopted_.erase(pid);
+  kill_due_.erase(pid);
 }
 
 size_t ProcessSupervisor::size() const {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/status.h"
@@ -62,7 +63,11 @@ class ProcessSupervisor {
 
   /// Returns the held processes that ended since the last call (each reported once, then no
   /// longer held), after sending any SIGKILL whose grace has run out. Never blocks.
-  /// Cost: one waitid() per held child and one /proc read per adopted process.
+  /// Cost: children that ended are found by asking the kernel for any ended child, so a call
+  /// costs one waitid() per ended child plus one, one /proc read per adopted process and one
+  /// step per pending SIGKILL, whatever the number of running children. Each held child is
+  /// looked at one by one only when an ended child that is not held waits to be reaped by
+  /// someone else, and once a second, which finds a held child that was reaped elsewhere.
   std::vector<ProcessExit> poll_exits();
 
   /// Number of processes held.
@@ -78,8 +83,18 @@ class ProcessSupervisor {
   static bool child_has_ended(const Held& held, ProcessExit* exit);
   static bool adopted_has_ended(const Held& held, ProcessExit* exit);
 
+  // The parts of poll_exits(), with mu_ held. Each moves what ended into *exits.
+  bool collect_ended_children(std::vector<ProcessExit>* exits);  // false: look at each one
+  void collect_ended(const std::vector<pid_t>& pids, std::vector<ProcessExit>* exits);
+  void send_due_kills(std::chrono::steady_clock::time_point now);
+  void forget(pid_t pid);
+
   mutable std::mutex mu_;
-  std::unordered_map<pid_t, Held> held_;  // by pid; guarded by mu_
+  // Guarded by mu_:
+  std::unordered_map<pid_t, Held> held_;  // by pid
+  std::unordered_set<pid_t> adopted_;     // held pids that are not our children
+  std::unordered_set<pid_t> kill_due_;    // held pids with a kill_at
+  std::chrono::steady_clock::time_point next_full_scan_{};
 };
 
 }  // namespace fastgpu

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -454,6 +455,52 @@ TEST_F(ProcessSupervisorTest, AdoptingOurOwnChildKeepsItsExitStatus) {
   const ProcessExit exit = wait_exit(supervisor, p.identity.pid);
   EXPECT_TRUE(exit.status_known);
   EXPECT_EQ(exit.exit_code, 7);
+}
+
+TEST_F(ProcessSupervisorTest, ManyEndsAreEachReportedOnceWithTheirCodes) {
+  ProcessSupervisor supervisor;
+  std::map<pid_t, int> expected;  // pid -> exit code
+  for (int code = 0; code < 40; ++code) {
+    LaunchedProcess p;
+    ASSERT_TRUE(supervisor.launch(shell("exit " + std::to_string(code)), &p).is_ok());
+    expected[p.identity.pid] = code;
+  }
+  std::map<pid_t, int> reported;
+  ASSERT_TRUE(eventually([&] {
+    for (const ProcessExit& exit : supervisor.poll_exits()) {
+      EXPECT_TRUE(reported.emplace(exit.identity.pid, exit.exit_code).second) << "twice";
+    }
+    return reported.size() == expected.size();
+  }));
+  EXPECT_EQ(reported, expected);
+  EXPECT_EQ(supervisor.size(), 0u);
+}
+
+TEST_F(ProcessSupervisorTest, AnEndedChildItDoesNotHoldNeitherHidesEndsNorIsReaped) {
+  ProcessSupervisor supervisor;
+  supervisor.poll_exits();   // its first call looks at every held process; the next ones do not
+  LaunchedProcess stranger;  // the daemon's child, but not the supervisor's to reap
+  ASSERT_TRUE(launch_process(shell("exit 3"), &stranger).is_ok());
+  ASSERT_TRUE(eventually([&] { return !is_same_process(stranger.identity); }));  // a zombie
+  LaunchedProcess held;
+  ASSERT_TRUE(supervisor.launch(shell("exit 4"), &held).is_ok());
+  EXPECT_EQ(wait_exit(supervisor, held.identity.pid).exit_code, 4);
+  int status = 0;
+  ASSERT_EQ(::waitpid(stranger.identity.pid, &status, 0), stranger.identity.pid);
+  EXPECT_EQ(WEXITSTATUS(status), 3);
+}
+
+TEST_F(ProcessSupervisorTest, AHeldChildReapedElsewhereIsReportedWithoutStatus) {
+  ProcessSupervisor supervisor;
+  LaunchedProcess p;
+  ASSERT_TRUE(supervisor.launch(shell("exec sleep 30"), &p).is_ok());
+  EXPECT_TRUE(supervisor.poll_exits().empty());  // the first call's look at every process
+  ::kill(p.identity.pid, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(::waitpid(p.identity.pid, &status, 0), p.identity.pid);  // not the supervisor
+  const ProcessExit exit = wait_exit(supervisor, p.identity.pid);    // by the once-a-second look
+  EXPECT_FALSE(exit.status_known);
+  EXPECT_EQ(supervisor.size(), 0u);
 }
 
 TEST_F(ProcessSupervisorTest, OnlyHeldGroupsCanBeTerminated) {
