@@ -6,10 +6,12 @@
 // queued behind a full host (nothing running beside them) and the daemon's RSS with that many
 // tasks queued. With --agents N the tasks run on N fastgpu-agent processes instead (each a
 // simulated host of 8 GPUs of 400 TFLOPS; each task asks 20 TFLOPS, which the daemon's own
-// 10-TFLOPS GPU cannot hold). Usage: daemon_throughput [--tasks N] [--clients N] [--queued N]
-// [--agents N]
+// 10-TFLOPS GPU cannot hold). With --running N it then starts N sleeping tasks and reports the
+// daemon's CPU use while they run and nothing else happens (what watching them costs).
+// Usage: daemon_throughput [--tasks N] [--clients N] [--queued N] [--agents N] [--running N]
 
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -17,7 +19,9 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -80,6 +84,61 @@ int64_t rss_kib(pid_t pid) {
   return -1;
 }
 
+// CPU time (user + system) process `pid` has used so far, in seconds.
+double cpu_seconds(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  std::istringstream fields(text.substr(text.rfind(')') + 2));
+  std::string field;
+  for (int i = 3; i < 14 && fields >> field; ++i) {
+  }
+  double user = 0, system = 0;
+  fields >> user >> system;
+  return (user + system) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// The ids of the daemon's running tasks.
+std::vector<int64_t> running_ids(const DaemonProcess& daemon) {
+  std::vector<int64_t> ids;
+  const Answer page = daemon.get("/v1/tasks?state=running&limit=10000");
+  for (const auto& task : page.json["tasks"]) {
+    ids.push_back(task["id"].get<int64_t>());
+  }
+  return ids;
+}
+
+// Starts `count` sleeping tasks (0.005 GPU each), waits until all run, prints the daemon's CPU
+// use over the next 5 s as a share of one core, then cancels them.
+void report_cpu_while_running(const DaemonProcess& daemon, int count, int clients) {
+  if (!submit_burst(daemon, count, clients, R"({"argv": ["sleep", "3600"], "gpu": 0.005})")) {
+    std::fprintf(stderr, "some sleeping tasks were refused\n");
+  }
+  const Clock::time_point start = Clock::now();
+  while (running_ids(daemon).size() < static_cast<size_t>(count) && seconds_since(start) < 120) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // let the start-up work settle
+  const size_t held = running_ids(daemon).size();
+  const double cpu_before = cpu_seconds(daemon.pid());
+  const Clock::time_point window_start = Clock::now();
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  const double used = cpu_seconds(daemon.pid()) - cpu_before;
+  std::printf("daemon CPU, %zu tasks running  %.1f%% of one core\n", held,
+              100.0 * used / seconds_since(window_start));
+  if (held < static_cast<size_t>(count)) {
+    std::fprintf(stderr, "only %zu of %d ran; the others:\n", held, count);
+    for (const char* state : {"pending", "failed", "lost"}) {
+      const Answer page = daemon.get(std::string("/v1/tasks?limit=5&state=") + state);
+      for (const auto& task : page.json["tasks"])
+        std::fprintf(stderr, "  %s\n", task.dump().c_str());
+    }
+  }
+  for (int64_t id : running_ids(daemon)) {
+    daemon.post("/v1/tasks/" + std::to_string(id) + "/cancel", "");
+  }
+  wait_until_idle(daemon);
+}
+
 // Starts `count` agents on `daemon` and waits until /v1/nodes shows them all ready.
 std::vector<std::unique_ptr<testing::AgentProcess>> start_agents(const DaemonProcess& daemon,
                                                                  const std::string& dir,
@@ -97,7 +156,7 @@ std::vector<std::unique_ptr<testing::AgentProcess>> start_agents(const DaemonPro
   return agents;
 }
 
-int run(int tasks, int clients, int queued, int agent_count) {
+int run(int tasks, int clients, int queued, int agent_count, int running) {
   testing::TempDir dir;
   DaemonProcess daemon(dir.path(),
                        {"--simulate-gpus", agent_count > 0 ? "1x10tflops" : "8xA100-80GB"});
@@ -124,6 +183,7 @@ int run(int tasks, int clients, int queued, int agent_count) {
   const std::vector<int64_t> lat = submit_to_running_us(daemon, 500, body);
   std::printf("submit->running p50 (free)    %.2f ms\n", lat[lat.size() / 2] / 1e3);
   std::printf("submit->running p99 (free)    %.2f ms\n", lat[lat.size() * 99 / 100] / 1e3);
+  if (running > 0 && agent_count == 0) report_cpu_while_running(daemon, running, clients);
   if (queued > 0 && agent_count == 0) {
     const Answer blocker = daemon.post("/v1/tasks", R"({"argv": ["sleep", "3600"], "gpus": 8})");
     const Clock::time_point queue_start = Clock::now();
@@ -152,6 +212,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 10'000'000));
   app.add_option("--agents", agents, "run the tasks on this many fastgpu-agent processes")
       ->check(CLI::Range(0, 64));
+  int running = 0;
+  app.add_option("--running", running,
+                 "then hold this many sleeping tasks and report the daemon's CPU (0: skip)")
+      ->check(CLI::Range(0, 1600));
   CLI11_PARSE(app, argc, argv);
-  return fastgpu::bench::run(tasks, clients, queued, agents);
+  return fastgpu::bench::run(tasks, clients, queued, agents, running);
 }

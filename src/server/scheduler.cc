@@ -316,18 +316,32 @@ void Scheduler::end_process(LiveTask& task, const ProcessExit& exit) {
   }
 }
 
+void Scheduler::mark_running(const LiveTask& task) {
+  running_ids_.insert(task.record.id);
+  if (task.record.spec.kind == WorkKind::kSynthetic || task.record.spec.timeout_ms > 0) {
+    deadlines_.emplace(task.deadline, task.record.id);
+  }
+}
+
 void Scheduler::end_synthetic_and_timeouts() {
   const auto now = SteadyClock::now();
-  for (TaskId id : running_ids_) {
-    LiveTask& task = live_.at(id);
-    if (task.ending || task.timed_out || now < task.deadline) continue;
-    if (task.record.spec.kind == WorkKind::kSynthetic) {
+  std::vector<Deadline> look_again;  // due, but its task is ending: a failed cancel resumes it
+  while (!deadlines_.empty() && deadlines_.top().first <= now) {
+    const Deadline due = deadlines_.top();
+    deadlines_.pop();
+    if (!running_ids_.contains(due.second)) continue;
+    LiveTask& task = live_.at(due.second);
+    if (task.deadline != due.first || task.timed_out) continue;
+    if (task.ending) {
+      look_again.push_back(due);
+    } else if (task.record.spec.kind == WorkKind::kSynthetic) {
       finish_running(task, TaskState::kSucceeded, std::nullopt, "");
-    } else if (task.record.spec.timeout_ms > 0) {
+    } else {
       task.timed_out = true;
       (void)stop_process(task, options_.kill_grace);
     }
   }
+  for (const Deadline& due : look_again) deadlines_.push(due);
 }
 
 void Scheduler::schedule_pass() {
@@ -620,7 +634,7 @@ void Scheduler::commit_start(LiveTask& task, TaskTransition start) {
       return;
     }
     (void)apply_transition(start, *start.at_us, &task.record);
-    running_ids_.insert(id);
+    mark_running(task);
     schedule_latency_.observe(task.record.started_at_us - task.record.created_at_us);
     if (task.agent != 0) hand_to_agent(task);
   });

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <queue>
 #include <set>
 #include <string>
 #include <thread>
@@ -199,6 +200,9 @@ class Scheduler {
   void absorb(TaskRecord record);
   void reap_exits();
   void end_synthetic_and_timeouts();
+  // Counts a task whose start is committed as running, and files its deadline (a synthetic
+  // task's end, a command's timeout) for end_synthetic_and_timeouts().
+  void mark_running(const LiveTask& task);
   void schedule_pass();
   void schedule_resource(VgpuId resource, const TaskQueue::Order& order);
   // Whether tasks asking no GPU may pass `head`, a pool task past its patience: it asks GPUs
@@ -290,6 +294,10 @@ class Scheduler {
   std::unordered_map<TaskId, LiveTask> live_;
   std::unordered_map<pid_t, TaskId> task_of_pid_;
   std::set<TaskId> running_ids_;  // tasks holding capacity with a running state committed
+  // Deadlines of running tasks, soonest first. An entry whose task no longer runs with that
+  // deadline (it ended, or was requeued and started again) is dropped when it comes up.
+  using Deadline = std::pair<std::chrono::steady_clock::time_point, TaskId>;
+  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   std::unordered_map<VgpuId, VgpuSlice> slices_;
   WriteBatch batch_;
   std::vector<Command> deferred_;  // commands waiting for a task's launch to finish

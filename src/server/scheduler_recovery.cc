@@ -149,8 +149,7 @@ Status Scheduler::recover_task(TaskRecord record) {
             synthetic ? task.record.spec.synthetic.duration_ms : task.record.spec.timeout_ms;
         task.deadline = steady_at(task.record.started_at_us + limit_ms * 1000);
         if (!synthetic) task_of_pid_[task.record.pid] = id;
-        live_.emplace(id, std::move(task));
-        running_ids_.insert(id);
+        mark_running(live_.emplace(id, std::move(task)).first->second);
         return Status::ok();
       }
       const TaskTransition lost =
