@@ -64,10 +64,11 @@ class ProcessSupervisor {
   /// Returns the held processes that ended since the last call (each reported once, then no
   /// longer held), after sending any SIGKILL whose grace has run out. Never blocks.
   /// Cost: children that ended are found by asking the kernel for any ended child, so a call
-  /// costs one waitid() per ended child plus one, one /proc read per adopted process and one
-  /// step per pending SIGKILL, whatever the number of running children. Each held child is
-  /// looked at one by one only when an ended child that is not held waits to be reaped by
-  /// someone else, and once a second, which finds a held child that was reaped elsewhere.
+  /// costs one waitid() plus a few system calls per ended child (to reap it and its group), one
+  /// /proc read per adopted process and one step per pending SIGKILL, whatever the number of
+  /// running children. Each held child is looked at one by one only when an ended child that is not
+  /// held waits to be reaped by someone else, and once a second, which finds a held child that was
+  /// reaped elsewhere.
   std::vector<ProcessExit> poll_exits();
 
   /// Number of processes held.

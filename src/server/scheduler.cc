@@ -323,25 +323,32 @@ void Scheduler::mark_running(const LiveTask& task) {
   }
 }
 
+void Scheduler::unmark_running(const LiveTask& task) {
+  running_ids_.erase(task.record.id);
+  deadlines_.erase({task.deadline, task.record.id});
+}
+
 void Scheduler::end_synthetic_and_timeouts() {
   const auto now = SteadyClock::now();
-  std::vector<Deadline> look_again;  // due, but its task is ending: a failed cancel resumes it
-  while (!deadlines_.empty() && deadlines_.top().first <= now) {
-    const Deadline due = deadlines_.top();
-    deadlines_.pop();
-    if (!running_ids_.contains(due.second)) continue;
-    LiveTask& task = live_.at(due.second);
-    if (task.deadline != due.first || task.timed_out) continue;
-    if (task.ending) {
-      look_again.push_back(due);
-    } else if (task.record.spec.kind == WorkKind::kSynthetic) {
+  std::vector<TaskId> due;
+  for (auto it = deadlines_.begin(); it != deadlines_.end() && it->first <= now;) {
+    // An ending task keeps its entry: a cancel whose commit fails lets it run on.
+    if (live_.at(it->second).ending) {
+      ++it;
+      continue;
+    }
+    due.push_back(it->second);
+    it = deadlines_.erase(it);
+  }
+  for (TaskId id : due) {
+    LiveTask& task = live_.at(id);
+    if (task.record.spec.kind == WorkKind::kSynthetic) {
       finish_running(task, TaskState::kSucceeded, std::nullopt, "");
     } else {
       task.timed_out = true;
       (void)stop_process(task, options_.kill_grace);
     }
   }
-  for (const Deadline& due : look_again) deadlines_.push(due);
 }
 
 void Scheduler::schedule_pass() {
@@ -478,7 +485,7 @@ void Scheduler::requeue_preempted(LiveTask& task) {
 }
 
 void Scheduler::requeue(LiveTask& task) {
-  running_ids_.erase(task.record.id);
+  unmark_running(task);
   task.record.state = TaskState::kPending;
   task.record.pid = 0;
   task.record.placement.reset();
@@ -698,7 +705,7 @@ void Scheduler::forget(TaskId id) {
   auto it = live_.find(id);
   if (it == live_.end()) return;
   queue_.erase(it->second.record);
-  running_ids_.erase(id);
+  unmark_running(it->second);
   live_.erase(it);
   completions_.finish(id);
   dirty_ = true;

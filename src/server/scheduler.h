@@ -10,7 +10,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <queue>
 #include <set>
 #include <string>
 #include <thread>
@@ -201,8 +200,10 @@ class Scheduler {
   void reap_exits();
   void end_synthetic_and_timeouts();
   // Counts a task whose start is committed as running, and files its deadline (a synthetic
-  // task's end, a command's timeout) for end_synthetic_and_timeouts().
+  // task's end, a command's timeout) for end_synthetic_and_timeouts(); unmark_running undoes it
+  // when the task stops counting as running (it is requeued or forgotten).
   void mark_running(const LiveTask& task);
+  void unmark_running(const LiveTask& task);
   void schedule_pass();
   void schedule_resource(VgpuId resource, const TaskQueue::Order& order);
   // Whether tasks asking no GPU may pass `head`, a pool task past its patience: it asks GPUs
@@ -294,10 +295,9 @@ class Scheduler {
   std::unordered_map<TaskId, LiveTask> live_;
   std::unordered_map<pid_t, TaskId> task_of_pid_;
   std::set<TaskId> running_ids_;  // tasks holding capacity with a running state committed
-  // Deadlines of running tasks, soonest first. An entry whose task no longer runs with that
-  // deadline (it ended, or was requeued and started again) is dropped when it comes up.
-  using Deadline = std::pair<std::chrono::steady_clock::time_point, TaskId>;
-  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
+  // The deadlines of the tasks in running_ids_ that have one, soonest first; an entry leaves
+  // when it is acted on or its task stops running.
+  std::set<std::pair<std::chrono::steady_clock::time_point, TaskId>> deadlines_;
   std::unordered_map<VgpuId, VgpuSlice> slices_;
   WriteBatch batch_;
   std::vector<Command> deferred_;  // commands waiting for a task's launch to finish

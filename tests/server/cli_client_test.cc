@@ -96,9 +96,9 @@ TEST(CliClientTest, TopShowsGpusAndRunningTasks) {
   ASSERT_TRUE(daemon.started()) << daemon.log();
   ASSERT_EQ(fastgpu_cli(daemon, "submit --gpu 0.5 --name busy -- sleep 30").exit_code, 0);
   CliRun top;
-  for (int attempt = 0; attempt < 50; ++attempt) {  // until the task has started
+  for (int attempt = 0; attempt < 50; ++attempt) {  // until the summary shows the task started
     top = fastgpu_cli(daemon, "top --once");
-    if (top.output.find("running 1") != std::string::npos) break;
+    if (top.output.find("pending 0, running 1") != std::string::npos) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_EQ(top.exit_code, 0) << top.output;
