@@ -19,7 +19,6 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <iterator>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -86,9 +85,7 @@ int64_t rss_kib(pid_t pid) {
 
 // CPU time (user + system) process `pid` has used so far, in seconds.
 double cpu_seconds(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  std::istringstream fields(text.substr(text.rfind(')') + 2));
+  std::istringstream fields(testing::stat_fields(pid));  // from field 3 (state) on
   std::string field;
   for (int i = 3; i < 14 && fields >> field; ++i) {
   }

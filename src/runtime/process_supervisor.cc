@@ -13,26 +13,27 @@ namespace {
 using std::chrono::steady_clock;
 using std::chrono::system_clock;
 
-// Looks at child `pid` without reaping it: false when it is not our child (or was reaped);
-// else info->si_pid is 0 while it runs and `pid` once it has exited.
-bool peek_child(pid_t pid, siginfo_t* info) {
+// waitid(which, pid, WEXITED | WNOHANG | WNOWAIT): looks at ended children without reaping
+// them. False when there is no such child of ours; else info->si_pid is 0 while none has ended,
+// or the pid of one that has.
+bool peek_ended(idtype_t which, pid_t pid, siginfo_t* info) {
   *info = siginfo_t{};
   int rc;
   do {
-    rc = ::waitid(P_PID, pid, info, WEXITED | WNOHANG | WNOWAIT);
+    rc = ::waitid(which, pid, info, WEXITED | WNOHANG | WNOWAIT);
   } while (rc < 0 && errno == EINTR);
   return rc == 0;
 }
 
+// Looks at child `pid` without reaping it: false when it is not our child (or was reaped);
+// else info->si_pid is 0 while it runs and `pid` once it has exited.
+bool peek_child(pid_t pid, siginfo_t* info) { return peek_ended(P_PID, pid, info); }
+
 // Any child of this process (of any of its threads) that has exited and is not reaped yet,
 // without reaping it; 0 when there is none.
 pid_t peek_any_ended_child() {
-  siginfo_t info{};
-  int rc;
-  do {
-    rc = ::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT);
-  } while (rc < 0 && errno == EINTR);
-  return rc == 0 ? info.si_pid : 0;
+  siginfo_t info;
+  return peek_ended(P_ALL, 0, &info) ? info.si_pid : 0;
 }
 
 // How often poll_exits() looks at every held child however quiet the fast path is: it finds a

@@ -178,18 +178,13 @@ CliRun fastgpu_cli(const DaemonProcess& daemon, const std::string& args) {
   return run;
 }
 
-namespace {
-
-// The fields of /proc/PID/stat after the command name ("S 1234 ..."), or "" when it is gone.
-// read_file, not an istreambuf_iterator: a process reaped between the open and the read makes
-// the read fail with ESRCH, which the iterator throws and read_file leaves as a short text.
 std::string stat_fields(pid_t pid) {
+  // read_file, not an istreambuf_iterator: a process reaped between the open and the read makes
+  // the read fail with ESRCH, which the iterator throws and read_file leaves as a short text.
   const std::string text = read_file("/proc/" + std::to_string(pid) + "/stat");
   const size_t paren = text.rfind(')');
   return paren == std::string::npos || paren + 2 >= text.size() ? "" : text.substr(paren + 2);
 }
-
-}  // namespace
 
 bool alive(pid_t pid) {
   const std::string fields = stat_fields(pid);

@@ -99,6 +99,9 @@ bool eventually(Done done, std::chrono::milliseconds limit) {
   return done();
 }
 
+/// The fields of /proc/PID/stat after the command name ("S 1234 ..."), or "" when it is gone.
+std::string stat_fields(pid_t pid);
+
 /// True while process `pid` runs; a zombie has ended.
 bool alive(pid_t pid);
 
