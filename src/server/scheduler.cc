@@ -279,6 +279,13 @@ void Scheduler::absorb(TaskRecord record) {
   if (!added) return;
   queue_.push(it->second.record);
   dirty_ = true;
+  // Committed just before its vGPU's deletion was: the deletion did not see it to cancel it.
+  if (const VgpuId vgpu = it->second.record.spec.vgpu; vgpu != kNoVgpu) {
+    auto slice = slices_.find(vgpu);
+    if (slice == slices_.end() || slice->second.deleting()) {
+      cancel_live(it->second, [](const ApiError&) {});
+    }
+  }
 }
 
 void Scheduler::reap_exits() {
@@ -854,7 +861,7 @@ void Scheduler::create_vgpu_on_loop(VgpuSpec spec, VgpuId* id,
 bool Scheduler::try_place_pending_vgpus() {
   bool placed_any = false;
   for (auto& [id, slice] : slices_) {
-    if (slice.placed()) continue;
+    if (slice.placed() || slice.deleting()) continue;
     const VgpuSpec& spec = slice.record().spec;
     for (const TaskShape& shape : pool_->candidate_shapes(vgpu_shape(spec), spec.milli_tflops)) {
       const PlaceDecision decision = placer_->decide(shape);
@@ -866,6 +873,8 @@ bool Scheduler::try_place_pending_vgpus() {
       const VgpuId vgpu = id;
       batch_.add(PlaceVgpu{vgpu, decision.placement},
                  [this, vgpu, shape, placement = decision.placement](const WriteResult& result) {
+                   // A deletion is never queued behind its placement (a deleting slice is not
+                   // placed), so the slice is still there.
                    VgpuSlice& slice = slices_.at(vgpu);
                    if (!result.status.is_ok()) {
                      (void)ledger_.release(shape, placement);
@@ -884,8 +893,12 @@ bool Scheduler::try_place_pending_vgpus() {
 }
 
 void Scheduler::delete_vgpu_on_loop(VgpuId id, bool force, std::function<void(ApiError)> reply) {
-  if (!slices_.contains(id)) {
+  auto found = slices_.find(id);
+  if (found == slices_.end()) {
     return reply(ApiError::not_found("vGPU " + std::to_string(id) + " does not exist"));
+  }
+  if (found->second.deleting()) {
+    return reply(ApiError::conflict("vGPU " + std::to_string(id) + " is being deleted"));
   }
   if (vgpu_launching(id)) {
     deferred_.push_back([this, id, force, reply] { delete_vgpu_on_loop(id, force, reply); });
@@ -900,9 +913,13 @@ void Scheduler::delete_vgpu_on_loop(VgpuId id, bool force, std::function<void(Ap
   for (auto& [task_id, task] : live_) {
     if (task.record.spec.vgpu == id && !task.ending) cancel_live(task, [](const ApiError&) {});
   }
+  found->second.set_deleting(true);
   batch_.add(DeleteVgpu{id}, [this, id, reply](const WriteResult& result) {
-    if (!result.status.is_ok()) return reply(ApiError::from_status(result.status));
     VgpuSlice& slice = slices_.at(id);
+    if (!result.status.is_ok()) {
+      slice.set_deleting(false);
+      return reply(ApiError::from_status(result.status));
+    }
     if (slice.placed()) {
       const VgpuSpec& spec = slice.record().spec;
       const Placement placement = *slice.record().placement;

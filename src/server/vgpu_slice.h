@@ -24,6 +24,9 @@ class VgpuSlice {
   const VgpuRecord& record() const { return record_; }
   VgpuRecord& mutable_record() { return record_; }
   bool placed() const { return record_.placement.has_value(); }
+  /// True from the moment its deletion is queued for commit: it is placed no more.
+  bool deleting() const { return deleting_; }
+  void set_deleting(bool deleting) { deleting_ = deleting; }
 
   /// Compute units of the slice on `model`.
   int64_t capacity_units(GpuModelId model) const;
@@ -48,6 +51,7 @@ class VgpuSlice {
   int64_t used_units_ = 0;
   MemoryMib used_memory_ = 0;
   int running_ = 0;
+  bool deleting_ = false;
 };
 
 }  // namespace fastgpu

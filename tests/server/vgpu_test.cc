@@ -109,5 +109,24 @@ TEST_F(VgpuTest, AVgpuThatDoesNotFitNowWaitsForCapacity) {
   EXPECT_EQ(daemon_.post("/v1/vgpus", R"({"tflops": 41})").status, 422);
 }
 
+
+// Deleting a vGPU activates a pending one; deleting that one at once (`fastgpu vgpu rm 1 2`)
+// used to abort the daemon when both writes met in one commit.
+TEST_F(VgpuTest, DeletingAVgpuJustActivatedKeepsTheDaemonAndTheLedgerWhole) {
+  ASSERT_TRUE(daemon_.started()) << daemon_.log();
+  for (int round = 0; round < 25; ++round) {
+    const int64_t big = create_vgpu(R"({"gpu": 0.75})");
+    const int64_t waiting = create_vgpu(R"({"gpu": 0.5})");
+    std::thread first([&] { daemon_.del("/v1/vgpus/" + std::to_string(big)); });
+    if (round % 2 == 1) first.join();  // in order on odd rounds, side by side on even ones
+    const Answer second = daemon_.del("/v1/vgpus/" + std::to_string(waiting));
+    if (first.joinable()) first.join();
+    ASSERT_EQ(daemon_.get("/healthz").status, 200) << "round " << round << "\n" << daemon_.log();
+    EXPECT_EQ(second.status, 200) << second.body;
+    EXPECT_EQ(daemon_.get("/v1/gpus").json["gpus"][0]["allocated_milli"], 0) << "round " << round;
+  }
+  EXPECT_EQ(daemon_.get("/v1/vgpus").json["vgpus"].size(), 50u);
+}
+
 }  // namespace
 }  // namespace fastgpu::testing
