@@ -270,8 +270,27 @@ void get_vgpu(const ApiContext& ctx, const Principal& who, const Request& req, R
 
 void delete_vgpu(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
   const bool force = req.has_param("force") && req.get_param_value("force") == "true";
-  answer_vgpu(ctx, who, req, res,
-              [&](int64_t id) { return ctx.scheduler->delete_vgpu(id, force); });
+  answer_vgpu(ctx, who, req, res, [&](int64_t id) {
+    return ctx.scheduler->delete_vgpu(id, force, "deleted by " + who.user);
+  });
+}
+
+void renew_vgpu(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
+  with_id(req, res, [&](int64_t id) {
+    VgpuRecord vgpu;
+    if (ApiError e = load_vgpu(ctx, who, id, &vgpu); !e.is_ok()) return send_error(res, e);
+    int64_t lease_end_us = 0;
+    if (ApiError e = ctx.scheduler->renew_vgpu(id, &lease_end_us); !e.is_ok()) {
+      return send_error(res, e);
+    }
+    const nlohmann::json expires =
+        lease_end_us == 0 ? nlohmann::json(nullptr) : nlohmann::json(lease_end_us / 1e6);
+    send_json(res, 200, {{"id", id}, {"lease_expires_at", expires}});
+  });
+}
+
+void release_vgpu(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
+  answer_vgpu(ctx, who, req, res, [&](int64_t id) { return ctx.scheduler->release_vgpu(id); });
 }
 
 void wait_vgpu(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
@@ -457,6 +476,8 @@ void ApiServer::add_routes() {
   http_->Get(R"(/v1/vgpus/([^/]+))", route(get_vgpu));
   http_->Delete(R"(/v1/vgpus/([^/]+))", leader_route(delete_vgpu));
   http_->Get(R"(/v1/vgpus/([^/]+)/wait)", leader_route(wait_vgpu));
+  http_->Post(R"(/v1/vgpus/([^/]+)/renew)", leader_route(renew_vgpu));
+  http_->Post(R"(/v1/vgpus/([^/]+)/release)", leader_route(release_vgpu));
   http_->Post("/v1/tasks", leader_route(post_task));
   http_->Get("/v1/tasks", route(list_tasks));
   http_->Get(R"(/v1/tasks/([^/]+))", route(get_task));

@@ -8,6 +8,11 @@ nlohmann::json seconds_or_null(int64_t micros) {
   return static_cast<double>(micros) / 1e6;
 }
 
+nlohmann::json ms_as_seconds_or_null(int64_t ms) {
+  if (ms == 0) return nullptr;
+  return static_cast<double>(ms) / 1e3;
+}
+
 nlohmann::json gpu_indices(const std::optional<Placement>& placement, const GpuPool& pool) {
   nlohmann::json out = nlohmann::json::array();
   if (!placement) return out;
@@ -87,8 +92,13 @@ nlohmann::json vgpu_to_json(const VgpuRecord& vgpu, const GpuPool& pool) {
           {"memory_bytes", spec.memory_mib << 20},
           {"gpu_index", gpu_index},
           {"gpu_uuid", gpu_uuid},
+          {"lease_seconds", ms_as_seconds_or_null(spec.lease_ms)},
+          {"ttl_seconds", ms_as_seconds_or_null(spec.ttl_ms)},
+          {"idle_timeout_seconds", ms_as_seconds_or_null(spec.idle_timeout_ms)},
           {"created_at", seconds_or_null(vgpu.created_at_us)},
-          {"deleted_at", seconds_or_null(vgpu.deleted_at_us)}};
+          {"deleted_at", seconds_or_null(vgpu.deleted_at_us)},
+          {"deleted_reason", vgpu.deleted_reason.empty() ? nlohmann::json(nullptr)
+                                                         : nlohmann::json(vgpu.deleted_reason)}};
 }
 
 nlohmann::json nodes_to_json(const GpuPool& pool, const PoolSnapshot& snapshot) {

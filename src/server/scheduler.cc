@@ -9,6 +9,7 @@
 
 #include "core/wall_clock.h"
 #include "sched/policy_registry.h"
+#include "server/quantity.h"
 #include "server/vgpu_enforcement.h"
 
 namespace fastgpu {
@@ -28,12 +29,6 @@ TypicalWorkload daemon_workload() {
   for (MilliGpu milli : {100, 250, 500}) add(1, milli);
   for (int32_t gpus : {1, 2, 4, 8}) add(gpus, kMilliPerGpu);
   return TypicalWorkload::from_tasks(tasks);
-}
-
-std::string format_tflops(int64_t milli_tflops) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", static_cast<double>(milli_tflops) / 1000);
-  return text;
 }
 
 void log_line(const std::string& line) { std::fprintf(stderr, "fastgpud: %s\n", line.c_str()); }
@@ -197,20 +192,6 @@ ApiError Scheduler::cancel(TaskId id) {
   return run_on_loop([this, id](auto reply) { cancel_on_loop(id, std::move(reply)); });
 }
 
-ApiError Scheduler::create_vgpu(VgpuSpec spec, VgpuId* id) {
-  if (std::string problem = validate_vgpu_spec(spec); !problem.empty()) {
-    return ApiError::invalid_argument(problem);
-  }
-  return run_on_loop([this, spec = std::move(spec), id](auto reply) {
-    create_vgpu_on_loop(spec, id, std::move(reply));
-  });
-}
-
-ApiError Scheduler::delete_vgpu(VgpuId id, bool force) {
-  return run_on_loop(
-      [this, id, force](auto reply) { delete_vgpu_on_loop(id, force, std::move(reply)); });
-}
-
 PoolSnapshot Scheduler::snapshot() const {
   std::lock_guard lock(views_mu_);
   return snapshot_;
@@ -259,6 +240,7 @@ void Scheduler::iterate() {
   reap_exits();
   end_synthetic_and_timeouts();
   check_agents();
+  reclaim_expired_vgpus();
   if (dirty_) schedule_pass();
   if (!batch_.empty()) {
     if (Status s = batch_.commit(writer_); !s.is_ok()) log_line("commit failed: " + s.message());
@@ -795,146 +777,8 @@ void Scheduler::cancel_live(LiveTask& task, std::function<void(ApiError)> reply)
              });
 }
 
-TaskShape Scheduler::vgpu_shape(const VgpuSpec& spec) const {
-  TaskShape shape;
-  shape.num_gpu = 1;
-  shape.gpu_milli = spec.gpu_milli;
-  shape.gpu_memory_mib = spec.memory_mib;
-  return shape;
-}
-
 GpuModelId Scheduler::model_at(const Placement& placement) const {
   return pool_->nodes()[placement.node].model;
-}
-
-void Scheduler::set_view(const VgpuRecord& record) {
-  std::lock_guard lock(views_mu_);
-  if (record.state == VgpuState::kDeleted) {
-    vgpu_views_.erase(record.id);
-  } else {
-    vgpu_views_[record.id] = record;
-  }
-}
-
-void Scheduler::create_vgpu_on_loop(VgpuSpec spec, VgpuId* id,
-                                    std::function<void(ApiError)> reply) {
-  const TaskShape base = vgpu_shape(spec);
-  if (!pool_->could_ever_fit(base, spec.milli_tflops)) {
-    return reply(ApiError::infeasible("no GPU of this host could hold the vGPU (" +
-                                      (spec.milli_tflops > 0
-                                           ? format_tflops(spec.milli_tflops) + " TFLOPS"
-                                           : std::to_string(spec.gpu_milli) + " milli-GPU") +
-                                      ", " + std::to_string(spec.memory_mib) + " MiB)"));
-  }
-  std::optional<Placement> placement;
-  std::optional<TaskShape> taken;
-  for (const TaskShape& shape : pool_->candidate_shapes(base, spec.milli_tflops)) {
-    const PlaceDecision decision = placer_->decide(shape);
-    if (decision.outcome == PlaceOutcome::kPlaced &&
-        ledger_.allocate(shape, decision.placement).is_ok()) {
-      placement = decision.placement;
-      taken = shape;
-      break;
-    }
-  }
-  batch_.add(CreateVgpu{spec, placement},
-             [this, spec, placement, taken, id, reply](const WriteResult& result) {
-               if (!result.status.is_ok()) {
-                 if (taken) (void)ledger_.release(*taken, *placement);
-                 return reply(ApiError::from_status(result.status));
-               }
-               VgpuRecord record;
-               record.id = result.ids.front();
-               record.spec = spec;
-               record.state = placement ? VgpuState::kActive : VgpuState::kPending;
-               record.placement = placement;
-               record.created_at_us = wall_clock_us();
-               slices_.emplace(record.id, VgpuSlice(record));
-               set_view(record);
-               *id = record.id;
-               dirty_ = true;
-               publish_snapshot();  // /v1/gpus shows the slice once the create is answered
-               reply({});
-             });
-}
-
-bool Scheduler::try_place_pending_vgpus() {
-  bool placed_any = false;
-  for (auto& [id, slice] : slices_) {
-    if (slice.placed() || slice.deleting()) continue;
-    const VgpuSpec& spec = slice.record().spec;
-    for (const TaskShape& shape : pool_->candidate_shapes(vgpu_shape(spec), spec.milli_tflops)) {
-      const PlaceDecision decision = placer_->decide(shape);
-      if (decision.outcome != PlaceOutcome::kPlaced ||
-          !ledger_.allocate(shape, decision.placement).is_ok()) {
-        continue;
-      }
-      slice.mutable_record().placement = decision.placement;  // holds it until the commit
-      const VgpuId vgpu = id;
-      batch_.add(PlaceVgpu{vgpu, decision.placement},
-                 [this, vgpu, shape, placement = decision.placement](const WriteResult& result) {
-                   // A deletion is never queued behind its placement (a deleting slice is not
-                   // placed), so the slice is still there.
-                   VgpuSlice& slice = slices_.at(vgpu);
-                   if (!result.status.is_ok()) {
-                     (void)ledger_.release(shape, placement);
-                     slice.mutable_record().placement.reset();
-                     return;
-                   }
-                   slice.mutable_record().state = VgpuState::kActive;
-                   set_view(slice.record());
-                   dirty_ = true;
-                 });
-      placed_any = true;
-      break;
-    }
-  }
-  return placed_any;
-}
-
-void Scheduler::delete_vgpu_on_loop(VgpuId id, bool force, std::function<void(ApiError)> reply) {
-  auto found = slices_.find(id);
-  if (found == slices_.end()) {
-    return reply(ApiError::not_found("vGPU " + std::to_string(id) + " does not exist"));
-  }
-  if (found->second.deleting()) {
-    return reply(ApiError::conflict("vGPU " + std::to_string(id) + " is being deleted"));
-  }
-  if (vgpu_launching(id)) {
-    deferred_.push_back([this, id, force, reply] { delete_vgpu_on_loop(id, force, reply); });
-    return;
-  }
-  if (const int unfinished = completions_.unfinished_in(id); unfinished > 0 && !force) {
-    return reply(ApiError::conflict("vGPU " + std::to_string(id) + " has " +
-                                    std::to_string(unfinished) +
-                                    " unfinished task(s); wait for them or delete with "
-                                    "?force=true to cancel them"));
-  }
-  for (auto& [task_id, task] : live_) {
-    if (task.record.spec.vgpu == id && !task.ending) cancel_live(task, [](const ApiError&) {});
-  }
-  found->second.set_deleting(true);
-  batch_.add(DeleteVgpu{id}, [this, id, reply](const WriteResult& result) {
-    VgpuSlice& slice = slices_.at(id);
-    if (!result.status.is_ok()) {
-      slice.set_deleting(false);
-      return reply(ApiError::from_status(result.status));
-    }
-    if (slice.placed()) {
-      const VgpuSpec& spec = slice.record().spec;
-      const Placement placement = *slice.record().placement;
-      if (auto shape = pool_->shape_on_node(vgpu_shape(spec), spec.milli_tflops, placement.node)) {
-        (void)ledger_.release(*shape, placement);
-      }
-    }
-    slice.mutable_record().state = VgpuState::kDeleted;
-    set_view(slice.record());
-    slices_.erase(id);
-    remove_enforcement_ledger(enforcement_id(options_.enforcement_prefix, id, 0));
-    dirty_ = true;
-    publish_snapshot();
-    reply({});
-  });
 }
 
 }  // namespace fastgpu

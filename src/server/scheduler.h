@@ -28,6 +28,7 @@
 #include "server/latency_histogram.h"
 #include "server/task_launch.h"
 #include "server/task_queue.h"
+#include "server/vgpu_expiry.h"
 #include "server/vgpu_slice.h"
 #include "server/write_batch.h"
 #include "store/store.h"
@@ -106,6 +107,8 @@ class Scheduler {
 
   /// Most queued tasks one pass examines, per resource, after the first that does not fit.
   static constexpr size_t kBackfillWindow = 1000;
+  /// How often leases, ttls and idle timeouts of vGPUs are checked.
+  static constexpr std::chrono::milliseconds kExpiryCheckPeriod{100};
 
   /// Builds a scheduler over `store` (reads) and `writer` (writes; a BatchWriter in front of the
   /// store), neither owned; both must outlive it. kInvalidArgument for an unknown policy.
@@ -137,9 +140,14 @@ class Scheduler {
   /// Creates a vGPU, placed now when capacity allows, else pending until it does. 422 when no
   /// GPU could ever hold it. Thread-safe.
   ApiError create_vgpu(VgpuSpec spec, VgpuId* id);
-  /// Deletes a vGPU and gives its slice back. 409 while it has unfinished tasks, unless `force`,
-  /// which cancels them. Thread-safe.
-  ApiError delete_vgpu(VgpuId id, bool force);
+  /// Deletes a vGPU and gives its slice back; its record keeps `reason`. 409 while it has
+  /// unfinished tasks, unless `force`, which cancels them. Thread-safe.
+  ApiError delete_vgpu(VgpuId id, bool force, std::string reason);
+  /// Extends the lease of vGPU `id` by its lease period; *lease_end_us gets the new expiry
+  /// (wall clock), 0 when it has no lease. 404 for a vGPU that is gone. Thread-safe.
+  ApiError renew_vgpu(VgpuId id, int64_t* lease_end_us);
+  /// Ends the lease of vGPU `id` now: it is deleted once its tasks have ended. Thread-safe.
+  ApiError release_vgpu(VgpuId id);
 
   /// Registers agent `request.name` (or takes a returning one back, with its nodes and a new
   /// session): its GPUs become nodes of the pool. 409 when a returning agent reports a different
@@ -237,7 +245,11 @@ class Scheduler {
   void cancel_on_loop(TaskId id, std::function<void(ApiError)> reply);
   void cancel_live(LiveTask& task, std::function<void(ApiError)> reply);
   void create_vgpu_on_loop(VgpuSpec spec, VgpuId* id, std::function<void(ApiError)> reply);
-  void delete_vgpu_on_loop(VgpuId id, bool force, std::function<void(ApiError)> reply);
+  void delete_vgpu_on_loop(VgpuId id, bool force, std::string reason,
+                           std::function<void(ApiError)> reply);
+  // Deletes the vGPUs whose lease lapsed, ttl ran out or idle timeout came (scheduler_vgpus.cc).
+  void reclaim_expired_vgpus();
+  static void log_vgpu_reclaim(const VgpuReclaim& due);
   TaskSlice slice_of(const LiveTask& task) const;
   void set_view(const VgpuRecord& record);
   TaskShape vgpu_shape(const VgpuSpec& spec) const;
@@ -299,6 +311,8 @@ class Scheduler {
   // when it is acted on or its task stops running.
   std::set<std::pair<std::chrono::steady_clock::time_point, TaskId>> deadlines_;
   std::unordered_map<VgpuId, VgpuSlice> slices_;
+  VgpuExpiry expiry_;  // leases, ttls and idle timeouts of slices_
+  std::chrono::steady_clock::time_point next_expiry_check_;
   WriteBatch batch_;
   std::vector<Command> deferred_;  // commands waiting for a task's launch to finish
   bool dirty_ = true;              // something changed that may let a queued task start

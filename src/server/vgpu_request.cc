@@ -30,6 +30,16 @@ ApiError parse_vgpu_request(std::string_view body, const std::string& owner, Vgp
     if (!bytes) reader.fail("memory", problem);
     spec->memory_mib = bytes_to_mib_up(bytes.value_or(0));
   }
+  for (auto [field, ms] : {std::pair{"lease", &spec->lease_ms}, std::pair{"ttl", &spec->ttl_ms},
+                           std::pair{"idle_timeout", &spec->idle_timeout_ms}}) {
+    if (auto seconds = reader.number(field)) {
+      const std::optional<int64_t> value = seconds_to_ms(*seconds);
+      if (!value || *value > kMaxVgpuTimerMs) {
+        reader.fail(field, "must be above 0 and at most 30 days, in seconds");
+      }
+      *ms = value.value_or(0);
+    }
+  }
   return reader.finish();
 }
 

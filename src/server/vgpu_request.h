@@ -9,7 +9,8 @@
 
 namespace fastgpu {
 
-/// Parses {"tflops": T} or {"gpu": F}, with an optional "memory", for `owner` into *spec.
+/// Parses {"tflops": T} or {"gpu": F}, with optional "memory", "lease", "ttl" and
+/// "idle_timeout" (seconds), for `owner` into *spec.
 /// TFLOPS leave spec->gpu_milli at 0 until placement resolves them on a GPU model.
 ApiError parse_vgpu_request(std::string_view body, const std::string& owner, VgpuSpec* spec);
 

@@ -18,8 +18,10 @@ constexpr const char* kTaskLifeColumns =
     "state, retries_used, node, gpus, pid, process_start_time, exit_code, failure_reason, "
     "created_at_us, started_at_us, ended_at_us, stdout_path, stderr_path";
 
-constexpr const char* kVgpuSpecColumns = "owner, milli_tflops, gpu_milli, memory_mib";
-constexpr const char* kVgpuLifeColumns = "state, node, gpus, created_at_us, deleted_at_us";
+constexpr const char* kVgpuSpecColumns =
+    "owner, milli_tflops, gpu_milli, memory_mib, lease_ms, ttl_ms, idle_timeout_ms";
+constexpr const char* kVgpuLifeColumns =
+    "state, node, gpus, created_at_us, deleted_at_us, deleted_reason";
 
 constexpr std::string_view kCommandKind = "command";
 constexpr std::string_view kSyntheticKind = "synthetic";
@@ -158,7 +160,7 @@ bool read_task_life(SqlQuery* stmt, TaskRecord* t) {
 void bind_vgpu_life(const VgpuRecord& v, SqlQuery* stmt) {
   stmt->bind(vgpu_state_name(v.state));
   bind_placement(v.placement, stmt);
-  stmt->bind(v.created_at_us).bind(v.deleted_at_us);
+  stmt->bind(v.created_at_us).bind(v.deleted_at_us).bind(v.deleted_reason);
 }
 
 // Reads the one row `sql` (selecting by id) returns into *record.
@@ -235,6 +237,7 @@ const std::string& update_vgpu_sql() {
 void bind_vgpu_insert(const VgpuRecord& vgpu, SqlQuery* stmt) {
   stmt->bind(vgpu.id).bind(vgpu.spec.owner).bind(vgpu.spec.milli_tflops);
   stmt->bind(int64_t{vgpu.spec.gpu_milli}).bind(vgpu.spec.memory_mib);
+  stmt->bind(vgpu.spec.lease_ms).bind(vgpu.spec.ttl_ms).bind(vgpu.spec.idle_timeout_ms);
   bind_vgpu_life(vgpu, stmt);
 }
 
@@ -249,11 +252,15 @@ bool read_vgpu(SqlQuery* stmt, VgpuRecord* vgpu) {
   vgpu->spec.milli_tflops = stmt->column_int64();
   vgpu->spec.gpu_milli = static_cast<MilliGpu>(stmt->column_int64());
   vgpu->spec.memory_mib = stmt->column_int64();
+  vgpu->spec.lease_ms = stmt->column_int64();
+  vgpu->spec.ttl_ms = stmt->column_int64();
+  vgpu->spec.idle_timeout_ms = stmt->column_int64();
   const std::optional<VgpuState> state = parse_vgpu_state(stmt->column_text());
   vgpu->state = state.value_or(VgpuState::kPending);
   vgpu->placement = read_placement(stmt);
   vgpu->created_at_us = stmt->column_int64();
   vgpu->deleted_at_us = stmt->column_int64();
+  vgpu->deleted_reason = stmt->column_text();
   return state.has_value() || damaged(stmt, "vGPU", vgpu->id);
 }
 

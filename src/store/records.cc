@@ -200,6 +200,12 @@ std::string validate_vgpu_spec(const VgpuSpec& spec) {
     return "a vGPU must ask for milli_tflops or gpu_milli";
   }
   if (spec.memory_mib < 0) return "memory_mib must not be negative";
+  for (auto [name, ms] : {std::pair{"lease_ms", spec.lease_ms}, std::pair{"ttl_ms", spec.ttl_ms},
+                          std::pair{"idle_timeout_ms", spec.idle_timeout_ms}}) {
+    if (ms < 0 || ms > kMaxVgpuTimerMs) {
+      return std::string(name) + " must be within 0.." + std::to_string(kMaxVgpuTimerMs);
+    }
+  }
   return {};
 }
 

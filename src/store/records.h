@@ -163,7 +163,11 @@ struct VgpuSpec {
   std::string owner;         // never empty
   int64_t milli_tflops = 0;  // compute asked in TFLOPS (thousandths); 0 when asked as a share
   MilliGpu gpu_milli = 0;    // the share of one GPU asked for, or the one the TFLOPS resolved to
-  MemoryMib memory_mib = 0;  // GPU memory of the slice; 0: unlimited
+  MemoryMib memory_mib = 0;  // GPU memory of the slice; 0: its share of the GPU's memory
+  // How it is given back without an explicit delete (0: never that way), in milliseconds:
+  int64_t lease_ms = 0;         // reclaimed once its tasks have ended when not renewed this long
+  int64_t ttl_ms = 0;           // deleted this long after its creation, its tasks cancelled
+  int64_t idle_timeout_ms = 0;  // deleted after this long with no unfinished task
   bool operator==(const VgpuSpec&) const = default;
 };
 
@@ -175,8 +179,12 @@ struct VgpuRecord {
   std::optional<Placement> placement;
   int64_t created_at_us = 0;
   int64_t deleted_at_us = 0;
+  std::string deleted_reason;  // why it was deleted ("deleted by alice", "its lease lapsed")
   bool operator==(const VgpuRecord&) const = default;
 };
+
+/// Longest lease, ttl or idle timeout a vGPU may have: 30 days.
+inline constexpr int64_t kMaxVgpuTimerMs = int64_t{30} * 24 * 3600 * 1000;
 
 /// Returns an empty string when `spec` can be stored, else a message naming the bad field.
 std::string validate_vgpu_spec(const VgpuSpec& spec);

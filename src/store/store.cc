@@ -43,6 +43,6 @@ Status Writer::place_vgpu(VgpuId id, Placement placement) {
 
 Status Writer::unplace_vgpu(VgpuId id) { return write_one(UnplaceVgpu{id}, nullptr); }
 
-Status Writer::delete_vgpu(VgpuId id) { return write_one(DeleteVgpu{id}, nullptr); }
+Status Writer::delete_vgpu(VgpuId id) { return write_one(DeleteVgpu{id, ""}, nullptr); }
 
 }  // namespace fastgpu

@@ -50,6 +50,7 @@ struct UnplaceVgpu {
 /// store's: the store only refuses new tasks for a deleted vGPU.
 struct DeleteVgpu {
   VgpuId id = 0;
+  std::string reason;  // why, as the record keeps it
 };
 
 /// One write. TaskTransition (records.h) is the compare-and-set state change of a task.

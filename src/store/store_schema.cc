@@ -75,6 +75,13 @@ CREATE INDEX vgpus_by_owner ON vgpus (owner, id);
     {3, R"sql(
 ALTER TABLE tasks ADD COLUMN enforce {int} NOT NULL DEFAULT 1;
 )sql"},
+    // v4: how a vGPU is given back without an explicit delete, and why it was deleted.
+    {4, R"sql(
+ALTER TABLE vgpus ADD COLUMN lease_ms {int} NOT NULL DEFAULT 0;
+ALTER TABLE vgpus ADD COLUMN ttl_ms {int} NOT NULL DEFAULT 0;
+ALTER TABLE vgpus ADD COLUMN idle_timeout_ms {int} NOT NULL DEFAULT 0;
+ALTER TABLE vgpus ADD COLUMN deleted_reason TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 // `sql` with every `token` replaced by `value`.

@@ -137,6 +137,7 @@ Status WriteTxn::delete_vgpu(const DeleteVgpu& request) {
   const VgpuState expected = vgpu.state;
   vgpu.state = VgpuState::kDeleted;
   vgpu.deleted_at_us = now_us_;
+  vgpu.deleted_reason = request.reason;
   return update_vgpu(vgpu, expected);
 }
 

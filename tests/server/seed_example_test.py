@@ -27,6 +27,15 @@ def start_daemon(fastgpud, state):
     sys.exit("fastgpud did not start: " + open(log.name).read())
 
 
+def check(condition, what):
+    """An assertion that holds under python3 -O too."""
+    if not condition:
+        sys.exit(f"seed example: {what}")
+
+
+RUNS = 3  # the default GPU holds two 20-TFLOPS vGPUs: a third run needs the first one reclaimed
+
+
 def main():
     fastgpud, root = sys.argv[1], sys.argv[2]
     with tempfile.TemporaryDirectory() as state:
@@ -34,21 +43,26 @@ def main():
         try:
             env = dict(os.environ, FASTGPU_URL=f"http://127.0.0.1:{port}",
                        PYTHONPATH=os.path.join(root, "sdk", "python"))
-            began = time.monotonic()
-            out = subprocess.run([sys.executable, os.path.join(root, "examples", "seed_example.py")],
-                                 env=env, capture_output=True, text=True, timeout=120)
-            took = time.monotonic() - began
-            assert out.returncode == 0, out.stderr
-            expected = "Task 1 completed.\nTask 2 completed.\nTask 3 completed.\n"
-            assert out.stdout == expected, repr(out.stdout)
             sys.path.insert(0, os.path.join(root, "sdk", "python"))
             import fastgpu
             client = fastgpu.Client(f"http://127.0.0.1:{port}")
-            tasks = client.request("GET", "/v1/tasks")["tasks"]
-            assert [t["state"] for t in tasks] == ["succeeded"] * 3, tasks
-            for before, after in zip(tasks, tasks[1:]):
-                assert after["started_at"] >= before["ended_at"], (before, after)
-            print(f"seed example: three lines, tasks ran one after another, {took:.2f} s")
+            for run in range(1, RUNS + 1):
+                began = time.monotonic()
+                out = subprocess.run(
+                    [sys.executable, os.path.join(root, "examples", "seed_example.py")],
+                    env=env, capture_output=True, text=True, timeout=60)
+                took = time.monotonic() - began
+                check(out.returncode == 0, f"run {run} failed: {out.stderr}")
+                expected = "Task 1 completed.\nTask 2 completed.\nTask 3 completed.\n"
+                check(out.stdout == expected, f"run {run} printed {out.stdout!r}")
+                tasks = client.request("GET", "/v1/tasks", query={"limit": 100})["tasks"]
+                mine = [t for t in tasks if t["id"] > 3 * (run - 1)]
+                check([t["state"] for t in mine] == ["succeeded"] * 3, f"run {run}: {mine}")
+                for before, after in zip(mine, mine[1:]):
+                    check(after["started_at"] >= before["ended_at"], f"overlap: {before} {after}")
+                print(f"seed example run {run}: three lines, tasks one after another, {took:.2f} s")
+            vgpus = client.request("GET", "/v1/vgpus")["vgpus"]
+            check(vgpus == [], f"vGPUs left once the programs exited: {vgpus}")
         finally:
             daemon.terminate()
             daemon.wait()

@@ -109,7 +109,6 @@ TEST_F(VgpuTest, AVgpuThatDoesNotFitNowWaitsForCapacity) {
   EXPECT_EQ(daemon_.post("/v1/vgpus", R"({"tflops": 41})").status, 422);
 }
 
-
 // Deleting a vGPU activates a pending one; deleting that one at once (`fastgpu vgpu rm 1 2`)
 // used to abort the daemon when both writes met in one commit.
 TEST_F(VgpuTest, DeletingAVgpuJustActivatedKeepsTheDaemonAndTheLedgerWhole) {
@@ -125,7 +124,84 @@ TEST_F(VgpuTest, DeletingAVgpuJustActivatedKeepsTheDaemonAndTheLedgerWhole) {
     EXPECT_EQ(second.status, 200) << second.body;
     EXPECT_EQ(daemon_.get("/v1/gpus").json["gpus"][0]["allocated_milli"], 0) << "round " << round;
   }
-  EXPECT_EQ(daemon_.get("/v1/vgpus").json["vgpus"].size(), 50u);
+  EXPECT_TRUE(daemon_.get("/v1/vgpus").json["vgpus"].empty());
+}
+
+// The owner lease, ttl and idle timeout: how a vGPU is given back without an explicit delete.
+class VgpuLifetimeTest : public VgpuTest {
+ protected:
+  std::string path(int64_t vgpu) { return "/v1/vgpus/" + std::to_string(vgpu); }
+  // Waits up to `limit` for the vGPU to be deleted; returns its last record.
+  nlohmann::json deleted_within(int64_t vgpu, std::chrono::milliseconds limit) {
+    nlohmann::json record;
+    eventually(
+        [&] {
+          record = daemon_.get(path(vgpu)).json;
+          return record["state"] == "deleted";
+        },
+        limit);
+    return record;
+  }
+};
+
+TEST_F(VgpuLifetimeTest, ALeaseNotRenewedIsReclaimedOnceItsTasksHaveEnded) {
+  ASSERT_TRUE(daemon_.started()) << daemon_.log();
+  const int64_t vgpu = create_vgpu(R"({"gpu": 0.5, "lease": 0.3})");
+  EXPECT_EQ(daemon_.get(path(vgpu)).json["lease_seconds"], 0.3);
+  const int64_t task = submit(R"({"argv": ["sleep", "1"], "vgpu": )" + std::to_string(vgpu) + "}");
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // lapsed, but a task runs
+  EXPECT_EQ(daemon_.get(path(vgpu)).json["state"], "active");
+  const nlohmann::json record = deleted_within(vgpu, std::chrono::seconds(10));
+  EXPECT_EQ(record["state"], "deleted") << record.dump();
+  EXPECT_EQ(record["deleted_reason"], "its lease lapsed (not renewed for 0.3 s)");
+  EXPECT_EQ(daemon_.get("/v1/tasks/" + std::to_string(task)).json["state"], "succeeded");
+  EXPECT_EQ(daemon_.get("/v1/gpus").json["gpus"][0]["allocated_milli"], 0);
+}
+
+TEST_F(VgpuLifetimeTest, RenewingKeepsItAndReleasingGivesItBack) {
+  ASSERT_TRUE(daemon_.started()) << daemon_.log();
+  const int64_t vgpu = create_vgpu(R"({"gpu": 0.5, "lease": 0.5})");
+  for (int i = 0; i < 8; ++i) {  // 1.2 s, well past the lease period
+    const Answer renewed = daemon_.post(path(vgpu) + "/renew", "{}");
+    ASSERT_EQ(renewed.status, 200) << renewed.body;
+    EXPECT_TRUE(renewed.json["lease_expires_at"].is_number());
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  }
+  EXPECT_EQ(daemon_.get(path(vgpu)).json["state"], "active");
+  ASSERT_EQ(daemon_.post(path(vgpu) + "/release", "{}").status, 200);
+  const nlohmann::json record = deleted_within(vgpu, std::chrono::seconds(5));
+  EXPECT_EQ(record["deleted_reason"], "released by its owner") << record.dump();
+  EXPECT_EQ(daemon_.post(path(vgpu) + "/renew", "{}").status, 404);
+}
+
+TEST_F(VgpuLifetimeTest, ATtlCancelsTheTasksAndAnIdleTimeoutWaitsForThem) {
+  ASSERT_TRUE(daemon_.started()) << daemon_.log();
+  const int64_t timed = create_vgpu(R"({"gpu": 0.5, "ttl": 0.5})");
+  const int64_t idle = create_vgpu(R"({"gpu": 0.25, "idle_timeout": 0.5})");
+  const int64_t cut = submit(R"({"argv": ["sleep", "30"], "vgpu": )" + std::to_string(timed) + "}");
+  const int64_t kept = submit(R"({"seconds": 1.2, "vgpu": )" + std::to_string(idle) + "}");
+  const nlohmann::json ttl_record = deleted_within(timed, std::chrono::seconds(10));
+  EXPECT_EQ(ttl_record["deleted_reason"], "its ttl of 0.5 s ran out") << ttl_record.dump();
+  EXPECT_EQ(daemon_.get("/v1/tasks/" + std::to_string(cut)).json["state"], "cancelled");
+  EXPECT_EQ(daemon_.get(path(idle)).json["state"], "active");  // its task still runs
+  const nlohmann::json idle_record = deleted_within(idle, std::chrono::seconds(10));
+  EXPECT_EQ(idle_record["deleted_reason"], "idle for 0.5 s") << idle_record.dump();
+  EXPECT_EQ(daemon_.get("/v1/tasks/" + std::to_string(kept)).json["state"], "succeeded");
+}
+
+TEST_F(VgpuLifetimeTest, AnExplicitDeleteSaysWhoAndBadTimersAreRefused) {
+  ASSERT_TRUE(daemon_.started()) << daemon_.log();
+  const int64_t vgpu = create_vgpu(R"({"gpu": 0.5})");
+  const Answer deleted = daemon_.del(path(vgpu));
+  ASSERT_EQ(deleted.status, 200);
+  EXPECT_EQ(deleted.json["deleted_reason"].get<std::string>().rfind("deleted by ", 0), 0u)
+      << deleted.body;
+  for (const char* body :
+       {R"({"gpu": 0.5, "lease": 0})", R"({"gpu": 0.5, "ttl": -1})",
+        R"({"gpu": 0.5, "idle_timeout": 9e9})", R"({"gpu": 0.5, "lease": "x"})"}) {
+    const Answer refused = daemon_.post("/v1/vgpus", body);
+    EXPECT_EQ(refused.status, 400) << body << " " << refused.body;
+  }
 }
 
 }  // namespace
