@@ -48,7 +48,7 @@ const Libraries& libraries() {
     l.vgpu_id = "bench" + std::to_string(getpid());
     l.device = "benchdev" + std::to_string(getpid());
     setenv("FASTGPU_VGPU_DRIVER", FASTGPU_MOCK_DRIVER, 1);
-    setenv("FASTGPU_MOCK_DEVICE", l.device.c_str(), 1);
+    setenv("MOCK_CUDA_DEVICE", l.device.c_str(), 1);
     setenv("CUDA_VISIBLE_DEVICES", l.device.c_str(), 1);
     setenv("FASTGPU_VGPU_ID", l.vgpu_id.c_str(), 1);
     setenv("FASTGPU_VGPU_MEMORY_LIMIT", "1099511627776", 1);

@@ -84,10 +84,11 @@ Status validate(const LaunchSpec& spec) {
   return Status::ok();
 }
 
-// "KEY=VALUE" strings: the daemon's environment with the spec's variables added or replaced.
+// "KEY=VALUE" strings: the spec's variables, over the daemon's environment when asked.
 class Environment {
  public:
-  Environment() {
+  explicit Environment(bool inherit) {
+    if (!inherit) return;
     for (char** e = environ; e != nullptr && *e != nullptr; ++e) entries_.emplace_back(*e);
   }
 
@@ -119,7 +120,7 @@ class Environment {
 };
 
 Environment child_environment(const LaunchSpec& spec) {
-  Environment env;
+  Environment env(spec.inherit_environment);
   for (const auto& [key, value] : spec.env) env.set(key, value);
   if (!spec.ld_preload.empty()) {
     const std::string existing = env.get("LD_PRELOAD");

@@ -13,14 +13,17 @@
 
 namespace fastgpu {
 
-/// What to run and how. The child gets the daemon's environment plus `env`.
+/// What to run and how. The child's environment is `env` alone, unless inherit_environment.
 struct LaunchSpec {
   /// argv[0] is the program: a path when it contains '/' (relative to `cwd`), else looked up in
   /// the PATH of the child's environment.
   std::vector<std::string> argv;
-  /// Variables added to (or replacing in) the daemon's environment, e.g. CUDA_VISIBLE_DEVICES,
-  /// FASTGPU_TASK_ID, FASTGPU_VGPU_ID, FASTGPU_VGPU_MEMORY_LIMIT, FASTGPU_VGPU_COMPUTE_SHARE.
+  /// The child's variables, e.g. PATH, HOME, CUDA_VISIBLE_DEVICES, FASTGPU_TASK_ID; a later
+  /// entry of a name replaces an earlier one.
   std::vector<std::pair<std::string, std::string>> env;
+  /// Start from the launcher's own environment, `env` added to it: for the operator's own
+  /// programs (a provider's scripts), never for a task.
+  bool inherit_environment = false;
   /// Working directory; empty keeps the daemon's.
   std::string cwd;
   /// Files stdout and stderr are appended to, created with mode 0600 when absent. Empty means

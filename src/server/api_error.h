@@ -21,6 +21,7 @@ class ApiError {
   }
   static ApiError invalid_json(std::string m) { return {400, "invalid_json", std::move(m)}; }
   static ApiError unauthenticated(std::string m) { return {401, "unauthenticated", std::move(m)}; }
+  static ApiError forbidden(std::string m) { return {403, "forbidden", std::move(m)}; }
   static ApiError not_found(std::string m) { return {404, "not_found", std::move(m)}; }
   static ApiError conflict(std::string m) { return {409, "conflict", std::move(m)}; }
   static ApiError payload_too_large(std::string m) {

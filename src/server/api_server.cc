@@ -87,10 +87,22 @@ void with_id(const Request& req, Response& res, WithId handler) {
 
 // ---- Tasks ---------------------------------------------------------------------------------
 
+// True when `spec` may get less than whole GPUs: it runs in a vGPU, asks a share of one GPU, or
+// asks TFLOPS (a share once resolved on a GPU model).
+bool may_be_fractional(const TaskSpec& spec) {
+  return spec.vgpu != kNoVgpu || spec.milli_tflops > 0 ||
+         (spec.shape.num_gpu > 0 && spec.shape.gpu_milli < kMilliPerGpu);
+}
+
 void post_task(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
   TaskSpec spec;
   if (ApiError e = parse_task_request(req.body, who.user, &spec); !e.is_ok()) {
     return send_error(res, e);
+  }
+  if (!spec.enforce && !who.admin && may_be_fractional(spec)) {
+    return send_error(
+        res, ApiError::forbidden("field \"enforce\": only an admin may run a fractional slice "
+                                 "without the vGPU enforcement library"));
   }
   if (spec.vgpu != kNoVgpu) {
     VgpuRecord vgpu;

@@ -55,6 +55,8 @@ void add_daemon_flags(CLI::App& app, DaemonOptions* o) {
                  "threads starting task processes (log files, spawn) side by side")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
+  app.add_option("--vgpu-driver", o->vgpu_driver,
+                 "the CUDA driver library the vGPU library wraps in tasks (default libcuda.so.1)");
   app.add_option("--kill-grace-ms", o->kill_grace_ms, "SIGTERM -> SIGKILL grace")
       ->check(CLI::Range(int64_t{0}, int64_t{600'000}))
       ->capture_default_str();

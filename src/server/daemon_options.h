@@ -24,6 +24,7 @@ struct DaemonOptions {
   int launch_threads = 2;  // task processes started at once: log files and spawns overlap
   int64_t backfill_patience_ms = 10000;
   std::string join_token_file;  // agents' shared secret; empty: agents need none (loopback only)
+  std::string vgpu_driver;      // the CUDA driver the vGPU library wraps; empty: libcuda.so.1
   double node_timeout_s = 10;   // agent silence after which its node is not ready
   // The live autoscaler; off while `autoscale` is empty. Unset limits keep the catalog's.
   std::string autoscale;           // node-types.toml

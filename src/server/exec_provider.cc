@@ -78,6 +78,7 @@ Status ExecProvider::run_script(std::vector<std::string> argv,
   LaunchSpec spec;
   spec.argv = std::move(argv);
   spec.env = std::move(env);
+  spec.inherit_environment = true;  // the operator's scripts may need its cloud credentials
   spec.stdout_path = spec.stderr_path =
       config_.log_dir + "/" + script.substr(script.rfind('/') + 1) + ".log";
   std::ofstream(spec.stdout_path, std::ios::trunc).flush();

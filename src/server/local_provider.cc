@@ -45,6 +45,7 @@ Status LocalProvider::scale_up(const NodeType& type, const std::vector<std::stri
     if (!config_.join_token_file.empty()) {
       spec.argv.insert(spec.argv.end(), {"--join-token-file", config_.join_token_file});
     }
+    spec.inherit_environment = true;  // fastgpud's own agent, as trusted as the daemon
     spec.stdout_path = spec.stderr_path = config_.work_root + "/" + name + ".log";
     LaunchedProcess launched;
     if (Status s = supervisor_.launch(spec, &launched); !s.is_ok()) return s;

@@ -114,7 +114,8 @@ int run(const DaemonOptions& options) {
   Scheduler::Options sched;
   sched.policy = options.policy;
   sched.log_dir = data_dir + "/logs";
-  sched.vgpu_library = find_vgpu_library();
+  sched.enforcement.library = find_vgpu_library();
+  sched.enforcement.driver = options.vgpu_driver;
   sched.enforcement_prefix = enforcement_prefix(data_dir);
   sched.kill_grace = std::chrono::milliseconds(options.kill_grace_ms);
   sched.launch_threads = options.launch_threads;
@@ -151,11 +152,11 @@ int run(const DaemonOptions& options) {
                                                  std::move(provider));
     server.set_autoscale(autoscaler.get());
   }
-  std::fprintf(
-      stderr, "fastgpud: state in %s; %s; listening on http://%s:%d\n",
-      describe_store(store_spec).c_str(),
-      sched.vgpu_library.empty() ? "no vGPU enforcement library" : sched.vgpu_library.c_str(),
-      host.c_str(), server.port());
+  std::fprintf(stderr, "fastgpud: state in %s; %s; listening on http://%s:%d\n",
+               describe_store(store_spec).c_str(),
+               sched.enforcement.library.empty() ? "no vGPU enforcement library"
+                                                 : sched.enforcement.library.c_str(),
+               host.c_str(), server.port());
   std::atomic<bool> scheduling{false};
   const Status led = leadership.start(
       [&] {

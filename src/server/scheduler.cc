@@ -572,7 +572,7 @@ void Scheduler::launch(LiveTask& task) {
   // Refused only while stopping: the task then stays pending in the store.
   (void)launcher_->enqueue(
       LaunchJob{id, make_launch_spec(task.record, slice_of(task), base + ".out", base + ".err",
-                                     options_.vgpu_library)});
+                                     options_.enforcement)});
 }
 
 void Scheduler::on_launched(LaunchOutcome outcome) {

@@ -77,7 +77,7 @@ class Scheduler {
   struct Options {
     std::string policy = "fgd-balanced";
     std::string log_dir;                          // where task stdout/stderr files go; must exist
-    std::string vgpu_library;                     // preloaded into fractional tasks; empty: none
+    EnforcementPaths enforcement;                 // the vGPU library of fractional tasks
     std::string enforcement_prefix = "fastgpud";  // keeps this daemon's vGPU ledgers apart
     std::chrono::milliseconds kill_grace{5000};
     std::chrono::milliseconds backfill_patience{10000};

@@ -225,7 +225,7 @@ void Scheduler::hand_to_agent(LiveTask& task) {
   AgentSession& agent = agents_.at(task.agent);
   if (!agent.ready) return lose(task, "agent " + agent.name + " is not ready");
   const TaskSlice slice = slice_of(task);
-  LaunchSpec spec = make_launch_spec(task.record, slice, "", "", "");
+  LaunchSpec spec = make_launch_spec(task.record, slice, "", "", EnforcementPaths{});
   task.agent_output_bytes = {0, 0};  // this attempt's output starts at offset 0
   agent.assigned.insert(task.record.id);
   agent.outbox->push_start(Assignment{task.record.id, std::move(spec.argv), std::move(spec.env),

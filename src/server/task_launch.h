@@ -11,6 +11,10 @@
 
 namespace fastgpu {
 
+/// The PATH a task starts with unless its env gives one.
+inline constexpr const char* kTaskPath =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
 /// What the scheduler knows about the slice a task got.
 struct TaskSlice {
   std::vector<const GpuDevice*> gpus;  // the GPUs of its placement, in slot order
@@ -24,16 +28,23 @@ struct TaskSlice {
 /// binary>/../lib/libfastgpu-vgpu.so`, or empty when that file does not exist.
 std::string find_vgpu_library();
 
+/// The vGPU enforcement library preloaded into fractional tasks and the driver it wraps.
+struct EnforcementPaths {
+  std::string library;  // empty: none
+  std::string driver;   // FASTGPU_VGPU_DRIVER; empty: the library's default, libcuda.so.1
+};
+
 /// True when `task` on `slice` runs under the vGPU library: a fractional share, not opted out.
 bool wants_vgpu_library(const TaskRecord& task, const TaskSlice& slice);
 
-/// The LaunchSpec of command task `task` on `slice`: its argv, env and cwd plus
-/// CUDA_VISIBLE_DEVICES (GPU UUIDs), FASTGPU_TASK_ID, FASTGPU_VGPU_ID,
+/// The LaunchSpec of command task `task` on `slice`: its argv and cwd; an environment of PATH,
+/// HOME, USER (its owner) and LANG, then its own env, then CUDA_VISIBLE_DEVICES (GPU UUIDs),
+/// FASTGPU_TASK_ID, FASTGPU_VGPU_ID,
 /// FASTGPU_VGPU_MEMORY_LIMIT (bytes) and FASTGPU_VGPU_COMPUTE_SHARE (milli-GPU); stdout and
-/// stderr to `stdout_path` and `stderr_path`. `vgpu_library` is preloaded when non-empty, the
-/// share is fractional and the task did not opt out (enforce = false).
+/// stderr to `stdout_path` and `stderr_path`. The enforcement library is preloaded (and told
+/// its driver) when it is set, the share is fractional and the task did not opt out.
 LaunchSpec make_launch_spec(const TaskRecord& task, const TaskSlice& slice,
                             const std::string& stdout_path, const std::string& stderr_path,
-                            const std::string& vgpu_library);
+                            const EnforcementPaths& enforcement);
 
 }  // namespace fastgpu

@@ -39,6 +39,13 @@ void read_argv(const nlohmann::json& value, FieldReader* reader, CommandLine* co
   if (command->argv[0].empty()) reader->fail("argv", "argv[0] must not be empty");
 }
 
+// Variables FastGPU sets for a task and a user may not: its own (the vGPU limits, the burst
+// setting, the driver paths), the preload that loads the enforcement library, and the GPUs.
+bool is_reserved_variable(const std::string& name) {
+  return name.starts_with("FASTGPU_") || name == "LD_PRELOAD" || name == "LD_AUDIT" ||
+         name == "CUDA_VISIBLE_DEVICES" || name == "NVIDIA_VISIBLE_DEVICES";
+}
+
 void read_env(const nlohmann::json& value, FieldReader* reader, CommandLine* command) {
   if (!value.is_object() || value.size() > kMaxEnvVars) {
     reader->fail("env", "must be an object of at most 1024 string values");
@@ -47,6 +54,12 @@ void read_env(const nlohmann::json& value, FieldReader* reader, CommandLine* com
   for (auto it = value.begin(); it != value.end(); ++it) {
     if (!is_variable_name(it.key())) {
       reader->fail("env", "\"" + it.key() + "\" is not a variable name ([A-Za-z_][A-Za-z0-9_]*)");
+      return;
+    }
+    if (is_reserved_variable(it.key())) {
+      reader->fail("env", "\"" + it.key() +
+                              "\" is set by FastGPU and cannot be given (FASTGPU_*, LD_PRELOAD, "
+                              "LD_AUDIT, CUDA_VISIBLE_DEVICES, NVIDIA_VISIBLE_DEVICES)");
       return;
     }
     if (!it.value().is_string() || has_nul(it.value().get_ref<const std::string&>())) {

@@ -202,6 +202,19 @@ TEST_F(ProcessLauncherTest, EnvReplacesInheritedVariablesAndLdPreloadGoesFirst) 
   EXPECT_EQ(run_and_read(spec), "/nonexistent-home|libm.so.6:libdl.so.2\n");
 }
 
+TEST_F(ProcessLauncherTest, TheChildGetsNothingOfTheLaunchersEnvironmentUnlessAsked) {
+  ::setenv("FASTGPU_TEST_SECRET", "launcher-only", 1);
+  LaunchSpec spec = shell("echo \"[$FASTGPU_TEST_SECRET][$HOME][$PATH]\"");
+  spec.env = {{"PATH", "/usr/bin:/bin"}};
+  EXPECT_EQ(run_and_read(spec), "[][][/usr/bin:/bin]\n");
+  spec.inherit_environment = true;
+  const char* home = std::getenv("HOME");
+  EXPECT_EQ(run_and_read(spec), "[][][/usr/bin:/bin]\n[launcher-only][" +
+                                    std::string(home ? home : "") + "][/usr/bin:/bin]\n")
+      << "(the output file is appended to)";
+  ::unsetenv("FASTGPU_TEST_SECRET");
+}
+
 TEST_F(ProcessLauncherTest, ProgramIsFoundInTheChildsPath) {
   fs::create_directory(dir_ / "bin");
   std::ofstream(dir_ / "bin" / "fastgpu-test-tool") << "#!/bin/sh\necho tool ran\n";

@@ -13,7 +13,7 @@ namespace {
 
 TEST(VgpuEnforcement, ACommandInAVgpuIsHeldToItsMemory) {
   TempDir dir;
-  DaemonProcess daemon(dir.path());
+  DaemonProcess daemon(dir.path(), {"--vgpu-driver", FASTGPU_MOCK_DRIVER});
   ASSERT_TRUE(daemon.started()) << daemon.log();
   const Answer vgpu = daemon.post("/v1/vgpus", R"({"gpu": 0.5, "memory": "1GiB"})");
   ASSERT_EQ(vgpu.status, 201) << vgpu.body;
@@ -21,8 +21,7 @@ TEST(VgpuEnforcement, ACommandInAVgpuIsHeldToItsMemory) {
   nlohmann::json task = {
       {"argv", {FASTGPU_VGPU_PROBE, "alloc", "direct", std::to_string(256 << 20)}},
       {"env",
-       {{"FASTGPU_VGPU_DRIVER", FASTGPU_MOCK_DRIVER},
-        {"FASTGPU_MOCK_DEVICE", device},
+       {{"MOCK_CUDA_DEVICE", device},
         // In the sanitizer build the probe is instrumented and the shim is preloaded before
         // the sanitizer runtime, which it would otherwise refuse.
         {"ASAN_OPTIONS", "verify_asan_link_order=0:detect_leaks=0"}}},

@@ -36,7 +36,7 @@ ProbeProcess::ProbeProcess(const ProbeSetup& setup, const std::vector<std::strin
   environment.push_back("LD_PRELOAD=" + setup.shim_library);
   environment.push_back("FASTGPU_VGPU_DRIVER=" + setup.mock_driver);
   environment.push_back("FASTGPU_VGPU_NVML=" + setup.mock_driver);
-  environment.push_back("FASTGPU_MOCK_DEVICE=" + setup.mock_device);
+  environment.push_back("MOCK_CUDA_DEVICE=" + setup.mock_device);
   environment.push_back("FASTGPU_MOCK_SWITCH_US=" + std::to_string(setup.mock_switch_us));
   environment.push_back("CUDA_VISIBLE_DEVICES=" + setup.mock_device);  // its own burst board
   environment.push_back("ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0");

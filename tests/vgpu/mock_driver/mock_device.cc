@@ -40,7 +40,7 @@ uint64_t configured_memory() {
 DeviceLayout* device() {
   static DeviceLayout* const layout = [] {
     static vgpu::SharedRegion region;
-    const char* name = std::getenv("FASTGPU_MOCK_DEVICE");
+    const char* name = std::getenv("MOCK_CUDA_DEVICE");
     std::string error;
     const uint64_t total = configured_memory();
     auto initialise = [total](void* data) {

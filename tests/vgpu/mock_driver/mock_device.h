@@ -1,6 +1,6 @@
 #pragma once
 // The fake GPU behind the mock CUDA driver: one device timeline in shared memory (named by
-// FASTGPU_MOCK_DEVICE), on which kernels from every process run one after another in launch
+// MOCK_CUDA_DEVICE), on which kernels from every process run one after another in launch
 // order, each for the simulated time its function names; and the device's memory.
 // FASTGPU_MOCK_SWITCH_US adds that much idle device time whenever the device passes from one
 // process's kernels to another's, as a GPU's context switch does (default 0).

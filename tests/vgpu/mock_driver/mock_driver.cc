@@ -3,7 +3,7 @@
 //  - cuModuleGetFunction(&f, module, "sleep_us_N") gives a kernel that runs N microseconds of
 //    simulated device time; a CUgraphExec handle made from such a function runs as that kernel.
 //  - fastgpu_mock_busy_ns(from, to) reports this process's device time in a window.
-//  - FASTGPU_MOCK_DEVICE names the shared device; FASTGPU_MOCK_MEMORY sets its memory (bytes).
+//  - MOCK_CUDA_DEVICE names the shared device; FASTGPU_MOCK_MEMORY sets its memory (bytes).
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
