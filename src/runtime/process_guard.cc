@@ -51,8 +51,12 @@ bool set_up_streams(const GuardedCommand& command) {
 [[noreturn]] void exec_command(const GuardedCommand& command) {
   for (int signal : kStopSignals) set_disposition(signal, SIG_DFL);
   set_disposition(SIGUSR2, SIG_DFL);
-  ::execve(command.program, command.argv, command.envp);
-  const int error = errno;
+  int error = 0;
+  if (command.confinement != nullptr) error = enter_confinement(*command.confinement);
+  if (error == 0) {
+    ::execve(command.program, command.argv, command.envp);
+    error = errno;
+  }
   write_text(2, "fastgpu guard: cannot run ");
   write_text(2, command.program);
   write_text(2, ": ");

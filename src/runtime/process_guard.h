@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include "runtime/confinement.h"
+
 namespace fastgpu {
 
 /// Everything the guard needs, prepared before the fork: after it, the child may only make
@@ -15,6 +17,7 @@ struct GuardedCommand {
   const char* cwd = nullptr;      // null: keep the caller's
   int stdout_fd = -1;             // become the command's stdout and stderr
   int stderr_fd = -1;
+  const ChildConfinement* confinement = nullptr;  // entered by the command, not the guard
 };
 
 /// Forks a guard from the calling process (no exec of its own) and returns its pid, or -1 with

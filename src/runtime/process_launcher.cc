@@ -13,6 +13,7 @@
 #include <string_view>
 #include <utility>
 
+#include "runtime/confined_spawn.h"
 #include "runtime/process_guard.h"
 
 extern char** environ;
@@ -80,6 +81,9 @@ Status validate(const LaunchSpec& spec) {
   }
   for (const std::string* s : {&spec.cwd, &spec.stdout_path, &spec.stderr_path, &spec.ld_preload}) {
     if (has_nul(*s)) return Status::invalid_argument("path holds a NUL character");
+  }
+  for (const std::string& path : spec.cgroup_procs) {
+    if (has_nul(path)) return Status::invalid_argument("cgroup path holds a NUL character");
   }
   return Status::ok();
 }
@@ -248,6 +252,19 @@ Status prepare_spawn(const LaunchSpec& spec, int out_fd, int err_fd, SpawnSetup*
   return Status::ok();
 }
 
+// Opens the cgroup.procs files a confined child writes itself into.
+Status open_cgroup_procs(const std::vector<std::string>& paths, std::vector<UniqueFd>* fds,
+                         std::vector<int>* raw) {
+  for (const std::string& path : paths) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+      return Status::io_error("cannot open " + quoted(path) + ": " + std::strerror(errno));
+    fds->emplace_back(fd);
+    raw->push_back(fd);
+  }
+  return Status::ok();
+}
+
 // Kills and reaps a child that must not run on (its identity could not be read).
 void discard_child(pid_t pid) {
   ::kill(pid, SIGKILL);
@@ -270,19 +287,36 @@ Status launch_process(const LaunchSpec& spec, LaunchedProcess* out) {
   if (s.is_ok()) s = output_for(spec.stderr_fd, spec.stderr_path, "stderr", &err_fd);
   SpawnSetup setup;
   if (s.is_ok()) s = prepare_spawn(spec, out_fd.get(), err_fd.get(), &setup);
+  std::vector<UniqueFd> cgroup_fds;
+  std::vector<int> cgroup_raw;
+  if (s.is_ok()) s = open_cgroup_procs(spec.cgroup_procs, &cgroup_fds, &cgroup_raw);
   if (!s.is_ok()) return s;
 
   std::vector<std::string> args = spec.argv;
   std::vector<char*> argv = c_array(args);
   std::vector<char*> envp = c_array(env.entries());
+  const ChildConfinement confinement{cgroup_raw.data(), cgroup_raw.size(), spec.run_as};
+  const char* cwd = spec.cwd.empty() ? nullptr : spec.cwd.c_str();
   pid_t pid = 0;
   if (spec.guarded) {
-    const GuardedCommand command{program.c_str(), argv.data(),
-                                 envp.data(),     spec.cwd.empty() ? nullptr : spec.cwd.c_str(),
-                                 out_fd.get(),    err_fd.get()};
+    const GuardedCommand command{program.c_str(),
+                                 argv.data(),
+                                 envp.data(),
+                                 cwd,
+                                 out_fd.get(),
+                                 err_fd.get(),
+                                 spec.confined() ? &confinement : nullptr};
     pid = fork_guarded(command);
     if (pid < 0) {
       return Status::io_error("cannot start " + quoted(spec.argv[0]) + ": " + std::strerror(errno));
+    }
+  } else if (spec.confined()) {
+    const SpawnRequest request{program.c_str(), argv.data(),  envp.data(), cwd,
+                               out_fd.get(),    err_fd.get(), confinement};
+    int error = 0;
+    pid = spawn_confined(request, &error);
+    if (pid < 0) {
+      return Status::io_error("cannot start " + quoted(spec.argv[0]) + ": " + std::strerror(error));
     }
   } else if (int rc = ::posix_spawn(&pid, program.c_str(), &setup.actions, &setup.attr, argv.data(),
                                     envp.data());

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "runtime/confinement.h"
 #include "runtime/process_identity.h"
 
 namespace fastgpu {
@@ -41,6 +42,13 @@ struct LaunchSpec {
   /// its pid) is then the guard, which ends as the command does; a program that cannot be run
   /// shows as exit code 127 rather than as an error of launch_process.
   bool guarded = false;
+  /// Run as this identity (no supplementary groups, no_new_privs); unset: as the launcher.
+  std::optional<RunAs> run_as;
+  /// The cgroup.procs files of the cgroups the command joins before it runs (TaskCgroup).
+  std::vector<std::string> cgroup_procs;
+
+  /// True when the command is confined: run_as or cgroup_procs is set.
+  bool confined() const { return run_as.has_value() || !cgroup_procs.empty(); }
 };
 
 /// A started process. It leads its own session and process group: pgid == identity.pid.
@@ -50,7 +58,8 @@ struct LaunchedProcess {
 };
 
 /// Starts `spec` as a child process (posix_spawn with a new session, all signals at their
-/// defaults and unblocked, stdin from /dev/null, no descriptor of the daemon but 0-2). The child
+/// defaults and unblocked, stdin from /dev/null, no descriptor of the daemon but 0-2; a confined
+/// one with spawn_confined, which joins its cgroups and changes its identity first). The child
 /// must be reaped by waitpid, normally through ProcessSupervisor.
 /// Errors, which start nothing: kInvalidArgument for a malformed spec (empty argv, a NUL in a
 /// string, a bad variable name); kNotFound naming the program when it is not found, or the

@@ -1,0 +1,81 @@
+// A confined launch (root only): the command runs as its own unprivileged identity, with no
+// supplementary groups and no way back to privileges, from the directory it may enter.
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "runtime/process_launcher.h"
+
+namespace fastgpu {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr RunAs kTenant{1900000123, 1900000123};
+
+class ConfinedLaunchTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    if (!may_change_identity()) GTEST_SKIP() << "needs root to change a task's identity";
+    std::string pattern = (fs::temp_directory_path() / "fastgpu-confined-XXXXXX").string();
+    dir_ = ::mkdtemp(pattern.data());
+    fs::permissions(dir_, fs::perms::owner_all | fs::perms::others_exec);  // 0701
+  }
+  void TearDown() override {
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+  // Runs `script` as the tenant and returns {exit code, stdout and stderr}.
+  std::pair<int, std::string> run(const std::string& script, const std::string& cwd = "/") {
+    LaunchSpec spec;
+    spec.argv = {"/bin/sh", "-c", script};
+    spec.env = {{"PATH", "/usr/bin:/bin"}};
+    spec.cwd = cwd;
+    spec.stdout_path = spec.stderr_path = (dir_ / "output").string();
+    spec.run_as = kTenant;
+    LaunchedProcess process;
+    const Status s = launch_process(spec, &process);
+    if (!s.is_ok()) return {-1, s.message()};
+    int status = 0;
+    ::waitpid(process.identity.pid, &status, 0);
+    std::stringstream text;
+    text << std::ifstream(dir_ / "output").rdbuf();
+    fs::remove(dir_ / "output");
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), text.str()};
+  }
+  fs::path dir_;
+};
+
+TEST_F(ConfinedLaunchTest, TheCommandRunsAsItsIdentityWithNoGroups) {
+  const auto [code, output] = run("id -u; id -g; id -G; grep NoNewPrivs /proc/self/status");
+  EXPECT_EQ(code, 0) << output;
+  EXPECT_EQ(output, "1900000123\n1900000123\n1900000123\nNoNewPrivs:\t1\n");
+}
+
+TEST_F(ConfinedLaunchTest, TheCommandCannotReadTheLaunchersPrivateFiles) {
+  const fs::path secret = dir_ / "secret";
+  std::ofstream(secret) << "admin-token\n";
+  fs::permissions(secret, fs::perms::owner_read | fs::perms::owner_write);
+  const auto [code, output] = run("cat " + secret.string());
+  EXPECT_NE(code, 0);
+  EXPECT_NE(output.find("Permission denied"), std::string::npos) << output;
+  EXPECT_EQ(output.find("admin-token"), std::string::npos) << output;
+  const auto [kill_code, kill_output] = run("kill -0 1");
+  EXPECT_NE(kill_code, 0) << "signalled init as a tenant: " << kill_output;
+}
+
+TEST_F(ConfinedLaunchTest, AWorkingDirectoryItMayNotEnterIsAnError) {
+  fs::create_directory(dir_ / "private");
+  fs::permissions(dir_ / "private", fs::perms::owner_all);  // 0700, root's
+  const auto [code, output] = run("pwd", (dir_ / "private").string());
+  EXPECT_EQ(code, -1);
+  EXPECT_NE(output.find("Permission denied"), std::string::npos) << output;
+}
+
+}  // namespace
+}  // namespace fastgpu
