@@ -258,7 +258,7 @@ void NodeAgent::start(const Assignment& assignment) {
     return report_not_started(assignment.task, s);
   }
   if (assignment.preload_vgpu) spec.ld_preload = options_.vgpu_library;
-  (void)launcher_->enqueue(LaunchJob{assignment.task, std::move(spec)});
+  (void)launcher_->enqueue(LaunchJob{assignment.task, std::move(spec), {}});
 }
 
 void NodeAgent::stop_task(int64_t id, int64_t grace_ms) {

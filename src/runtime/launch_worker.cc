@@ -51,7 +51,8 @@ void LaunchWorker::run() {
     }
     LaunchOutcome outcome;
     outcome.tag = job.tag;
-    outcome.status = launch_process(job.spec, &outcome.process);
+    outcome.status = job.prepare ? job.prepare(&job.spec) : Status::ok();
+    if (outcome.status.is_ok()) outcome.status = launch_process(job.spec, &outcome.process);
     deliver_(std::move(outcome));
   }
 }

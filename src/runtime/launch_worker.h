@@ -19,6 +19,9 @@ namespace fastgpu {
 struct LaunchJob {
   int64_t tag = 0;
   LaunchSpec spec;
+  /// Run on the worker thread before the launch (e.g. a cgroup made for it); an error is the
+  /// outcome and nothing is started. Empty: none.
+  std::function<Status(LaunchSpec*)> prepare;
 };
 
 /// What became of a LaunchJob: launch_process's status, and the process when it is OK. The

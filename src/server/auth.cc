@@ -11,16 +11,28 @@ Status TokenTable::parse(std::string_view text, const std::string& source, Token
   std::string line;
   for (int number = 1; std::getline(lines, line); ++number) {
     std::istringstream fields(line);
-    std::string token, user, role, extra;
+    std::string token, user, option;
     if (!(fields >> token) || token.starts_with('#')) continue;
     const std::string where = source + ":" + std::to_string(number);
-    if (!(fields >> user)) return Status::invalid_argument(where + ": expected TOKEN USER [admin]");
-    fields >> role;
-    if ((!role.empty() && role != "admin") || (fields >> extra)) {
-      return Status::invalid_argument(where + ": the third field may only be \"admin\"");
+    if (!(fields >> user)) {
+      return Status::invalid_argument(where + ": expected TOKEN USER [admin] [run-as=ACCOUNT]");
+    }
+    bool admin = false;
+    while (fields >> option) {
+      if (option == "admin") {
+        admin = true;
+      } else if (option.starts_with("run-as=") && option.size() > 7) {
+        auto [it, added] = table.run_as_.emplace(user, option.substr(7));
+        if (!added && it->second != option.substr(7)) {
+          return Status::invalid_argument(where + ": user " + user + " has another run-as account");
+        }
+      } else {
+        return Status::invalid_argument(where + ": \"" + option +
+                                        "\" is neither \"admin\" nor \"run-as=ACCOUNT\"");
+      }
     }
     if (token.size() < 16) return Status::invalid_argument(where + ": tokens need 16+ characters");
-    if (!table.users_.emplace(token, Principal{user, role == "admin"}).second) {
+    if (!table.users_.emplace(token, Principal{user, admin}).second) {
       return Status::invalid_argument(where + ": token repeated");
     }
   }

@@ -57,6 +57,17 @@ void add_daemon_flags(CLI::App& app, DaemonOptions* o) {
       ->capture_default_str();
   app.add_option("--vgpu-driver", o->vgpu_driver,
                  "the CUDA driver library the vGPU library wraps in tasks (default libcuda.so.1)");
+  app.add_option("--task-uids", o->task_uids,
+                 "FIRST-LAST: the uids users' tasks run as when fastgpud runs as root")
+      ->capture_default_str();
+  app.add_flag("--allow-root-tasks", o->allow_root_tasks,
+               "let a tokens file give a user run-as=root (otherwise refused)");
+  app.add_option("--default-task-memory", o->default_task_memory,
+                 "memory limit of a task that asks none, e.g. 4GiB")
+      ->capture_default_str();
+  app.add_option("--task-pids", o->task_pids, "processes and threads one task may hold at once")
+      ->check(CLI::Range(int64_t{16}, int64_t{1} << 22))
+      ->capture_default_str();
   app.add_option("--kill-grace-ms", o->kill_grace_ms, "SIGTERM -> SIGKILL grace")
       ->check(CLI::Range(int64_t{0}, int64_t{600'000}))
       ->capture_default_str();

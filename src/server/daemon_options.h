@@ -25,7 +25,12 @@ struct DaemonOptions {
   int64_t backfill_patience_ms = 10000;
   std::string join_token_file;  // agents' shared secret; empty: agents need none (loopback only)
   std::string vgpu_driver;      // the CUDA driver the vGPU library wraps; empty: libcuda.so.1
-  double node_timeout_s = 10;   // agent silence after which its node is not ready
+  // Confinement of tasks (a root daemon): users' uids, limits of tasks that ask none.
+  std::string task_uids = "1900000000-1900999999";
+  bool allow_root_tasks = false;  // a tokens file's run-as=root is refused without it
+  std::string default_task_memory = "4GiB";
+  int64_t task_pids = 4096;
+  double node_timeout_s = 10;  // agent silence after which its node is not ready
   // The live autoscaler; off while `autoscale` is empty. Unset limits keep the catalog's.
   std::string autoscale;           // node-types.toml
   std::string provider = "local";  // local | exec

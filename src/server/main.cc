@@ -1,6 +1,7 @@
 // fastgpud: the daemon that owns this host's GPUs (docs/API.md).
 
 #include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -16,6 +17,7 @@
 #include "runtime/stop_signals.h"
 #include "server/api_server.h"
 #include "server/autoscale_setup.h"
+#include "server/confinement_setup.h"
 #include "server/daemon_options.h"
 #include "server/leadership.h"
 #include "server/task_launch.h"
@@ -107,6 +109,13 @@ int run(const DaemonOptions& options) {
   std::unique_ptr<Store> store;
   if (Status s = open_store(store_spec, &store); !s.is_ok()) return fail(s.message());
   BatchWriter writer(store.get());
+  std::unique_ptr<TaskIdentities> identities;
+  std::unique_ptr<TaskConfiner> confiner;
+  if (Status s = make_task_confinement(options, tokens, data_dir, &writer, &identities, &confiner);
+      !s.is_ok()) {
+    return fail(s.message());
+  }
+  std::fprintf(stderr, "fastgpud: confinement: %s\n", confiner->describe().c_str());
   std::unique_ptr<GpuInventory> inventory;
   GpuPool pool;
   if (Status s = make_pool(options, &inventory, &pool); !s.is_ok()) return fail(s.message());
@@ -116,6 +125,7 @@ int run(const DaemonOptions& options) {
   sched.log_dir = data_dir + "/logs";
   sched.enforcement.library = find_vgpu_library();
   sched.enforcement.driver = options.vgpu_driver;
+  sched.confiner = confiner.get();
   sched.enforcement_prefix = enforcement_prefix(data_dir);
   sched.kill_grace = std::chrono::milliseconds(options.kill_grace_ms);
   sched.launch_threads = options.launch_threads;
@@ -191,6 +201,7 @@ int run(const DaemonOptions& options) {
 
 int main(int argc, char** argv) {
   fastgpu::block_stop_signals();
+  ::umask(077);  // the database, logs and everything else the daemon writes are its own
 
   CLI::App app{"fastgpud: the FastGPU daemon (HTTP API on 127.0.0.1:7070)"};
   fastgpu::DaemonOptions options;

@@ -33,7 +33,8 @@ nlohmann::json resources_to_json(const TaskSpec& spec) {
           {"gpu", static_cast<double>(s.gpu_milli) / kMilliPerGpu},
           {"tflops", spec.milli_tflops > 0 ? nlohmann::json(spec.milli_tflops / 1000.0) : nullptr},
           {"memory_bytes", s.gpu_memory_mib << 20},
-          {"cpu", static_cast<double>(s.cpu_milli) / 1000}};
+          {"cpu", static_cast<double>(s.cpu_milli) / 1000},
+          {"host_memory_bytes", int64_t{s.memory_mib} << 20}};
 }
 
 }  // namespace
@@ -68,6 +69,9 @@ nlohmann::json task_to_json(const TaskRecord& task, const GpuPool& pool) {
       {"created_at", seconds_or_null(task.created_at_us)},
       {"started_at", seconds_or_null(task.started_at_us)},
       {"ended_at", seconds_or_null(task.ended_at_us)},
+      {"usage",
+       {{"cpu_seconds", static_cast<double>(task.cpu_ns) / 1e9},
+        {"peak_memory_bytes", task.peak_memory_bytes}}},
   };
 }
 

@@ -283,6 +283,8 @@ void Scheduler::reap_exits() {
 }
 
 void Scheduler::end_process(LiveTask& task, const ProcessExit& exit) {
+  // What the task left behind (a setsid child, a daemon it started) goes with it.
+  if (options_.confiner != nullptr) task.usage = options_.confiner->finish(task.record.id);
   if (task.preempted) {
     release(task);
     return requeue_preempted(task);
@@ -301,7 +303,11 @@ void Scheduler::end_process(LiveTask& task, const ProcessExit& exit) {
   } else {
     const std::optional<int32_t> code =
         exit.signal == 0 ? std::optional<int32_t>(exit.exit_code) : std::nullopt;
-    finish_running(task, TaskState::kFailed, code, describe_exit(exit));
+    const bool out_of_memory = task.usage && task.usage->oom_kills > 0;
+    finish_running(task, TaskState::kFailed, code,
+                   out_of_memory
+                       ? out_of_memory_reason(task.record.spec, options_.confiner->default_memory())
+                       : describe_exit(exit));
   }
 }
 
@@ -570,9 +576,16 @@ void Scheduler::launch(LiveTask& task) {
   const std::string base = log_base(id);
   task.launching = true;
   // Refused only while stopping: the task then stays pending in the store.
-  (void)launcher_->enqueue(
-      LaunchJob{id, make_launch_spec(task.record, slice_of(task), base + ".out", base + ".err",
-                                     options_.enforcement)});
+  LaunchJob job{id,
+                make_launch_spec(task.record, slice_of(task), base + ".out", base + ".err",
+                                 options_.enforcement),
+                {}};
+  if (const TaskConfiner* confiner = options_.confiner) {
+    job.prepare = [confiner, record = task.record](LaunchSpec* spec) {
+      return confiner->prepare(record, spec);
+    };
+  }
+  (void)launcher_->enqueue(std::move(job));
 }
 
 void Scheduler::on_launched(LaunchOutcome outcome) {
@@ -594,6 +607,7 @@ void Scheduler::on_launched(LaunchOutcome outcome) {
 
 void Scheduler::fail_start(LiveTask& task, const Status& why) {
   const TaskId id = task.record.id;
+  if (options_.confiner != nullptr) options_.confiner->finish(id);
   release(task);
   task.ending = true;
   batch_.add(
@@ -643,6 +657,10 @@ void Scheduler::finish_running(LiveTask& task, TaskState to, std::optional<int32
   task.ending = true;
   TaskTransition end = transition(id, TaskState::kRunning, to, std::move(reason));
   end.exit_code = exit_code;
+  if (task.usage) {
+    end.cpu_ns = task.usage->cpu_ns;
+    end.peak_memory_bytes = task.usage->peak_memory_bytes;
+  }
   end.at_us =
       wall_clock_us();  // when the slice was given back, before anything else can start on it
   if (task.record.spec.vgpu == kNoVgpu) {  // a pool task's ledger is its own

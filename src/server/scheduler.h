@@ -26,6 +26,7 @@
 #include "server/completion_board.h"
 #include "server/gpu_pool.h"
 #include "server/latency_histogram.h"
+#include "server/task_confiner.h"
 #include "server/task_launch.h"
 #include "server/task_queue.h"
 #include "server/vgpu_expiry.h"
@@ -78,6 +79,7 @@ class Scheduler {
     std::string policy = "fgd-balanced";
     std::string log_dir;                          // where task stdout/stderr files go; must exist
     EnforcementPaths enforcement;                 // the vGPU library of fractional tasks
+    const TaskConfiner* confiner = nullptr;       // confines local tasks; null: nothing does
     std::string enforcement_prefix = "fastgpud";  // keeps this daemon's vGPU ledgers apart
     std::chrono::milliseconds kill_grace{5000};
     std::chrono::milliseconds backfill_patience{10000};
@@ -187,6 +189,7 @@ class Scheduler {
     bool ending = false;                  // its final state is committed or being committed
     bool timed_out = false;
     bool preempted = false;                          // requeued once its process group is gone
+    std::optional<CgroupUsage> usage;                // what its processes used, once they ended
     int64_t agent = 0;                               // the agent running it; 0: this host
     std::array<int64_t, 2> agent_output_bytes{};     // stdout, stderr received from the agent
     Placement placement;                             // where it runs, once reserved

@@ -105,6 +105,12 @@ void read_resources(FieldReader* reader, TaskSpec* spec) {
     }
     spec->shape.gpu_memory_mib = bytes_to_mib_up(bytes.value_or(0));
   }
+  if (const nlohmann::json* host_memory = reader->raw("host_memory")) {
+    std::string problem;
+    const std::optional<int64_t> bytes = parse_memory_bytes(*host_memory, &problem);
+    if (!bytes) reader->fail("host_memory", problem);
+    spec->shape.memory_mib = bytes_to_mib_up(bytes.value_or(0));
+  }
   if (auto cpu = reader->number("cpu")) {
     if (!(*cpu > 0) || *cpu > 4096) reader->fail("cpu", "must be above 0 and at most 4096 cores");
     spec->shape.cpu_milli = static_cast<MilliCpu>(std::ceil(*cpu * 1000));

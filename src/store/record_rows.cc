@@ -16,7 +16,8 @@ constexpr const char* kTaskSpecColumns =
 // Columns the daemon changes over the task's life.
 constexpr const char* kTaskLifeColumns =
     "state, retries_used, node, gpus, pid, process_start_time, exit_code, failure_reason, "
-    "created_at_us, started_at_us, ended_at_us, stdout_path, stderr_path";
+    "created_at_us, started_at_us, ended_at_us, stdout_path, stderr_path, cpu_ns, "
+    "peak_memory_bytes";
 
 constexpr const char* kVgpuSpecColumns =
     "owner, milli_tflops, gpu_milli, memory_mib, lease_ms, ttl_ms, idle_timeout_ms";
@@ -136,6 +137,7 @@ void bind_task_life(const TaskRecord& t, SqlQuery* stmt) {
   stmt->bind(t.exit_code).bind(t.failure_reason);
   stmt->bind(t.created_at_us).bind(t.started_at_us).bind(t.ended_at_us);
   stmt->bind(t.stdout_path).bind(t.stderr_path);
+  stmt->bind(t.cpu_ns).bind(t.peak_memory_bytes);
 }
 
 bool read_task_life(SqlQuery* stmt, TaskRecord* t) {
@@ -154,6 +156,8 @@ bool read_task_life(SqlQuery* stmt, TaskRecord* t) {
   t->ended_at_us = stmt->column_int64();
   t->stdout_path = stmt->column_text();
   t->stderr_path = stmt->column_text();
+  t->cpu_ns = stmt->column_int64();
+  t->peak_memory_bytes = stmt->column_int64();
   return state.has_value();
 }
 

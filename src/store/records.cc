@@ -46,6 +46,8 @@ void record_fields(const TaskTransition& t, TaskRecord* r) {
   if (t.failure_reason) r->failure_reason = *t.failure_reason;
   if (t.stdout_path) r->stdout_path = *t.stdout_path;
   if (t.stderr_path) r->stderr_path = *t.stderr_path;
+  if (t.cpu_ns) r->cpu_ns = *t.cpu_ns;
+  if (t.peak_memory_bytes) r->peak_memory_bytes = *t.peak_memory_bytes;
 }
 
 // A requeued task starts its next attempt from a clean slate.
@@ -54,6 +56,8 @@ void reset_attempt(TaskRecord* r) {
   r->pid = 0;
   r->process_start_time = 0;
   r->exit_code.reset();
+  r->cpu_ns = 0;
+  r->peak_memory_bytes = 0;
   r->started_at_us = 0;
   r->ended_at_us = 0;
 }

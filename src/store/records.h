@@ -112,6 +112,8 @@ struct TaskRecord {
   int64_t ended_at_us = 0;
   std::string stdout_path;
   std::string stderr_path;
+  int64_t cpu_ns = 0;             // CPU time of its processes (its cgroup's), once it ended
+  int64_t peak_memory_bytes = 0;  // their highest memory use; 0: not measured
   bool operator==(const TaskRecord&) const = default;
 };
 
@@ -134,6 +136,8 @@ struct TaskTransition {
   std::optional<std::string> stdout_path;
   std::optional<std::string> stderr_path;
   std::optional<int64_t> at_us;
+  std::optional<int64_t> cpu_ns;
+  std::optional<int64_t> peak_memory_bytes;
   bool count_retry = false;  // retries_used += 1 (a lost task going back to pending)
 };
 
@@ -185,6 +189,15 @@ struct VgpuRecord {
 
 /// Longest lease, ttl or idle timeout a vGPU may have: 30 days.
 inline constexpr int64_t kMaxVgpuTimerMs = int64_t{30} * 24 * 3600 * 1000;
+
+/// The Unix uid the tasks of `owner` run as, taken from [first, last] on the owner's first task
+/// and kept for good (the same on every host and after restarts). result.ids holds the uid.
+/// kResourceExhausted when the range is used up.
+struct AssignTaskUid {
+  std::string owner;
+  int64_t first = 0;
+  int64_t last = 0;
+};
 
 /// Returns an empty string when `spec` can be stored, else a message naming the bad field.
 std::string validate_vgpu_spec(const VgpuSpec& spec);

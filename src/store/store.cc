@@ -13,6 +13,14 @@ Status Writer::write_one(WriteRequest request, std::vector<int64_t>* ids) {
   return std::move(results[0].status);
 }
 
+Status Writer::assign_task_uid(const std::string& owner, int64_t first, int64_t last,
+                               int64_t* uid) {
+  std::vector<int64_t> ids;
+  Status s = write_one(AssignTaskUid{owner, first, last}, &ids);
+  if (s.is_ok()) *uid = ids.at(0);
+  return s;
+}
+
 Status Writer::create_tasks(std::vector<TaskSpec> specs, std::vector<TaskId>* ids) {
   return write_one(CreateTasks{std::move(specs)}, ids);
 }

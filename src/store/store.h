@@ -54,8 +54,8 @@ struct DeleteVgpu {
 };
 
 /// One write. TaskTransition (records.h) is the compare-and-set state change of a task.
-using WriteRequest =
-    std::variant<CreateTasks, TaskTransition, CreateVgpu, PlaceVgpu, UnplaceVgpu, DeleteVgpu>;
+using WriteRequest = std::variant<CreateTasks, TaskTransition, CreateVgpu, PlaceVgpu, UnplaceVgpu,
+                                  DeleteVgpu, AssignTaskUid>;
 
 /// Outcome of one WriteRequest: its status, and the ids it created (tasks, or the one vGPU).
 struct WriteResult {
@@ -93,6 +93,8 @@ class Writer {
   Status unplace_vgpu(VgpuId id);
   /// See DeleteVgpu.
   Status delete_vgpu(VgpuId id);
+  /// See AssignTaskUid; *uid receives the owner's uid.
+  Status assign_task_uid(const std::string& owner, int64_t first, int64_t last, int64_t* uid);
 
  private:
   Status write_one(WriteRequest request, std::vector<int64_t>* ids);

@@ -75,12 +75,19 @@ CREATE INDEX vgpus_by_owner ON vgpus (owner, id);
     {3, R"sql(
 ALTER TABLE tasks ADD COLUMN enforce {int} NOT NULL DEFAULT 1;
 )sql"},
-    // v4: how a vGPU is given back without an explicit delete, and why it was deleted.
+    // v4: how a vGPU is given back without an explicit delete, and why it was deleted; what a
+    // task's processes used; the uid each user's tasks run as.
     {4, R"sql(
 ALTER TABLE vgpus ADD COLUMN lease_ms {int} NOT NULL DEFAULT 0;
 ALTER TABLE vgpus ADD COLUMN ttl_ms {int} NOT NULL DEFAULT 0;
 ALTER TABLE vgpus ADD COLUMN idle_timeout_ms {int} NOT NULL DEFAULT 0;
 ALTER TABLE vgpus ADD COLUMN deleted_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN cpu_ns {int} NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN peak_memory_bytes {int} NOT NULL DEFAULT 0;
+CREATE TABLE task_accounts (
+  owner TEXT PRIMARY KEY,
+  uid {int} NOT NULL UNIQUE
+);
 )sql"},
 };
 

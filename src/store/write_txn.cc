@@ -34,6 +34,7 @@ void WriteTxn::apply(WriteRequest* request, WriteResult* result) {
         if constexpr (std::is_same_v<R, PlaceVgpu>) return place_vgpu(r);
         if constexpr (std::is_same_v<R, UnplaceVgpu>) return unplace_vgpu(r);
         if constexpr (std::is_same_v<R, DeleteVgpu>) return delete_vgpu(r);
+        if constexpr (std::is_same_v<R, AssignTaskUid>) return assign_task_uid(r, &result->ids);
       },
       *request);
   if (!result->status.is_ok()) result->ids.clear();
@@ -139,6 +140,36 @@ Status WriteTxn::delete_vgpu(const DeleteVgpu& request) {
   vgpu.deleted_at_us = now_us_;
   vgpu.deleted_reason = request.reason;
   return update_vgpu(vgpu, expected);
+}
+
+Status WriteTxn::assign_task_uid(const AssignTaskUid& request, std::vector<int64_t>* ids) {
+  if (request.owner.empty() || request.first <= 0 || request.last < request.first) {
+    return Status::invalid_argument("a task uid needs an owner and a range of positive uids");
+  }
+  std::unique_ptr<SqlQuery> known = db_->query("SELECT uid FROM task_accounts WHERE owner = ?");
+  known->bind(request.owner);
+  if (known->next_row()) {
+    ids->push_back(known->column_int64());
+    return known->status();
+  }
+  if (!known->status().is_ok()) return known->status();
+  std::unique_ptr<SqlQuery> highest =
+      db_->query("SELECT MAX(uid) FROM task_accounts WHERE uid >= ? AND uid <= ?");
+  highest->bind(request.first).bind(request.last);
+  const std::optional<int64_t> last_taken =
+      highest->next_row() ? highest->column_optional_int64() : std::nullopt;
+  if (!highest->status().is_ok()) return highest->status();
+  const int64_t uid = last_taken ? *last_taken + 1 : request.first;
+  if (uid > request.last) {
+    return Status::resource_exhausted("every task uid of " + std::to_string(request.first) + "-" +
+                                      std::to_string(request.last) + " is taken");
+  }
+  std::unique_ptr<SqlQuery> insert =
+      db_->query("INSERT INTO task_accounts (owner, uid) VALUES (?, ?)");
+  insert->bind(request.owner).bind(uid);
+  if (Status s = insert->run(); !s.is_ok()) return s;
+  ids->push_back(uid);
+  return Status::ok();
 }
 
 Status WriteTxn::find_vgpu_in(VgpuId id, VgpuState expected, VgpuRecord* vgpu) {

@@ -36,6 +36,7 @@ class WriteTxn {
   Status place_vgpu(const PlaceVgpu& request);
   Status unplace_vgpu(const UnplaceVgpu& request);
   Status delete_vgpu(const DeleteVgpu& request);
+  Status assign_task_uid(const AssignTaskUid& request, std::vector<int64_t>* ids);
 
   Status check_task_vgpus(const std::vector<TaskSpec>& specs);
   // Reads vGPU `id` into *vgpu; kFailedPrecondition naming its state unless it is `expected`.

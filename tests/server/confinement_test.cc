@@ -2,9 +2,12 @@
 // fastgpud with user tokens.
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 
 #include "daemon_process.h"
 
@@ -12,23 +15,35 @@ namespace fastgpu::testing {
 namespace {
 
 constexpr const char* kAlice = "alice-token-0123456789";
+constexpr const char* kBob = "bob-token-0123456789ab";
 constexpr const char* kAdmin = "admin-token-0123456789";
 
 class ConfinementTest : public ::testing::Test {
  protected:
   static std::string tokens_file(const TempDir& dir) {
     const std::string path = dir.path() + "/tokens";
-    std::ofstream(path) << kAlice << " alice\n" << kAdmin << " root admin\n";
+    std::ofstream(path) << kAlice << " alice\n" << kBob << " bob\n" << kAdmin << " root admin\n";
+    ::chmod(path.c_str(), 0600);  // as a careful operator keeps it
     return path;
   }
-  // Runs `argv` as alice and returns its stdout once it ended.
-  std::string output_of(const nlohmann::json& argv) {
-    const Answer a = daemon_.post("/v1/tasks", nlohmann::json{{"argv", argv}}.dump(), kAlice);
+  // Submits `body` as `token`'s user; returns the task's path.
+  std::string submit(const nlohmann::json& body, const char* token = kAlice) {
+    const Answer a = daemon_.post("/v1/tasks", body.dump(), token);
     EXPECT_EQ(a.status, 201) << a.body;
-    const std::string path = "/v1/tasks/" + std::to_string(int64_t{a.json["id"]});
-    EXPECT_EQ(daemon_.get(path + "/wait?timeout=60", kAlice).json["state"], "succeeded");
-    return daemon_.get(path + "/logs", kAlice).body;
+    return "/v1/tasks/" + std::to_string(a.json.value("id", int64_t{0}));
   }
+  nlohmann::json wait(const std::string& path) {
+    return daemon_.get(path + "/wait?timeout=60", kAdmin).json;
+  }
+  // Runs `argv` as `token`'s user and returns its stdout once it ended.
+  std::string output_of_as(const nlohmann::json& argv, const char* token) {
+    const Answer a = daemon_.post("/v1/tasks", nlohmann::json{{"argv", argv}}.dump(), token);
+    EXPECT_EQ(a.status, 201) << a.body;
+    const std::string path = "/v1/tasks/" + std::to_string(a.json.value("id", int64_t{0}));
+    daemon_.get(path + "/wait?timeout=60", token);
+    return daemon_.get(path + "/logs", token).body;
+  }
+  std::string output_of(const nlohmann::json& argv) { return output_of_as(argv, kAlice); }
 
   TempDir dir_;
   // The daemon's environment holds a secret its tasks must not see.
@@ -68,6 +83,93 @@ TEST_F(ConfinementTest, OnlyAnAdminMayTurnEnforcementOffForAFractionalSlice) {
   EXPECT_EQ(daemon_.post("/v1/tasks", R"({"argv": ["true"], "gpus": 1, "enforce": false})", kAlice)
                 .status,
             201);
+}
+
+// The rest needs a root daemon: only root can give tasks identities and cgroups.
+class RootConfinementTest : public ConfinementTest {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "fastgpud confines tasks only when it runs as root";
+  }
+};
+
+TEST_F(RootConfinementTest, ATaskRunsAsItsUsersOwnUidAndCannotReachTheDaemonsSecrets) {
+  ASSERT_TRUE(daemon_.started()) << daemon_.log();
+  std::string bob =
+      output_of_as({"sh", "-c", "echo secret-of-bob > bob-notes; chmod 600 bob-notes; pwd"}, kBob);
+  ASSERT_FALSE(bob.empty());
+  bob.pop_back();  // pwd's newline
+  const std::string script =
+      "id -u; id -G; "
+      "cat " +
+      dir_.path() +
+      "/tokens || echo tokens-refused; "
+      "cat " +
+      dir_.path() +
+      "/fastgpu.db >/dev/null || echo db-refused; "
+      "ls " +
+      dir_.path() +
+      "/logs || echo logs-refused; "
+      "cat " +
+      bob +
+      "/bob-notes || echo notes-refused; "
+      "kill -0 $PPID || echo daemon-refused; "
+      "tr '\\0' ' ' < /proc/$PPID/environ || echo environ-refused";
+  const std::string out = output_of({"sh", "-c", script});
+  std::istringstream lines(out);
+  std::string uid;
+  std::string groups;
+  std::getline(lines, uid);
+  std::getline(lines, groups);
+  EXPECT_NE(uid, "0") << out;
+  EXPECT_GE(std::stoll(uid), 1900000000) << out;
+  EXPECT_EQ(groups, uid) << "no supplementary group: " << out;
+  for (const char* refused : {"tokens-refused", "db-refused", "logs-refused", "notes-refused",
+                              "daemon-refused", "environ-refused"}) {
+    EXPECT_NE(out.find(refused), std::string::npos) << refused << " missing in\n" << out;
+  }
+  EXPECT_EQ(out.find(kAdmin), std::string::npos) << out;
+  EXPECT_EQ(out.find("secret-of-bob"), std::string::npos) << out;
+  const std::string bob_uid = output_of_as({"id", "-u"}, kBob);
+  EXPECT_NE(bob_uid, uid + "\n") << "alice and bob share a uid";
+}
+
+TEST_F(RootConfinementTest, ASetsidChildDoesNotSurviveCancel) {
+  ASSERT_TRUE(daemon_.started()) << daemon_.log();
+  const std::string path =
+      submit({{"argv", {"sh", "-c", "setsid sleep 300 & echo $!; sleep 300"}}});
+  std::string out;
+  ASSERT_TRUE(eventually([&] { return !(out = daemon_.get(path + "/logs", kAlice).body).empty(); },
+                         std::chrono::seconds(20)));
+  const pid_t escaped = std::stoi(out);
+  ASSERT_TRUE(alive(escaped));
+  ASSERT_EQ(daemon_.post(path + "/cancel", "", kAlice).status, 200);
+  EXPECT_TRUE(eventually([&] { return !alive(escaped); }, std::chrono::seconds(10)))
+      << "the setsid child " << escaped << " outlived its cancelled task";
+}
+
+TEST_F(RootConfinementTest, ATaskAboveItsMemoryIsKilledAndSaysSo) {
+  ASSERT_TRUE(daemon_.started()) << daemon_.log();
+  const std::string path =
+      submit({{"argv", {"python3", "-c", "b = b'x' * (1 << 30)"}}, {"host_memory", "256MiB"}});
+  const nlohmann::json task = wait(path);
+  EXPECT_EQ(task["state"], "failed") << task.dump();
+  EXPECT_NE(task["failure_reason"].get<std::string>().find("out of memory"), std::string::npos)
+      << task.dump();
+  EXPECT_LE(task["usage"]["peak_memory_bytes"].get<int64_t>(), int64_t{256} << 20);
+}
+
+TEST_F(RootConfinementTest, ATaskGetsNoMoreCpuThanItAsked) {
+  ASSERT_TRUE(daemon_.started()) << daemon_.log();
+  const std::string path =
+      submit({{"argv", {"timeout", "2", "sh", "-c", "while :; do :; done"}}, {"cpu", 0.5}});
+  const nlohmann::json task = wait(path);
+  const double wall = task["ended_at"].get<double>() - task["started_at"].get<double>();
+  const double cpu = task["usage"]["cpu_seconds"].get<double>();
+  EXPECT_GT(cpu, 0.0) << task.dump();
+  // The quota's side: at most half a core. The floor depends on how busy this host is; the
+  // figure is measured in docs/BENCHMARKS.md.
+  EXPECT_LE(cpu / wall, 0.6) << cpu << " s of CPU in " << wall << " s";
 }
 
 }  // namespace

@@ -317,6 +317,24 @@ TEST_P(StoreTest, ListFiltersAndPagesThroughEveryTaskOnce) {
             Status::Code::kInvalidArgument);
 }
 
+TEST_P(StoreTest, EachOwnerKeepsOneTaskUidOfTheRangeForGood) {
+  int64_t alice = 0;
+  int64_t bob = 0;
+  int64_t again = 0;
+  ASSERT_TRUE(store_->assign_task_uid("alice", 5000, 5001, &alice).is_ok());
+  ASSERT_TRUE(store_->assign_task_uid("bob", 5000, 5001, &bob).is_ok());
+  ASSERT_TRUE(store_->assign_task_uid("alice", 5000, 5001, &again).is_ok());
+  EXPECT_EQ(alice, 5000);
+  EXPECT_EQ(bob, 5001);
+  EXPECT_EQ(again, alice);
+  int64_t carol = 0;
+  EXPECT_EQ(store_->assign_task_uid("carol", 5000, 5001, &carol).code(),
+            Status::Code::kResourceExhausted);
+  reopen();
+  ASSERT_TRUE(store_->assign_task_uid("bob", 5000, 5001, &again).is_ok());
+  EXPECT_EQ(again, bob);
+}
+
 TEST_P(StoreTest, VgpuLifecycle) {
   VgpuId pending = 0;
   VgpuId active = 0;

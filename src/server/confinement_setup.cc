@@ -1,0 +1,100 @@
+#include "server/confinement_setup.h"
+
+#include <pwd.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "server/quantity.h"
+
+namespace fastgpu {
+namespace {
+
+// The uid and primary gid of `account`, a user name of this host or a number.
+Status resolve_account(const std::string& account, RunAs* out) {
+  uint64_t number = 0;
+  auto [end, ec] = std::from_chars(account.data(), account.data() + account.size(), number);
+  if (ec == std::errc() && end == account.data() + account.size() && number < 4294967295u) {
+    *out = {static_cast<uid_t>(number), static_cast<gid_t>(number)};
+    return Status::ok();
+  }
+  struct passwd entry;
+  struct passwd* found = nullptr;
+  std::vector<char> buffer(16384);
+  if (::getpwnam_r(account.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 ||
+      found == nullptr) {
+    return Status::not_found("run-as account \"" + account + "\" is not a user of this host");
+  }
+  *out = {found->pw_uid, found->pw_gid};
+  return Status::ok();
+}
+
+// A short stable name for this daemon's cgroups, so that daemons on other data directories
+// never share them.
+std::string group_base_for(const std::string& data_dir) {
+  std::error_code ec;
+  const std::string path = std::filesystem::weakly_canonical(data_dir, ec).string();
+  uint64_t hash = 1469598103934665603ull;  // FNV-1a
+  for (unsigned char c : path) hash = (hash ^ c) * 1099511628211ull;
+  char text[32];
+  std::snprintf(text, sizeof text, "fastgpud-%016llx", static_cast<unsigned long long>(hash));
+  return text;
+}
+
+Status set_mode(const std::string& path, mode_t mode) {
+  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) {
+    return Status::io_error("cannot create " + path + ": " + std::strerror(errno));
+  }
+  if (::chmod(path.c_str(), mode) != 0) {
+    return Status::io_error("cannot set the mode of " + path + ": " + std::strerror(errno));
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status make_task_confinement(const DaemonOptions& options, const TokenTable& tokens,
+                             const std::string& data_dir, Writer* writer,
+                             std::unique_ptr<TaskIdentities>* identities,
+                             std::unique_ptr<TaskConfiner>* confiner) {
+  TaskIdentities::Options who;
+  if (Status s = TaskIdentities::parse_range(options.task_uids, &who); !s.is_ok()) return s;
+  for (const auto& [user, account] : tokens.run_as()) {
+    RunAs identity;
+    if (Status s = resolve_account(account, &identity); !s.is_ok()) return s;
+    if (identity.uid == 0 && !options.allow_root_tasks) {
+      return Status::invalid_argument("user " + user + " would run tasks as root (run-as=" +
+                                      account + "); pass --allow-root-tasks to allow it");
+    }
+    who.accounts[user] = identity;
+  }
+  TaskConfiner::Options how;
+  how.enabled = may_change_identity();
+  how.group_base = group_base_for(data_dir);
+  how.scratch_root = data_dir + "/scratch";
+  how.pids = options.task_pids;
+  std::string problem;
+  const std::optional<int64_t> memory =
+      parse_memory_bytes(nlohmann::json(options.default_task_memory), &problem);
+  if (!memory || *memory < (int64_t{16} << 20)) {
+    return Status::invalid_argument("--default-task-memory \"" + options.default_task_memory +
+                                    "\": " + (problem.empty() ? "at least 16MiB" : problem));
+  }
+  how.default_memory_bytes = *memory;
+  // Tasks pass through the data directory to their scratch directories and see nothing else.
+  for (auto [path, mode] :
+       {std::pair{data_dir, mode_t{0711}}, {data_dir + "/logs", 0700}, {how.scratch_root, 0711}}) {
+    if (Status s = set_mode(path, mode); !s.is_ok()) return s;
+  }
+  *identities = std::make_unique<TaskIdentities>(writer, std::move(who));
+  *confiner = std::make_unique<TaskConfiner>(std::move(how), identities->get());
+  return Status::ok();
+}
+
+}  // namespace fastgpu

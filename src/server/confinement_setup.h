@@ -1,0 +1,24 @@
+#pragma once
+// fastgpud's task confinement from its flags and tokens file.
+
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "server/auth.h"
+#include "server/daemon_options.h"
+#include "server/task_confiner.h"
+#include "server/task_identities.h"
+
+namespace fastgpu {
+
+/// Builds the identities and the confiner of fastgpud's tasks: enabled when the daemon runs as
+/// root. Resolves each run-as account of `tokens` (a name or a uid; root only with
+/// --allow-root-tasks), makes `data_dir` traversable but not readable by others (0711), its logs
+/// private (0700) and the tasks' scratch root. Errors name the flag, account or path.
+Status make_task_confinement(const DaemonOptions& options, const TokenTable& tokens,
+                             const std::string& data_dir, Writer* writer,
+                             std::unique_ptr<TaskIdentities>* identities,
+                             std::unique_ptr<TaskConfiner>* confiner);
+
+}  // namespace fastgpu
