@@ -35,6 +35,9 @@ Status resolve_account(const std::string& account, RunAs* out) {
   return Status::ok();
 }
 
+// Where a root daemon's tasks get their scratch directories.
+constexpr const char* kSharedScratchRoot = "/var/tmp/fastgpu";
+
 // A short stable name for this daemon's cgroups, so that daemons on other data directories
 // never share them.
 std::string group_base_for(const std::string& data_dir) {
@@ -77,7 +80,10 @@ Status make_task_confinement(const DaemonOptions& options, const TokenTable& tok
   TaskConfiner::Options how;
   how.enabled = may_change_identity();
   how.group_base = group_base_for(data_dir);
-  how.scratch_root = data_dir + "/scratch";
+  // A root daemon's data directory may sit under a private one (/root/.local/share): its tasks'
+  // scratch directories live where every uid can reach them.
+  how.scratch_root =
+      how.enabled ? std::string(kSharedScratchRoot) + "/" + how.group_base : data_dir + "/scratch";
   how.pids = options.task_pids;
   std::string problem;
   const std::optional<int64_t> memory =
@@ -88,8 +94,11 @@ Status make_task_confinement(const DaemonOptions& options, const TokenTable& tok
   }
   how.default_memory_bytes = *memory;
   // Tasks pass through the data directory to their scratch directories and see nothing else.
-  for (auto [path, mode] :
-       {std::pair{data_dir, mode_t{0711}}, {data_dir + "/logs", 0700}, {how.scratch_root, 0711}}) {
+  std::vector<std::pair<std::string, mode_t>> modes = {{data_dir, 0711},
+                                                       {data_dir + "/logs", 0700}};
+  if (how.enabled) modes.emplace_back(kSharedScratchRoot, 0711);
+  modes.emplace_back(how.scratch_root, 0711);
+  for (const auto& [path, mode] : modes) {
     if (Status s = set_mode(path, mode); !s.is_ok()) return s;
   }
   *identities = std::make_unique<TaskIdentities>(writer, std::move(who));

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -72,6 +73,14 @@ TempDir::TempDir(const std::string& parent) {
       parent.empty() ? std::filesystem::temp_directory_path().string() : parent;
   std::string pattern = root + "/fastgpud-test-XXXXXX";
   path_ = mkdtemp(pattern.data());
+}
+
+std::string shared_dir(const TempDir& dir) {
+  const std::string path = dir.path() + "/shared";
+  std::filesystem::create_directories(path);
+  ::chmod(dir.path().c_str(), 0711);
+  ::chmod(path.c_str(), 01777);
+  return path;
 }
 
 TempDir::~TempDir() {

@@ -26,6 +26,10 @@ class TempDir {
   std::string path_;
 };
 
+/// A directory under `dir` every uid may write (mode 01777, `dir` made 0711), for tasks that
+/// fastgpud runs as their users' own uids to leave files the test reads.
+std::string shared_dir(const TempDir& dir);
+
 /// The whole text of the file at `path`; empty when it cannot be read.
 std::string read_file(const std::string& path);
 

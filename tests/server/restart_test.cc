@@ -93,7 +93,7 @@ int reap_within(pid_t pid, std::chrono::milliseconds timeout) {
 // must kill it rather than run the task a second time beside it.
 TEST(RestartTest, AProcessWhoseStartWasNeverRecordedIsKilledNotRunTwice) {
   TempDir dir;
-  const std::string runs = dir.path() + "/runs";
+  const std::string runs = shared_dir(dir) + "/runs";
   int64_t id = 0;
   {
     DaemonProcess daemon(dir.path());
