@@ -38,18 +38,6 @@ Status resolve_account(const std::string& account, RunAs* out) {
 // Where a root daemon's tasks get their scratch directories.
 constexpr const char* kSharedScratchRoot = "/var/tmp/fastgpu";
 
-// A short stable name for this daemon's cgroups, so that daemons on other data directories
-// never share them.
-std::string group_base_for(const std::string& data_dir) {
-  std::error_code ec;
-  const std::string path = std::filesystem::weakly_canonical(data_dir, ec).string();
-  uint64_t hash = 1469598103934665603ull;  // FNV-1a
-  for (unsigned char c : path) hash = (hash ^ c) * 1099511628211ull;
-  char text[32];
-  std::snprintf(text, sizeof text, "fastgpud-%016llx", static_cast<unsigned long long>(hash));
-  return text;
-}
-
 Status set_mode(const std::string& path, mode_t mode) {
   if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) {
     return Status::io_error("cannot create " + path + ": " + std::strerror(errno));
@@ -77,14 +65,15 @@ Status make_task_confinement(const DaemonOptions& options, const TokenTable& tok
     }
     who.accounts[user] = identity;
   }
-  TaskConfiner::Options how;
+  TaskSandbox::Options how;
   how.enabled = may_change_identity();
-  how.group_base = group_base_for(data_dir);
+  how.group_base = TaskSandbox::group_name("fastgpud", data_dir);
   // A root daemon's data directory may sit under a private one (/root/.local/share): its tasks'
   // scratch directories live where every uid can reach them.
   how.scratch_root =
       how.enabled ? std::string(kSharedScratchRoot) + "/" + how.group_base : data_dir + "/scratch";
-  how.pids = options.task_pids;
+  TaskConfiner::Limits limits;
+  limits.pids = options.task_pids;
   std::string problem;
   const std::optional<int64_t> memory =
       parse_memory_bytes(nlohmann::json(options.default_task_memory), &problem);
@@ -92,7 +81,7 @@ Status make_task_confinement(const DaemonOptions& options, const TokenTable& tok
     return Status::invalid_argument("--default-task-memory \"" + options.default_task_memory +
                                     "\": " + (problem.empty() ? "at least 16MiB" : problem));
   }
-  how.default_memory_bytes = *memory;
+  limits.default_memory_bytes = *memory;
   // Tasks pass through the data directory to their scratch directories and see nothing else.
   std::vector<std::pair<std::string, mode_t>> modes = {{data_dir, 0711},
                                                        {data_dir + "/logs", 0700}};
@@ -102,7 +91,7 @@ Status make_task_confinement(const DaemonOptions& options, const TokenTable& tok
     if (Status s = set_mode(path, mode); !s.is_ok()) return s;
   }
   *identities = std::make_unique<TaskIdentities>(writer, std::move(who));
-  *confiner = std::make_unique<TaskConfiner>(std::move(how), identities->get());
+  *confiner = std::make_unique<TaskConfiner>(std::move(how), limits, identities->get());
   return Status::ok();
 }
 

@@ -305,9 +305,8 @@ void Scheduler::end_process(LiveTask& task, const ProcessExit& exit) {
         exit.signal == 0 ? std::optional<int32_t>(exit.exit_code) : std::nullopt;
     const bool out_of_memory = task.usage && task.usage->oom_kills > 0;
     finish_running(task, TaskState::kFailed, code,
-                   out_of_memory
-                       ? out_of_memory_reason(task.record.spec, options_.confiner->default_memory())
-                       : describe_exit(exit));
+                   out_of_memory ? options_.confiner->out_of_memory_reason(task.record.spec)
+                                 : describe_exit(exit));
   }
 }
 

@@ -1,99 +1,37 @@
 #include "server/task_confiner.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-
 namespace fastgpu {
-namespace {
 
-int64_t memory_limit(const TaskSpec& spec, int64_t default_bytes) {
-  return spec.shape.memory_mib > 0 ? int64_t{spec.shape.memory_mib} << 20 : default_bytes;
+TaskConfiner::TaskConfiner(TaskSandbox::Options sandbox, Limits limits,
+                           TaskIdentities* identities)
+    : sandbox_(std::move(sandbox)), limits_(limits), identities_(identities) {}
+
+Status TaskConfiner::identity(const TaskRecord& task, RunAs* out) const {
+  return identities_->identity_of(task.spec.owner, out);
 }
 
-}  // namespace
-
-TaskConfiner::TaskConfiner(Options options, TaskIdentities* identities)
-    : options_(std::move(options)),
-      identities_(identities),
-      tree_(options_.enabled ? CgroupTree::detect() : CgroupTree()) {}
-
-std::string TaskConfiner::group_of(TaskId id) const {
-  return options_.group_base + "/task-" + std::to_string(id);
-}
-
-std::string TaskConfiner::scratch_of(TaskId id) const {
-  return options_.scratch_root + "/task-" + std::to_string(id);
-}
-
-CgroupLimits TaskConfiner::limits_of(const TaskSpec& spec) const {
+CgroupLimits TaskConfiner::limits(const TaskSpec& spec) const {
   CgroupLimits limits;
-  limits.memory_bytes = memory_limit(spec, options_.default_memory_bytes);
+  limits.memory_bytes =
+      spec.shape.memory_mib > 0 ? int64_t{spec.shape.memory_mib} << 20 : limits_.default_memory_bytes;
   limits.cpu_milli = spec.shape.cpu_milli;
-  limits.pids = options_.pids;
+  limits.pids = limits_.pids;
   return limits;
 }
 
 Status TaskConfiner::prepare(const TaskRecord& task, LaunchSpec* spec) const {
   std::optional<RunAs> who;
-  if (options_.enabled) {
+  if (sandbox_.enabled()) {
     RunAs identity;
-    if (Status s = identities_->identity_of(task.spec.owner, &identity); !s.is_ok()) return s;
+    if (Status s = this->identity(task, &identity); !s.is_ok()) return s;
     who = identity;
   }
-  const std::string scratch = scratch_of(task.id);
-  if (::mkdir(scratch.c_str(), 0700) != 0 && errno != EEXIST) {
-    return Status::io_error("cannot create the task's directory " + scratch + ": " +
-                            std::strerror(errno));
-  }
-  if (who && ::chown(scratch.c_str(), who->uid, who->gid) != 0) {
-    const int error = errno;
-    ::rmdir(scratch.c_str());
-    return Status::io_error("cannot give " + scratch + " to uid " + std::to_string(who->uid) +
-                            ": " + std::strerror(error));
-  }
-  for (auto& [name, value] : spec->env) {
-    if (name == "HOME" && value == "/") value = scratch;  // the base, not one the task gave
-  }
-  if (spec->cwd.empty()) spec->cwd = scratch;
-  if (!options_.enabled) return Status::ok();
-  TaskCgroup group(tree_, group_of(task.id));
-  if (Status s = group.create(limits_of(task.spec)); !s.is_ok()) {
-    std::filesystem::remove_all(scratch);
-    return s;
-  }
-  spec->cgroup_procs = group.procs_files();
-  spec->run_as = who;
-  return Status::ok();
+  return sandbox_.prepare(task.id, who, limits(task.spec), spec);
 }
 
-CgroupUsage TaskConfiner::finish(TaskId id) const {
-  CgroupUsage usage;
-  if (options_.enabled) {
-    TaskCgroup group(tree_, group_of(id));
-    group.kill();
-    usage = group.usage();
-    (void)group.remove();
-  }
-  std::error_code ec;
-  std::filesystem::remove_all(scratch_of(id), ec);  // does not follow the task's symlinks
-  return usage;
-}
-
-std::string TaskConfiner::describe() const {
-  if (!options_.enabled) {
-    return "not root: tasks run as this daemon's user, without cgroup limits, and can see "
-           "each other";
-  }
-  return "tasks run as their users' own uids, in cgroups (" + tree_.describe() + ")";
-}
-
-std::string out_of_memory_reason(const TaskSpec& spec, int64_t default_memory_bytes) {
+std::string TaskConfiner::out_of_memory_reason(const TaskSpec& spec) const {
   return "out of memory: killed at its memory limit of " +
-         std::to_string(memory_limit(spec, default_memory_bytes) >> 20) + " MiB";
+         std::to_string(limits(spec).memory_bytes >> 20) + " MiB";
 }
 
 }  // namespace fastgpu

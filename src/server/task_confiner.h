@@ -1,59 +1,47 @@
 #pragma once
-// How fastgpud confines the tasks it starts on its own host: each in a cgroup of its own with
-// its limits, as its user's unprivileged identity, in a private scratch directory.
+// How fastgpud confines its tasks: the identity each runs as (its user's), the limits of its
+// cgroup (its requests, or defaults), and, for tasks on this host, the sandbox that applies them.
 
 #include <string>
 
 #include "core/status.h"
-#include "runtime/cgroup_tree.h"
-#include "runtime/process_launcher.h"
-#include "runtime/task_cgroup.h"
+#include "runtime/task_sandbox.h"
 #include "server/task_identities.h"
 #include "store/records.h"
 
 namespace fastgpu {
 
-/// Confines task launches. Thread-safe (prepare runs on launch threads, finish on the loop).
+/// Confines task launches on this host, and says how an agent must confine its own. Thread-safe
+/// (prepare runs on launch threads, the rest on the loop).
 class TaskConfiner {
  public:
-  struct Options {
-    /// Identities and cgroups: only a root daemon can give them; otherwise tasks run as the
-    /// daemon, unlimited, and describe() says so.
-    bool enabled = false;
-    std::string group_base;    // the cgroup every task group of this daemon lives under
-    std::string scratch_root;  // private per-task directories: cwd and HOME of a task without cwd
-    int64_t default_memory_bytes = int64_t{4} << 30;  // for a task that asks no memory
+  struct Limits {
+    int64_t default_memory_bytes = int64_t{4} << 30;  // for a task that asks no host memory
     int64_t pids = 4096;
   };
 
-  /// `identities` (not owned) must outlive this; unused when not enabled.
-  TaskConfiner(Options options, TaskIdentities* identities);
+  /// `identities` (not owned) must outlive this.
+  TaskConfiner(TaskSandbox::Options sandbox, Limits limits, TaskIdentities* identities);
 
-  /// Completes `spec` for task `task`: its scratch directory (owned by its identity, 0700) as
-  /// cwd and HOME unless it gave a cwd; when enabled, its identity, and a cgroup with its
-  /// memory (or the default), CPU and pids limits that it joins. Errors name what failed and
-  /// leave nothing behind.
+  /// The identity task `task` runs as (its owner's) and its cgroup's limits.
+  Status identity(const TaskRecord& task, RunAs* out) const;
+  CgroupLimits limits(const TaskSpec& spec) const;
+
+  /// Completes `spec` for task `task` on this host (see TaskSandbox::prepare).
   Status prepare(const TaskRecord& task, LaunchSpec* spec) const;
-  /// After task `id`'s process ended: kills every process left in its cgroup, reads what they
-  /// used, removes the cgroup and the scratch directory.
-  CgroupUsage finish(TaskId id) const;
+  /// After task `id`'s process ended on this host (see TaskSandbox::finish).
+  CgroupUsage finish(TaskId id) const { return sandbox_.finish(id); }
 
-  /// One line for the start-up log: what is enforced and what is not.
-  std::string describe() const;
-  bool enabled() const { return options_.enabled; }
-  int64_t default_memory() const { return options_.default_memory_bytes; }
+  /// The failure reason of a task whose process the kernel killed at its memory limit.
+  std::string out_of_memory_reason(const TaskSpec& spec) const;
+
+  /// What is enforced on this host, for the start-up log.
+  std::string describe() const { return sandbox_.describe(); }
 
  private:
-  std::string group_of(TaskId id) const;
-  std::string scratch_of(TaskId id) const;
-  CgroupLimits limits_of(const TaskSpec& spec) const;
-
-  const Options options_;
+  const TaskSandbox sandbox_;
+  const Limits limits_;
   TaskIdentities* const identities_;
-  const CgroupTree tree_;
 };
-
-/// The reason a task failed when its cgroup's kernel OOM killer killed one of its processes.
-std::string out_of_memory_reason(const TaskSpec& spec, int64_t default_memory_bytes);
 
 }  // namespace fastgpu

@@ -31,7 +31,7 @@ LaunchSpec make_launch_spec(const TaskRecord& task, const TaskSlice& slice,
   launch.stderr_path = stderr_path;
   // A clean start: a minimal base the task's own variables may change, then FastGPU's, which
   // they may not (the API refuses them; set last, they win here too).
-  launch.env = {{"PATH", kTaskPath}, {"HOME", "/"}, {"USER", task.spec.owner}, {"LANG", "C.UTF-8"}};
+  launch.env = {{"PATH", kTaskPath}, {"USER", task.spec.owner}, {"LANG", "C.UTF-8"}};
   for (const EnvVar& v : task.spec.command.env) launch.env.emplace_back(v.name, v.value);
   std::string uuids;
   for (const GpuDevice* gpu : slice.gpus) uuids += (uuids.empty() ? "" : ",") + gpu->uuid;

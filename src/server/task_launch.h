@@ -38,7 +38,7 @@ struct EnforcementPaths {
 bool wants_vgpu_library(const TaskRecord& task, const TaskSlice& slice);
 
 /// The LaunchSpec of command task `task` on `slice`: its argv and cwd; an environment of PATH,
-/// HOME, USER (its owner) and LANG, then its own env, then CUDA_VISIBLE_DEVICES (GPU UUIDs),
+/// USER (its owner) and LANG (HOME comes with its sandbox), then its own env, then CUDA_VISIBLE_DEVICES (GPU UUIDs),
 /// FASTGPU_TASK_ID, FASTGPU_VGPU_ID,
 /// FASTGPU_VGPU_MEMORY_LIMIT (bytes) and FASTGPU_VGPU_COMPUTE_SHARE (milli-GPU); stdout and
 /// stderr to `stdout_path` and `stderr_path`. The enforcement library is preloaded (and told

@@ -1,0 +1,85 @@
+#include "runtime/task_sandbox.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+namespace fastgpu {
+
+TaskSandbox::TaskSandbox(Options options)
+    : options_(std::move(options)),
+      tree_(options_.enabled ? CgroupTree::detect() : CgroupTree()) {}
+
+std::string TaskSandbox::group_of(int64_t task) const {
+  return options_.group_base + "/task-" + std::to_string(task);
+}
+
+std::string TaskSandbox::scratch_of(int64_t task) const {
+  return options_.scratch_root + "/task-" + std::to_string(task);
+}
+
+Status TaskSandbox::prepare(int64_t task, const std::optional<RunAs>& who,
+                            const CgroupLimits& limits, LaunchSpec* spec) const {
+  const std::optional<RunAs> as = options_.enabled ? who : std::nullopt;
+  const std::string scratch = scratch_of(task);
+  if (::mkdir(scratch.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Status::io_error("cannot create the task's directory " + scratch + ": " +
+                            std::strerror(errno));
+  }
+  if (as && ::chown(scratch.c_str(), as->uid, as->gid) != 0) {
+    const int error = errno;
+    ::rmdir(scratch.c_str());
+    return Status::io_error("cannot give " + scratch + " to uid " + std::to_string(as->uid) +
+                            ": " + std::strerror(error));
+  }
+  bool has_home = false;
+  for (const auto& [name, value] : spec->env) has_home = has_home || name == "HOME";
+  if (!has_home) spec->env.emplace_back("HOME", scratch);
+  if (spec->cwd.empty()) spec->cwd = scratch;
+  if (!options_.enabled) return Status::ok();
+  TaskCgroup group(tree_, group_of(task));
+  if (Status s = group.create(limits); !s.is_ok()) {
+    std::error_code ec;
+    std::filesystem::remove_all(scratch, ec);
+    return s;
+  }
+  spec->cgroup_procs = group.procs_files();
+  spec->run_as = as;
+  return Status::ok();
+}
+
+CgroupUsage TaskSandbox::finish(int64_t task) const {
+  CgroupUsage usage;
+  if (options_.enabled) {
+    TaskCgroup group(tree_, group_of(task));
+    group.kill();
+    usage = group.usage();
+    (void)group.remove();
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(scratch_of(task), ec);  // does not follow the task's symlinks
+  return usage;
+}
+
+std::string TaskSandbox::describe() const {
+  if (!options_.enabled) {
+    return "not root: tasks run as this process's user, without cgroup limits";
+  }
+  return "tasks run as their users' own uids, in cgroups (" + tree_.describe() + ")";
+}
+
+std::string TaskSandbox::group_name(const std::string& prefix, const std::string& key) {
+  std::error_code ec;
+  const std::string path = std::filesystem::weakly_canonical(key, ec).string();
+  uint64_t hash = 1469598103934665603ull;  // FNV-1a
+  for (unsigned char c : path) hash = (hash ^ c) * 1099511628211ull;
+  char text[32];
+  std::snprintf(text, sizeof text, "-%016llx", static_cast<unsigned long long>(hash));
+  return prefix + text;
+}
+
+}  // namespace fastgpu

@@ -1,0 +1,54 @@
+#pragma once
+// Where a task's processes run on one host: a cgroup of its own with its limits, its own
+// identity, and a private scratch directory. fastgpud and fastgpu-agent both start tasks in one.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/status.h"
+#include "runtime/cgroup_tree.h"
+#include "runtime/confinement.h"
+#include "runtime/process_launcher.h"
+#include "runtime/task_cgroup.h"
+
+namespace fastgpu {
+
+/// Prepares launches into sandboxes and clears them after. Holds no state per task (everything
+/// is named from the task id), so it works across restarts. Thread-safe.
+class TaskSandbox {
+ public:
+  struct Options {
+    /// Identities and cgroups, which only root can give; otherwise only the scratch directory.
+    bool enabled = false;
+    std::string group_base;    // the cgroup every task group of this launcher lives under
+    std::string scratch_root;  // must exist; a task's directory is made in it
+  };
+
+  explicit TaskSandbox(Options options);
+
+  /// Completes `spec` for task `task`: its scratch directory (owned by `who`, 0700) as cwd and
+  /// HOME unless it gave a cwd; when enabled, `who` and a cgroup with `limits` that it joins.
+  /// Errors name what failed and leave nothing behind.
+  Status prepare(int64_t task, const std::optional<RunAs>& who, const CgroupLimits& limits,
+                 LaunchSpec* spec) const;
+  /// After task `task`'s process ended: kills every process left in its cgroup, reads what they
+  /// used, removes the cgroup and the scratch directory.
+  CgroupUsage finish(int64_t task) const;
+
+  bool enabled() const { return options_.enabled; }
+  /// What is enforced, for the start-up log.
+  std::string describe() const;
+
+  /// A short name stable for `key` (a data or work directory), for group_base.
+  static std::string group_name(const std::string& prefix, const std::string& key);
+
+ private:
+  std::string group_of(int64_t task) const;
+  std::string scratch_of(int64_t task) const;
+
+  const Options options_;
+  const CgroupTree tree_;
+};
+
+}  // namespace fastgpu
