@@ -21,11 +21,18 @@ nlohmann::json device_to_json(const GpuDevice& d) {
 nlohmann::json assignment_to_json(const Assignment& a) {
   nlohmann::json env = nlohmann::json::array();
   for (const auto& [name, value] : a.env) env.push_back({name, value});
+  nlohmann::json run_as = nullptr;
+  if (a.run_as) run_as = {{"uid", a.run_as->uid}, {"gid", a.run_as->gid}};
   return {{"task", a.task},
           {"argv", a.argv},
           {"env", env},
           {"cwd", a.cwd},
-          {"preload_vgpu", a.preload_vgpu}};
+          {"preload_vgpu", a.preload_vgpu},
+          {"run_as", run_as},
+          {"limits",
+           {{"memory_bytes", a.limits.memory_bytes},
+            {"cpu_milli", a.limits.cpu_milli},
+            {"pids", a.limits.pids}}}};
 }
 
 Assignment assignment_from_json(const nlohmann::json& j) {
@@ -37,6 +44,13 @@ Assignment assignment_from_json(const nlohmann::json& j) {
   }
   a.cwd = j.at("cwd").get<std::string>();
   a.preload_vgpu = j.at("preload_vgpu").get<bool>();
+  if (const nlohmann::json& who = j.at("run_as"); !who.is_null()) {
+    a.run_as = RunAs{who.at("uid").get<uid_t>(), who.at("gid").get<gid_t>()};
+  }
+  const nlohmann::json& limits = j.at("limits");
+  a.limits.memory_bytes = limits.at("memory_bytes").get<int64_t>();
+  a.limits.cpu_milli = limits.at("cpu_milli").get<int64_t>();
+  a.limits.pids = limits.at("pids").get<int64_t>();
   return a;
 }
 
@@ -70,7 +84,10 @@ nlohmann::json to_json(const TaskExitReport& r) {
           {"started", r.started},
           {"exit_code", r.exit_code},
           {"signal", r.signal},
-          {"detail", r.detail}};
+          {"detail", r.detail},
+          {"cpu_ns", r.usage.cpu_ns},
+          {"peak_memory_bytes", r.usage.peak_memory_bytes},
+          {"oom_kills", r.usage.oom_kills}};
 }
 
 const char* log_stream_name(LogStream stream) {

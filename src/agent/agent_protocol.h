@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "core/status.h"
+#include "runtime/confinement.h"
 #include "runtime/gpu_inventory.h"
+#include "runtime/task_cgroup.h"
 
 namespace fastgpu {
 
@@ -46,7 +48,9 @@ struct Assignment {
   std::vector<std::string> argv;
   std::vector<std::pair<std::string, std::string>> env;  // includes CUDA_VISIBLE_DEVICES, ...
   std::string cwd;
-  bool preload_vgpu = false;  // preload the agent's libfastgpu-vgpu.so, when it has one
+  bool preload_vgpu = false;    // preload the agent's libfastgpu-vgpu.so, when it has one
+  std::optional<RunAs> run_as;  // the identity it runs as where the agent is root
+  CgroupLimits limits;          // of its cgroup, where the agent is root
 };
 
 /// A task the daemon wants stopped: SIGTERM, then SIGKILL after grace_ms.
@@ -63,6 +67,7 @@ struct TaskExitReport {
   int exit_code = -1;   // the code when it exited normally, else -1
   int signal = 0;       // the signal that killed it, else 0
   std::string detail;   // e.g. "killed by signal 9 (SIGKILL)" or the start error
+  CgroupUsage usage;    // what its processes used (zeros where the agent has no cgroups)
 };
 
 /// The two output streams of a task.

@@ -49,6 +49,12 @@ int run(AgentOptions options) {
   agent.name = options.name;
   agent.work_dir = options.work_dir;
   agent.vgpu_library = options.vgpu_library;
+  if (Status s = TaskSandbox::options_for("fastgpu-agent", options.work_dir, &agent.sandbox);
+      !s.is_ok()) {
+    return fail(s.message());
+  }
+  std::fprintf(stderr, "fastgpu-agent: confinement: %s\n",
+               TaskSandbox(agent.sandbox).describe().c_str());
   const int64_t cpu_milli = int64_t{1000} * std::max(1u, std::thread::hardware_concurrency());
   NodeAgent node(std::move(agent), std::move(devices), cpu_milli);
   // SIGINT and SIGTERM stop the agent, which then kills its tasks.

@@ -55,7 +55,8 @@ NodeAgent::NodeAgent(Options options, std::vector<GpuDevice> devices, int64_t cp
     : options_(std::move(options)),
       devices_(std::move(devices)),
       cpu_milli_(cpu_milli),
-      client_(options_.server) {
+      client_(options_.server),
+      sandbox_(options_.sandbox) {
   client_.set_keep_alive(true);
   client_.set_tcp_nodelay(true);
 }
@@ -228,6 +229,7 @@ void NodeAgent::report_not_started(int64_t task, const Status& why) {
   report.task = task;
   report.started = false;
   report.detail = why.message();
+  sandbox_.finish(task);
   finished_.push_back(std::move(report));
   tasks_.erase(task);
 }
@@ -238,6 +240,7 @@ void NodeAgent::report_exit(int64_t task, const ProcessExit& exit) {
   report.exit_code = exit.exit_code;
   report.signal = exit.signal;
   report.detail = describe_exit(exit);
+  report.usage = sandbox_.finish(task);  // what the task left running goes with it
   finished_.push_back(std::move(report));
   tasks_.erase(task);
 }
@@ -253,12 +256,22 @@ void NodeAgent::start(const Assignment& assignment) {
   spec.argv = assignment.argv;
   spec.guarded = true;  // the task dies with the agent, even when the agent is killed
   spec.env = assignment.env;
-  spec.cwd = assignment.cwd.empty() ? options_.work_dir : assignment.cwd;
+  spec.cwd = assignment.cwd;  // empty: the task's scratch directory
   if (Status s = outputs_.open(assignment.task, &spec.stdout_fd, &spec.stderr_fd); !s.is_ok()) {
     return report_not_started(assignment.task, s);
   }
   if (assignment.preload_vgpu) spec.ld_preload = options_.vgpu_library;
-  (void)launcher_->enqueue(LaunchJob{assignment.task, std::move(spec), {}});
+  LaunchJob job{assignment.task, std::move(spec), {}};
+  job.prepare = [this, task = assignment.task, who = assignment.run_as,
+                 limits = assignment.limits](LaunchSpec* s) {
+    if (sandbox_.enabled() && !who) {
+      return Status::failed_precondition(
+          "fastgpud named no identity to run it as, and this "
+          "agent runs no task as root");
+    }
+    return sandbox_.prepare(task, who, limits, s);
+  };
+  (void)launcher_->enqueue(std::move(job));
 }
 
 void NodeAgent::stop_task(int64_t id, int64_t grace_ms) {

@@ -18,6 +18,7 @@
 #include "agent/task_outputs.h"
 #include "runtime/launch_worker.h"
 #include "runtime/process_supervisor.h"
+#include "runtime/task_sandbox.h"
 
 namespace fastgpu {
 
@@ -42,6 +43,7 @@ class NodeAgent {
     std::string name;                           // the host's name in the pool
     std::string work_dir;                       // the agent's working directory; must exist
     std::string vgpu_library;                   // preloaded when an assignment asks; empty: none
+    TaskSandbox::Options sandbox;               // where tasks run (TaskSandbox::options_for)
     std::chrono::milliseconds idle_wait{1000};  // longest long-poll while nothing runs
   };
 
@@ -85,6 +87,7 @@ class NodeAgent {
   const int64_t cpu_milli_;
   httplib::Client client_;
   ProcessSupervisor supervisor_;
+  const TaskSandbox sandbox_;
   std::unique_ptr<LaunchWorker> launcher_;
   std::atomic<bool> stopping_{false};
 

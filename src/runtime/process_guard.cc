@@ -52,7 +52,10 @@ bool set_up_streams(const GuardedCommand& command) {
   for (int signal : kStopSignals) set_disposition(signal, SIG_DFL);
   set_disposition(SIGUSR2, SIG_DFL);
   int error = 0;
-  if (command.confinement != nullptr) error = enter_confinement(*command.confinement);
+  if (command.confinement != nullptr) {  // the guard joined the cgroups already
+    error = enter_confinement(ChildConfinement{nullptr, 0, command.confinement->run_as});
+  }
+  if (error == 0 && command.cwd != nullptr && ::chdir(command.cwd) != 0) error = errno;
   if (error == 0) {
     ::execve(command.program, command.argv, command.envp);
     error = errno;
@@ -77,11 +80,14 @@ bool set_up_streams(const GuardedCommand& command) {
 [[noreturn]] void run_guard(const GuardedCommand& command, pid_t owner) {
   ::setsid();
   reset_signals();
-  if (!set_up_streams(command)) ::_exit(126);
-  if (command.cwd != nullptr && ::chdir(command.cwd) != 0) {
-    write_text(2, "fastgpu guard: cannot enter the working directory\n");
-    ::_exit(126);
+  // The guard joins the task's cgroups (before its descriptors close), and the command with it;
+  // only the command takes the task's identity, and enters its directory as that identity.
+  if (const ChildConfinement* c = command.confinement) {
+    for (size_t i = 0; i < c->cgroup_procs_count; ++i) {
+      if (::write(c->cgroup_procs_fds[i], "0", 1) != 1) ::_exit(126);
+    }
   }
+  if (!set_up_streams(command)) ::_exit(126);
   set_disposition(SIGUSR2, kill_group);
   ::prctl(PR_SET_PDEATHSIG, SIGUSR2);
   if (::getppid() != owner) kill_group(0);  // the owner died before the line above

@@ -17,7 +17,8 @@ struct GuardedCommand {
   const char* cwd = nullptr;      // null: keep the caller's
   int stdout_fd = -1;             // become the command's stdout and stderr
   int stderr_fd = -1;
-  const ChildConfinement* confinement = nullptr;  // entered by the command, not the guard
+  // The guard joins its cgroups; the command alone takes its identity. Null: none.
+  const ChildConfinement* confinement = nullptr;
 };
 
 /// Forks a guard from the calling process (no exec of its own) and returns its pid, or -1 with

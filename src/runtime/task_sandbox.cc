@@ -11,8 +11,7 @@
 namespace fastgpu {
 
 TaskSandbox::TaskSandbox(Options options)
-    : options_(std::move(options)),
-      tree_(options_.enabled ? CgroupTree::detect() : CgroupTree()) {}
+    : options_(std::move(options)), tree_(options_.enabled ? CgroupTree::detect() : CgroupTree()) {}
 
 std::string TaskSandbox::group_of(int64_t task) const {
   return options_.group_base + "/task-" + std::to_string(task);
@@ -33,8 +32,8 @@ Status TaskSandbox::prepare(int64_t task, const std::optional<RunAs>& who,
   if (as && ::chown(scratch.c_str(), as->uid, as->gid) != 0) {
     const int error = errno;
     ::rmdir(scratch.c_str());
-    return Status::io_error("cannot give " + scratch + " to uid " + std::to_string(as->uid) +
-                            ": " + std::strerror(error));
+    return Status::io_error("cannot give " + scratch + " to uid " + std::to_string(as->uid) + ": " +
+                            std::strerror(error));
   }
   bool has_home = false;
   for (const auto& [name, value] : spec->env) has_home = has_home || name == "HOME";
@@ -72,14 +71,43 @@ std::string TaskSandbox::describe() const {
   return "tasks run as their users' own uids, in cgroups (" + tree_.describe() + ")";
 }
 
-std::string TaskSandbox::group_name(const std::string& prefix, const std::string& key) {
+namespace {
+
+constexpr const char* kSharedScratchRoot = "/var/tmp/fastgpu";
+
+// A short name stable for `dir`: PREFIX-<FNV-1a of its canonical path>.
+std::string group_name(const std::string& prefix, const std::string& dir) {
   std::error_code ec;
-  const std::string path = std::filesystem::weakly_canonical(key, ec).string();
-  uint64_t hash = 1469598103934665603ull;  // FNV-1a
+  const std::string path = std::filesystem::weakly_canonical(dir, ec).string();
+  uint64_t hash = 1469598103934665603ull;
   for (unsigned char c : path) hash = (hash ^ c) * 1099511628211ull;
   char text[32];
   std::snprintf(text, sizeof text, "-%016llx", static_cast<unsigned long long>(hash));
   return prefix + text;
+}
+
+Status make_directory(const std::string& path, mode_t mode) {
+  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) {
+    return Status::io_error("cannot create " + path + ": " + std::strerror(errno));
+  }
+  if (::chmod(path.c_str(), mode) != 0) {
+    return Status::io_error("cannot set the mode of " + path + ": " + std::strerror(errno));
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status TaskSandbox::options_for(const std::string& prefix, const std::string& dir, Options* out) {
+  out->enabled = may_change_identity();
+  out->group_base = group_name(prefix, dir);
+  if (!out->enabled) {
+    out->scratch_root = dir + "/scratch";
+    return make_directory(out->scratch_root, 0700);
+  }
+  out->scratch_root = std::string(kSharedScratchRoot) + "/" + out->group_base;
+  if (Status s = make_directory(kSharedScratchRoot, 0711); !s.is_ok()) return s;
+  return make_directory(out->scratch_root, 0711);
 }
 
 }  // namespace fastgpu

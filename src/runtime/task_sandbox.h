@@ -2,6 +2,8 @@
 // Where a task's processes run on one host: a cgroup of its own with its limits, its own
 // identity, and a private scratch directory. fastgpud and fastgpu-agent both start tasks in one.
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -40,8 +42,11 @@ class TaskSandbox {
   /// What is enforced, for the start-up log.
   std::string describe() const;
 
-  /// A short name stable for `key` (a data or work directory), for group_base.
-  static std::string group_name(const std::string& prefix, const std::string& key);
+  /// The sandbox of a launcher (fastgpud, an agent) named `prefix` working in `dir`: enabled
+  /// when it runs as root; cgroups under PREFIX-<hash of dir>; scratch directories under
+  /// /var/tmp/fastgpu/PREFIX-<hash> when enabled (a data dir may sit under a private one such as
+  /// /root), else under DIR/scratch. Creates the scratch root (0711). Errors name the path.
+  static Status options_for(const std::string& prefix, const std::string& dir, Options* out);
 
  private:
   std::string group_of(int64_t task) const;

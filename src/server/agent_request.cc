@@ -51,6 +51,9 @@ void read_exit(FieldReader& r, std::vector<TaskExitReport>* reports) {
   e.exit_code = static_cast<int>(r.integer("exit_code", -1, 255).value_or(-1));
   e.signal = static_cast<int>(r.integer("signal", 0, 128).value_or(0));
   e.detail = r.string("detail", kMaxTextBytes).value_or("");
+  e.usage.cpu_ns = r.integer("cpu_ns", 0, INT64_MAX).value_or(0);
+  e.usage.peak_memory_bytes = r.integer("peak_memory_bytes", 0, INT64_MAX).value_or(0);
+  e.usage.oom_kills = r.integer("oom_kills", 0, INT64_MAX).value_or(0);
   if (e.task == 0) r.fail("task", "is required");
   reports->push_back(std::move(e));
 }

@@ -35,19 +35,6 @@ Status resolve_account(const std::string& account, RunAs* out) {
   return Status::ok();
 }
 
-// Where a root daemon's tasks get their scratch directories.
-constexpr const char* kSharedScratchRoot = "/var/tmp/fastgpu";
-
-Status set_mode(const std::string& path, mode_t mode) {
-  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) {
-    return Status::io_error("cannot create " + path + ": " + std::strerror(errno));
-  }
-  if (::chmod(path.c_str(), mode) != 0) {
-    return Status::io_error("cannot set the mode of " + path + ": " + std::strerror(errno));
-  }
-  return Status::ok();
-}
-
 }  // namespace
 
 Status make_task_confinement(const DaemonOptions& options, const TokenTable& tokens,
@@ -66,12 +53,7 @@ Status make_task_confinement(const DaemonOptions& options, const TokenTable& tok
     who.accounts[user] = identity;
   }
   TaskSandbox::Options how;
-  how.enabled = may_change_identity();
-  how.group_base = TaskSandbox::group_name("fastgpud", data_dir);
-  // A root daemon's data directory may sit under a private one (/root/.local/share): its tasks'
-  // scratch directories live where every uid can reach them.
-  how.scratch_root =
-      how.enabled ? std::string(kSharedScratchRoot) + "/" + how.group_base : data_dir + "/scratch";
+  if (Status s = TaskSandbox::options_for("fastgpud", data_dir, &how); !s.is_ok()) return s;
   TaskConfiner::Limits limits;
   limits.pids = options.task_pids;
   std::string problem;
@@ -82,13 +64,12 @@ Status make_task_confinement(const DaemonOptions& options, const TokenTable& tok
                                     "\": " + (problem.empty() ? "at least 16MiB" : problem));
   }
   limits.default_memory_bytes = *memory;
-  // Tasks pass through the data directory to their scratch directories and see nothing else.
-  std::vector<std::pair<std::string, mode_t>> modes = {{data_dir, 0711},
-                                                       {data_dir + "/logs", 0700}};
-  if (how.enabled) modes.emplace_back(kSharedScratchRoot, 0711);
-  modes.emplace_back(how.scratch_root, 0711);
-  for (const auto& [path, mode] : modes) {
-    if (Status s = set_mode(path, mode); !s.is_ok()) return s;
+  // Others may pass through the data directory (its scratch root, when not root) and see
+  // nothing else; the logs are the daemon's alone.
+  for (const auto& [path, mode] : {std::pair{data_dir, mode_t{0711}}, {data_dir + "/logs", 0700}}) {
+    if (::chmod(path.c_str(), mode) != 0) {
+      return Status::io_error("cannot set the mode of " + path + ": " + std::strerror(errno));
+    }
   }
   *identities = std::make_unique<TaskIdentities>(writer, std::move(who));
   *confiner = std::make_unique<TaskConfiner>(std::move(how), limits, identities->get());

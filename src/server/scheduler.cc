@@ -283,8 +283,11 @@ void Scheduler::reap_exits() {
 }
 
 void Scheduler::end_process(LiveTask& task, const ProcessExit& exit) {
-  // What the task left behind (a setsid child, a daemon it started) goes with it.
-  if (options_.confiner != nullptr) task.usage = options_.confiner->finish(task.record.id);
+  // What the task left behind (a setsid child, a daemon it started) goes with it; an agent's
+  // task was cleared (and measured) by its agent.
+  if (options_.confiner != nullptr && task.agent == 0) {
+    task.usage = options_.confiner->finish(task.record.id);
+  }
   if (task.preempted) {
     release(task);
     return requeue_preempted(task);

@@ -164,6 +164,7 @@ void Scheduler::apply_agent_exit(AgentSession& agent, const TaskExitReport& repo
   exit.status_known = true;
   exit.exit_code = report.exit_code;
   exit.signal = report.signal;
+  task.usage = report.usage;
   end_process(task, exit);
 }
 
@@ -228,8 +229,22 @@ void Scheduler::hand_to_agent(LiveTask& task) {
   LaunchSpec spec = make_launch_spec(task.record, slice, "", "", EnforcementPaths{});
   task.agent_output_bytes = {0, 0};  // this attempt's output starts at offset 0
   agent.assigned.insert(task.record.id);
-  agent.outbox->push_start(Assignment{task.record.id, std::move(spec.argv), std::move(spec.env),
-                                      std::move(spec.cwd), wants_vgpu_library(task.record, slice)});
+  Assignment assignment{task.record.id,
+                        std::move(spec.argv),
+                        std::move(spec.env),
+                        std::move(spec.cwd),
+                        wants_vgpu_library(task.record, slice),
+                        {},
+                        {}};
+  if (const TaskConfiner* confiner = options_.confiner) {
+    RunAs who;
+    if (Status s = confiner->identity(task.record, &who); !s.is_ok()) {
+      return lose(task, "no identity to run it as: " + s.message());
+    }
+    assignment.run_as = who;
+    assignment.limits = confiner->limits(task.record.spec);
+  }
+  agent.outbox->push_start(std::move(assignment));
 }
 
 void Scheduler::check_agents() {

@@ -2,8 +2,7 @@
 
 namespace fastgpu {
 
-TaskConfiner::TaskConfiner(TaskSandbox::Options sandbox, Limits limits,
-                           TaskIdentities* identities)
+TaskConfiner::TaskConfiner(TaskSandbox::Options sandbox, Limits limits, TaskIdentities* identities)
     : sandbox_(std::move(sandbox)), limits_(limits), identities_(identities) {}
 
 Status TaskConfiner::identity(const TaskRecord& task, RunAs* out) const {
@@ -12,8 +11,8 @@ Status TaskConfiner::identity(const TaskRecord& task, RunAs* out) const {
 
 CgroupLimits TaskConfiner::limits(const TaskSpec& spec) const {
   CgroupLimits limits;
-  limits.memory_bytes =
-      spec.shape.memory_mib > 0 ? int64_t{spec.shape.memory_mib} << 20 : limits_.default_memory_bytes;
+  limits.memory_bytes = spec.shape.memory_mib > 0 ? int64_t{spec.shape.memory_mib} << 20
+                                                  : limits_.default_memory_bytes;
   limits.cpu_milli = spec.shape.cpu_milli;
   limits.pids = limits_.pids;
   return limits;

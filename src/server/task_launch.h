@@ -38,11 +38,11 @@ struct EnforcementPaths {
 bool wants_vgpu_library(const TaskRecord& task, const TaskSlice& slice);
 
 /// The LaunchSpec of command task `task` on `slice`: its argv and cwd; an environment of PATH,
-/// USER (its owner) and LANG (HOME comes with its sandbox), then its own env, then CUDA_VISIBLE_DEVICES (GPU UUIDs),
-/// FASTGPU_TASK_ID, FASTGPU_VGPU_ID,
-/// FASTGPU_VGPU_MEMORY_LIMIT (bytes) and FASTGPU_VGPU_COMPUTE_SHARE (milli-GPU); stdout and
-/// stderr to `stdout_path` and `stderr_path`. The enforcement library is preloaded (and told
-/// its driver) when it is set, the share is fractional and the task did not opt out.
+/// USER (its owner) and LANG (HOME comes with its sandbox), then its own env, then
+/// CUDA_VISIBLE_DEVICES (GPU UUIDs), FASTGPU_TASK_ID, FASTGPU_VGPU_ID, FASTGPU_VGPU_MEMORY_LIMIT
+/// (bytes) and FASTGPU_VGPU_COMPUTE_SHARE (milli-GPU); stdout and stderr to `stdout_path` and
+/// `stderr_path`. The enforcement library is preloaded (and told its driver) when it is set, the
+/// share is fractional and the task did not opt out.
 LaunchSpec make_launch_spec(const TaskRecord& task, const TaskSlice& slice,
                             const std::string& stdout_path, const std::string& stderr_path,
                             const EnforcementPaths& enforcement);

@@ -115,7 +115,7 @@ TEST(AgentCluster, ThousandTasksSurviveAnAgentKilledMidRun) {
   }
   ASSERT_TRUE(eventually([&] { return ready_agent_nodes(daemon) == 3; }, milliseconds(10000)));
 
-  const std::string record = dir.path() + "/record";
+  const std::string record = shared_dir(dir) + "/record";
   constexpr int kTasks = 1000;
   for (int i = 0; i < kTasks; ++i) {
     const Answer created = daemon.post("/v1/tasks", recorded_task(record, "0.05"));
@@ -202,7 +202,7 @@ TEST(AgentCluster, AgentSelfFencesWhenTheDaemonIsUnreachable) {
   ASSERT_TRUE(daemon.started());
   AgentProcess agent(daemon.port(), "lonely", dir.path() + "/lonely", kAgentGpus);
   ASSERT_TRUE(eventually([&] { return ready_agent_nodes(daemon) == 1; }, milliseconds(10000)));
-  const std::string record = dir.path() + "/record";
+  const std::string record = shared_dir(dir) + "/record";
   const Answer created = daemon.post("/v1/tasks", recorded_task(record, "30"));
   ASSERT_EQ(created.status, 201) << created.body;
   ASSERT_TRUE(eventually([&] { return count_lines(record) == 1; }, milliseconds(10000)));
@@ -234,7 +234,7 @@ TEST(AgentCluster, CancelAndTimeoutStopTasksOnAgents) {
   ASSERT_TRUE(daemon.started());
   AgentProcess agent(daemon.port(), "worker", dir.path() + "/worker", kAgentGpus);
   ASSERT_TRUE(eventually([&] { return ready_agent_nodes(daemon) == 1; }, milliseconds(10000)));
-  const std::string record = dir.path() + "/record";
+  const std::string record = shared_dir(dir) + "/record";
   const Answer cancelled = daemon.post("/v1/tasks", recorded_task(record, "30"));
   const Answer timed_out =
       daemon.post("/v1/tasks", R"({"argv": ["sleep", "30"], "tflops": 20, "timeout": 0.5})");

@@ -59,15 +59,15 @@ TEST(AgentOutput, ReachesTheDaemonWhileTheTaskRuns) {
   ASSERT_TRUE(cluster.ready());
   const DaemonProcess& daemon = cluster.daemon;
   const TempDir& dir = cluster.dir;
-  const int64_t id = submit(daemon,
-                            "echo first; echo warning >&2; while [ ! -e release ]; do sleep 0.02;"
-                            " done; echo last");
+  const std::string release = shared_dir(dir) + "/release";
+  const int64_t id = submit(daemon, "echo first; echo warning >&2; while [ ! -e " + release +
+                                        " ]; do sleep 0.02; done; echo last");
   // The first line is readable while the task waits for the test to let it end.
   ASSERT_TRUE(eventually([&] { return whole_log(daemon, id, "stdout") == "first\n"; },
                          milliseconds(10000)));
   EXPECT_EQ(daemon.get("/v1/tasks/" + std::to_string(id)).json["state"], "running");
   EXPECT_EQ(whole_log(daemon, id, "stderr"), "warning\n");
-  std::ofstream(dir.path() + "/worker/release").flush();  // the agent's work dir is the task's cwd
+  std::ofstream(release).flush();
   EXPECT_EQ(wait_for(daemon, id)["state"], "succeeded");
   EXPECT_EQ(whole_log(daemon, id, "stdout"), "first\nlast\n");
 }
@@ -79,14 +79,43 @@ TEST(AgentOutput, ArrivesWholeAndByteExactAcrossManySyncs) {
   const TempDir& dir = cluster.dir;
   // 6 MiB of random bytes: more than a stream may hold unsent, so the task blocks on its pipe
   // until the daemon has taken some; the task keeps a copy to compare with.
-  const std::string copy = dir.path() + "/sent";
+  const std::string copy = shared_dir(dir) + "/sent";
   const int64_t id = submit(daemon, "head -c 6291456 /dev/urandom | tee " + copy);
-  EXPECT_EQ(wait_for(daemon, id)["state"], "succeeded");
+  const nlohmann::json done = wait_for(daemon, id);
+  EXPECT_EQ(done["state"], "succeeded") << done.dump();
   std::ifstream in(copy, std::ios::binary);
   std::stringstream sent;
   sent << in.rdbuf();
   ASSERT_EQ(sent.str().size(), 6291456u);
   EXPECT_TRUE(whole_log(daemon, id, "stdout") == sent.str());
+}
+
+// On an agent's host the task is confined as on fastgpud's: its user's own uid, a cgroup whose
+// limits hold and which ends with it, its usage reported back.
+TEST(AgentOutput, AnAgentConfinesItsTasksAsTheDaemonDoes) {
+  if (::geteuid() != 0) GTEST_SKIP() << "confinement needs a root agent";
+  DaemonWithAgent cluster;
+  ASSERT_TRUE(cluster.ready());
+  const DaemonProcess& daemon = cluster.daemon;
+  const std::string pid_file = shared_dir(cluster.dir) + "/escaped";
+  const std::string script =
+      "id -u; setsid sleep 300 & echo $! > " + pid_file + "; python3 -c 'b = b\"x\" * (1 << 30)'";
+  const nlohmann::json body = {
+      {"argv", {"sh", "-c", script}}, {"tflops", 20}, {"host_memory", "256MiB"}};
+  const Answer created = daemon.post("/v1/tasks", body.dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  const int64_t id = created.json["id"];
+  const nlohmann::json done = wait_for(daemon, id);
+  EXPECT_EQ(done["state"], "failed") << done.dump();
+  EXPECT_NE(done["failure_reason"].get<std::string>().find("out of memory"), std::string::npos)
+      << done.dump();
+  const std::string uid = whole_log(daemon, id, "stdout");
+  EXPECT_NE(uid, "0\n");
+  EXPECT_GE(std::stoll(uid), 1900000000) << uid;
+  EXPECT_GT(done["usage"]["peak_memory_bytes"].get<int64_t>(), 0) << done.dump();
+  const pid_t escaped = std::stoi(read_file(pid_file));
+  EXPECT_TRUE(eventually([&] { return !alive(escaped); }, milliseconds(5000)))
+      << "the setsid child " << escaped << " outlived its task";
 }
 
 // A scripted agent: registered through the real protocol, syncing by hand.
@@ -148,7 +177,7 @@ TEST(AgentOutput, AChunkSentAgainIsKeptOnce) {
   agent.sync(report);
   report.logs = {chunk(id, 3, "lo world\nmore\n")};  // overlaps what the daemon has
   report.running.clear();
-  report.finished = {TaskExitReport{id, true, 0, 0, "exited with code 0"}};
+  report.finished = {TaskExitReport{id, true, 0, 0, "exited with code 0", {}}};
   agent.sync(report);
   EXPECT_EQ(wait_for(daemon, id)["state"], "succeeded");
   EXPECT_EQ(whole_log(daemon, id, "stdout"), "hello world\nmore\n");
