@@ -471,7 +471,10 @@ void ApiServer::add_routes() {
   };
   http_->Get("/healthz", [this](const Request&, Response& res) {
     const bool leading = context_.leadership == nullptr || context_.leadership->leading();
-    send_json(res, 200, {{"status", "ok"}, {"role", leading ? "leader" : "follower"}});
+    send_json(res, 200,
+              {{"status", "ok"},
+               {"role", leading ? "leader" : "follower"},
+               {"confinement", context_.confinement}});
   });
   http_->Get("/openapi.json",
              [](const Request&, Response& res) { res.set_content(openapi_document(), kJson); });

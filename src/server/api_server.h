@@ -38,6 +38,8 @@ struct ApiContext {
   const Leadership* leadership = nullptr;
   /// The live autoscaler; null when it is off (its endpoints answer 404).
   const AutoscaleLoop* autoscale = nullptr;
+  /// What confinement this host enforces on its tasks, shown by /healthz.
+  std::string confinement;
 };
 
 /// An HTTP server on one address. Requests run on a pool of `threads` threads, so that many

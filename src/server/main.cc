@@ -148,7 +148,7 @@ int run(const DaemonOptions& options) {
   Leadership leadership(std::move(lease), kLeasePoll);
 
   ApiServer server({scheduler.get(), store.get(), inventory.get(), &writer, &tokens, join_token,
-                    is_loopback_host(host), &leadership},
+                    is_loopback_host(host), &leadership, nullptr, confiner->describe()},
                    options.http_threads);
   if (Status s = server.bind(host, port); !s.is_ok()) return fail(s.message());
   if (!options.autoscale.empty()) {

@@ -134,6 +134,13 @@ TEST_F(RootConfinementTest, ATaskRunsAsItsUsersOwnUidAndCannotReachTheDaemonsSec
   EXPECT_NE(bob_uid, uid + "\n") << "alice and bob share a uid";
 }
 
+TEST_F(ConfinementTest, HealthSaysWhatIsEnforced) {
+  ASSERT_TRUE(daemon_.started()) << daemon_.log();
+  const std::string said = daemon_.get("/healthz").json["confinement"];
+  EXPECT_NE(said.find(::geteuid() == 0 ? "own uids, in cgroups" : "not root"), std::string::npos)
+      << said;
+}
+
 TEST_F(RootConfinementTest, ASetsidChildDoesNotSurviveCancel) {
   ASSERT_TRUE(daemon_.started()) << daemon_.log();
   const std::string path =
