@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's main job: starts fastgpud on its embedded defaults (SQLite state in a fresh
 # temporary directory, one simulated 40-TFLOPS GPU), runs examples/seed_example.py against it,
-# prints the schedule the daemon recorded, and stops the daemon by its PID.
+# prints the schedule the daemon recorded, and stops the daemon by its PID. RUNS=N runs the
+# program N times in a row against the one daemon, each timed, and lists the vGPUs left after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -21,11 +22,18 @@ if [ ! -s "$state/port" ]; then cat "$state/fastgpud.log"; echo "demo: fastgpud 
 export FASTGPU_URL="http://127.0.0.1:$(cat "$state/port")"
 sed 's/^/  /' "$state/fastgpud.log"
 
-echo "== examples/seed_example.py against fastgpud (pid $daemon_pid) at $FASTGPU_URL"
-start=$(date +%s.%N)
-PYTHONPATH=sdk/python python3 examples/seed_example.py
-end=$(date +%s.%N)
-python3 -c "print(f'seed example took {$end - $start:.2f} s')"
+runs=${RUNS:-1}
+for run in $(seq "$runs"); do
+  echo "== examples/seed_example.py against fastgpud (pid $daemon_pid) at $FASTGPU_URL${RUNS:+ (run $run of $runs)}"
+  start=$(date +%s.%N)
+  PYTHONPATH=sdk/python python3 examples/seed_example.py
+  end=$(date +%s.%N)
+  python3 -c "print(f'seed example took {$end - $start:.2f} s')"
+done
+if [ "$runs" -gt 1 ]; then
+  echo "== vGPUs left once the programs have exited"
+  "$BUILD/bin/fastgpu" vgpu ls
+fi
 
 echo "== the schedule fastgpud recorded"
 PYTHONPATH=sdk/python python3 scripts/print_schedule.py
