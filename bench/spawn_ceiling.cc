@@ -90,9 +90,8 @@ class Confined {
       spec.stdout_path = log_dir + "/task-" + std::to_string(n) + ".out";
       spec.stderr_path = log_dir + "/task-" + std::to_string(n) + ".err";
     }
-    fastgpu::CgroupLimits limits;
+    fastgpu::CgroupLimits limits;  // what fastgpud gives daemon_throughput's tasks (no cpu asked)
     limits.memory_bytes = int64_t{4} << 30;
-    limits.cpu_milli = 1000;
     limits.pids = 4096;
     fastgpu::LaunchedProcess process;
     fastgpu::Status s = sandbox_.prepare(n, fastgpu::RunAs{1900000000, 1900000000}, limits, &spec);

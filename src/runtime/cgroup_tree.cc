@@ -96,7 +96,9 @@ std::vector<const CgroupHierarchy*> CgroupTree::task_hierarchies() const {
     if (h != nullptr && std::find(out.begin(), out.end(), h) == out.end()) out.push_back(h);
   };
   for (std::string_view controller : kTaskControllers) add(find(controller));
-  add(unified());
+  // A v2 tree beside v1 controllers only tracks processes, which the v1 trees do as well: a
+  // group there would cost each task a mkdir, a join and an rmdir for nothing.
+  if (out.empty()) add(unified());
   return out;
 }
 
@@ -108,7 +110,9 @@ std::string CgroupTree::describe() const {
     text << separator << controller << (h == nullptr ? " missing" : h->v2 ? " on v2" : " on v1");
     separator = ", ";
   }
-  text << "; processes tracked " << (unified() != nullptr ? "on v2" : "on v1");
+  const std::vector<const CgroupHierarchy*> used = task_hierarchies();
+  const bool on_v2 = std::any_of(used.begin(), used.end(), [](auto* h) { return h->v2; });
+  text << "; processes tracked " << (on_v2 ? "on v2" : "on v1");
   return text.str();
 }
 

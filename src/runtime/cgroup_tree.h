@@ -32,8 +32,8 @@ class CgroupTree {
   /// The v2 tree, with or without controllers (it still tracks and kills processes); nullptr
   /// when none is mounted.
   const CgroupHierarchy* unified() const;
-  /// The hierarchies a task's cgroup lives in: those of memory, cpu, cpuacct and pids, and the
-  /// v2 tree; each once.
+  /// The hierarchies a task's cgroup lives in: those of memory, cpu, cpuacct and pids, each
+  /// once; the v2 tree alone when none of them is mounted (it still tracks and kills).
   std::vector<const CgroupHierarchy*> task_hierarchies() const;
 
   /// "memory, cpu, pids on cgroup v1; processes tracked on cgroup v2", for the start-up log.

@@ -98,9 +98,19 @@ const TaskCgroup::Dir* TaskCgroup::dir_of(std::string_view controller) const {
   return nullptr;
 }
 
+bool TaskCgroup::needed(const Dir& d, const CgroupLimits& limits) const {
+  for (std::string_view controller : {"memory", "cpuacct", "pids"}) {
+    if (tree_.find(controller) == d.hierarchy) return true;
+  }
+  return d.hierarchy->v2 || limits.cpu_milli > 0;  // a v1 cpu tree of its own: for a quota
+}
+
 Status TaskCgroup::create(const CgroupLimits& limits) {
   if (dirs_.empty()) return Status::failed_precondition("no cgroup hierarchy is mounted");
+  made_.clear();
   for (const Dir& d : dirs_) {
+    if (!needed(d, limits)) continue;
+    made_.push_back(&d);
     std::error_code ec;
     std::filesystem::create_directories(std::filesystem::path(d.path).parent_path(), ec);
     if (ec || (::mkdir(d.path.c_str(), 0755) != 0 && errno != EEXIST)) {
@@ -168,7 +178,7 @@ Status TaskCgroup::write_limits(const CgroupLimits& limits) const {
 
 std::vector<std::string> TaskCgroup::procs_files() const {
   std::vector<std::string> files;
-  for (const Dir& d : dirs_) files.push_back(d.path + "/cgroup.procs");
+  for (const Dir* d : made_) files.push_back(d->path + "/cgroup.procs");
   return files;
 }
 

@@ -36,7 +36,8 @@ class TaskCgroup {
   /// writes `limits`. kFailedPrecondition when the tree lacks a hierarchy it needs; kIoError naming
   /// the file that cannot be written. On error nothing of the group is left.
   Status create(const CgroupLimits& limits);
-  /// The cgroup.procs files a process writes itself into to join the group.
+  /// The cgroup.procs files a process writes itself into to join the group (those create()
+  /// made: a v1 cpu tree of its own only when there is a CPU limit).
   std::vector<std::string> procs_files() const;
   /// SIGKILLs every process in the group and waits (at most `wait_ms`) until none is left.
   /// True when it is empty.
@@ -57,9 +58,13 @@ class TaskCgroup {
   std::vector<pid_t> pids() const;
   const Dir* dir_of(std::string_view controller) const;
 
+  // True when a group in `d`'s hierarchy serves `limits` or the usage figures.
+  bool needed(const Dir& d, const CgroupLimits& limits) const;
+
   const CgroupTree& tree_;
   std::string group_;
   std::vector<Dir> dirs_;
+  std::vector<const Dir*> made_;  // by create()
 };
 
 }  // namespace fastgpu

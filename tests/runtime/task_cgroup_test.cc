@@ -37,8 +37,8 @@ TEST(CgroupTree, ReadsV1ControllersBesideAV2Tree) {
   EXPECT_EQ(tree.find("pids")->mount, "/x/pids");
   ASSERT_NE(tree.unified(), nullptr);
   EXPECT_EQ(tree.unified()->mount, "/x/unified");
-  EXPECT_EQ(tree.task_hierarchies().size(), 4u);  // cpu+cpuacct once, memory, pids, v2
-  EXPECT_EQ(tree.describe(), "memory on v1, cpu on v1, pids on v1; processes tracked on v2");
+  EXPECT_EQ(tree.task_hierarchies().size(), 3u);  // cpu+cpuacct once, memory, pids; not v2
+  EXPECT_EQ(tree.describe(), "memory on v1, cpu on v1, pids on v1; processes tracked on v1");
 }
 
 TEST(CgroupTree, NoCgroupMountMeansNoHierarchy) {
