@@ -9,19 +9,20 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from seed_example_test import start_daemon  # noqa: E402
+from seed_example_test import check, start_daemon  # noqa: E402
 
 
 def check_url_forms(fastgpu):
-    assert fastgpu.Client("127.0.0.1:7070").url == "http://127.0.0.1:7070"
-    assert fastgpu.Client("localhost").url == "http://localhost"
-    assert fastgpu.Client("https://gpu.example:443/").url == "https://gpu.example:443"
-    assert fastgpu.Client("HTTP://h:1").url == "HTTP://h:1"
+    check(fastgpu.Client("127.0.0.1:7070").url == "http://127.0.0.1:7070", "host:port")
+    check(fastgpu.Client("localhost").url == "http://localhost", "a bare host")
+    check(fastgpu.Client("https://gpu.example:443/").url == "https://gpu.example:443",
+          "a trailing slash")
+    check(fastgpu.Client("HTTP://h:1").url == "HTTP://h:1", "an upper-case scheme")
     for bad in ("ftp://h:1", "unix:///run/fastgpu.sock", "file:///etc/passwd"):
         try:
             fastgpu.Client(bad)
         except ValueError as e:
-            assert "http or https" in str(e) and bad.split(":")[0] in str(e), e
+            check("http or https" in str(e) and bad.split(":")[0] in str(e), str(e))
         else:
             raise AssertionError(f"{bad} was accepted")
 
@@ -30,8 +31,8 @@ def check_scheme_less_env(fastgpu, port):
     os.environ["FASTGPU_URL"] = f"127.0.0.1:{port}"
     try:
         client = fastgpu.Client()
-        assert client.url == f"http://127.0.0.1:{port}", client.url
-        assert client.gpus()[0]["simulated"] is True  # a real request went through
+        check(client.url == f"http://127.0.0.1:{port}", client.url)
+        check(client.gpus()[0]["simulated"] is True, "a real request went through")
     finally:
         del os.environ["FASTGPU_URL"]
 
@@ -43,10 +44,10 @@ def check_tasks_pages(fastgpu, port):
     vgpu = fastgpu.VirtualGPU.create(0.5, "gpu", client=client)
     submitted = [vgpu.submit_task(fastgpu.Task(1, 0.01)).id for _ in range(101)]
     # One page of 1000: more than the API's default page of 100.
-    assert [t["id"] for t in vgpu.tasks()] == submitted
+    check([t["id"] for t in vgpu.tasks()] == submitted, "one page of 1000")
     vgpu_module._PAGE_SIZE = 7
     try:
-        assert [t["id"] for t in vgpu.tasks()] == submitted  # 15 pages
+        check([t["id"] for t in vgpu.tasks()] == submitted, "15 pages of 7")
     finally:
         vgpu_module._PAGE_SIZE = 1000
 
