@@ -53,10 +53,10 @@ int run(AgentOptions options) {
       !s.is_ok()) {
     return fail(s.message());
   }
-  std::fprintf(stderr, "fastgpu-agent: confinement: %s\n",
-               TaskSandbox(agent.sandbox).describe().c_str());
+
   const int64_t cpu_milli = int64_t{1000} * std::max(1u, std::thread::hardware_concurrency());
   NodeAgent node(std::move(agent), std::move(devices), cpu_milli);
+  std::fprintf(stderr, "fastgpu-agent: confinement: %s\n", node.confinement().c_str());
   // SIGINT and SIGTERM stop the agent, which then kills its tasks.
   std::thread signals([&node] {
     (void)wait_for_stop_signal();

@@ -56,6 +56,8 @@ class NodeAgent {
   void run();
   /// Makes run() return soon.
   void stop();
+  /// What confinement this agent gives its tasks, for its start-up log.
+  std::string confinement() const { return sandbox_.describe(); }
 
  private:
   // A task this agent was given and has not reported ended yet.

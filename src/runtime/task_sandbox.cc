@@ -13,6 +13,13 @@ namespace fastgpu {
 TaskSandbox::TaskSandbox(Options options)
     : options_(std::move(options)), tree_(options_.enabled ? CgroupTree::detect() : CgroupTree()) {}
 
+TaskSandbox::~TaskSandbox() {
+  ::rmdir(options_.scratch_root.c_str());  // only when empty: nothing of a task is removed
+  for (const CgroupHierarchy* h : tree_.task_hierarchies()) {
+    ::rmdir((h->mount + "/" + options_.group_base).c_str());
+  }
+}
+
 std::string TaskSandbox::group_of(int64_t task) const {
   return options_.group_base + "/task-" + std::to_string(task);
 }
@@ -25,7 +32,12 @@ Status TaskSandbox::prepare(int64_t task, const std::optional<RunAs>& who,
                             const CgroupLimits& limits, LaunchSpec* spec) const {
   const std::optional<RunAs> as = options_.enabled ? who : std::nullopt;
   const std::string scratch = scratch_of(task);
-  if (::mkdir(scratch.c_str(), 0700) != 0 && errno != EEXIST) {
+  int made = ::mkdir(scratch.c_str(), 0700);
+  if (made != 0 && errno == ENOENT) {  // its root went with an earlier sandbox of this name
+    ::mkdir(options_.scratch_root.c_str(), options_.enabled ? 0711 : 0700);
+    made = ::mkdir(scratch.c_str(), 0700);
+  }
+  if (made != 0 && errno != EEXIST) {
     return Status::io_error("cannot create the task's directory " + scratch + ": " +
                             std::strerror(errno));
   }

@@ -28,6 +28,10 @@ class TaskSandbox {
   };
 
   explicit TaskSandbox(Options options);
+  /// Removes its scratch root and cgroup base directories when they are empty.
+  ~TaskSandbox();
+  TaskSandbox(const TaskSandbox&) = delete;
+  TaskSandbox& operator=(const TaskSandbox&) = delete;
 
   /// Completes `spec` for task `task`: its scratch directory (owned by `who`, 0700) as cwd and
   /// HOME unless it gave a cwd; when enabled, `who` and a cgroup with `limits` that it joins.
