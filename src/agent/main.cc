@@ -57,6 +57,9 @@ int run(AgentOptions options) {
   const int64_t cpu_milli = int64_t{1000} * std::max(1u, std::thread::hardware_concurrency());
   NodeAgent node(std::move(agent), std::move(devices), cpu_milli);
   std::fprintf(stderr, "fastgpu-agent: confinement: %s\n", node.confinement().c_str());
+  if (const int cleared = node.clear_left_over(); cleared > 0) {
+    std::fprintf(stderr, "fastgpu-agent: cleared %d task sandbox(es) of an earlier run\n", cleared);
+  }
   // SIGINT and SIGTERM stop the agent, which then kills its tasks.
   std::thread signals([&node] {
     (void)wait_for_stop_signal();

@@ -58,6 +58,9 @@ class NodeAgent {
   void stop();
   /// What confinement this agent gives its tasks, for its start-up log.
   std::string confinement() const { return sandbox_.describe(); }
+  /// Clears the task sandboxes an earlier run of this agent left (see TaskSandbox); call before
+  /// run(). Returns how many.
+  int clear_left_over() const { return sandbox_.clear_left_over(); }
 
  private:
   // A task this agent was given and has not reported ended yet.

@@ -4,9 +4,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <set>
 
 namespace fastgpu {
 
@@ -74,6 +76,27 @@ CgroupUsage TaskSandbox::finish(int64_t task) const {
   std::error_code ec;
   std::filesystem::remove_all(scratch_of(task), ec);  // does not follow the task's symlinks
   return usage;
+}
+
+int TaskSandbox::clear_left_over() const {
+  std::set<int64_t> tasks;
+  std::vector<std::string> roots = {options_.scratch_root};
+  for (const CgroupHierarchy* h : tree_.task_hierarchies()) {
+    roots.push_back(h->mount + "/" + options_.group_base);
+  }
+  for (const std::string& root : roots) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(root, ec)) {
+      const std::string name = entry.path().filename().string();
+      int64_t id = 0;
+      if (name.starts_with("task-") &&
+          std::from_chars(name.data() + 5, name.data() + name.size(), id).ec == std::errc()) {
+        tasks.insert(id);
+      }
+    }
+  }
+  for (int64_t task : tasks) finish(task);
+  return static_cast<int>(tasks.size());
 }
 
 std::string TaskSandbox::describe() const {

@@ -42,6 +42,10 @@ class TaskSandbox {
   /// used, removes the cgroup and the scratch directory.
   CgroupUsage finish(int64_t task) const;
 
+  /// Finishes every task sandbox left from an earlier run of this launcher (an agent starts
+  /// with none of its tasks alive: they die with it). Returns how many there were.
+  int clear_left_over() const;
+
   bool enabled() const { return options_.enabled; }
   /// What is enforced, for the start-up log.
   std::string describe() const;
