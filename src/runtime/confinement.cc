@@ -8,11 +8,16 @@
 
 namespace fastgpu {
 
-int enter_confinement(const ChildConfinement& confinement) {
+int join_cgroups(const ChildConfinement& confinement) {
   for (size_t i = 0; i < confinement.cgroup_procs_count; ++i) {
     // "0" is the writing process itself, on cgroup v1 and v2 alike.
     if (::write(confinement.cgroup_procs_fds[i], "0", 1) != 1) return errno;
   }
+  return 0;
+}
+
+int enter_confinement(const ChildConfinement& confinement) {
+  if (int error = join_cgroups(confinement); error != 0) return error;
   if (const std::optional<RunAs>& who = confinement.run_as) {
     // Raw system calls: glibc's wrappers would signal every thread of the launcher's memory,
     // which a clone(CLONE_VM) child shares, to change their identity too.

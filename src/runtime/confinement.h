@@ -26,9 +26,14 @@ struct ChildConfinement {
 };
 
 /// Called in the child (raw system calls only, safe after vfork or clone(CLONE_VM)): moves the
-/// calling process into each cgroup, then drops every supplementary group and sets the gid and
-/// uid (real, effective and saved), then sets no_new_privs so that no set-uid program can give
-/// the privileges back. Returns 0, or the errno of the step that failed.
+/// calling process into each cgroup of `confinement`. Returns 0, or the errno of the write that
+/// failed.
+int join_cgroups(const ChildConfinement& confinement);
+
+/// Called in the child like join_cgroups: joins the cgroups, then drops every supplementary
+/// group and sets the gid and uid (real, effective and saved), then sets no_new_privs so that
+/// no set-uid program can give the privileges back. Returns 0, or the errno of the step that
+/// failed.
 int enter_confinement(const ChildConfinement& confinement);
 
 /// The process that calls it may change other processes' identities (root, or CAP_SETUID with

@@ -82,11 +82,7 @@ bool set_up_streams(const GuardedCommand& command) {
   reset_signals();
   // The guard joins the task's cgroups (before its descriptors close), and the command with it;
   // only the command takes the task's identity, and enters its directory as that identity.
-  if (const ChildConfinement* c = command.confinement) {
-    for (size_t i = 0; i < c->cgroup_procs_count; ++i) {
-      if (::write(c->cgroup_procs_fds[i], "0", 1) != 1) ::_exit(126);
-    }
-  }
+  if (command.confinement != nullptr && join_cgroups(*command.confinement) != 0) ::_exit(126);
   if (!set_up_streams(command)) ::_exit(126);
   set_disposition(SIGUSR2, kill_group);
   ::prctl(PR_SET_PDEATHSIG, SIGUSR2);

@@ -285,8 +285,10 @@ Status launch_process(const LaunchSpec& spec, LaunchedProcess* out) {
   UniqueFd err_fd;
   if (s.is_ok()) s = output_for(spec.stdout_fd, spec.stdout_path, "stdout", &out_fd);
   if (s.is_ok()) s = output_for(spec.stderr_fd, spec.stderr_path, "stderr", &err_fd);
-  SpawnSetup setup;
-  if (s.is_ok()) s = prepare_spawn(spec, out_fd.get(), err_fd.get(), &setup);
+  SpawnSetup setup;  // posix_spawn's, for a launch neither guarded nor confined
+  if (s.is_ok() && !spec.guarded && !spec.confined()) {
+    s = prepare_spawn(spec, out_fd.get(), err_fd.get(), &setup);
+  }
   std::vector<UniqueFd> cgroup_fds;
   std::vector<int> cgroup_raw;
   if (s.is_ok()) s = open_cgroup_procs(spec.cgroup_procs, &cgroup_fds, &cgroup_raw);

@@ -238,7 +238,6 @@ CgroupUsage TaskCgroup::usage() const {
 }
 
 Status TaskCgroup::remove() const {
-  kill();
   Status result = Status::ok();
   for (const Dir& d : dirs_) {
     // A group whose last process has just died may stay busy for a moment.

@@ -46,7 +46,8 @@ class TaskCgroup {
   bool empty() const;
   /// What its processes used so far.
   CgroupUsage usage() const;
-  /// Kills what is left, then removes the directories. Errors name the directory.
+  /// Removes the directories, which must hold no process any more (after kill()). Errors name
+  /// the directory.
   Status remove() const;
 
  private:

@@ -252,7 +252,6 @@ class Scheduler {
                            std::function<void(ApiError)> reply);
   // Deletes the vGPUs whose lease lapsed, ttl ran out or idle timeout came (scheduler_vgpus.cc).
   void reclaim_expired_vgpus();
-  static void log_vgpu_reclaim(const VgpuReclaim& due);
   TaskSlice slice_of(const LiveTask& task) const;
   void set_view(const VgpuRecord& record);
   TaskShape vgpu_shape(const VgpuSpec& spec) const;

@@ -1,6 +1,8 @@
 // The scheduler's vGPUs: creation, placement of pending ones, deletion, and their reclaim when
 // a lease lapses, a ttl runs out or an idle timeout is reached.
 
+#include <cstdio>
+
 #include "core/wall_clock.h"
 #include "server/quantity.h"
 #include "server/scheduler.h"
@@ -50,20 +52,15 @@ void Scheduler::reclaim_expired_vgpus() {
   const auto now = std::chrono::steady_clock::now();
   if (expiry_.size() == 0 || now < next_expiry_check_) return;
   next_expiry_check_ = now + kExpiryCheckPeriod;
-  const auto busy = [this](VgpuId id) {
-    return completions_.unfinished_in(id) > 0 || vgpu_launching(id);
-  };
+  // A task is unfinished from its submission (launching ones included) to its end.
+  const auto busy = [this](VgpuId id) { return completions_.unfinished_in(id) > 0; };
   for (VgpuReclaim& due : expiry_.due(wall_clock_us(), busy)) {
     auto slice = slices_.find(due.id);
     if (slice == slices_.end() || slice->second.deleting()) continue;
-    log_vgpu_reclaim(due);
+    std::fprintf(stderr, "fastgpud: vGPU %lld reclaimed: %s\n", static_cast<long long>(due.id),
+                 due.reason.c_str());
     delete_vgpu_on_loop(due.id, due.force, due.reason, [](const ApiError&) {});
   }
-}
-
-void Scheduler::log_vgpu_reclaim(const VgpuReclaim& due) {
-  std::fprintf(stderr, "fastgpud: vGPU %lld reclaimed: %s\n", static_cast<long long>(due.id),
-               due.reason.c_str());
 }
 
 TaskShape Scheduler::vgpu_shape(const VgpuSpec& spec) const {

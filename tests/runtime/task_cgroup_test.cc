@@ -60,7 +60,10 @@ class TaskCgroupTest : public testing::Test {
     dir_ = ::mkdtemp(pattern.data());
   }
   void TearDown() override {
-    if (group_) (void)group_->remove();
+    if (group_) {
+      group_->kill();
+      (void)group_->remove();
+    }
     if (!dir_.empty()) {
       fs::remove_all(dir_);
       for (const CgroupHierarchy* h : tree_.task_hierarchies()) {
