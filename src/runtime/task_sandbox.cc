@@ -1,5 +1,6 @@
 #include "runtime/task_sandbox.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +23,29 @@ TaskSandbox::~TaskSandbox() {
   }
 }
 
+Status TaskSandbox::make_scratch(const std::string& path, const std::optional<RunAs>& as) const {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);  // an earlier attempt's; does not follow links
+  int made = ::mkdir(path.c_str(), 0700);
+  if (made != 0 && errno == ENOENT) {  // its root went with an earlier sandbox of this name
+    ::mkdir(options_.scratch_root.c_str(), options_.enabled ? 0711 : 0700);
+    made = ::mkdir(path.c_str(), 0700);
+  }
+  if (made != 0) {
+    return Status::io_error("cannot create the task's directory " + path + ": " +
+                            std::strerror(errno));
+  }
+  if (!as) return Status::ok();
+  // Given away through a descriptor of the directory just made, never by following a name.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  const int error = fd < 0 ? errno : ::fchown(fd, as->uid, as->gid) != 0 ? errno : 0;
+  if (fd >= 0) ::close(fd);
+  if (error == 0) return Status::ok();
+  ::rmdir(path.c_str());
+  return Status::io_error("cannot give " + path + " to uid " + std::to_string(as->uid) + ": " +
+                          std::strerror(error));
+}
+
 std::string TaskSandbox::group_of(int64_t task) const {
   return options_.group_base + "/task-" + std::to_string(task);
 }
@@ -34,21 +58,7 @@ Status TaskSandbox::prepare(int64_t task, const std::optional<RunAs>& who,
                             const CgroupLimits& limits, LaunchSpec* spec) const {
   const std::optional<RunAs> as = options_.enabled ? who : std::nullopt;
   const std::string scratch = scratch_of(task);
-  int made = ::mkdir(scratch.c_str(), 0700);
-  if (made != 0 && errno == ENOENT) {  // its root went with an earlier sandbox of this name
-    ::mkdir(options_.scratch_root.c_str(), options_.enabled ? 0711 : 0700);
-    made = ::mkdir(scratch.c_str(), 0700);
-  }
-  if (made != 0 && errno != EEXIST) {
-    return Status::io_error("cannot create the task's directory " + scratch + ": " +
-                            std::strerror(errno));
-  }
-  if (as && ::chown(scratch.c_str(), as->uid, as->gid) != 0) {
-    const int error = errno;
-    ::rmdir(scratch.c_str());
-    return Status::io_error("cannot give " + scratch + " to uid " + std::to_string(as->uid) + ": " +
-                            std::strerror(error));
-  }
+  if (Status s = make_scratch(scratch, as); !s.is_ok()) return s;
   bool has_home = false;
   for (const auto& [name, value] : spec->env) has_home = has_home || name == "HOME";
   if (!has_home) spec->env.emplace_back("HOME", scratch);
@@ -121,9 +131,17 @@ std::string group_name(const std::string& prefix, const std::string& dir) {
   return prefix + text;
 }
 
+// Makes `path` with `mode`, or takes the one there if it is a real directory of this process's
+// user: one that anybody else made (or a link) could be swapped under the tasks' directories.
 Status make_directory(const std::string& path, mode_t mode) {
   if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) {
     return Status::io_error("cannot create " + path + ": " + std::strerror(errno));
+  }
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) {
+    return Status::failed_precondition(path + " is not a directory of uid " +
+                                       std::to_string(::geteuid()) +
+                                       ": remove it, or it could be used against the tasks");
   }
   if (::chmod(path.c_str(), mode) != 0) {
     return Status::io_error("cannot set the mode of " + path + ": " + std::strerror(errno));

@@ -58,6 +58,8 @@ class TaskSandbox {
 
  private:
   std::string group_of(int64_t task) const;
+  // Makes the task's scratch directory afresh (0700), owned by `as` when set.
+  Status make_scratch(const std::string& path, const std::optional<RunAs>& as) const;
   std::string scratch_of(int64_t task) const;
 
   const Options options_;

@@ -36,5 +36,26 @@ TEST(TaskSandbox, ALaunchersLeftOverSandboxesAreClearedAtItsNextStart) {
   fs::remove_all(dir);
 }
 
+TEST(TaskSandbox, AScratchRootSomebodyElseMadeIsRefused) {
+  if (::geteuid() != 0) GTEST_SKIP() << "the shared scratch root is a root launcher's";
+  std::string pattern = (fs::temp_directory_path() / "fastgpu-sandbox-XXXXXX").string();
+  const std::string dir = ::mkdtemp(pattern.data());
+  TaskSandbox::Options options;
+  ASSERT_TRUE(TaskSandbox::options_for("fastgpu-test", dir, &options).is_ok());
+  // A tenant who made the root first (or put a link there) could swap a task's directory for a
+  // link to /etc before it is given away.
+  fs::remove(options.scratch_root);
+  fs::create_directory(options.scratch_root);
+  ASSERT_EQ(::chown(options.scratch_root.c_str(), 1900000123, 1900000123), 0);
+  EXPECT_EQ(TaskSandbox::options_for("fastgpu-test", dir, &options).code(),
+            Status::Code::kFailedPrecondition);
+  fs::remove(options.scratch_root);
+  fs::create_directory_symlink(dir, options.scratch_root);
+  EXPECT_EQ(TaskSandbox::options_for("fastgpu-test", dir, &options).code(),
+            Status::Code::kFailedPrecondition);
+  fs::remove(options.scratch_root);
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace fastgpu
