@@ -45,11 +45,25 @@ int child_main(void* arg) {
   if (int error = enter_confinement(r.confinement); error != 0) return fail(error);
   if (r.cwd != nullptr && ::chdir(r.cwd) != 0) return fail(errno);
   ::close_range(3, ~0U, 0);
-  ::execve(r.program, r.argv, r.envp);
-  return fail(errno);
+  return fail(exec_first(r.programs, r.argv, r.envp));
 }
 
 }  // namespace
+
+int exec_first(char* const* programs, char* const* argv, char* const* envp) {
+  int error = ENOENT;
+  bool denied = false;
+  for (char* const* program = programs; *program != nullptr; ++program) {
+    ::execve(*program, argv, envp);
+    error = errno;
+    if (error == EACCES) {
+      denied = true;
+    } else if (error != ENOENT && error != ENOTDIR) {
+      return error;
+    }
+  }
+  return denied ? EACCES : error;
+}
 
 pid_t spawn_confined(const SpawnRequest& request, int* error) {
   ChildStart start{&request};

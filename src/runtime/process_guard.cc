@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "runtime/confined_spawn.h"
+
 namespace fastgpu {
 namespace {
 
@@ -56,12 +58,9 @@ bool set_up_streams(const GuardedCommand& command) {
     error = enter_confinement(ChildConfinement{nullptr, 0, command.confinement->run_as});
   }
   if (error == 0 && command.cwd != nullptr && ::chdir(command.cwd) != 0) error = errno;
-  if (error == 0) {
-    ::execve(command.program, command.argv, command.envp);
-    error = errno;
-  }
+  if (error == 0) error = exec_first(command.programs, command.argv, command.envp);
   write_text(2, "fastgpu guard: cannot run ");
-  write_text(2, command.program);
+  write_text(2, command.argv[0]);
   write_text(2, ": ");
   write_text(2, strerrordesc_np(error));  // unlike strerror, takes no locale lock
   write_text(2, "\n");

@@ -11,11 +11,11 @@ namespace fastgpu {
 /// Everything the guard needs, prepared before the fork: after it, the child may only make
 /// async-signal-safe calls, so nothing is allocated or looked up there.
 struct GuardedCommand {
-  const char* program = nullptr;  // resolved path of argv[0]
-  char* const* argv = nullptr;    // null-terminated
-  char* const* envp = nullptr;    // null-terminated
-  const char* cwd = nullptr;      // null: keep the caller's
-  int stdout_fd = -1;             // become the command's stdout and stderr
+  char* const* programs = nullptr;  // paths to try in turn (exec_first), null-terminated
+  char* const* argv = nullptr;      // null-terminated
+  char* const* envp = nullptr;      // null-terminated
+  const char* cwd = nullptr;        // null: keep the caller's
+  int stdout_fd = -1;               // become the command's stdout and stderr
   int stderr_fd = -1;
   // The guard joins its cgroups; the command alone takes its identity. Null: none.
   const ChildConfinement* confinement = nullptr;

@@ -153,6 +153,25 @@ bool is_executable_file(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
 }
 
+std::string search_path(const std::string& path) {
+  return path.empty() ? "/usr/local/bin:/usr/bin:/bin" : path;
+}
+
+// The paths argv[0] may be: itself when it holds a '/', else DIR/NAME for each absolute
+// directory of PATH, in order (relative entries are skipped on purpose).
+std::vector<std::string> candidate_programs(const std::string& name, const std::string& path) {
+  if (name.find('/') != std::string::npos) return {name};
+  std::vector<std::string> candidates;
+  const std::string search = search_path(path);
+  for (size_t start = 0; start <= search.size();) {
+    const size_t colon = std::min(search.find(':', start), search.size());
+    const std::string dir = search.substr(start, colon - start);
+    start = colon + 1;
+    if (dir.starts_with('/')) candidates.push_back(dir + "/" + name);
+  }
+  return candidates;
+}
+
 // Finds the program to exec: argv[0] itself when it holds a '/', else the first executable file
 // of that name in the absolute directories of PATH (relative entries are skipped on purpose).
 Status resolve_program(const std::string& name, const std::string& cwd, const std::string& path,
@@ -168,19 +187,14 @@ Status resolve_program(const std::string& name, const std::string& cwd, const st
     *out = name;  // exec'd after the chdir, so relative to the child's cwd
     return Status::ok();
   }
-  const std::string search = path.empty() ? "/usr/local/bin:/usr/bin:/bin" : path;
-  for (size_t start = 0; start <= search.size();) {
-    const size_t colon = std::min(search.find(':', start), search.size());
-    const std::string dir = search.substr(start, colon - start);
-    start = colon + 1;
-    if (!dir.starts_with('/')) continue;
-    if (std::string candidate = dir + "/" + name; is_executable_file(candidate)) {
+  for (std::string& candidate : candidate_programs(name, path)) {
+    if (is_executable_file(candidate)) {
       *out = std::move(candidate);
       return Status::ok();
     }
   }
-  return Status::not_found("command not found: " + quoted(name) + " (searched PATH=" + search +
-                           ")");
+  return Status::not_found("command not found: " + quoted(name) +
+                           " (searched PATH=" + search_path(path) + ")");
 }
 
 Status check_cwd(const std::string& cwd) {
@@ -278,9 +292,21 @@ void discard_child(pid_t pid) {
 Status launch_process(const LaunchSpec& spec, LaunchedProcess* out) {
   if (Status s = validate(spec); !s.is_ok()) return s;
   Environment env = child_environment(spec);
-  std::string program;
-  Status s = check_cwd(spec.cwd);
-  if (s.is_ok()) s = resolve_program(spec.argv[0], spec.cwd, env.get("PATH"), &program);
+  // A command run as another identity is looked up by the child, as that identity: checks made
+  // here as the launcher (root) would tell a tenant which paths exist where it may not look.
+  std::vector<std::string> programs;
+  Status s = Status::ok();
+  if (spec.run_as) {
+    programs = candidate_programs(spec.argv[0], env.get("PATH"));
+    if (programs.empty()) {
+      return Status::not_found("command not found: " + quoted(spec.argv[0]) +
+                               " (PATH has no absolute directory)");
+    }
+  } else {
+    programs.emplace_back();
+    s = check_cwd(spec.cwd);
+    if (s.is_ok()) s = resolve_program(spec.argv[0], spec.cwd, env.get("PATH"), &programs[0]);
+  }
   UniqueFd out_fd;
   UniqueFd err_fd;
   if (s.is_ok()) s = output_for(spec.stdout_fd, spec.stdout_path, "stdout", &out_fd);
@@ -297,11 +323,12 @@ Status launch_process(const LaunchSpec& spec, LaunchedProcess* out) {
   std::vector<std::string> args = spec.argv;
   std::vector<char*> argv = c_array(args);
   std::vector<char*> envp = c_array(env.entries());
+  std::vector<char*> program_list = c_array(programs);
   const ChildConfinement confinement{cgroup_raw.data(), cgroup_raw.size(), spec.run_as};
   const char* cwd = spec.cwd.empty() ? nullptr : spec.cwd.c_str();
   pid_t pid = 0;
   if (spec.guarded) {
-    const GuardedCommand command{program.c_str(),
+    const GuardedCommand command{program_list.data(),
                                  argv.data(),
                                  envp.data(),
                                  cwd,
@@ -313,15 +340,15 @@ Status launch_process(const LaunchSpec& spec, LaunchedProcess* out) {
       return Status::io_error("cannot start " + quoted(spec.argv[0]) + ": " + std::strerror(errno));
     }
   } else if (spec.confined()) {
-    const SpawnRequest request{program.c_str(), argv.data(),  envp.data(), cwd,
-                               out_fd.get(),    err_fd.get(), confinement};
+    const SpawnRequest request{program_list.data(), argv.data(),  envp.data(), cwd,
+                               out_fd.get(),        err_fd.get(), confinement};
     int error = 0;
     pid = spawn_confined(request, &error);
     if (pid < 0) {
       return Status::io_error("cannot start " + quoted(spec.argv[0]) + ": " + std::strerror(error));
     }
-  } else if (int rc = ::posix_spawn(&pid, program.c_str(), &setup.actions, &setup.attr, argv.data(),
-                                    envp.data());
+  } else if (int rc = ::posix_spawn(&pid, programs.front().c_str(), &setup.actions, &setup.attr,
+                                    argv.data(), envp.data());
              rc != 0) {
     // glibc's posix_spawn reports a failure of any step in the child (chdir, exec) as its result.
     return Status::io_error("cannot start " + quoted(spec.argv[0]) + ": " + std::strerror(rc));

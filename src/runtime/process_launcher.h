@@ -64,8 +64,10 @@ struct LaunchedProcess {
 /// Errors, which start nothing: kInvalidArgument for a malformed spec (empty argv, a NUL in a
 /// string, a bad variable name); kNotFound naming the program when it is not found, or the
 /// working directory when it does not exist; kIoError naming the file that cannot be opened
-/// or the reason exec failed. Thread-safe, provided no thread changes
-/// the daemon's environment (setenv) meanwhile.
+/// or the reason exec failed. A launch with run_as makes no such check as the launcher: its
+/// child looks the program and the directory up as its own identity, and their errors come
+/// back as kIoError with the child's errno ("No such file or directory", "Permission denied").
+/// Thread-safe, provided no thread changes the daemon's environment (setenv) meanwhile.
 Status launch_process(const LaunchSpec& spec, LaunchedProcess* out);
 
 }  // namespace fastgpu

@@ -77,5 +77,32 @@ TEST_F(ConfinedLaunchTest, AWorkingDirectoryItMayNotEnterIsAnError) {
   EXPECT_NE(output.find("Permission denied"), std::string::npos) << output;
 }
 
+// Looking a program or a directory up as root would tell a tenant what exists where it may not
+// look: the answer for a path in a private directory is the same whether it exists or not.
+TEST_F(ConfinedLaunchTest, PathsItMayNotSeeAnswerTheSameWhetherTheyExistOrNot) {
+  const fs::path hidden = dir_ / "private";
+  fs::create_directory(hidden);
+  fs::permissions(hidden, fs::perms::owner_all);  // 0700, root's
+  std::ofstream(hidden / "tool") << "#!/bin/sh\n";
+  fs::permissions(hidden / "tool", fs::perms::owner_all);
+  fs::create_directory(hidden / "room");
+  const auto answer = [this](const std::string& program, const std::string& cwd) {
+    LaunchSpec spec;
+    spec.argv = {program};
+    spec.env = {{"PATH", (dir_ / "private").string()}};
+    spec.cwd = cwd;
+    spec.run_as = kTenant;
+    LaunchedProcess process;
+    const std::string message = launch_process(spec, &process).message();
+    return message.substr(message.rfind(": ") + 2);  // the reason, without the name asked
+  };
+  EXPECT_EQ(answer((hidden / "tool").string(), "/"), answer((hidden / "none").string(), "/"));
+  EXPECT_EQ(answer("tool", "/"), answer("none", "/"));
+  EXPECT_EQ(answer("/bin/true", (hidden / "room").string()),
+            answer("/bin/true", (hidden / "none").string()));
+  EXPECT_NE(answer("tool", "/").find("Permission denied"), std::string::npos)
+      << answer("tool", "/");
+}
+
 }  // namespace
 }  // namespace fastgpu

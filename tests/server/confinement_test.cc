@@ -134,6 +134,18 @@ TEST_F(RootConfinementTest, ATaskRunsAsItsUsersOwnUidAndCannotReachTheDaemonsSec
   EXPECT_NE(bob_uid, uid + "\n") << "alice and bob share a uid";
 }
 
+TEST_F(ConfinementTest, AnotherUsersVgpuCannotBeRenewedReleasedOrDeleted) {
+  ASSERT_TRUE(daemon_.started()) << daemon_.log();
+  const Answer made = daemon_.post("/v1/vgpus", R"({"gpu": 0.5, "lease": 60})", kAlice);
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string path = "/v1/vgpus/" + std::to_string(int64_t{made.json["id"]});
+  EXPECT_EQ(daemon_.post(path + "/renew", "{}", kBob).status, 404);
+  EXPECT_EQ(daemon_.post(path + "/release", "{}", kBob).status, 404);
+  EXPECT_EQ(daemon_.del(path, kBob).status, 404);
+  EXPECT_EQ(daemon_.get(path, kAlice).json["state"], "active");
+  EXPECT_EQ(daemon_.post(path + "/renew", "{}", kAlice).status, 200);
+}
+
 TEST_F(ConfinementTest, HealthSaysWhatIsEnforced) {
   ASSERT_TRUE(daemon_.started()) << daemon_.log();
   const std::string said = daemon_.get("/healthz").json["confinement"];
