@@ -59,7 +59,7 @@ std::vector<GpuDevice> host_devices() {
 bool register_agents(const DaemonProcess& daemon, int count, std::vector<FakeAgent>* agents) {
   const std::vector<GpuDevice> devices = host_devices();
   for (int i = 0; i < count; ++i) {
-    RegisterRequest request{"sim-host-" + std::to_string(i), devices, 16'000};
+    RegisterRequest request{"sim-host-" + std::to_string(i), devices, 16'000, {}};
     const Answer a = daemon.post("/v1/agents/register", to_json(request).dump());
     FakeAgent agent;
     if (a.status != 200 || !parse_register_reply(a.body, &agent.session).is_ok()) {
@@ -85,7 +85,8 @@ void sync_once(httplib::Client& client, FakeAgent& agent) {
   }
   request.wait_ms = kLongPollMs;
   const httplib::Result answer =
-      client.Post("/v1/agents/sync", to_json(request).dump(), "application/json");
+      client.Post("/v1/agents/sync", {{kAgentCredentialHeader, agent.session.credential}},
+                  to_json(request).dump(), "application/json");
   SyncReply reply;
   if (!answer || answer->status != 200 || !parse_sync_reply(answer->body, &reply).is_ok()) return;
   agent.to_finish.clear();  // acknowledged by the answer

@@ -1,9 +1,9 @@
 #include "agent/agent_protocol.h"
 
 #include <cctype>
-#include <fstream>
 
 #include "core/base64.h"
+#include "core/text_file.h"
 
 namespace fastgpu {
 namespace {
@@ -76,7 +76,8 @@ nlohmann::json to_json(const RegisterRequest& request) {
 nlohmann::json to_json(const RegisterReply& reply) {
   return {{"agent_id", reply.agent_id},
           {"epoch", reply.epoch},
-          {"node_timeout_ms", reply.node_timeout_ms}};
+          {"node_timeout_ms", reply.node_timeout_ms},
+          {"credential", reply.credential}};
 }
 
 nlohmann::json to_json(const TaskExitReport& r) {
@@ -121,9 +122,11 @@ nlohmann::json to_json(const SyncReply& reply) {
 }
 
 Status read_join_token(const std::string& path, std::string* token) {
-  std::ifstream in(path);
-  if (!in) return Status::io_error("--join-token-file: cannot read " + path);
-  std::getline(in, *token);
+  std::string text;
+  if (Status s = read_secret_file(path, &text); !s.is_ok()) {
+    return Status::failed_precondition("--join-token-file: " + s.message());
+  }
+  *token = text.substr(0, text.find('\n'));
   while (!token->empty() && std::isspace(static_cast<unsigned char>(token->back()))) {
     token->pop_back();
   }
@@ -139,6 +142,7 @@ Status parse_register_reply(const std::string& body, RegisterReply* out) {
     out->agent_id = j.at("agent_id").get<int64_t>();
     out->epoch = j.at("epoch").get<int64_t>();
     out->node_timeout_ms = j.at("node_timeout_ms").get<int64_t>();
+    out->credential = j.at("credential").get<std::string>();
   });
 }
 

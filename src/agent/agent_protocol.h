@@ -18,13 +18,17 @@ namespace fastgpu {
 
 /// Header that carries the join token on every agent request.
 inline constexpr const char* kJoinTokenHeader = "X-FastGPU-Join-Token";
+/// The header carrying the credential a registration issued to one agent: its syncs need it,
+/// and a registration under a live agent's name is refused without it.
+inline constexpr const char* kAgentCredentialHeader = "X-FastGPU-Agent-Credential";
 
 /// Shortest join token accepted.
 inline constexpr size_t kMinJoinTokenBytes = 16;
 
 /// Reads the join token from the file at `path` (fastgpud's and the agent's
-/// --join-token-file): its first line, trailing white space removed. kIoError when the file
-/// cannot be read, kInvalidArgument when the token is shorter than kMinJoinTokenBytes.
+/// --join-token-file): its first line, trailing white space removed. kFailedPrecondition when
+/// the file cannot be read or others may read it (read_secret_file), kInvalidArgument when the
+/// token is shorter than kMinJoinTokenBytes.
 Status read_join_token(const std::string& path, std::string* token);
 
 /// POST /v1/agents/register: who the agent is and what it has.
@@ -32,6 +36,7 @@ struct RegisterRequest {
   std::string name;                // the host's name; a returning agent uses the same one
   std::vector<GpuDevice> devices;  // its inventory, as discover() gave it
   int64_t cpu_milli = 0;           // its CPU, milli-cores
+  std::string credential;          // from kAgentCredentialHeader: empty for a new agent
 };
 
 /// The daemon's answer to a registration.
@@ -39,6 +44,7 @@ struct RegisterReply {
   int64_t agent_id = 0;         // stable for the name as long as the daemon runs
   int64_t epoch = 0;            // this session; a sync of an older session is refused (409)
   int64_t node_timeout_ms = 0;  // silence after which the daemon declares the node not ready
+  std::string credential;       // what this session's syncs carry in kAgentCredentialHeader
 };
 
 /// A task the daemon wants started, with everything needed to start it but the host's own
@@ -96,6 +102,7 @@ struct SyncRequest {
   std::vector<LogChunk> logs;            // output not yet acknowledged, before the ends
   std::vector<TaskExitReport> finished;  // ends not yet acknowledged by a sync answer
   int64_t wait_ms = 0;                   // how long the daemon may hold the answer (long-poll)
+  std::string credential;                // from kAgentCredentialHeader
 };
 
 /// The daemon's answer to a sync: what to start and what to stop.

@@ -78,6 +78,7 @@ httplib::Result NodeAgent::post(const std::string& path, const nlohmann::json& b
   client_.set_read_timeout(each);
   httplib::Headers headers;
   if (!options_.join_token.empty()) headers.emplace(kJoinTokenHeader, options_.join_token);
+  if (!credential_.empty()) headers.emplace(kAgentCredentialHeader, credential_);
   return client_.Post(path, headers, body.dump(), "application/json");
 }
 
@@ -88,7 +89,7 @@ void NodeAgent::run() {
   });
   while (!stopping_) {
     if (epoch_ == 0) {
-      if (!register_session()) std::this_thread::sleep_for(milliseconds(200));
+      pause(register_session());
       continue;
     }
     collect();
@@ -102,19 +103,35 @@ void NodeAgent::run() {
   launcher_->close();
 }
 
-bool NodeAgent::register_session() {
-  const RegisterRequest request{options_.name, devices_, cpu_milli_};
+void NodeAgent::pause(milliseconds how_long) const {
+  const auto until = SteadyClock::now() + how_long;
+  while (!stopping_ && SteadyClock::now() < until) {
+    std::this_thread::sleep_for(std::min(how_long, milliseconds(100)));
+  }
+}
+
+milliseconds NodeAgent::register_session() {
+  const RegisterRequest request{options_.name, devices_, cpu_milli_, {}};
   const httplib::Result result =
       post("/v1/agents/register", to_json(request), SteadyClock::now() + milliseconds(3000));
   RegisterReply reply;
-  if (!read_answer(result, "registration", parse_register_reply, &reply)) return false;
+  if (!read_answer(result, "registration", parse_register_reply, &reply)) {
+    if (!result || result->status >= 500) return milliseconds(200);  // fastgpud is away
+    // Refused (a wrong join token, another GPU count, a live agent under this name): asking
+    // again at once would not help; ask less and less often, up to every 30 s.
+    refused_backoff_ = std::clamp(refused_backoff_ * 2, milliseconds(500), milliseconds(30'000));
+    log_line("registering again in " + std::to_string(refused_backoff_.count()) + " ms");
+    return refused_backoff_;
+  }
+  refused_backoff_ = milliseconds(0);
   agent_id_ = reply.agent_id;
   epoch_ = reply.epoch;
+  credential_ = reply.credential;
   fence_after_ = milliseconds(std::max<int64_t>(reply.node_timeout_ms / 2, 40));
   last_ok_send_ = SteadyClock::now();
   log_line("registered as " + options_.name + " (agent " + std::to_string(agent_id_) +
            ", session " + std::to_string(epoch_) + ")");
-  return true;
+  return milliseconds(0);
 }
 
 bool NodeAgent::sync_once() {

@@ -71,7 +71,8 @@ class NodeAgent {
     std::chrono::steady_clock::time_point read_until;  // the latest that report waits for
   };
 
-  bool register_session();
+  std::chrono::milliseconds register_session();
+  void pause(std::chrono::milliseconds how_long) const;
   bool sync_once();
   void collect();
   void take_launch_outcomes();
@@ -98,7 +99,9 @@ class NodeAgent {
 
   // Owned by the run() thread.
   int64_t agent_id_ = 0;
-  int64_t epoch_ = 0;  // 0: not registered
+  int64_t epoch_ = 0;       // 0: not registered
+  std::string credential_;  // the last registration's; kept to register again while live
+  std::chrono::milliseconds refused_backoff_{0};  // grows while registrations are refused
   std::chrono::milliseconds fence_after_{5000};
   std::chrono::steady_clock::time_point last_ok_send_;
   std::map<int64_t, LocalTask> tasks_;

@@ -144,18 +144,20 @@ std::string format_time(double epoch_seconds) {
   return text;
 }
 
-void add_listing(CLI::App& app, const std::string& name, const std::string& help,
-                 const std::string& path, void (*print)(const nlohmann::json&)) {
+CLI::App* add_listing(CLI::App& app, const std::string& name, const std::string& help,
+                      const std::string& path, void (*print)(const nlohmann::json&)) {
   auto flags = std::make_shared<ClientFlags>();
   CLI::App* cmd = app.add_subcommand(name, help);
   add_client_flags(*cmd, flags.get());
-  cmd->callback([flags, path, print] {
+  cmd->callback([cmd, flags, path, print] {
+    if (!cmd->get_subcommands().empty()) return;  // e.g. `nodes rm`: not a listing
     run_or_exit([&] {
       const nlohmann::json answer = flags->client().request("GET", path);
       if (flags->print_json(answer)) return;
       print(answer);
     });
   });
+  return cmd;
 }
 
 }  // namespace fastgpu::cli

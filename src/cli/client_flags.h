@@ -52,9 +52,9 @@ CLI::Validator positive_number(bool whole = false);
 void run_or_exit(const std::function<void()>& action);
 
 /// Adds the subcommand `name` to `parent`: GET `path` from fastgpud, printed by `print` (or as
-/// JSON with -o json).
-void add_listing(CLI::App& parent, const std::string& name, const std::string& help,
-                 const std::string& path, void (*print)(const nlohmann::json&));
+/// JSON with -o json). Returns it; when one of its own subcommands runs, it lists nothing.
+CLI::App* add_listing(CLI::App& parent, const std::string& name, const std::string& help,
+                      const std::string& path, void (*print)(const nlohmann::json&));
 
 /// Asks fastgpud about one id (a task or a vGPU) and returns its answer.
 using IdAction = std::function<nlohmann::json(const Client&, int64_t)>;

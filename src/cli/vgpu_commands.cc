@@ -1,5 +1,6 @@
-// `fastgpu vgpu create | ls | rm`, `fastgpu gpus` and `fastgpu nodes`.
+// `fastgpu vgpu create | ls | rm`, `fastgpu gpus` and `fastgpu nodes [rm NAME]`.
 
+#include <cstdio>
 #include <iostream>
 
 #include "cli/client_flags.h"
@@ -99,6 +100,28 @@ void add_rm(CLI::App& vgpu) {
   });
 }
 
+// `fastgpu nodes rm NAME`: an admin declares an agent's node gone now (its tasks are retried
+// elsewhere) and frees its name for a new registration.
+void add_node_rm(CLI::App& nodes) {
+  auto flags = std::make_shared<ClientFlags>();
+  auto name = std::make_shared<std::string>();
+  CLI::App* cmd = nodes.add_subcommand("rm",
+                                       "Remove an agent's node (admin): its tasks are "
+                                       "retried, its name may register again");
+  cmd->add_option("NAME", *name, "the agent's name, as `fastgpu nodes` shows it")->required();
+  add_client_flags(*cmd, flags.get());
+  cmd->callback([flags, name] {
+    run_or_exit([&] {
+      if (name->find_first_of("/?#% ") != std::string::npos) {
+        throw Error(0, "invalid_argument", "NAME \"" + *name + "\": not an agent's name");
+      }
+      const nlohmann::json answer = flags->client().request("DELETE", "/v1/nodes/" + *name);
+      if (flags->print_json(answer)) return;
+      std::printf("node %s removed\n", name->c_str());
+    });
+  });
+}
+
 }  // namespace
 
 void add_vgpu_commands(CLI::App& app) {
@@ -109,8 +132,10 @@ void add_vgpu_commands(CLI::App& app) {
   add_rm(*vgpu);
   add_listing(app, "gpus", "The pool's GPUs with their allocation", "/v1/gpus",
               [](const nlohmann::json& answer) { print_gpus(answer["gpus"]); });
-  add_listing(app, "nodes", "The pool's nodes: this host's GPU groups and agents' hosts",
-              "/v1/nodes", [](const nlohmann::json& answer) { print_nodes(answer["nodes"]); });
+  CLI::App* nodes = add_listing(
+      app, "nodes", "The pool's nodes: this host's GPU groups and agents' hosts; nodes rm NAME",
+      "/v1/nodes", [](const nlohmann::json& answer) { print_nodes(answer["nodes"]); });
+  add_node_rm(*nodes);
 }
 
 }  // namespace fastgpu::cli

@@ -1,5 +1,10 @@
 #include "core/text_file.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -13,6 +18,19 @@ Status read_file(const std::string& path, std::string* contents) {
   if (in.bad()) return Status::io_error(path + ": read error");
   *contents = std::move(buf).str();
   return Status::ok();
+}
+
+Status read_secret_file(const std::string& path, std::string* contents) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return Status::io_error(path + ": cannot open for reading");
+  if (!S_ISREG(st.st_mode)) return Status::failed_precondition(path + ": not a regular file");
+  if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Status::failed_precondition(path + " holds secrets but its mode " + mode +
+                                       " lets others read or change it: chmod 600 " + path);
+  }
+  return read_file(path, contents);
 }
 
 }  // namespace fastgpu

@@ -20,6 +20,7 @@ struct AgentSession {
   std::string name;
   size_t gpu_count = 0;           // a returning agent must report as many GPUs
   int64_t epoch = 0;              // current session; syncs of other sessions are refused
+  std::string credential;         // issued at registration; its syncs must carry it
   bool ready = false;             // heartbeating; false once silent for the node timeout
   bool retired = false;           // given back by the autoscaler: never ready again
   std::vector<NodeIndex> nodes;   // its ledger nodes

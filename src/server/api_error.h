@@ -27,6 +27,9 @@ class ApiError {
   static ApiError payload_too_large(std::string m) {
     return {413, "payload_too_large", std::move(m)};
   }
+  static ApiError unsupported_media_type(std::string m) {
+    return {415, "unsupported_media_type", std::move(m)};
+  }
   static ApiError infeasible(std::string m) { return {422, "infeasible", std::move(m)}; }
   static ApiError unavailable(std::string m) { return {503, "unavailable", std::move(m)}; }
   /// A follower replica's answer to what only the leader serves.

@@ -10,6 +10,7 @@
 #include "server/agent_request.h"
 #include "server/metrics_page.h"
 #include "server/openapi.h"
+#include "server/port_owner.h"
 #include "server/record_json.h"
 #include "server/task_request.h"
 #include "server/vgpu_request.h"
@@ -342,6 +343,14 @@ void list_nodes(const ApiContext& ctx, const Principal&, const Request&, Respons
   send_json(res, 200, nodes);
 }
 
+void remove_node(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
+  if (!who.admin) return send_error(res, ApiError::forbidden("only an admin may remove a node"));
+  if (ApiError e = ctx.scheduler->remove_agent(req.matches[1], who.user); !e.is_ok()) {
+    return send_error(res, e);
+  }
+  list_nodes(ctx, who, req, res);
+}
+
 // ---- The live autoscaler ---------------------------------------------------------------------
 
 // Runs `handler` with the autoscaler; 404 when it is off.
@@ -368,20 +377,12 @@ void scale_cost(const ApiContext& ctx, const Principal&, const Request&, Respons
 
 // ---- Agents --------------------------------------------------------------------------------
 
-// True when `given` equals `expected`, in time that does not depend on where they differ.
-bool same_secret(const std::string& given, const std::string& expected) {
-  if (given.size() != expected.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < given.size(); ++i)
-    diff |= static_cast<unsigned char>(given[i] ^ expected[i]);
-  return diff == 0;
-}
-
 void register_agent(const ApiContext& ctx, const Request& req, Response& res) {
   RegisterRequest request;
   if (ApiError e = parse_register_request(req.body, &request); !e.is_ok()) {
     return send_error(res, e);
   }
+  request.credential = req.get_header_value(kAgentCredentialHeader);
   RegisterReply reply;
   if (ApiError e = ctx.scheduler->register_agent(std::move(request), &reply); !e.is_ok()) {
     return send_error(res, e);
@@ -392,6 +393,7 @@ void register_agent(const ApiContext& ctx, const Request& req, Response& res) {
 void sync_agent(const ApiContext& ctx, const Request& req, Response& res) {
   SyncRequest request;
   if (ApiError e = parse_sync_request(req.body, &request); !e.is_ok()) return send_error(res, e);
+  request.credential = req.get_header_value(kAgentCredentialHeader);
   SyncReply reply;
   if (ApiError e = ctx.scheduler->sync_agent(request, &reply); !e.is_ok()) {
     return send_error(res, e);
@@ -409,6 +411,12 @@ ApiServer::ApiServer(ApiContext context, int threads)
   http_->set_payload_max_length(kMaxBodyBytes);
   http_->set_keep_alive_max_count(10'000);  // a client may reuse its connection
   http_->set_tcp_nodelay(true);             // answers leave at once, not after a delayed ACK
+  // SO_REUSEADDR only: without cpp-httplib's default SO_REUSEPORT a second daemon on the port
+  // fails to bind instead of sharing its requests with this one.
+  http_->set_socket_options([](socket_t sock) {
+    const int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   http_->set_error_handler([](const Request& req, Response& res) {
     if (!res.body.empty()) return;
     if (res.status == 413) {
@@ -417,6 +425,18 @@ ApiServer::ApiServer(ApiContext context, int threads)
     if (res.status == 404)
       return send_error(res, ApiError::not_found("no route " + req.method + " " + req.path));
     send_error(res, ApiError(res.status, "http_error", "HTTP error " + std::to_string(res.status)));
+  });
+  http_->set_pre_routing_handler([this](const Request& req, Response& res) {
+    const std::string length = req.get_header_value("Content-Length");
+    const FencedRequest headers{
+        req.get_header_value("Host"), req.get_header_value("Origin"),
+        req.get_header_value("Content-Type"),
+        (!length.empty() && length != "0") || req.has_header("Transfer-Encoding")};
+    if (ApiError e = fence_->check(headers); !e.is_ok()) {
+      send_error(res, e);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
   });
   add_routes();
 }
@@ -438,10 +458,10 @@ void ApiServer::add_routes() {
   const auto agent_route = [this](AgentHandler handler) {
     return [this, handler](const Request& req, Response& res) {
       const std::string& expected = context_.join_token;
-      if (expected.empty() && !context_.loopback) {
+      if (expected.empty() && (!context_.loopback || !context_.tokens->empty())) {
         return send_error(res, ApiError::unauthenticated(
-                                   "agents are refused: fastgpud listens off loopback without "
-                                   "--join-token-file"));
+                                   "agents are refused: fastgpud has user tokens or listens off "
+                                   "loopback, and no --join-token-file"));
       }
       if (!expected.empty() && !same_secret(req.get_header_value(kJoinTokenHeader), expected)) {
         return send_error(res, ApiError::unauthenticated("missing or wrong join token (header " +
@@ -484,6 +504,7 @@ void ApiServer::add_routes() {
   });
   http_->Get("/v1/gpus", leader_route(list_gpus));
   http_->Get("/v1/nodes", leader_route(list_nodes));
+  http_->Delete(R"(/v1/nodes/([^/]+))", leader_route(remove_node));
   http_->Get("/v1/scale/log", leader_route(scale_log));
   http_->Get("/v1/scale/cost", leader_route(scale_cost));
   http_->Post("/v1/vgpus", leader_route(post_vgpu));
@@ -502,14 +523,20 @@ void ApiServer::add_routes() {
 }
 
 Status ApiServer::bind(const std::string& host, int port) {
-  if (port == 0) {
-    port_ = http_->bind_to_any_port(host);
-    if (port_ > 0) return Status::ok();
-  } else if (http_->bind_to_port(host, port)) {
-    port_ = port;
-    return Status::ok();
+  const bool bound =
+      port == 0 ? (port = http_->bind_to_any_port(host)) > 0 : http_->bind_to_port(host, port);
+  if (!bound) {
+    std::string why = "cannot listen on " + host + ":" + std::to_string(port);
+    if (const std::optional<pid_t> owner = pid_listening_on(port)) {
+      why += ": the port is taken by pid " + std::to_string(*owner);
+    }
+    return Status::io_error(why);
   }
-  return Status::io_error("cannot listen on " + host + ":" + std::to_string(port));
+  port_ = port;
+  std::vector<std::string> names = context_.host_names;
+  names.push_back(host);
+  fence_ = std::make_unique<RequestFence>(port_, names);
+  return Status::ok();
 }
 
 void ApiServer::serve() { http_->listen_after_bind(); }

@@ -3,11 +3,13 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "runtime/gpu_inventory.h"
 #include "server/auth.h"
 #include "server/autoscale_loop.h"
 #include "server/leadership.h"
+#include "server/request_fence.h"
 #include "server/scheduler.h"
 #include "store/batch_writer.h"
 
@@ -40,6 +42,9 @@ struct ApiContext {
   const AutoscaleLoop* autoscale = nullptr;
   /// What confinement this host enforces on its tasks, shown by /healthz.
   std::string confinement;
+  /// Host names requests may name in Host and Origin besides IP addresses, "localhost" and
+  /// the listen host (RequestFence); "*" accepts any.
+  std::vector<std::string> host_names;
 };
 
 /// An HTTP server on one address. Requests run on a pool of `threads` threads, so that many
@@ -49,7 +54,9 @@ class ApiServer {
   ApiServer(ApiContext context, int threads);
   ~ApiServer();
 
-  /// Binds `host`:`port` (0: any free port). kIoError naming the address when it cannot.
+  /// Binds `host`:`port` (0: any free port), without SO_REUSEPORT: a port another process
+  /// listens on is refused. kIoError naming the address (and the holder's pid when it can be
+  /// found) when it cannot.
   Status bind(const std::string& host, int port);
   /// The port bound.
   int port() const { return port_; }
@@ -63,6 +70,7 @@ class ApiServer {
  private:
   void add_routes();
   std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<RequestFence> fence_;  // made once the port is bound
   ApiContext context_;
   int port_ = 0;
 };

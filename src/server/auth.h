@@ -28,11 +28,12 @@ class TokenTable {
  public:
   /// Reads a tokens file: one "TOKEN USER [admin] [run-as=ACCOUNT]" per line; blank lines and
   /// lines starting with '#' are skipped. Tokens must be at least 16 characters. ACCOUNT (a
-  /// user name or uid of the host) is what USER's tasks run as. Errors name the line.
+  /// user name or uid of the host) is what USER's tasks run as. Errors name the line. A file
+  /// others may read (read_secret_file) or one with no token at all is refused.
   static Status load(const std::string& path, TokenTable* out);
 
   /// The same format from `text` (e.g. the FASTGPU_TOKENS environment variable); errors name
-  /// `source` and the line.
+  /// `source` and the line; text with no token is refused.
   static Status parse(std::string_view text, const std::string& source, TokenTable* out);
 
   bool empty() const { return users_.empty(); }
@@ -48,5 +49,11 @@ class TokenTable {
   std::unordered_map<std::string, Principal> users_;
   std::map<std::string, std::string> run_as_;
 };
+
+/// True when `given` equals `expected`, in time that does not depend on where they differ.
+bool same_secret(std::string_view given, std::string_view expected);
+
+/// 32 random bytes from the kernel (getrandom), in hex: a fresh credential.
+std::string random_secret();
 
 }  // namespace fastgpu

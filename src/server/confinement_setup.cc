@@ -64,13 +64,6 @@ Status make_task_confinement(const DaemonOptions& options, const TokenTable& tok
                                     "\": " + (problem.empty() ? "at least 16MiB" : problem));
   }
   limits.default_memory_bytes = *memory;
-  // Others may pass through the data directory (its scratch root, when not root) and see
-  // nothing else; the logs are the daemon's alone.
-  for (const auto& [path, mode] : {std::pair{data_dir, mode_t{0711}}, {data_dir + "/logs", 0700}}) {
-    if (::chmod(path.c_str(), mode) != 0) {
-      return Status::io_error("cannot set the mode of " + path + ": " + std::strerror(errno));
-    }
-  }
   *identities = std::make_unique<TaskIdentities>(writer, std::move(who));
   *confiner = std::make_unique<TaskConfiner>(std::move(how), limits, identities->get());
   return Status::ok();

@@ -14,8 +14,8 @@ namespace fastgpu {
 
 /// Builds the identities and the confiner of fastgpud's tasks: enabled when the daemon runs as
 /// root. Resolves each run-as account of `tokens` (a name or a uid; root only with
-/// --allow-root-tasks), makes `data_dir` traversable but not readable by others (0711), its logs
-/// private (0700) and the tasks' scratch root. Errors name the flag, account or path.
+/// --allow-root-tasks) and makes the tasks' scratch root (under `data_dir` when not root).
+/// Errors name the flag, account or path.
 Status make_task_confinement(const DaemonOptions& options, const TokenTable& tokens,
                              const std::string& data_dir, Writer* writer,
                              std::unique_ptr<TaskIdentities>* identities,

@@ -41,12 +41,18 @@ void add_daemon_flags(CLI::App& app, DaemonOptions* o) {
   app.add_option("--data-dir", o->data_dir,
                  "state directory (default $XDG_DATA_HOME/fastgpu or ~/.local/share/fastgpu)");
   app.add_option("--store", o->store,
-                 "state store: a SQLite file, or postgresql://USER:PASSWORD@HOST:PORT/DB "
-                 "(default DATA_DIR/fastgpu.db)");
+                 "state store: a SQLite file, or postgresql://USER@HOST:PORT/DB?passfile=FILE "
+                 "(default DATA_DIR/fastgpu.db; the password in FILE or $PGPASSFILE, never here)");
+  app.add_flag("--start-fresh", o->start_fresh,
+               "start with no state although the SQLite database is empty or gone");
   app.add_option("--simulate-gpus", o->simulate_gpus,
                  "simulated inventory, e.g. 8xA100-80GB or 1x40tflops");
   app.add_option("--policy", o->policy, "placement policy")->capture_default_str();
   app.add_option("--tokens-file", o->tokens_file, "bearer tokens: lines of TOKEN USER [admin]");
+  app.add_option("--allowed-hosts", o->allowed_hosts,
+                 "host names clients may reach this daemon by (comma-separated; besides IP "
+                 "addresses, localhost and this machine's name; * for any)")
+      ->delimiter(',');
   app.add_option("--ready-file", o->ready_file, "file to write the bound port to once serving");
   app.add_option("--http-threads", o->http_threads, "HTTP worker threads (long-polls hold one)")
       ->check(CLI::Range(4, 4096))

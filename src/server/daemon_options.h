@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 
@@ -14,12 +15,14 @@ namespace fastgpu {
 struct DaemonOptions {
   std::string listen = "127.0.0.1:7070";  // HOST:PORT; port 0 picks a free one
   std::string data_dir;                   // empty: default_data_dir()
-  std::string store;  // SQLite path or postgresql:// URL; empty: DATA_DIR/fastgpu.db
+  bool start_fresh = false;  // accept an empty or missing SQLite database that existed before
+  std::string store;         // SQLite path or postgresql:// URL; empty: DATA_DIR/fastgpu.db
   std::optional<std::string> simulate_gpus;  // --simulate-gpus SPEC
   std::string policy = "fgd-balanced";
-  std::string tokens_file;  // empty: no tokens (loopback only)
-  std::string ready_file;   // written with the bound port once serving; empty: none
-  int http_threads = 1100;  // room for 1,000 long-polls and the requests beside them
+  std::string tokens_file;                 // empty: no tokens (loopback only)
+  std::vector<std::string> allowed_hosts;  // Host names besides IPs, localhost, this host's own
+  std::string ready_file;                  // written with the bound port once serving; empty: none
+  int http_threads = 1100;                 // room for 1,000 long-polls and the requests beside them
   int64_t kill_grace_ms = 5000;
   int launch_threads = 2;  // task processes started at once: log files and spawns overlap
   int64_t backfill_patience_ms = 10000;

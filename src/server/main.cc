@@ -20,9 +20,11 @@
 #include "server/confinement_setup.h"
 #include "server/daemon_options.h"
 #include "server/leadership.h"
+#include "server/state_dir.h"
 #include "server/task_launch.h"
 #include "server/vgpu_enforcement.h"
 #include "store/leader_lease.h"
+#include "store/postgres_url.h"
 #include "store/store_factory.h"
 
 namespace fastgpu {
@@ -70,6 +72,15 @@ Status load_join_token(const DaemonOptions& options, std::string* token) {
   return read_join_token(options.join_token_file, token);
 }
 
+// The names clients may use in Host besides IP addresses and localhost: --allowed-hosts and
+// this machine's own name (gethostname; no DNS lookup at start).
+std::vector<std::string> host_names(const DaemonOptions& options) {
+  std::vector<std::string> names = options.allowed_hosts;
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) == 0) names.emplace_back(name);
+  return names;
+}
+
 // Writes the port to `path` whole (through a rename), so a reader never sees half of it.
 void write_ready_file(const std::string& path, int port) {
   std::ofstream(path + ".tmp") << port << "\n";
@@ -101,13 +112,23 @@ int run(const DaemonOptions& options) {
   std::string join_token;
   if (Status s = load_join_token(options, &join_token); !s.is_ok()) return fail(s.message());
   const std::string data_dir = options.data_dir.empty() ? default_data_dir() : options.data_dir;
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir + "/logs", ec);
-  if (ec) return fail("cannot create " + data_dir + "/logs: " + ec.message());
+  StateDir state_dir;
+  if (Status s = StateDir::claim(data_dir, &state_dir); !s.is_ok()) return fail(s.message());
 
   const std::string store_spec = options.store.empty() ? data_dir + "/fastgpu.db" : options.store;
+  if (describe_store(store_spec) != store_spec) {
+    std::fprintf(stderr,
+                 "fastgpud: WARNING: the --store URL carries a password, which every local user "
+                 "can read in the process list: put it in a file named by ?passfile=FILE or "
+                 "$PGPASSFILE (see README)\n");
+  }
+  if (!is_postgres_url(store_spec)) {
+    if (Status s = state_dir.check_sqlite_database(store_spec, options.start_fresh); !s.is_ok())
+      return fail(s.message());
+  }
   std::unique_ptr<Store> store;
   if (Status s = open_store(store_spec, &store); !s.is_ok()) return fail(s.message());
+  if (Status s = state_dir.remember_store(); !s.is_ok()) return fail(s.message());
   BatchWriter writer(store.get());
   std::unique_ptr<TaskIdentities> identities;
   std::unique_ptr<TaskConfiner> confiner;
@@ -147,9 +168,10 @@ int run(const DaemonOptions& options) {
   if (Status s = open_leader_lease(store_spec, &lease); !s.is_ok()) return fail(s.message());
   Leadership leadership(std::move(lease), kLeasePoll);
 
-  ApiServer server({scheduler.get(), store.get(), inventory.get(), &writer, &tokens, join_token,
-                    is_loopback_host(host), &leadership, nullptr, confiner->describe()},
-                   options.http_threads);
+  ApiServer server(
+      {scheduler.get(), store.get(), inventory.get(), &writer, &tokens, join_token,
+       is_loopback_host(host), &leadership, nullptr, confiner->describe(), host_names(options)},
+      options.http_threads);
   if (Status s = server.bind(host, port); !s.is_ok()) return fail(s.message());
   if (!options.autoscale.empty()) {
     std::unique_ptr<NodeProvider> provider;

@@ -152,14 +152,20 @@ class Scheduler {
   ApiError release_vgpu(VgpuId id);
 
   /// Registers agent `request.name` (or takes a returning one back, with its nodes and a new
-  /// session): its GPUs become nodes of the pool. 409 when a returning agent reports a different
-  /// number of GPUs; 400 for an inventory the pool cannot take. Thread-safe.
+  /// session and credential): its GPUs become nodes of the pool. 409 when a returning agent
+  /// reports a different number of GPUs, or when the name's agent is still heartbeating and
+  /// `request.credential` is not its credential; 400 for an inventory the pool cannot take.
+  /// Thread-safe.
   ApiError register_agent(RegisterRequest request, RegisterReply* out);
+  /// Declares agent `name`'s nodes not ready now, as if it had timed out (its tasks are lost and
+  /// retried), and voids its credential so that a new registration of the name is taken. `by`
+  /// names who asked, for the log. 404 for an unknown name. Thread-safe.
+  ApiError remove_agent(const std::string& name, const std::string& by);
   /// An agent's heartbeat: records the ends it reports (acknowledged once committed), orders it
   /// to stop what it runs but should not, marks lost what it was given but no longer knows, then
   /// answers with the tasks to start and stop, waiting up to request.wait_ms for some. 409 when
   /// the session is not current or the node was declared not ready: the agent must stop its
-  /// tasks and register again. Thread-safe.
+  /// tasks and register again; 401 when request.credential is not the session's. Thread-safe.
   ApiError sync_agent(const SyncRequest& request, SyncReply* out);
 
   /// The queued pool tasks (not those of vGPUs, nor TFLOPS-sized ones, whose shape depends on
@@ -274,7 +280,7 @@ class Scheduler {
   void assign_to_agent(LiveTask& task);
   void hand_to_agent(LiveTask& task);
   void check_agents();
-  void node_down(AgentSession& agent);
+  void node_down(AgentSession& agent, const std::string& why);
   void requeue_lost_on_agents();
   void publish_health();
   void set_pool(std::shared_ptr<const GpuPool> pool);

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "core/wall_clock.h"
+#include "server/auth.h"
 #include "server/scheduler.h"
 
 namespace fastgpu {
@@ -40,6 +41,18 @@ bool append_to_file(const std::string& path, std::string_view bytes) {
 ApiError Scheduler::register_agent(RegisterRequest request, RegisterReply* out) {
   return run_on_loop([this, request = std::move(request), out](auto reply) {
     register_on_loop(request, out, std::move(reply));
+  });
+}
+
+ApiError Scheduler::remove_agent(const std::string& name, const std::string& by) {
+  return run_on_loop([this, &name, &by](auto reply) {
+    auto known = agent_by_name_.find(name);
+    if (known == agent_by_name_.end()) {
+      return reply(ApiError::not_found("no agent node " + name));
+    }
+    AgentSession& agent = agents_.at(known->second);
+    if (agent.ready) node_down(agent, "removed by " + by);
+    reply({});
   });
 }
 
@@ -72,6 +85,14 @@ void Scheduler::register_on_loop(RegisterRequest request, RegisterReply* out,
     agents_.emplace(agent.id, std::move(agent));
   }
   AgentSession& agent = agents_.at(known->second);
+  if (agent.ready && !agent.credential.empty() &&
+      !same_secret(request.credential, agent.credential)) {
+    return reply(ApiError::conflict(
+        "agent " + agent.name +
+        " is registered and heartbeating: another registration under its "
+        "name is refused until its node times out or an admin removes it (fastgpu nodes rm " +
+        agent.name + ")"));
+  }
   if (agent.retired) {
     return reply(ApiError::conflict("agent " + agent.name + " was retired by the autoscaler"));
   }
@@ -87,12 +108,13 @@ void Scheduler::register_on_loop(RegisterRequest request, RegisterReply* out,
     dirty_ = true;
   }
   agent.epoch = next_epoch_++;
+  agent.credential = random_secret();
   agent.outbox->set_epoch(agent.epoch);
   agent.last_seen = std::chrono::steady_clock::now();
   agent.last_seen_us = wall_clock_us();
   publish_snapshot();
   log_agent("agent " + agent.name + " registered (session " + std::to_string(agent.epoch) + ")");
-  *out = RegisterReply{agent.id, agent.epoch, options_.node_timeout.count()};
+  *out = RegisterReply{agent.id, agent.epoch, options_.node_timeout.count(), agent.credential};
   reply({});
 }
 
@@ -128,6 +150,12 @@ void Scheduler::sync_on_loop(const SyncRequest& request, std::function<void(ApiE
                                     " is not current: stop every task and register again"));
   }
   AgentSession& agent = it->second;
+  if (!same_secret(request.credential, agent.credential)) {
+    return reply(ApiError::unauthenticated("agent " + agent.name +
+                                           ": missing or wrong agent "
+                                           "credential (header " +
+                                           std::string(kAgentCredentialHeader) + ")"));
+  }
   agent.last_seen = std::chrono::steady_clock::now();
   agent.last_seen_us = wall_clock_us();
   for (const LogChunk& chunk : request.logs) append_agent_output(agent, chunk);
@@ -143,7 +171,12 @@ void Scheduler::append_agent_output(AgentSession& agent, const LogChunk& chunk) 
   LiveTask& task = live_.at(chunk.task);
   int64_t& received = task.agent_output_bytes[static_cast<size_t>(chunk.stream)];
   const int64_t end = chunk.offset + static_cast<int64_t>(chunk.data.size());
-  if (end <= received) return;  // sent again after a sync that got no answer
+  if (end <= received) return;    // sent again after a sync that got no answer
+  if (chunk.offset > received) {  // bytes before it never came: a gap would corrupt the log
+    return log_agent("task " + std::to_string(chunk.task) + ": " + agent.name + " sent " +
+                     log_stream_name(chunk.stream) + " from byte " + std::to_string(chunk.offset) +
+                     " but only " + std::to_string(received) + " arrived: the chunk is dropped");
+  }
   const size_t skip = static_cast<size_t>(std::max<int64_t>(0, received - chunk.offset));
   const char* suffix = chunk.stream == LogStream::kStdout ? ".out" : ".err";
   if (!append_to_file(log_base(chunk.task) + suffix, std::string_view(chunk.data).substr(skip))) {
@@ -250,7 +283,9 @@ void Scheduler::hand_to_agent(LiveTask& task) {
 void Scheduler::check_agents() {
   const auto now = std::chrono::steady_clock::now();
   for (auto& [id, agent] : agents_) {
-    if (agent.ready && now - agent.last_seen > options_.node_timeout) node_down(agent);
+    if (agent.ready && now - agent.last_seen > options_.node_timeout) {
+      node_down(agent, "silent for " + std::to_string(options_.node_timeout.count()) + " ms");
+    }
   }
   if (!lost_on_agents_.empty()) requeue_lost_on_agents();
 }
@@ -282,10 +317,10 @@ void Scheduler::publish_health() {
   publish_snapshot();
 }
 
-void Scheduler::node_down(AgentSession& agent) {
-  log_agent("agent " + agent.name + " silent for " + std::to_string(options_.node_timeout.count()) +
-            " ms: its nodes are not ready");
+void Scheduler::node_down(AgentSession& agent, const std::string& why) {
+  log_agent("agent " + agent.name + " " + why + ": its nodes are not ready");
   agent.ready = false;
+  agent.credential.clear();
   agent.outbox->clear();
   const std::set<int64_t> assigned = std::move(agent.assigned);
   agent.assigned.clear();

@@ -1,5 +1,6 @@
 #include "store/sqlite_store.h"
 
+#include <string_view>
 #include <utility>
 
 #include "store/sqlite_schema.h"
@@ -12,6 +13,32 @@ std::string sqlite_last_id_sql(const char* table) {
   return "SELECT seq FROM sqlite_sequence WHERE name = '" + std::string(table) + "'";
 }
 
+// Runs SQLite's quick_check (every page and index entry read once, without cross-checking the
+// indexes against their tables): a damaged page anywhere is found before anything is served.
+Status check_integrity(SqliteDb* db, const std::string& path) {
+  std::string findings;
+  char* message = nullptr;
+  const int rc = sqlite3_exec(
+      db->handle(), "PRAGMA quick_check(5)",
+      [](void* out, int columns, char** values, char**) {
+        auto* text = static_cast<std::string*>(out);
+        if (columns > 0 && values[0] != nullptr && std::string_view(values[0]) != "ok") {
+          *text += (text->empty() ? "" : "; ") + std::string(values[0]);
+        }
+        return 0;
+      },
+      &findings, &message);
+  if (rc != SQLITE_OK) {
+    findings = message != nullptr ? message : sqlite3_errstr(rc);
+    sqlite3_free(message);
+  }
+  if (findings.empty()) return Status::ok();
+  return Status::failed_precondition(
+      "the database " + path + " is damaged (" + findings +
+      "): stop, restore it from a backup (or try `sqlite3 " + path +
+      " .recover`), or move it aside and start with --start-fresh to begin with no state");
+}
+
 }  // namespace
 
 Status SqliteStore::open(const std::string& path, const Options& options,
@@ -20,6 +47,7 @@ Status SqliteStore::open(const std::string& path, const Options& options,
   if (Status s = SqliteDb::open(path, {options.busy_timeout_ms, false}, &writer); !s.is_ok()) {
     return s;
   }
+  if (Status s = check_integrity(writer.get(), path); !s.is_ok()) return s;
   if (Status s = migrate_sqlite_schema(writer.get(), latest_sqlite_schema_version()); !s.is_ok()) {
     return s;
   }

@@ -29,8 +29,9 @@ class SqliteStore final : public SqlStore {
   };
 
   /// Opens or creates the database at `path` and migrates it to the latest schema.
-  /// kFailedPrecondition when the file was written by a newer build; kIoError when it cannot
-  /// be opened or is not a database. The directory must exist.
+  /// kFailedPrecondition when the file was written by a newer build or SQLite's quick_check
+  /// finds a damaged page (the message says how to recover); kIoError when it cannot be opened
+  /// or is not a database. The directory must exist.
   static Status open(const std::string& path, const Options& options,
                      std::unique_ptr<SqliteStore>* out);
   static Status open(const std::string& path, std::unique_ptr<SqliteStore>* out) {

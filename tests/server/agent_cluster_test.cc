@@ -305,8 +305,8 @@ TEST(AgentCluster, AVgpuOnAnAgentsGpuSurvivesADaemonRestart) {
 
 TEST(AgentCluster, JoinTokenIsRequiredWhenConfigured) {
   TempDir dir;
-  const std::string token_file = dir.path() + "/join-token";
-  std::ofstream(token_file) << "s3cret-join-token-0123456789\n";
+  const std::string token_file =
+      write_private_file(dir.path() + "/join-token", "s3cret-join-token-0123456789\n");
   DaemonProcess daemon(dir.path(),
                        {"--simulate-gpus", "1x10tflops", "--join-token-file", token_file});
   ASSERT_TRUE(daemon.started());

@@ -140,7 +140,8 @@ class ScriptedAgent {
   SyncReply sync(SyncRequest request) {
     request.agent_id = session_.agent_id;
     request.epoch = session_.epoch;
-    const Answer answer = daemon_.post("/v1/agents/sync", to_json(request).dump());
+    const Answer answer = daemon_.post_with("/v1/agents/sync", to_json(request).dump(),
+                                            {{kAgentCredentialHeader, session_.credential}});
     EXPECT_EQ(answer.status, 200) << answer.body;
     SyncReply reply;
     EXPECT_TRUE(parse_sync_reply(answer.body, &reply).is_ok()) << answer.body;
@@ -156,7 +157,7 @@ LogChunk chunk(int64_t task, int64_t offset, std::string data) {
   return LogChunk{task, LogStream::kStdout, offset, std::move(data)};
 }
 
-TEST(AgentOutput, AChunkSentAgainIsKeptOnce) {
+TEST(AgentOutput, AChunkSentAgainIsKeptOnceAndOneAfterAGapIsDropped) {
   TempDir dir;
   DaemonProcess daemon(dir.path(), kDaemonFlags);
   ASSERT_TRUE(daemon.started());
@@ -174,6 +175,8 @@ TEST(AgentOutput, AChunkSentAgainIsKeptOnce) {
   report.logs = {chunk(id, 0, "hello ")};
   agent.sync(report);
   report.logs = {chunk(id, 0, "hello "), chunk(id, 6, "world\n")};  // the first sent again
+  agent.sync(report);
+  report.logs = {chunk(id, 40, "after a gap\n")};  // bytes 12..40 never came: dropped
   agent.sync(report);
   report.logs = {chunk(id, 3, "lo world\nmore\n")};  // overlaps what the daemon has
   report.running.clear();

@@ -1,8 +1,7 @@
 // Bearer tokens against a real fastgpud: users see and cancel only their own work.
 
 #include <gtest/gtest.h>
-
-#include <fstream>
+#include <sys/stat.h>
 
 #include "daemon_process.h"
 
@@ -14,12 +13,9 @@ constexpr const char* kBob = "bob-token-0123456789ab";
 constexpr const char* kAdmin = "admin-token-0123456789";
 
 std::string write_tokens(const TempDir& dir) {
-  const std::string path = dir.path() + "/tokens";
-  std::ofstream(path) << "# token user [admin]\n"
-                      << kAlice << " alice\n"
-                      << kBob << " bob\n"
-                      << kAdmin << " root admin\n";
-  return path;
+  return write_private_file(dir.path() + "/tokens", "# token user [admin]\n" + std::string(kAlice) +
+                                                        " alice\n" + kBob + " bob\n" + kAdmin +
+                                                        " root admin\n");
 }
 
 TEST(AuthTest, UsersSeeAndCancelOnlyTheirOwnTasks) {
@@ -60,15 +56,33 @@ TEST(AuthTest, NonLoopbackListenWithoutTokensRefusesToStart) {
   EXPECT_NE(log.find("without tokens"), std::string::npos) << log;
 }
 
-TEST(AuthTest, BadTokensFileRefusesToStart) {
+// The exit code and log of a fastgpud started with a tokens file holding `text` with `mode`.
+int start_with_tokens(const std::string& text, mode_t mode, std::string* log) {
   TempDir dir;
-  std::ofstream(dir.path() + "/tokens") << "short alice\n";
+  const std::string tokens = write_private_file(dir.path() + "/tokens", text);
+  ::chmod(tokens.c_str(), mode);
+  return run_fastgpud_to_exit(
+      {"--data-dir", dir.path() + "/state", "--listen", "127.0.0.1:0", "--tokens-file", tokens},
+      log);
+}
+
+TEST(AuthTest, BadTokensFileRefusesToStart) {
   std::string log;
-  EXPECT_EQ(run_fastgpud_to_exit({"--data-dir", dir.path(), "--listen", "127.0.0.1:0",
-                                  "--tokens-file", dir.path() + "/tokens"},
-                                 &log),
-            1);
+  EXPECT_EQ(start_with_tokens("short alice\n", 0600, &log), 1);
   EXPECT_NE(log.find("tokens:1"), std::string::npos) << log;
+}
+
+TEST(AuthTest, ATokensFileWithNoTokenRefusesToStart) {
+  // Auth would silently be off: every caller the admin.
+  std::string log;
+  EXPECT_EQ(start_with_tokens("# tokens go here\n\n", 0600, &log), 1);
+  EXPECT_NE(log.find("has no token"), std::string::npos) << log;
+}
+
+TEST(AuthTest, ATokensFileOthersMayReadRefusesToStart) {
+  std::string log;
+  EXPECT_EQ(start_with_tokens(std::string(kAlice) + " alice\n", 0644, &log), 1);
+  EXPECT_NE(log.find("chmod 600"), std::string::npos) << log;
 }
 
 TEST(AuthTest, TokensFromTheEnvironment) {

@@ -23,6 +23,12 @@ std::string read_file(const std::string& path) {
   return text.str();
 }
 
+std::string write_private_file(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+  ::chmod(path.c_str(), 0600);
+  return path;
+}
+
 void write_script(const std::string& dir, const std::string& name, const std::string& body) {
   const std::string path = dir + "/" + name;
   std::ofstream(path) << "#!/bin/sh\n" << body;
@@ -76,9 +82,8 @@ TempDir::TempDir(const std::string& parent) {
 }
 
 std::string shared_dir(const TempDir& dir) {
-  const std::string path = dir.path() + "/shared";
+  const std::string path = dir.path() + "-shared";
   std::filesystem::create_directories(path);
-  ::chmod(dir.path().c_str(), 0711);
   ::chmod(path.c_str(), 01777);
   return path;
 }
@@ -86,6 +91,7 @@ std::string shared_dir(const TempDir& dir) {
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+  std::filesystem::remove_all(path_ + "-shared", ec);
 }
 
 std::string fastgpud_path() { return FASTGPUD_BIN; }
@@ -140,6 +146,12 @@ Answer DaemonProcess::get(const std::string& path, const std::string& token) con
 Answer DaemonProcess::post(const std::string& path, const std::string& body,
                            const std::string& token) const {
   return to_answer(client(token)->Post(path.c_str(), body, "application/json"));
+}
+
+Answer DaemonProcess::post_with(const std::string& path, const std::string& body,
+                                const httplib::Headers& headers,
+                                const std::string& content_type) const {
+  return to_answer(client("")->Post(path.c_str(), headers, body, content_type.c_str()));
 }
 
 Answer DaemonProcess::del(const std::string& path, const std::string& token) const {

@@ -26,12 +26,17 @@ class TempDir {
   std::string path_;
 };
 
-/// A directory under `dir` every uid may write (mode 01777, `dir` made 0711), for tasks that
-/// fastgpud runs as their users' own uids to leave files the test reads.
+/// A directory beside `dir` (removed with it) every uid may write (mode 01777), for tasks that
+/// fastgpud runs as their users' own uids to leave files the test reads; fastgpud keeps its
+/// data directory 0700, so it cannot be inside one.
 std::string shared_dir(const TempDir& dir);
 
 /// The whole text of the file at `path`; empty when it cannot be read.
 std::string read_file(const std::string& path);
+
+/// Writes `text` to a file at `path` only its owner may read (0600, as fastgpud wants files of
+/// secrets); returns `path`.
+std::string write_private_file(const std::string& path, const std::string& text);
 
 /// Writes an executable `/bin/sh` script DIR/NAME with `body` after the #! line.
 void write_script(const std::string& dir, const std::string& name, const std::string& body);
@@ -61,6 +66,10 @@ class DaemonProcess {
   Answer get(const std::string& path, const std::string& token = "") const;
   Answer post(const std::string& path, const std::string& body,
               const std::string& token = "") const;
+  /// A POST with `headers` (no bearer token unless they hold one) and `content_type`.
+  Answer post_with(const std::string& path, const std::string& body,
+                   const httplib::Headers& headers,
+                   const std::string& content_type = "application/json") const;
   Answer del(const std::string& path, const std::string& token = "") const;
 
   /// Sends SIGKILL and reaps the process.
