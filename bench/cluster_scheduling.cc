@@ -24,6 +24,7 @@
 
 #include "agent/agent_protocol.h"
 #include "bench/submit_latency.h"
+#include "core/secret.h"
 #include "runtime/simulated_inventory.h"
 #include "tests/server/daemon_process.h"
 
@@ -40,6 +41,7 @@ constexpr int64_t kLongPollMs = 1000;  // what an idle fastgpu-agent asks for
 
 // One simulated agent: its session, and the tasks it was given and has not reported finished.
 struct FakeAgent {
+  std::string credential = random_secret();  // what a real agent makes for itself
   RegisterReply session;
   std::vector<int64_t> holding;    // long tasks: reported running until the end
   std::vector<int64_t> to_finish;  // short tasks: reported finished at the next sync
@@ -60,8 +62,9 @@ bool register_agents(const DaemonProcess& daemon, int count, std::vector<FakeAge
   const std::vector<GpuDevice> devices = host_devices();
   for (int i = 0; i < count; ++i) {
     RegisterRequest request{"sim-host-" + std::to_string(i), devices, 16'000, {}};
-    const Answer a = daemon.post("/v1/agents/register", to_json(request).dump());
     FakeAgent agent;
+    const Answer a = daemon.post_with("/v1/agents/register", to_json(request).dump(),
+                                      {{kAgentCredentialHeader, agent.credential}});
     if (a.status != 200 || !parse_register_reply(a.body, &agent.session).is_ok()) {
       std::fprintf(stderr, "register %d: %d %s\n", i, a.status, a.body.c_str());
       return false;
@@ -85,7 +88,7 @@ void sync_once(httplib::Client& client, FakeAgent& agent) {
   }
   request.wait_ms = kLongPollMs;
   const httplib::Result answer =
-      client.Post("/v1/agents/sync", {{kAgentCredentialHeader, agent.session.credential}},
+      client.Post("/v1/agents/sync", {{kAgentCredentialHeader, agent.credential}},
                   to_json(request).dump(), "application/json");
   SyncReply reply;
   if (!answer || answer->status != 200 || !parse_sync_reply(answer->body, &reply).is_ok()) return;

@@ -7,8 +7,11 @@
 // tasks queued. With --agents N the tasks run on N fastgpu-agent processes instead (each a
 // simulated host of 8 GPUs of 400 TFLOPS; each task asks 20 TFLOPS, which the daemon's own
 // 10-TFLOPS GPU cannot hold). With --running N it then starts N sleeping tasks and reports the
-// daemon's CPU use while they run and nothing else happens (what watching them costs).
+// daemon's CPU use while they run and nothing else happens (what watching them costs). With
+// --idle-waiters N it reports the daemon's CPU per completed task first with no long-poll
+// waiting, then with N clients long-polling a task that does not end (what idle waiters cost).
 // Usage: daemon_throughput [--tasks N] [--clients N] [--queued N] [--agents N] [--running N]
+//                          [--idle-waiters N]
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -18,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -63,11 +67,13 @@ bool submit_burst(const DaemonProcess& daemon, int total, int clients, const std
   return ok;
 }
 
-// Blocks until no task is pending or running.
-void wait_until_idle(const DaemonProcess& daemon) {
+// Blocks until no task is pending and at most `still_running` run.
+void wait_until_idle(const DaemonProcess& daemon, size_t still_running = 0) {
+  const std::string running_page =
+      "/v1/tasks?state=running&limit=" + std::to_string(still_running + 1);
   for (;;) {
     const bool pending = !daemon.get("/v1/tasks?state=pending&limit=1").json["tasks"].empty();
-    const bool running = !daemon.get("/v1/tasks?state=running&limit=1").json["tasks"].empty();
+    const bool running = daemon.get(running_page).json["tasks"].size() > still_running;
     if (!pending && !running) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -136,6 +142,51 @@ void report_cpu_while_running(const DaemonProcess& daemon, int count, int client
   wait_until_idle(daemon);
 }
 
+// The daemon's CPU time per task, in ms, over `tasks` `true` tasks submitted and run to their end;
+// `still_running` tasks (the waiters' task) run on meanwhile.
+double cpu_ms_per_task(const DaemonProcess& daemon, int tasks, int clients, size_t still_running) {
+  const double before = cpu_seconds(daemon.pid());
+  submit_burst(daemon, tasks, clients, kTrueTask);
+  wait_until_idle(daemon, still_running);
+  return (cpu_seconds(daemon.pid()) - before) * 1e3 / tasks;
+}
+
+// Prints the daemon's CPU per completed task with no waiter, then with `count` clients each
+// long-polling GET /v1/tasks/ID/wait on a task that sleeps meanwhile.
+void report_idle_waiter_cost(const DaemonProcess& daemon, int tasks, int clients, int count) {
+  cpu_ms_per_task(daemon, tasks, clients, 0);  // warm up: caches, the store's pages
+  const double alone = cpu_ms_per_task(daemon, tasks, clients, 0);
+  const Answer sleeper = daemon.post("/v1/tasks", R"({"argv": ["sleep", "3600"], "gpu": 0.01})");
+  const std::string wait =
+      "/v1/tasks/" + std::to_string(int64_t{sleeper.json["id"]}) + "/wait?timeout=300";
+  std::atomic<int> answered{0};
+  std::vector<std::thread> waiters;
+  for (int i = 0; i < count; ++i) {
+    waiters.emplace_back([&] {
+      httplib::Client client("127.0.0.1", daemon.port());
+      client.set_read_timeout(std::chrono::seconds(310));
+      if (client.Get(wait.c_str())) answered += 1;
+    });
+  }
+  // Every waiter's connection is open (one descriptor each in the daemon) and its request in.
+  const std::string fds = "/proc/" + std::to_string(daemon.pid()) + "/fd";
+  const Clock::time_point start = Clock::now();
+  while (std::distance(std::filesystem::directory_iterator(fds),
+                       std::filesystem::directory_iterator()) < count &&
+         seconds_since(start) < 60) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const double waited = cpu_ms_per_task(daemon, tasks, clients, 1);
+  std::printf("daemon CPU per completed task, no waiter       %.3f ms\n", alone);
+  std::printf("daemon CPU per completed task, %d idle waiters %.3f ms (%.2fx)\n", count, waited,
+              waited / alone);
+  if (answered > 0) std::fprintf(stderr, "%d waiters were answered early\n", answered.load());
+  daemon.post("/v1/tasks/" + std::to_string(int64_t{sleeper.json["id"]}) + "/cancel", "");
+  for (std::thread& t : waiters) t.join();
+  wait_until_idle(daemon);
+}
+
 // Starts `count` agents on `daemon` and waits until /v1/nodes shows them all ready.
 std::vector<std::unique_ptr<testing::AgentProcess>> start_agents(const DaemonProcess& daemon,
                                                                  const std::string& dir,
@@ -153,13 +204,18 @@ std::vector<std::unique_ptr<testing::AgentProcess>> start_agents(const DaemonPro
   return agents;
 }
 
-int run(int tasks, int clients, int queued, int agent_count, int running) {
+int run(int tasks, int clients, int queued, int agent_count, int running, int idle_waiters) {
   testing::TempDir dir;
   DaemonProcess daemon(dir.path(),
-                       {"--simulate-gpus", agent_count > 0 ? "1x10tflops" : "8xA100-80GB"});
+                       {"--simulate-gpus", agent_count > 0 ? "1x10tflops" : "8xA100-80GB",
+                        "--http-threads", std::to_string(std::max(64, idle_waiters + 100))});
   if (!daemon.started()) {
     std::fprintf(stderr, "fastgpud did not start:\n%s", daemon.log().c_str());
     return 1;
+  }
+  if (idle_waiters > 0) {
+    report_idle_waiter_cost(daemon, tasks, clients, idle_waiters);
+    return 0;
   }
   const auto agents = start_agents(daemon, dir.path(), agent_count);
   const std::string& body = agent_count > 0 ? kAgentTask : kTrueTask;
@@ -213,6 +269,10 @@ int main(int argc, char** argv) {
   app.add_option("--running", running,
                  "then hold this many sleeping tasks and report the daemon's CPU (0: skip)")
       ->check(CLI::Range(0, 1600));
+  int idle_waiters = 0;
+  app.add_option("--idle-waiters", idle_waiters,
+                 "only report the daemon's CPU per task with this many idle long-polls beside")
+      ->check(CLI::Range(0, 4000));
   CLI11_PARSE(app, argc, argv);
-  return fastgpu::bench::run(tasks, clients, queued, agents, running);
+  return fastgpu::bench::run(tasks, clients, queued, agents, running, idle_waiters);
 }

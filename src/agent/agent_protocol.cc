@@ -76,8 +76,7 @@ nlohmann::json to_json(const RegisterRequest& request) {
 nlohmann::json to_json(const RegisterReply& reply) {
   return {{"agent_id", reply.agent_id},
           {"epoch", reply.epoch},
-          {"node_timeout_ms", reply.node_timeout_ms},
-          {"credential", reply.credential}};
+          {"node_timeout_ms", reply.node_timeout_ms}};
 }
 
 nlohmann::json to_json(const TaskExitReport& r) {
@@ -142,7 +141,6 @@ Status parse_register_reply(const std::string& body, RegisterReply* out) {
     out->agent_id = j.at("agent_id").get<int64_t>();
     out->epoch = j.at("epoch").get<int64_t>();
     out->node_timeout_ms = j.at("node_timeout_ms").get<int64_t>();
-    out->credential = j.at("credential").get<std::string>();
   });
 }
 

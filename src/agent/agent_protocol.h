@@ -18,9 +18,12 @@ namespace fastgpu {
 
 /// Header that carries the join token on every agent request.
 inline constexpr const char* kJoinTokenHeader = "X-FastGPU-Join-Token";
-/// The header carrying the credential a registration issued to one agent: its syncs need it,
-/// and a registration under a live agent's name is refused without it.
+/// The header carrying an agent's own credential: a secret the agent process makes once and
+/// sends with its registration and every sync. A registration binds the name to it; while the
+/// agent heartbeats, a registration of its name with another credential is refused.
 inline constexpr const char* kAgentCredentialHeader = "X-FastGPU-Agent-Credential";
+/// Shortest agent credential accepted.
+inline constexpr size_t kMinAgentCredentialBytes = 32;
 
 /// Shortest join token accepted.
 inline constexpr size_t kMinJoinTokenBytes = 16;
@@ -36,7 +39,7 @@ struct RegisterRequest {
   std::string name;                // the host's name; a returning agent uses the same one
   std::vector<GpuDevice> devices;  // its inventory, as discover() gave it
   int64_t cpu_milli = 0;           // its CPU, milli-cores
-  std::string credential;          // from kAgentCredentialHeader: empty for a new agent
+  std::string credential;          // from kAgentCredentialHeader (not in the body)
 };
 
 /// The daemon's answer to a registration.
@@ -44,7 +47,6 @@ struct RegisterReply {
   int64_t agent_id = 0;         // stable for the name as long as the daemon runs
   int64_t epoch = 0;            // this session; a sync of an older session is refused (409)
   int64_t node_timeout_ms = 0;  // silence after which the daemon declares the node not ready
-  std::string credential;       // what this session's syncs carry in kAgentCredentialHeader
 };
 
 /// A task the daemon wants started, with everything needed to start it but the host's own

@@ -8,6 +8,8 @@
 #include <set>
 #include <thread>
 
+#include "core/secret.h"
+
 namespace fastgpu {
 namespace {
 
@@ -56,7 +58,8 @@ NodeAgent::NodeAgent(Options options, std::vector<GpuDevice> devices, int64_t cp
       devices_(std::move(devices)),
       cpu_milli_(cpu_milli),
       client_(options_.server),
-      sandbox_(options_.sandbox) {
+      sandbox_(options_.sandbox),
+      credential_(random_secret()) {
   client_.set_keep_alive(true);
   client_.set_tcp_nodelay(true);
 }
@@ -78,7 +81,7 @@ httplib::Result NodeAgent::post(const std::string& path, const nlohmann::json& b
   client_.set_read_timeout(each);
   httplib::Headers headers;
   if (!options_.join_token.empty()) headers.emplace(kJoinTokenHeader, options_.join_token);
-  if (!credential_.empty()) headers.emplace(kAgentCredentialHeader, credential_);
+  headers.emplace(kAgentCredentialHeader, credential_);
   return client_.Post(path, headers, body.dump(), "application/json");
 }
 
@@ -126,7 +129,6 @@ milliseconds NodeAgent::register_session() {
   refused_backoff_ = milliseconds(0);
   agent_id_ = reply.agent_id;
   epoch_ = reply.epoch;
-  credential_ = reply.credential;
   fence_after_ = milliseconds(std::max<int64_t>(reply.node_timeout_ms / 2, 40));
   last_ok_send_ = SteadyClock::now();
   log_line("registered as " + options_.name + " (agent " + std::to_string(agent_id_) +
@@ -147,7 +149,7 @@ bool NodeAgent::sync_once() {
                                              : kBusyWait;
   request.wait_ms = std::max<int64_t>(0, wait.count());
   const httplib::Result result = post("/v1/agents/sync", to_json(request), fence_due);
-  if (result && result->status == 409) {
+  if (result && (result->status == 409 || result->status == 401)) {
     fence("fastgpud refused the session: " + result->body);
     return true;
   }

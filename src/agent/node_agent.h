@@ -94,13 +94,13 @@ class NodeAgent {
   httplib::Client client_;
   ProcessSupervisor supervisor_;
   const TaskSandbox sandbox_;
+  const std::string credential_;  // this process's own secret (kAgentCredentialHeader)
   std::unique_ptr<LaunchWorker> launcher_;
   std::atomic<bool> stopping_{false};
 
   // Owned by the run() thread.
   int64_t agent_id_ = 0;
-  int64_t epoch_ = 0;       // 0: not registered
-  std::string credential_;  // the last registration's; kept to register again while live
+  int64_t epoch_ = 0;                             // 0: not registered
   std::chrono::milliseconds refused_backoff_{0};  // grows while registrations are refused
   std::chrono::milliseconds fence_after_{5000};
   std::chrono::steady_clock::time_point last_ok_send_;

@@ -20,7 +20,8 @@ struct AgentSession {
   std::string name;
   size_t gpu_count = 0;           // a returning agent must report as many GPUs
   int64_t epoch = 0;              // current session; syncs of other sessions are refused
-  std::string credential;         // issued at registration; its syncs must carry it
+  std::string credential;         // the agent's own, bound at registration; syncs carry it
+  std::string barred_credential;  // an agent an admin removed: refused until it restarts
   bool ready = false;             // heartbeating; false once silent for the node timeout
   bool retired = false;           // given back by the autoscaler: never ready again
   std::vector<NodeIndex> nodes;   // its ledger nodes

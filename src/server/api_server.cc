@@ -383,6 +383,14 @@ void register_agent(const ApiContext& ctx, const Request& req, Response& res) {
     return send_error(res, e);
   }
   request.credential = req.get_header_value(kAgentCredentialHeader);
+  if (request.credential.size() < kMinAgentCredentialBytes) {
+    return send_error(res,
+                      ApiError::invalid_argument("header " + std::string(kAgentCredentialHeader) +
+                                                 ": the agent's "
+                                                 "own secret of " +
+                                                 std::to_string(kMinAgentCredentialBytes) +
+                                                 "+ characters is required"));
+  }
   RegisterReply reply;
   if (ApiError e = ctx.scheduler->register_agent(std::move(request), &reply); !e.is_ok()) {
     return send_error(res, e);
@@ -401,6 +409,14 @@ void sync_agent(const ApiContext& ctx, const Request& req, Response& res) {
   send_json(res, 200, to_json(reply));
 }
 
+// The headers of `req` the RequestFence looks at.
+FencedRequest fenced_request(const Request& req) {
+  const std::string length = req.get_header_value("Content-Length");
+  return {req.get_header_value("Host"), req.get_header_value("Origin"),
+          req.get_header_value("Content-Type"),
+          (!length.empty() && length != "0") || req.has_header("Transfer-Encoding")};
+}
+
 }  // namespace
 
 ApiServer::ApiServer(ApiContext context, int threads)
@@ -413,9 +429,10 @@ ApiServer::ApiServer(ApiContext context, int threads)
   http_->set_tcp_nodelay(true);             // answers leave at once, not after a delayed ACK
   // SO_REUSEADDR only: without cpp-httplib's default SO_REUSEPORT a second daemon on the port
   // fails to bind instead of sharing its requests with this one.
-  http_->set_socket_options([](socket_t sock) {
+  http_->set_socket_options([this](socket_t sock) {
     const int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listen_fd_ = sock;
   });
   http_->set_error_handler([](const Request& req, Response& res) {
     if (!res.body.empty()) return;
@@ -426,37 +443,33 @@ ApiServer::ApiServer(ApiContext context, int threads)
       return send_error(res, ApiError::not_found("no route " + req.method + " " + req.path));
     send_error(res, ApiError(res.status, "http_error", "HTTP error " + std::to_string(res.status)));
   });
-  http_->set_pre_routing_handler([this](const Request& req, Response& res) {
-    const std::string length = req.get_header_value("Content-Length");
-    const FencedRequest headers{
-        req.get_header_value("Host"), req.get_header_value("Origin"),
-        req.get_header_value("Content-Type"),
-        (!length.empty() && length != "0") || req.has_header("Transfer-Encoding")};
-    if (ApiError e = fence_->check(headers); !e.is_ok()) {
-      send_error(res, e);
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
   add_routes();
 }
 
 ApiServer::~ApiServer() = default;
 
 void ApiServer::add_routes() {
-  const auto route = [this](Handler handler) {
+  // Every route checks the fence first, once the body is read: refused before, an unread body
+  // would be taken for the connection's next request.
+  const auto fenced = [this](httplib::Server::Handler handler) {
     return [this, handler = std::move(handler)](const Request& req, Response& res) {
+      if (ApiError e = fence_->check(fenced_request(req)); !e.is_ok()) return send_error(res, e);
+      handler(req, res);
+    };
+  };
+  const auto route = [this, fenced](Handler handler) {
+    return fenced([this, handler = std::move(handler)](const Request& req, Response& res) {
       const std::optional<Principal> who =
           context_.tokens->authenticate(req.get_header_value("Authorization"));
       if (!who) {
         return send_error(res, ApiError::unauthenticated("missing or unknown bearer token"));
       }
       handler(context_, *who, req, res);
-    };
+    });
   };
   using AgentHandler = void (*)(const ApiContext&, const Request&, Response&);
-  const auto agent_route = [this](AgentHandler handler) {
-    return [this, handler](const Request& req, Response& res) {
+  const auto agent_route = [this, fenced](AgentHandler handler) {
+    return fenced([this, handler](const Request& req, Response& res) {
       const std::string& expected = context_.join_token;
       if (expected.empty() && (!context_.loopback || !context_.tokens->empty())) {
         return send_error(res, ApiError::unauthenticated(
@@ -472,7 +485,7 @@ void ApiServer::add_routes() {
                                                     "agents join the leader"));
       }
       handler(context_, req, res);
-    };
+    });
   };
   http_->Post("/v1/agents/register", agent_route(register_agent));
   http_->Post("/v1/agents/sync", agent_route(sync_agent));
@@ -489,19 +502,21 @@ void ApiServer::add_routes() {
       handler(ctx, who, req, res);
     });
   };
-  http_->Get("/healthz", [this](const Request&, Response& res) {
-    const bool leading = context_.leadership == nullptr || context_.leadership->leading();
-    send_json(res, 200,
-              {{"status", "ok"},
-               {"role", leading ? "leader" : "follower"},
-               {"confinement", context_.confinement}});
-  });
-  http_->Get("/openapi.json",
-             [](const Request&, Response& res) { res.set_content(openapi_document(), kJson); });
-  http_->Get("/metrics", [this](const Request&, Response& res) {
-    res.set_content(render_metrics(*context_.scheduler, *context_.batch_writer),
-                    "text/plain; version=0.0.4");
-  });
+  http_->Get("/healthz", fenced([this](const Request&, Response& res) {
+               const bool leading =
+                   context_.leadership == nullptr || context_.leadership->leading();
+               send_json(res, 200,
+                         {{"status", "ok"},
+                          {"role", leading ? "leader" : "follower"},
+                          {"confinement", context_.confinement}});
+             }));
+  http_->Get("/openapi.json", fenced([](const Request&, Response& res) {
+               res.set_content(openapi_document(), kJson);
+             }));
+  http_->Get("/metrics", fenced([this](const Request&, Response& res) {
+               res.set_content(render_metrics(*context_.scheduler, *context_.batch_writer),
+                               "text/plain; version=0.0.4");
+             }));
   http_->Get("/v1/gpus", leader_route(list_gpus));
   http_->Get("/v1/nodes", leader_route(list_nodes));
   http_->Delete(R"(/v1/nodes/([^/]+))", leader_route(remove_node));
@@ -532,10 +547,13 @@ Status ApiServer::bind(const std::string& host, int port) {
     }
     return Status::io_error(why);
   }
+  // cpp-httplib listens with a backlog of 5: a burst of connections (a thousand clients long-
+  // polling at once) would wait for SYN retries. listen() again only raises the backlog.
+  ::listen(listen_fd_, SOMAXCONN);
   port_ = port;
   std::vector<std::string> names = context_.host_names;
   names.push_back(host);
-  fence_ = std::make_unique<RequestFence>(port_, names);
+  fence_ = std::make_unique<RequestFence>(context_.tokens->empty(), names);
   return Status::ok();
 }
 

@@ -72,6 +72,7 @@ class ApiServer {
   std::unique_ptr<httplib::Server> http_;
   std::unique_ptr<RequestFence> fence_;  // made once the port is bound
   ApiContext context_;
+  int listen_fd_ = -1;  // the listening socket, as cpp-httplib made it
   int port_ = 0;
 };
 

@@ -1,7 +1,5 @@
 #include "server/auth.h"
 
-#include <sys/random.h>
-
 #include <sstream>
 
 #include "core/text_file.h"
@@ -52,30 +50,6 @@ Status TokenTable::load(const std::string& path, TokenTable* out) {
   std::string text;
   if (Status s = read_secret_file(path, &text); !s.is_ok()) return s;
   return parse(text, path, out);
-}
-
-bool same_secret(std::string_view given, std::string_view expected) {
-  if (given.size() != expected.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < given.size(); ++i)
-    diff |= static_cast<unsigned char>(given[i] ^ expected[i]);
-  return diff == 0;
-}
-
-std::string random_secret() {
-  unsigned char bytes[32];
-  size_t got = 0;
-  while (got < sizeof bytes) {
-    const ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
-    if (n > 0) got += static_cast<size_t>(n);
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string text;
-  for (unsigned char b : bytes) {
-    text += kHex[b >> 4];
-    text += kHex[b & 15];
-  }
-  return text;
 }
 
 std::optional<Principal> TokenTable::authenticate(std::string_view authorization) const {

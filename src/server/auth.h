@@ -7,6 +7,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/secret.h"
 #include "core/status.h"
 
 namespace fastgpu {
@@ -49,11 +50,5 @@ class TokenTable {
   std::unordered_map<std::string, Principal> users_;
   std::map<std::string, std::string> run_as_;
 };
-
-/// True when `given` equals `expected`, in time that does not depend on where they differ.
-bool same_secret(std::string_view given, std::string_view expected);
-
-/// 32 random bytes from the kernel (getrandom), in hex: a fresh credential.
-std::string random_secret();
 
 }  // namespace fastgpu

@@ -5,14 +5,14 @@
 #include <condition_variable>
 #include <mutex>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "store/records.h"
 
 namespace fastgpu {
 
 /// The set of unfinished tasks (is_unfinished) per vGPU, kept by the scheduler after each commit;
-/// long-polling requests wait on it. Thread-safe.
+/// long-polling requests wait on it. A task's end wakes only those waiting for that task or for
+/// its vGPU: a thousand idle waiters cost nothing per finished task. Thread-safe.
 class CompletionBoard {
  public:
   /// Records that task `id` (in `vgpu`, or kNoVgpu) is unfinished.
@@ -32,10 +32,23 @@ class CompletionBoard {
   void close();
 
  private:
+  // The waiters of one task or one vGPU; removed by the last of them to leave.
+  struct Waiters {
+    std::condition_variable woken;
+    int count = 0;
+  };
+  // Waits on the entry for `key` of `waiters` until `done` holds, the board closes or `timeout`
+  // passes. `lock` holds mu_.
+  template <typename Done>
+  void wait_on(std::unordered_map<int64_t, Waiters>& waiters, int64_t key,
+               std::unique_lock<std::mutex>& lock, std::chrono::milliseconds timeout, Done done);
+  static void wake(std::unordered_map<int64_t, Waiters>& waiters, int64_t key);
+
   mutable std::mutex mu_;
-  std::condition_variable changed_;
   std::unordered_map<TaskId, VgpuId> unfinished_;  // task -> its vGPU
   std::unordered_map<VgpuId, int> count_by_vgpu_;
+  std::unordered_map<int64_t, Waiters> task_waiters_;  // by task id
+  std::unordered_map<int64_t, Waiters> vgpu_waiters_;  // by vGPU id
   bool closed_ = false;
 };
 

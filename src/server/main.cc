@@ -111,6 +111,12 @@ int run(const DaemonOptions& options) {
   if (Status s = load_tokens(options, host, &tokens); !s.is_ok()) return fail(s.message());
   std::string join_token;
   if (Status s = load_join_token(options, &join_token); !s.is_ok()) return fail(s.message());
+  if (!options.autoscale.empty() && join_token.empty() &&
+      (!tokens.empty() || !is_loopback_host(host))) {
+    return fail(
+        "--autoscale: with user tokens or off loopback, agents need a join token, and "
+        "the autoscaler's agents would never join: add --join-token-file FILE");
+  }
   const std::string data_dir = options.data_dir.empty() ? default_data_dir() : options.data_dir;
   StateDir state_dir;
   if (Status s = StateDir::claim(data_dir, &state_dir); !s.is_ok()) return fail(s.message());
@@ -128,7 +134,10 @@ int run(const DaemonOptions& options) {
   }
   std::unique_ptr<Store> store;
   if (Status s = open_store(store_spec, &store); !s.is_ok()) return fail(s.message());
-  if (Status s = state_dir.remember_store(); !s.is_ok()) return fail(s.message());
+  if (!is_postgres_url(store_spec)) {
+    if (Status s = state_dir.remember_sqlite_database(store_spec); !s.is_ok())
+      return fail(s.message());
+  }
   BatchWriter writer(store.get());
   std::unique_ptr<TaskIdentities> identities;
   std::unique_ptr<TaskConfiner> confiner;

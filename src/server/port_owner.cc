@@ -1,5 +1,6 @@
 #include "server/port_owner.h"
 
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -26,7 +27,10 @@ void listening_inodes(const char* table, int port, std::set<std::string>* inodes
     }
     const size_t colon = local.rfind(':');
     if (state != kListenState || colon == std::string::npos) continue;
-    if (std::stoi(local.substr(colon + 1), nullptr, 16) == port) inodes->insert(inode);
+    int listening = 0;
+    const char* digits = local.data() + colon + 1;
+    auto [end, ec] = std::from_chars(digits, local.data() + local.size(), listening, 16);
+    if (ec == std::errc() && listening == port) inodes->insert(inode);
   }
 }
 
@@ -37,16 +41,21 @@ std::optional<pid_t> pid_listening_on(int port) {
   listening_inodes("/proc/net/tcp", port, &inodes);
   listening_inodes("/proc/net/tcp6", port, &inodes);
   if (inodes.empty()) return std::nullopt;
+  namespace fs = std::filesystem;
   std::error_code ec;
-  for (const auto& process : std::filesystem::directory_iterator("/proc", ec)) {
-    const std::string name = process.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+  for (fs::directory_iterator process("/proc", ec), end; !ec && process != end;
+       process.increment(ec)) {
+    const std::string name = process->path().filename();
+    pid_t pid = 0;
+    auto [last, parse_ec] = std::from_chars(name.data(), name.data() + name.size(), pid);
+    if (parse_ec != std::errc() || last != name.data() + name.size()) continue;
     std::error_code fd_ec;
-    for (const auto& fd : std::filesystem::directory_iterator(process.path() / "fd", fd_ec)) {
+    for (fs::directory_iterator fd(process->path() / "fd", fd_ec); !fd_ec && fd != end;
+         fd.increment(fd_ec)) {
       std::error_code link_ec;
-      const std::string target = std::filesystem::read_symlink(fd.path(), link_ec);
+      const std::string target = fs::read_symlink(fd->path(), link_ec);
       if (target.starts_with("socket:[") && inodes.count(target.substr(8, target.size() - 9))) {
-        return static_cast<pid_t>(std::stol(name));
+        return pid;
       }
     }
   }

@@ -52,7 +52,27 @@ bool split_authority(std::string_view authority, std::string* host, int* port) {
   return ec == std::errc() && end == rest.data() + rest.size() && *port > 0 && *port <= 65535;
 }
 
-RequestFence::RequestFence(int port, const std::vector<std::string>& names) : port_(port) {
+namespace {
+
+// True when `origin` ("scheme://host[:port]") names the Host the request was sent to
+// (`host`:`port`, port 0 for the scheme's default): what a page of the daemon's own sends.
+bool same_origin(std::string_view origin, bool host_parsed, const std::string& host, int port) {
+  const size_t scheme_end = origin.find("://");
+  if (!host_parsed || scheme_end == std::string_view::npos) return false;
+  const std::string_view scheme = origin.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") return false;
+  const int default_port = scheme == "https" ? 443 : 80;
+  std::string origin_host;
+  int origin_port = 0;
+  if (!split_authority(origin.substr(scheme_end + 3), &origin_host, &origin_port)) return false;
+  return origin_host == host &&
+         (origin_port == 0 ? default_port : origin_port) == (port == 0 ? default_port : port);
+}
+
+}  // namespace
+
+RequestFence::RequestFence(bool check_host, const std::vector<std::string>& names)
+    : check_host_(check_host) {
   names_.insert("localhost");
   for (const std::string& name : names) {
     if (name == "*") any_name_ = true;
@@ -68,30 +88,21 @@ bool RequestFence::allowed_name(std::string_view name) const {
 ApiError RequestFence::check(const FencedRequest& request) const {
   std::string host;
   int port = 0;
-  if (!split_authority(request.host, &host, &port) || !allowed_name(host)) {
-    return ApiError::forbidden("Host \"" + std::string(request.host) +
+  const bool host_parsed = split_authority(request.host, &host, &port);
+  if (check_host_ && (!host_parsed || !allowed_name(host))) {
+    return ApiError::forbidden("Host \"" + request.host +
                                "\" is not a name of this fastgpud (start it with --allowed-hosts "
                                "NAME to accept one)");
   }
-  if (!request.origin.empty()) {
-    const size_t scheme_end = request.origin.find("://");
-    const std::string_view scheme = request.origin.substr(0, scheme_end);
-    std::string origin_host;
-    int origin_port = 0;
-    const bool parsed =
-        scheme_end != std::string_view::npos && (scheme == "http" || scheme == "https") &&
-        split_authority(request.origin.substr(scheme_end + 3), &origin_host, &origin_port);
-    if (origin_port == 0) origin_port = scheme == "https" ? 443 : 80;
-    if (!parsed || !allowed_name(origin_host) || origin_port != port_) {
-      return ApiError::forbidden("Origin \"" + std::string(request.origin) +
-                                 "\" is not this fastgpud: requests from other web pages are "
-                                 "refused");
-    }
+  if (!request.origin.empty() && !same_origin(request.origin, host_parsed, host, port)) {
+    return ApiError::forbidden("Origin \"" + request.origin +
+                               "\" is not this fastgpud's own: requests from other web pages "
+                               "are refused");
   }
   if (request.has_body && media_type(request.content_type) != "application/json") {
     return ApiError::unsupported_media_type(
-        "request bodies must be Content-Type application/json, not \"" +
-        std::string(request.content_type) + "\"");
+        "request bodies must be Content-Type application/json, not \"" + request.content_type +
+        "\"");
   }
   return ApiError();
 }

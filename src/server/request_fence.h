@@ -1,9 +1,9 @@
 #pragma once
 // What keeps web pages away from fastgpud: a page open in a browser on a host with a daemon can
 // send it requests (a "simple" text/plain POST needs no CORS preflight) and, through DNS
-// rebinding, read its answers. Requests a browser sends on a foreign page's behalf carry a
-// foreign Origin or, after rebinding, a foreign Host; both are refused here, and so is a body
-// that is not JSON.
+// rebinding, read its answers. Requests a browser sends on a foreign page's behalf carry an
+// Origin other than the one they are sent to or, after rebinding, a foreign Host; both are
+// refused here, and so is a body that is not JSON.
 
 #include <set>
 #include <string>
@@ -25,17 +25,18 @@ struct FencedRequest {
 /// Decides which requests may reach the API. Immutable once made; thread-safe.
 class RequestFence {
  public:
-  /// A fence for a daemon on `port` that answers to host names `names` (besides IP addresses,
-  /// which DNS rebinding cannot use, and "localhost"); a name "*" accepts every Host.
-  RequestFence(int port, const std::vector<std::string>& names);
+  /// A fence whose Host check (when `check_host`) accepts IP addresses, which DNS rebinding
+  /// cannot use, "localhost" and `names`; a name "*" accepts every Host. A daemon with tokens
+  /// needs no Host check: a rebound page has no token.
+  RequestFence(bool check_host, const std::vector<std::string>& names);
 
-  /// OK when `request` may proceed; else 403 naming the foreign Host or Origin, or 415 for a
-  /// body that is not application/json.
+  /// OK when `request` may proceed; else 403 naming the foreign Host or an Origin that is not
+  /// the request's own (scheme://Host), or 415 for a body that is not application/json.
   ApiError check(const FencedRequest& request) const;
 
  private:
   bool allowed_name(std::string_view name) const;
-  int port_;
+  bool check_host_;
   bool any_name_ = false;
   std::set<std::string, std::less<>> names_;
 };

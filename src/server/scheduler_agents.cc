@@ -11,8 +11,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "core/secret.h"
 #include "core/wall_clock.h"
-#include "server/auth.h"
 #include "server/scheduler.h"
 
 namespace fastgpu {
@@ -51,6 +51,7 @@ ApiError Scheduler::remove_agent(const std::string& name, const std::string& by)
       return reply(ApiError::not_found("no agent node " + name));
     }
     AgentSession& agent = agents_.at(known->second);
+    agent.barred_credential = agent.credential;
     if (agent.ready) node_down(agent, "removed by " + by);
     reply({});
   });
@@ -72,6 +73,7 @@ ApiError Scheduler::sync_agent(const SyncRequest& request, SyncReply* out) {
 void Scheduler::register_on_loop(RegisterRequest request, RegisterReply* out,
                                  std::function<void(ApiError)> reply) {
   const size_t gpu_count = request.devices.size();
+  std::string credential = std::move(request.credential);  // `request` moves on below
   auto known = agent_by_name_.find(request.name);
   if (known == agent_by_name_.end()) {
     AgentSession agent;
@@ -85,8 +87,12 @@ void Scheduler::register_on_loop(RegisterRequest request, RegisterReply* out,
     agents_.emplace(agent.id, std::move(agent));
   }
   AgentSession& agent = agents_.at(known->second);
-  if (agent.ready && !agent.credential.empty() &&
-      !same_secret(request.credential, agent.credential)) {
+  if (!agent.barred_credential.empty() && same_secret(credential, agent.barred_credential)) {
+    return reply(ApiError::conflict("agent " + agent.name +
+                                    " was removed by an admin: restart "
+                                    "fastgpu-agent to register it again"));
+  }
+  if (agent.ready && !same_secret(credential, agent.credential)) {
     return reply(ApiError::conflict(
         "agent " + agent.name +
         " is registered and heartbeating: another registration under its "
@@ -108,13 +114,13 @@ void Scheduler::register_on_loop(RegisterRequest request, RegisterReply* out,
     dirty_ = true;
   }
   agent.epoch = next_epoch_++;
-  agent.credential = random_secret();
+  agent.credential = std::move(credential);
   agent.outbox->set_epoch(agent.epoch);
   agent.last_seen = std::chrono::steady_clock::now();
   agent.last_seen_us = wall_clock_us();
   publish_snapshot();
   log_agent("agent " + agent.name + " registered (session " + std::to_string(agent.epoch) + ")");
-  *out = RegisterReply{agent.id, agent.epoch, options_.node_timeout.count(), agent.credential};
+  *out = RegisterReply{agent.id, agent.epoch, options_.node_timeout.count()};
   reply({});
 }
 
@@ -320,7 +326,6 @@ void Scheduler::publish_health() {
 void Scheduler::node_down(AgentSession& agent, const std::string& why) {
   log_agent("agent " + agent.name + " " + why + ": its nodes are not ready");
   agent.ready = false;
-  agent.credential.clear();
   agent.outbox->clear();
   const std::set<int64_t> assigned = std::move(agent.assigned);
   agent.assigned.clear();

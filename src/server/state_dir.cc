@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -14,11 +15,18 @@
 #include <thread>
 #include <utility>
 
+#include "core/text_file.h"
+
 namespace fastgpu {
 namespace {
 
-// Written once a store has been opened on the directory.
+// Names the SQLite database opened with the directory once it has been.
 constexpr std::string_view kStoreMarker = "/store-opened";
+
+// What the marker holds for the database at `db_path`: its absolute path and a newline.
+std::string marker_text(const std::string& db_path) {
+  return std::filesystem::absolute(db_path).lexically_normal().string() + "\n";
+}
 
 Status system_error(const std::string& what, const std::string& path) {
   return Status::io_error("cannot " + what + " " + path + ": " + std::strerror(errno));
@@ -61,9 +69,11 @@ std::string holder_pid(int fd) {
 
 // True when the pid named in the lock file is a live process.
 bool holder_alive(int fd) {
-  const std::string pid = holder_pid(fd);
-  if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) return false;
-  return ::kill(static_cast<pid_t>(std::stol(pid)), 0) == 0 || errno == EPERM;
+  const std::string text = holder_pid(fd);
+  pid_t pid = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), pid);
+  if (ec != std::errc() || end != text.data() + text.size() || pid <= 0) return false;
+  return ::kill(pid, 0) == 0 || errno == EPERM;
 }
 
 // Takes the exclusive lock on `fd`. While the daemon that wrote its pid there lives, fails at
@@ -132,30 +142,37 @@ Status StateDir::check_sqlite_database(const std::string& db_path, bool start_fr
   for (const char* suffix : {"", "-wal", "-shm"}) {
     if (Status s = private_file(db_path + suffix); !s.is_ok()) return s;
   }
-  if (start_fresh) return Status::ok();
+  std::string remembered;
+  (void)read_file(path_ + std::string(kStoreMarker), &remembered);
+  if (start_fresh || remembered != marker_text(db_path)) return Status::ok();
   struct stat st;
-  const bool exists = ::stat(db_path.c_str(), &st) == 0;
-  const bool opened_before = ::access((path_ + std::string(kStoreMarker)).c_str(), F_OK) == 0;
   const char* recover =
       ": restore it from a backup, or start with --start-fresh to begin with no tasks, vGPUs "
       "or accounts";
-  if (exists && st.st_size == 0) {
-    return Status::failed_precondition("the database " + db_path + " is empty (0 bytes)" + recover);
-  }
-  if (!exists && opened_before) {
+  if (::stat(db_path.c_str(), &st) != 0) {
     return Status::failed_precondition("the database " + db_path +
                                        " is missing, but fastgpud "
-                                       "kept its state in " +
-                                       path_ + " before" + recover);
+                                       "kept its state there before" +
+                                       recover);
+  }
+  if (st.st_size == 0) {
+    return Status::failed_precondition("the database " + db_path + " is empty (0 bytes)" + recover);
   }
   return Status::ok();
 }
 
-Status StateDir::remember_store() const {
+Status StateDir::remember_sqlite_database(const std::string& db_path) const {
   const std::string marker = path_ + std::string(kStoreMarker);
-  const int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return system_error("create", marker);
+  const std::string text = marker_text(db_path);
+  const std::string temporary = marker + ".tmp";
+  const int fd =
+      ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return system_error("create", temporary);
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   ::close(fd);
+  if (!written || ::rename(temporary.c_str(), marker.c_str()) != 0) {
+    return system_error("write", marker);
+  }
   return Status::ok();
 }
 

@@ -26,14 +26,14 @@ class StateDir {
 
   const std::string& path() const { return path_; }
 
-  /// Refuses a SQLite database at `db_path` that is missing or empty although a store was
-  /// opened on this directory before, or that is empty (0 bytes) at all: SQLite would start it
-  /// empty and every task, vGPU and account would be forgotten. `start_fresh` allows it. Sets
-  /// the database's files that exist to 0600.
+  /// Refuses the SQLite database at `db_path` when it is missing or empty (0 bytes) although
+  /// this directory's daemon opened it before: SQLite would start it empty and every task, vGPU
+  /// and account would be forgotten. `start_fresh` allows it. Sets the database's files that
+  /// exist to 0600.
   Status check_sqlite_database(const std::string& db_path, bool start_fresh) const;
 
-  /// Records that a store was opened here (see check_sqlite_database).
-  Status remember_store() const;
+  /// Records that the SQLite database at `db_path` was opened (see check_sqlite_database).
+  Status remember_sqlite_database(const std::string& db_path) const;
 
  private:
   std::string path_;

@@ -11,6 +11,7 @@
 #include "agent/agent_protocol.h"
 #include "agent_process.h"
 #include "core/base64.h"
+#include "core/secret.h"
 #include "daemon_process.h"
 
 namespace fastgpu::testing {
@@ -131,7 +132,8 @@ class ScriptedAgent {
     gpu.milli_tflops = 400'000;
     gpu.memory_bytes = int64_t{80} << 30;
     request.devices = {gpu};
-    const Answer answer = daemon.post("/v1/agents/register", to_json(request).dump());
+    const Answer answer = daemon.post_with("/v1/agents/register", to_json(request).dump(),
+                                           {{kAgentCredentialHeader, credential_}});
     EXPECT_EQ(answer.status, 200) << answer.body;
     EXPECT_TRUE(parse_register_reply(answer.body, &session_).is_ok());
   }
@@ -141,7 +143,7 @@ class ScriptedAgent {
     request.agent_id = session_.agent_id;
     request.epoch = session_.epoch;
     const Answer answer = daemon_.post_with("/v1/agents/sync", to_json(request).dump(),
-                                            {{kAgentCredentialHeader, session_.credential}});
+                                            {{kAgentCredentialHeader, credential_}});
     EXPECT_EQ(answer.status, 200) << answer.body;
     SyncReply reply;
     EXPECT_TRUE(parse_sync_reply(answer.body, &reply).is_ok()) << answer.body;
@@ -150,6 +152,7 @@ class ScriptedAgent {
 
  private:
   const DaemonProcess& daemon_;
+  const std::string credential_ = random_secret();
   RegisterReply session_;
 };
 

@@ -2,15 +2,20 @@
 // loopback: a second daemon on the same state, agents without credentials, requests a web page
 // makes, files other local users could read, and a damaged or vanished database.
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 
 #include "agent/agent_protocol.h"
+#include "core/secret.h"
 #include "daemon_process.h"
 
 namespace fastgpu::testing {
@@ -110,6 +115,16 @@ class AgentCredentialsTest : public ::testing::Test {
   Answer register_as(const std::string& name, httplib::Headers headers) const {
     return daemon_.post_with("/v1/agents/register", registration(name), headers);
   }
+  // Registers `name` with the join token and `credential`; *session gets the answer.
+  Answer join(const std::string& name, const std::string& credential,
+              RegisterReply* session = nullptr) const {
+    const Answer answer =
+        register_as(name, {{kJoinTokenHeader, kJoin}, {kAgentCredentialHeader, credential}});
+    if (session != nullptr) {
+      EXPECT_TRUE(parse_register_reply(answer.body, session).is_ok()) << answer.body;
+    }
+    return answer;
+  }
   Answer sync(const RegisterReply& session, const std::string& credential) const {
     SyncRequest request;
     request.agent_id = session.agent_id;
@@ -125,43 +140,49 @@ class AgentCredentialsTest : public ::testing::Test {
 
 TEST_F(AgentCredentialsTest, RegistrationNeedsTheJoinTokenNotAUsersToken) {
   ASSERT_TRUE(daemon_.started()) << daemon_.log();
-  EXPECT_EQ(register_as("h1", {}).status, 401);
-  EXPECT_EQ(register_as("h1", {{"Authorization", std::string("Bearer ") + kAdmin}}).status, 401);
-  EXPECT_EQ(register_as("h1", {{kJoinTokenHeader, kAlice}}).status, 401);
-  EXPECT_EQ(register_as("h1", {{kJoinTokenHeader, kJoin}}).status, 200);
+  const std::string mine = random_secret();
+  EXPECT_EQ(register_as("h1", {{kAgentCredentialHeader, mine}}).status, 401);
+  EXPECT_EQ(register_as("h1", {{"Authorization", std::string("Bearer ") + kAdmin},
+                               {kAgentCredentialHeader, mine}})
+                .status,
+            401);
+  EXPECT_EQ(register_as("h1", {{kJoinTokenHeader, kAlice}, {kAgentCredentialHeader, mine}}).status,
+            401);
+  EXPECT_EQ(register_as("h1", {{kJoinTokenHeader, kJoin}}).status, 400);  // no credential
+  EXPECT_EQ(join("h1", mine).status, 200);
 }
 
 TEST_F(AgentCredentialsTest, ALiveAgentsNameCannotBeTakenNorItsSyncsForged) {
   ASSERT_TRUE(daemon_.started()) << daemon_.log();
+  const std::string first_secret = random_secret(), second_secret = random_secret();
   RegisterReply first, second;
-  ASSERT_TRUE(
-      parse_register_reply(register_as("h1", {{kJoinTokenHeader, kJoin}}).body, &first).is_ok());
-  ASSERT_TRUE(
-      parse_register_reply(register_as("h2", {{kJoinTokenHeader, kJoin}}).body, &second).is_ok());
-  EXPECT_EQ(first.credential.size(), 64u);
-  const Answer taken = register_as("h1", {{kJoinTokenHeader, kJoin}});
+  ASSERT_EQ(join("h1", first_secret, &first).status, 200);
+  ASSERT_EQ(join("h2", second_secret, &second).status, 200);
+  const Answer taken = join("h1", random_secret());
   EXPECT_EQ(taken.status, 409) << taken.body;
   EXPECT_NE(taken.body.find("nodes rm h1"), std::string::npos) << taken.body;
-  EXPECT_EQ(sync(first, second.credential).status, 401);  // another agent's credential
+  EXPECT_EQ(sync(first, second_secret).status, 401);  // another agent's credential
   EXPECT_EQ(sync(first, "").status, 401);
-  EXPECT_EQ(sync(first, first.credential).status, 200);
-  // The agent itself may register again while live (it lost an answer), with its credential.
-  EXPECT_EQ(
-      register_as("h1", {{kJoinTokenHeader, kJoin}, {kAgentCredentialHeader, first.credential}})
-          .status,
-      200);
+  EXPECT_EQ(sync(first, first_secret).status, 200);
+  // The agent itself registers again while live (its answer was lost): its own credential.
+  RegisterReply again;
+  EXPECT_EQ(join("h1", first_secret, &again).status, 200);
+  EXPECT_EQ(sync(again, first_secret).status, 200);
 }
 
-TEST_F(AgentCredentialsTest, AnAdminRemovesANodeAndItsNameCanRegisterAgain) {
+TEST_F(AgentCredentialsTest, AnAdminRemovesANodeAndOnlyANewAgentTakesItsName) {
   ASSERT_TRUE(daemon_.started()) << daemon_.log();
+  const std::string removed_secret = random_secret();
   RegisterReply first;
-  ASSERT_TRUE(
-      parse_register_reply(register_as("h1", {{kJoinTokenHeader, kJoin}}).body, &first).is_ok());
+  ASSERT_EQ(join("h1", removed_secret, &first).status, 200);
   EXPECT_EQ(daemon_.del("/v1/nodes/h1", kAlice).status, 403);
   EXPECT_EQ(daemon_.del("/v1/nodes/nope", kAdmin).status, 404);
   EXPECT_EQ(daemon_.del("/v1/nodes/h1", kAdmin).status, 200);
-  EXPECT_EQ(sync(first, first.credential).status, 409);  // its session is over
-  EXPECT_EQ(register_as("h1", {{kJoinTokenHeader, kJoin}}).status, 200);
+  EXPECT_EQ(sync(first, removed_secret).status, 409);  // its session is over
+  const Answer back = join("h1", removed_secret);      // the removed process cannot return
+  EXPECT_EQ(back.status, 409) << back.body;
+  EXPECT_NE(back.body.find("removed by an admin"), std::string::npos) << back.body;
+  EXPECT_EQ(join("h1", random_secret()).status, 200);  // a new agent process can
 }
 
 TEST(AgentCredentials, WithUserTokensAndNoJoinTokenAgentsAreRefused) {
@@ -186,9 +207,12 @@ TEST(RequestFence, WebPagesAndForeignHostsAreRefusedAndCreateNothing) {
       daemon.post_with("/v1/tasks", task, {{"Origin", "https://evil.example"}}, "text/plain");
   EXPECT_EQ(page.status, 403) << page.body;
   EXPECT_NE(page.body.find("Origin"), std::string::npos) << page.body;
-  const Answer json_from_page =
-      daemon.post_with("/v1/tasks", task, {{"Origin", "http://localhost:1"}});
-  EXPECT_EQ(json_from_page.status, 403) << json_from_page.body;
+  for (const std::string& origin : std::vector<std::string>{
+           "http://localhost:1", "http://203.0.113.5:" + std::to_string(daemon.port()), "null",
+           "https://127.0.0.1:" + std::to_string(daemon.port() + 1)}) {
+    const Answer from_page = daemon.post_with("/v1/tasks", task, {{"Origin", origin}});
+    EXPECT_EQ(from_page.status, 403) << origin << ": " << from_page.body;
+  }
   const Answer text = daemon.post_with("/v1/tasks", task, {}, "text/plain");
   EXPECT_EQ(text.status, 415) << text.body;
   // DNS rebinding: the page's own name resolves to 127.0.0.1, and the Host header says so.
@@ -196,19 +220,63 @@ TEST(RequestFence, WebPagesAndForeignHostsAreRefusedAndCreateNothing) {
   EXPECT_EQ(rebound.status, 403) << rebound.body;
   EXPECT_NE(rebound.body.find("Host"), std::string::npos) << rebound.body;
   EXPECT_EQ(daemon.get("/v1/tasks").json["tasks"].size(), 0u);
+  EXPECT_EQ(
+      daemon.post_with("/v1/tasks/1/cancel", "", {{"Origin", "https://evil.example"}}, "text/plain")
+          .status,
+      403);
   // The daemon's own origin, and clients that send none, are served.
   const std::string own = "http://127.0.0.1:" + std::to_string(daemon.port());
   EXPECT_EQ(daemon.post_with("/v1/tasks", task, {{"Origin", own}}).status, 201);
   EXPECT_EQ(daemon.post("/v1/tasks", task).status, 201);
 }
 
+// Sends `bytes` on one raw connection to `port` and returns all it answers before it closes or
+// a second passes.
+std::string raw_exchange(int port, const std::string& bytes) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string answer;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size())) {
+    timeval second{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &second, sizeof second);
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) answer.append(buffer, n);
+  }
+  ::close(fd);
+  return answer;
+}
+
+TEST(RequestFence, ARefusedRequestsBodyIsNotTakenForTheNextRequest) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), {"--simulate-gpus", "1xA100-80GB"});
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  // A page's text/plain body that is itself a whole request, on a kept-alive connection.
+  const std::string task = R"({"argv": ["true"]})";
+  const std::string inner =
+      "POST /v1/tasks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+      "application/json\r\nContent-Length: " +
+      std::to_string(task.size()) + "\r\n\r\n" + task;
+  const std::string outer =
+      "POST /v1/tasks HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: "
+      "https://evil.example\r\nContent-Type: text/plain\r\n"
+      "Content-Length: " +
+      std::to_string(inner.size()) + "\r\n\r\n" + inner;
+  const std::string answer = raw_exchange(daemon.port(), outer);
+  EXPECT_NE(answer.find("403"), std::string::npos) << answer;
+  EXPECT_EQ(answer.find("201"), std::string::npos) << answer;
+  EXPECT_EQ(daemon.get("/v1/tasks").json["tasks"].size(), 0u);
+}
+
 TEST(PrivateState, FilesAreTheDaemonsAloneWhateverTheUmask) {
   TempDir dir;
   const mode_t old = ::umask(022);
-  {
-    std::ofstream(dir.path() + "/fastgpu.db");  // an old database file, 0644
-  }
-  std::filesystem::remove(dir.path() + "/fastgpu.db");
+  std::filesystem::create_directory(dir.path() + "/logs");
+  ::chmod(dir.path().c_str(), 0755);  // as an older daemon, or the operator, left them
+  ::chmod((dir.path() + "/logs").c_str(), 0755);
   DaemonProcess daemon(dir.path(), {"--simulate-gpus", "1xA100-80GB"});
   ::umask(old);
   ASSERT_TRUE(daemon.started()) << daemon.log();
