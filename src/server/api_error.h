@@ -30,6 +30,9 @@ class ApiError {
   static ApiError unsupported_media_type(std::string m) {
     return {415, "unsupported_media_type", std::move(m)};
   }
+  static ApiError too_many_requests(std::string m) {
+    return {429, "too_many_requests", std::move(m)};
+  }
   static ApiError infeasible(std::string m) { return {422, "infeasible", std::move(m)}; }
   static ApiError unavailable(std::string m) { return {503, "unavailable", std::move(m)}; }
   /// A follower replica's answer to what only the leader serves.

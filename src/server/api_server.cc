@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "server/agent_request.h"
+#include "server/elastic_thread_pool.h"
 #include "server/metrics_page.h"
 #include "server/openapi.h"
 #include "server/port_owner.h"
@@ -23,6 +24,8 @@ using httplib::Response;
 using Handler = std::function<void(const ApiContext&, const Principal&, const Request&, Response&)>;
 
 constexpr const char* kJson = "application/json";
+// HTTP threads kept while idle; more start as connections come (ElasticThreadPool).
+constexpr size_t kWarmThreads = 32;
 
 void send_json(Response& res, int status, const nlohmann::json& body) {
   res.status = status;
@@ -191,9 +194,17 @@ void cancel_task(const ApiContext& ctx, const Principal& who, const Request& req
   answer_task(ctx, who, req, res, [&](int64_t id) { return ctx.scheduler->cancel(id); });
 }
 
+// Lets one more long-poll of `who` in: *pass holds its place; an error (429) when it may not.
+ApiError enter_long_poll(const ApiContext& ctx, const Principal& who,
+                         std::optional<LongPollGate::Pass>* pass) {
+  return ctx.long_polls == nullptr ? ApiError() : ctx.long_polls->enter(who.user, pass);
+}
+
 void wait_task(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
   std::chrono::milliseconds timeout;
   if (ApiError e = wait_timeout(req, &timeout); !e.is_ok()) return send_error(res, e);
+  std::optional<LongPollGate::Pass> pass;
+  if (ApiError e = enter_long_poll(ctx, who, &pass); !e.is_ok()) return send_error(res, e);
   answer_task(ctx, who, req, res, [&](int64_t id) {
     ctx.scheduler->completions().wait_task(id, timeout);
     return ApiError();
@@ -230,6 +241,10 @@ void task_logs(const ApiContext& ctx, const Principal& who, const Request& req, 
       }
     }
     const bool follow = req.has_param("follow") && req.get_param_value("follow") == "true";
+    std::optional<LongPollGate::Pass> pass;
+    if (follow) {
+      if (ApiError e = enter_long_poll(ctx, who, &pass); !e.is_ok()) return send_error(res, e);
+    }
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::string bytes;
     for (;;) {
@@ -312,6 +327,8 @@ void wait_vgpu(const ApiContext& ctx, const Principal& who, const Request& req, 
     std::chrono::milliseconds timeout;
     if (ApiError e = wait_timeout(req, &timeout); !e.is_ok()) return send_error(res, e);
     if (ApiError e = load_vgpu(ctx, who, id, &vgpu); !e.is_ok()) return send_error(res, e);
+    std::optional<LongPollGate::Pass> pass;
+    if (ApiError e = enter_long_poll(ctx, who, &pass); !e.is_ok()) return send_error(res, e);
     const bool done = ctx.scheduler->completions().wait_vgpu(id, timeout);
     TaskFilter filter;
     filter.vgpu = id;
@@ -419,10 +436,10 @@ FencedRequest fenced_request(const Request& req) {
 
 }  // namespace
 
-ApiServer::ApiServer(ApiContext context, int threads)
+ApiServer::ApiServer(ApiContext context, int max_threads)
     : http_(std::make_unique<httplib::Server>()), context_(context) {
-  http_->new_task_queue = [threads] {
-    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  http_->new_task_queue = [max_threads] {
+    return new ElasticThreadPool(kWarmThreads, static_cast<size_t>(max_threads));
   };
   http_->set_payload_max_length(kMaxBodyBytes);
   http_->set_keep_alive_max_count(10'000);  // a client may reuse its connection

@@ -9,6 +9,7 @@
 #include "server/auth.h"
 #include "server/autoscale_loop.h"
 #include "server/leadership.h"
+#include "server/long_poll_gate.h"
 #include "server/request_fence.h"
 #include "server/scheduler.h"
 #include "store/batch_writer.h"
@@ -45,13 +46,16 @@ struct ApiContext {
   /// Host names requests may name in Host and Origin besides IP addresses, "localhost" and
   /// the listen host (RequestFence); "*" accepts any.
   std::vector<std::string> host_names;
+  /// Admits long-polls (task and vGPU waits, log follows); 429 past its limits.
+  LongPollGate* long_polls = nullptr;
 };
 
-/// An HTTP server on one address. Requests run on a pool of `threads` threads, so that many
-/// long-polls can wait at once without starving other requests. Thread-safe.
+/// An HTTP server on one address. Each connection is served by a thread of its own (an
+/// ElasticThreadPool of at most `max_threads`), so that long-polls and slow clients do not
+/// starve other requests. Thread-safe.
 class ApiServer {
  public:
-  ApiServer(ApiContext context, int threads);
+  ApiServer(ApiContext context, int max_threads);
   ~ApiServer();
 
   /// Binds `host`:`port` (0: any free port), without SO_REUSEPORT: a port another process

@@ -54,8 +54,17 @@ void add_daemon_flags(CLI::App& app, DaemonOptions* o) {
                  "addresses, localhost and this machine's name; * for any)")
       ->delimiter(',');
   app.add_option("--ready-file", o->ready_file, "file to write the bound port to once serving");
-  app.add_option("--http-threads", o->http_threads, "HTTP worker threads (long-polls hold one)")
-      ->check(CLI::Range(4, 4096))
+  app.add_option("--http-threads", o->http_threads,
+                 "most HTTP connections served at once (a thread each, started as needed)")
+      ->check(CLI::Range(4, 65536))
+      ->capture_default_str();
+  app.add_option("--max-long-polls", o->max_long_polls,
+                 "task and vGPU waits and log follows held at once; more get 429")
+      ->check(CLI::Range(int64_t{1}, int64_t{60000}))
+      ->capture_default_str();
+  app.add_option("--max-long-polls-per-user", o->max_long_polls_per_user,
+                 "long-polls one user may hold at once (with tokens)")
+      ->check(CLI::Range(int64_t{1}, int64_t{60000}))
       ->capture_default_str();
   app.add_option("--launch-threads", o->launch_threads,
                  "threads starting task processes (log files, spawn) side by side")

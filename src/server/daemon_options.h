@@ -22,7 +22,9 @@ struct DaemonOptions {
   std::string tokens_file;                 // empty: no tokens (loopback only)
   std::vector<std::string> allowed_hosts;  // Host names besides IPs, localhost, this host's own
   std::string ready_file;                  // written with the bound port once serving; empty: none
-  int http_threads = 1100;                 // room for 1,000 long-polls and the requests beside them
+  int http_threads = 4096;                 // most connections served at once, one thread each
+  int64_t max_long_polls = 1000;           // long-polls of everyone at once
+  int64_t max_long_polls_per_user = 250;   // of one user (with tokens; without, everyone is one)
   int64_t kill_grace_ms = 5000;
   int launch_threads = 2;  // task processes started at once: log files and spawns overlap
   int64_t backfill_patience_ms = 10000;

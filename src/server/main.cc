@@ -1,6 +1,7 @@
 // fastgpud: the daemon that owns this host's GPUs (docs/API.md).
 
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -79,6 +80,16 @@ std::vector<std::string> host_names(const DaemonOptions& options) {
   char name[256] = {};
   if (::gethostname(name, sizeof name - 1) == 0) names.emplace_back(name);
   return names;
+}
+
+// Raises the soft limit on open descriptors to the hard one: each HTTP connection holds one, and
+// a default soft limit of 1,024 would refuse connections long before --http-threads.
+void raise_open_file_limit() {
+  rlimit limit;
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
 }
 
 // Writes the port to `path` whole (through a rename), so a reader never sees half of it.
@@ -177,10 +188,14 @@ int run(const DaemonOptions& options) {
   if (Status s = open_leader_lease(store_spec, &lease); !s.is_ok()) return fail(s.message());
   Leadership leadership(std::move(lease), kLeasePoll);
 
-  ApiServer server(
-      {scheduler.get(), store.get(), inventory.get(), &writer, &tokens, join_token,
-       is_loopback_host(host), &leadership, nullptr, confiner->describe(), host_names(options)},
-      options.http_threads);
+  // Without tokens every caller is the one user "local": only the total limit applies.
+  LongPollGate long_polls(static_cast<size_t>(tokens.empty() ? options.max_long_polls
+                                                             : options.max_long_polls_per_user),
+                          static_cast<size_t>(options.max_long_polls));
+  ApiServer server({scheduler.get(), store.get(), inventory.get(), &writer, &tokens, join_token,
+                    is_loopback_host(host), &leadership, nullptr, confiner->describe(),
+                    host_names(options), &long_polls},
+                   options.http_threads);
   if (Status s = server.bind(host, port); !s.is_ok()) return fail(s.message());
   if (!options.autoscale.empty()) {
     std::unique_ptr<NodeProvider> provider;
@@ -232,6 +247,7 @@ int run(const DaemonOptions& options) {
 
 int main(int argc, char** argv) {
   fastgpu::block_stop_signals();
+  fastgpu::raise_open_file_limit();
   ::umask(077);  // the database, logs and everything else the daemon writes are its own
 
   CLI::App app{"fastgpud: the FastGPU daemon (HTTP API on 127.0.0.1:7070)"};

@@ -81,6 +81,15 @@ Status read_all(SqlQuery* query, Read read, Keep keep, std::vector<Record>* out)
 
 bool keep_every(const auto&) { return true; }
 
+// The bytes of `task`'s variable-length text, about what it costs in memory and in JSON.
+int64_t text_bytes(const TaskRecord& task) {
+  size_t bytes = task.spec.name.size() + task.spec.command.cwd.size() + task.failure_reason.size() +
+                 task.stdout_path.size() + task.stderr_path.size();
+  for (const std::string& arg : task.spec.command.argv) bytes += arg.size();
+  for (const EnvVar& var : task.spec.command.env) bytes += var.name.size() + var.value.size();
+  return static_cast<int64_t>(bytes);
+}
+
 }  // namespace
 
 Status SqlStore::write(std::vector<WriteRequest> requests, std::vector<WriteResult>* results) {
@@ -111,13 +120,22 @@ Status SqlStore::list_tasks(const TaskFilter& filter, TaskPage* page) {
   return with_reader([&](SqlConnection* db) {
     std::unique_ptr<SqlQuery> query = db->query(list_tasks_sql(filter));
     bind_task_filter(filter, query.get());
-    Status s = read_all(query.get(), read_task, keep_every<TaskRecord>, &page->tasks);
+    page->tasks.clear();
     page->next_cursor = 0;
-    if (s.is_ok() && page->tasks.size() > static_cast<size_t>(filter.limit)) {
-      page->tasks.pop_back();
-      page->next_cursor = page->tasks.back().id;
+    int64_t bytes = 0;
+    while (query->next_row()) {
+      TaskRecord task;
+      if (!read_task(query.get(), &task)) break;
+      const bool full = page->tasks.size() == static_cast<size_t>(filter.limit) ||
+                        (!page->tasks.empty() && bytes + text_bytes(task) > kMaxListBytes);
+      if (full) {  // a task is left: the next page starts after the last one here
+        page->next_cursor = page->tasks.back().id;
+        break;
+      }
+      bytes += text_bytes(task);
+      page->tasks.push_back(std::move(task));
     }
-    return s;
+    return query->status();
   });
 }
 

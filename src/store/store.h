@@ -110,6 +110,9 @@ struct TaskFilter {
   bool descending = false;  // newest first
 };
 inline constexpr int32_t kMaxListLimit = 10000;
+/// A page of list_tasks() ends early, with a cursor, once its tasks' text (argv, env, paths,
+/// reasons) passes this many bytes: ten thousand tasks of 4 MiB each must not be read at once.
+inline constexpr int64_t kMaxListBytes = int64_t{8} << 20;
 
 /// One page of list_tasks(): tasks in id order, and the cursor of the next page (0 at the end).
 struct TaskPage {

@@ -107,9 +107,6 @@ DaemonProcess::DaemonProcess(std::string data_dir, std::vector<std::string> flag
   if (std::find(flags.begin(), flags.end(), "--kill-grace-ms") == flags.end()) {
     flags.insert(flags.end(), {"--kill-grace-ms", "500"});
   }
-  if (std::find(flags.begin(), flags.end(), "--http-threads") == flags.end()) {
-    flags.insert(flags.end(), {"--http-threads", "64"});  // enough for tests, light to start
-  }
   pid_ = spawn_fastgpud(flags, data_dir_ + "/fastgpud.log");
   if (pid_ == 0) return;
   for (int i = 0; i < 600 && port_ == 0; ++i) {  // up to 60 s (sanitizer builds start slowly)

@@ -272,6 +272,27 @@ TEST_P(StoreTest, UnfinishedTasksLoadInPriorityThenSubmissionOrder) {
   EXPECT_EQ(order, (std::vector<TaskId>{ids[8], ids[1], ids[3], ids[0], ids[5], ids[7]}));
 }
 
+TEST_P(StoreTest, APageOfLargeTasksEndsAtTheByteBudgetAndGoesOnFromThere) {
+  std::vector<TaskSpec> specs;
+  for (int i = 0; i < 6; ++i) {
+    TaskSpec spec = simple_spec("alice", std::to_string(i));
+    spec.command.argv = {"echo", std::string(3 << 20, 'x')};  // 3 MiB each
+    specs.push_back(spec);
+  }
+  std::vector<TaskId> ids;
+  ASSERT_TRUE(store_->create_tasks(specs, &ids).is_ok());
+  TaskFilter filter = page_of(100);
+  std::vector<TaskId> seen;
+  TaskPage page;
+  do {
+    ASSERT_TRUE(store_->list_tasks(filter, &page).is_ok());
+    EXPECT_EQ(page.tasks.size(), 2u) << "two of 3 MiB fit in kMaxListBytes (8 MiB), not three";
+    for (const TaskRecord& t : page.tasks) seen.push_back(t.id);
+    filter.cursor = page.next_cursor;
+  } while (page.next_cursor != 0);
+  EXPECT_EQ(seen, ids);
+}
+
 TEST_P(StoreTest, ListFiltersAndPagesThroughEveryTaskOnce) {
   VgpuId vgpu = 0;
   ASSERT_TRUE(store_->create_vgpu({"alice", 0, 500, 0}, std::nullopt, &vgpu).is_ok());

@@ -1,0 +1,203 @@
+// Service under floods (issue 13): 1,200 long-polls from one user, or 1,200 slowloris
+// connections, must leave /healthz, another user's listing and agents' syncs answered, and no
+// node may time out. Each against a real fastgpud on loopback, with a real agent.
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "agent/agent_protocol.h"
+#include "agent_process.h"
+#include "core/secret.h"
+#include "daemon_process.h"
+
+namespace fastgpu::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+constexpr const char* kAlice = "alice-token-0123456789";
+constexpr const char* kBob = "bob-token-0123456789ab";
+constexpr const char* kAdmin = "admin-token-0123456789";
+constexpr const char* kJoin = "join-token-abcdef0123456789";
+constexpr int kFlood = 1200;
+
+// One raw TCP connection to 127.0.0.1:`port`, closed on destruction.
+class RawConnection {
+ public:
+  explicit RawConnection(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  }
+  ~RawConnection() { ::close(fd_); }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  bool send(const std::string& bytes) {
+    return connected_ && ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+                             static_cast<ssize_t>(bytes.size());
+  }
+  // What has arrived so far, without waiting.
+  std::string received() {
+    char buffer[4096];
+    const ssize_t n = ::recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT);
+    return n > 0 ? std::string(buffer, static_cast<size_t>(n)) : std::string();
+  }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+};
+
+// A daemon with users alice, bob and an admin, agents joining with a join token, a 2-second node
+// timeout, and one real agent.
+class FloodTest : public ::testing::Test {
+ protected:
+  FloodTest()
+      : tokens_(write_private_file(
+            dir_.path() + "-tokens",
+            std::string(kAlice) + " alice\n" + kBob + " bob\n" + kAdmin + " root admin\n")),
+        join_(write_private_file(dir_.path() + "-join", std::string(kJoin) + "\n")),
+        daemon_(dir_.path(), {"--simulate-gpus", "1x10tflops", "--tokens-file", tokens_,
+                              "--join-token-file", join_, "--node-timeout", "2"}),
+        agent_(daemon_.port(), "worker", dir_.path() + "-worker",
+               {"--simulate-gpus", "1x400tflops", "--join-token-file", join_}) {}
+  ~FloodTest() override {
+    std::printf("slowest of /healthz, bob's GET /v1/tasks, an agent's sync: %lld ms\n",
+                static_cast<long long>(slowest_.count()));
+    for (const std::string& path : {tokens_, join_, dir_.path() + "-worker"}) {
+      std::filesystem::remove_all(path);
+    }
+  }
+
+  bool agent_ready() const {
+    const Answer nodes = daemon_.get("/v1/nodes", kAdmin);
+    for (const auto& node : nodes.json["nodes"]) {
+      if (!node["host"].is_null() && node["ready"].get<bool>()) return true;
+    }
+    return false;
+  }
+
+  // How long /healthz, bob's task list and a scripted agent's sync each take now; all must
+  // answer 200.
+  std::vector<milliseconds> time_the_others() {
+    std::vector<milliseconds> took;
+    const auto timed = [&](auto request) {
+      const auto start = steady_clock::now();
+      const Answer answer = request();
+      took.push_back(std::chrono::duration_cast<milliseconds>(steady_clock::now() - start));
+      EXPECT_EQ(answer.status, 200) << answer.body;
+    };
+    timed([&] { return daemon_.get("/healthz"); });
+    timed([&] { return daemon_.get("/v1/tasks", kBob); });
+    SyncRequest sync;
+    sync.agent_id = session_.agent_id;
+    sync.epoch = session_.epoch;
+    timed([&] {
+      return daemon_.post_with("/v1/agents/sync", to_json(sync).dump(),
+                               {{kJoinTokenHeader, kJoin}, {kAgentCredentialHeader, secret_}});
+    });
+    return took;
+  }
+
+  // Registers the scripted agent whose syncs time_the_others() sends.
+  void register_scripted_agent() {
+    GpuDevice gpu;
+    gpu.uuid = "GPU-scripted";
+    gpu.model = "A100-80GB";
+    gpu.memory_bytes = int64_t{80} << 30;
+    const Answer answer = daemon_.post_with(
+        "/v1/agents/register", to_json(RegisterRequest{"scripted", {gpu}, 1000, {}}).dump(),
+        {{kJoinTokenHeader, kJoin}, {kAgentCredentialHeader, secret_}});
+    ASSERT_EQ(answer.status, 200) << answer.body;
+    ASSERT_TRUE(parse_register_reply(answer.body, &session_).is_ok());
+  }
+
+  TempDir dir_;
+  std::string tokens_, join_;
+  DaemonProcess daemon_;
+  AgentProcess agent_;
+  std::string secret_ = random_secret();
+  RegisterReply session_;
+  milliseconds slowest_{0};  // the slowest answer timed, printed for the record
+};
+
+TEST_F(FloodTest, LongPollsFromOneUserLeaveRoomForEveryoneElse) {
+  ASSERT_TRUE(daemon_.started()) << daemon_.log();
+  ASSERT_TRUE(eventually([&] { return agent_ready(); }, milliseconds(10000)))
+      << read_file(dir_.path() + "-worker/agent.log");
+  const Answer sleeper = daemon_.post("/v1/tasks", R"({"argv": ["sleep", "120"]})", kAlice);
+  ASSERT_EQ(sleeper.status, 201) << sleeper.body;
+  const std::string wait = "GET /v1/tasks/" + std::to_string(sleeper.json["id"].get<int64_t>()) +
+                           "/wait?timeout=60 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: "
+                           "Bearer " +
+                           std::string(kAlice) + "\r\n\r\n";
+  std::vector<std::unique_ptr<RawConnection>> polls;
+  for (int i = 0; i < kFlood; ++i) {
+    polls.push_back(std::make_unique<RawConnection>(daemon_.port()));
+    ASSERT_TRUE(polls.back()->send(wait)) << "connection " << i;
+  }
+  std::this_thread::sleep_for(milliseconds(1500));  // every request is in
+  register_scripted_agent();  // now: it syncs only when timed below, so must not time out first
+  int refused = 0;
+  for (auto& poll : polls) refused += poll->received().find(" 429 ") != std::string::npos;
+  EXPECT_EQ(refused, kFlood - 250) << "alice may hold 250 long-polls (--max-long-polls-per-user)";
+  for (int round = 0; round < 3; ++round) {
+    for (milliseconds took : time_the_others()) {
+      EXPECT_LT(took, milliseconds(1000));
+      slowest_ = std::max(slowest_, took);
+    }
+  }
+  EXPECT_TRUE(agent_ready());
+  EXPECT_EQ(daemon_.log().find("worker silent"), std::string::npos) << daemon_.log();
+  daemon_.post("/v1/tasks/" + std::to_string(sleeper.json["id"].get<int64_t>()) + "/cancel", "",
+               kAlice);
+}
+
+TEST_F(FloodTest, SlowlorisConnectionsLeaveRoomForEveryoneElse) {
+  ASSERT_TRUE(daemon_.started()) << daemon_.log();
+  ASSERT_TRUE(eventually([&] { return agent_ready(); }, milliseconds(10000)))
+      << read_file(dir_.path() + "-worker/agent.log");
+  // Each connection sends the start of a request, then a byte of a header now and then: it
+  // never finishes, and never stays silent long enough for a read timeout.
+  std::vector<std::unique_ptr<RawConnection>> slow;
+  auto trickled = steady_clock::now();
+  const auto trickle = [&] {
+    if (steady_clock::now() - trickled < milliseconds(1000)) return;
+    for (auto& connection : slow) connection->send("a");
+    trickled = steady_clock::now();
+  };
+  for (int i = 0; i < kFlood; ++i) {
+    slow.push_back(std::make_unique<RawConnection>(daemon_.port()));
+    ASSERT_TRUE(slow.back()->send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "));
+    std::this_thread::sleep_for(milliseconds(5));
+    trickle();
+  }
+  register_scripted_agent();
+  for (int round = 0; round < 3; ++round) {
+    trickle();
+    for (milliseconds took : time_the_others()) {
+      EXPECT_LT(took, milliseconds(1000));
+      slowest_ = std::max(slowest_, took);
+    }
+    std::this_thread::sleep_for(milliseconds(300));
+  }
+  EXPECT_TRUE(agent_ready());
+  EXPECT_EQ(daemon_.log().find("worker silent"), std::string::npos) << daemon_.log();
+}
+
+}  // namespace
+}  // namespace fastgpu::testing
