@@ -9,10 +9,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "agent/agent_protocol.h"
@@ -186,15 +188,27 @@ TEST_F(FloodTest, SlowlorisConnectionsLeaveRoomForEveryoneElse) {
     std::this_thread::sleep_for(milliseconds(5));
     trickle();
   }
+  // From here a thread of its own keeps them trickling, so none times out while we measure.
+  std::atomic<bool> done{false};
+  std::thread trickler([&] {
+    while (!done) {
+      trickle();
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+  });
+  const auto start = steady_clock::now();
   register_scripted_agent();
+  slowest_ = std::chrono::duration_cast<milliseconds>(steady_clock::now() - start);
+  EXPECT_LT(slowest_, milliseconds(1000)) << "an agent's registration";
   for (int round = 0; round < 3; ++round) {
-    trickle();
     for (milliseconds took : time_the_others()) {
       EXPECT_LT(took, milliseconds(1000));
       slowest_ = std::max(slowest_, took);
     }
     std::this_thread::sleep_for(milliseconds(300));
   }
+  done = true;
+  trickler.join();
   EXPECT_TRUE(agent_ready());
   EXPECT_EQ(daemon_.log().find("worker silent"), std::string::npos) << daemon_.log();
 }
