@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(cmake ninja-build pkg-config g++ clang clang-format libclang-rt-14-dev
           libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev
           libsqlite3-dev libcpp-httplib-dev libpq-dev postgresql libtomlplusplus-dev
-          python3 python3-pip procps ca-certificates)
+          libssl-dev openssl python3 python3-pip procps ca-certificates)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 namespace fastgpu {
@@ -10,6 +11,9 @@ void add_agent_flags(CLI::App& app, AgentOptions* o) {
   app.add_option("--server", o->server, "fastgpud's URL")->capture_default_str();
   app.add_option("--join-token-file", o->join_token_file,
                  "file holding the token fastgpud was given with --join-token-file");
+  app.add_option("--ca-file", o->ca_file,
+                 "CA certificate(s) an https:// fastgpud's certificate must chain to (default "
+                 "$FASTGPU_CA, else the system's authorities)");
   app.add_option("--name", o->name, "this host's name in the pool (default: the host name)");
   app.add_option("--simulate-gpus", o->simulate_gpus,
                  "simulated inventory, e.g. 8xA100-80GB or 4x400tflops (default: NVML)");
@@ -22,6 +26,9 @@ void add_agent_flags(CLI::App& app, AgentOptions* o) {
 Status complete_agent_options(AgentOptions* o) {
   if (!o->server.starts_with("http://") && !o->server.starts_with("https://")) {
     return Status::invalid_argument("--server '" + o->server + "': expected http://HOST:PORT");
+  }
+  if (const char* ca = std::getenv("FASTGPU_CA"); o->ca_file.empty() && ca != nullptr) {
+    o->ca_file = ca;
   }
   if (o->name.empty()) {
     char host[256] = {};

@@ -13,10 +13,11 @@ namespace fastgpu {
 struct AgentOptions {
   std::string server = "http://127.0.0.1:7070";  // fastgpud's URL
   std::string join_token_file;                   // empty: send no join token (loopback daemon)
-  std::string name;                              // empty: the host name
-  std::optional<std::string> simulate_gpus;      // --simulate-gpus SPEC, as fastgpud takes it
-  std::string work_dir;                          // task logs; empty: a directory under /tmp
-  std::string vgpu_library;                      // empty: <dir of the binary>/../lib/...
+  std::string ca_file;  // verifies an https:// server; empty: $FASTGPU_CA, else the system's
+  std::string name;     // empty: the host name
+  std::optional<std::string> simulate_gpus;  // --simulate-gpus SPEC, as fastgpud takes it
+  std::string work_dir;                      // task logs; empty: a directory under /tmp
+  std::string vgpu_library;                  // empty: <dir of the binary>/../lib/...
 };
 
 /// Registers the flags of `options` on `app`.

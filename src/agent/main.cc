@@ -1,12 +1,11 @@
 // fastgpu-agent: the node agent of a multi-host pool (docs/ARCHITECTURE.md, "Agents").
 
-#include <sys/resource.h>
-
 #include <cstdio>
 #include <thread>
 
 #include "agent/agent_options.h"
 #include "agent/node_agent.h"
+#include "runtime/descriptor_limit.h"
 #include "runtime/inventory_factory.h"
 #include "runtime/stop_signals.h"
 
@@ -18,16 +17,6 @@ int fail(const std::string& message) {
   return 1;
 }
 
-// Each running task holds two pipes open in the agent: allow as many descriptors as the hard
-// limit does.
-void raise_descriptor_limit() {
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    (void)::setrlimit(RLIMIT_NOFILE, &limit);
-  }
-}
-
 int run(AgentOptions options) {
   if (Status s = complete_agent_options(&options); !s.is_ok()) return fail(s.message());
   raise_descriptor_limit();
@@ -37,6 +26,7 @@ int run(AgentOptions options) {
       return fail(s.message());
     }
   }
+  agent.ca_file = options.ca_file;
   std::unique_ptr<GpuInventory> inventory;
   std::string note;
   if (Status s = open_gpu_inventory(options.simulate_gpus, &inventory, &note); !s.is_ok()) {

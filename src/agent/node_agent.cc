@@ -62,6 +62,8 @@ NodeAgent::NodeAgent(Options options, std::vector<GpuDevice> devices, int64_t cp
       credential_(random_secret()) {
   client_.set_keep_alive(true);
   client_.set_tcp_nodelay(true);
+  if (!options_.ca_file.empty()) client_.set_ca_cert_path(options_.ca_file.c_str());
+  client_.enable_server_certificate_verification(true);
 }
 
 NodeAgent::~NodeAgent() {

@@ -38,11 +38,12 @@ namespace fastgpu {
 class NodeAgent {
  public:
   struct Options {
-    std::string server;                         // fastgpud's URL, "http://HOST:PORT"
-    std::string join_token;                     // sent in X-FastGPU-Join-Token; may be empty
-    std::string name;                           // the host's name in the pool
-    std::string work_dir;                       // the agent's working directory; must exist
-    std::string vgpu_library;                   // preloaded when an assignment asks; empty: none
+    std::string server;        // fastgpud's URL, "http://HOST:PORT"
+    std::string join_token;    // sent in X-FastGPU-Join-Token; may be empty
+    std::string ca_file;       // an https:// server's certificate must chain to it; empty: system's
+    std::string name;          // the host's name in the pool
+    std::string work_dir;      // the agent's working directory; must exist
+    std::string vgpu_library;  // preloaded when an assignment asks; empty: none
     TaskSandbox::Options sandbox;               // where tasks run (TaskSandbox::options_for)
     std::chrono::milliseconds idle_wait{1000};  // longest long-poll while nothing runs
   };

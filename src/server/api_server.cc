@@ -436,8 +436,11 @@ FencedRequest fenced_request(const Request& req) {
 
 }  // namespace
 
-ApiServer::ApiServer(ApiContext context, int max_threads)
-    : http_(std::make_unique<httplib::Server>()), context_(context) {
+ApiServer::ApiServer(ApiContext context, int max_threads, const Tls& tls)
+    : http_(tls.cert_file.empty() ? std::make_unique<httplib::Server>()
+                                  : std::make_unique<httplib::SSLServer>(tls.cert_file.c_str(),
+                                                                         tls.key_file.c_str())),
+      context_(context) {
   http_->new_task_queue = [max_threads] {
     return new ElasticThreadPool(kWarmThreads, static_cast<size_t>(max_threads));
   };
@@ -555,6 +558,11 @@ void ApiServer::add_routes() {
 }
 
 Status ApiServer::bind(const std::string& host, int port) {
+  if (!http_->is_valid()) {
+    return Status::invalid_argument(
+        "--tls-cert/--tls-key: cannot load the certificate and its "
+        "key (PEM files that belong together)");
+  }
   const bool bound =
       port == 0 ? (port = http_->bind_to_any_port(host)) > 0 : http_->bind_to_port(host, port);
   if (!bound) {

@@ -55,12 +55,18 @@ struct ApiContext {
 /// starve other requests. Thread-safe.
 class ApiServer {
  public:
-  ApiServer(ApiContext context, int max_threads);
+  /// A certificate (chain) and its key, PEM files; both empty: plain HTTP.
+  struct Tls {
+    std::string cert_file;
+    std::string key_file;
+  };
+
+  ApiServer(ApiContext context, int max_threads, const Tls& tls = {});
   ~ApiServer();
 
   /// Binds `host`:`port` (0: any free port), without SO_REUSEPORT: a port another process
   /// listens on is refused. kIoError naming the address (and the holder's pid when it can be
-  /// found) when it cannot.
+  /// found) when it cannot; kInvalidArgument when the TLS certificate or key cannot be loaded.
   Status bind(const std::string& host, int port);
   /// The port bound.
   int port() const { return port_; }

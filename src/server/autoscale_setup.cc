@@ -29,12 +29,12 @@ Status load_autoscale_config(const DaemonOptions& o, AutoscaleLoop::Config* out)
   return Status::ok();
 }
 
-std::string local_server_url(const std::string& host, int port) {
+std::string local_server_url(const std::string& host, int port, bool tls) {
   std::string reachable = host;
   if (host.empty() || host == "0.0.0.0") reachable = "127.0.0.1";
   if (host == "::") reachable = "::1";
   if (reachable.find(':') != std::string::npos) reachable = "[" + reachable + "]";
-  return "http://" + reachable + ":" + std::to_string(port);
+  return (tls ? "https://" : "http://") + reachable + ":" + std::to_string(port);
 }
 
 namespace {
@@ -69,6 +69,9 @@ Status make_node_provider(const DaemonOptions& o, const std::string& server_url,
   LocalProvider::Config config;
   if (Status s = find_agent_binary(&config.agent_binary); !s.is_ok()) return s;
   config.server_url = server_url;
+  if (!o.tls_cert.empty()) {  // the agents on this host trust this daemon's own certificate
+    config.ca_file = std::filesystem::absolute(o.tls_cert).string();
+  }
   if (!o.join_token_file.empty()) {
     config.join_token_file = std::filesystem::absolute(o.join_token_file).string();
   }

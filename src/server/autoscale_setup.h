@@ -22,7 +22,7 @@ Status make_node_provider(const DaemonOptions& options, const std::string& serve
                           const std::string& data_dir, std::unique_ptr<NodeProvider>* out);
 
 /// The URL agents on this machine reach a daemon listening on `host`:`port` at (a wildcard
-/// address becomes loopback).
-std::string local_server_url(const std::string& host, int port);
+/// address becomes loopback; https:// when it serves `tls`).
+std::string local_server_url(const std::string& host, int port, bool tls);
 
 }  // namespace fastgpu

@@ -43,6 +43,11 @@ void add_daemon_flags(CLI::App& app, DaemonOptions* o) {
   app.add_option("--store", o->store,
                  "state store: a SQLite file, or postgresql://USER@HOST:PORT/DB?passfile=FILE "
                  "(default DATA_DIR/fastgpu.db; the password in FILE or $PGPASSFILE, never here)");
+  app.add_option("--tls-cert", o->tls_cert,
+                 "PEM certificate (chain) to serve https:// with (needs --tls-key)");
+  app.add_option("--tls-key", o->tls_key, "the certificate's private key (mode 0600)");
+  app.add_flag("--insecure-http", o->insecure_http,
+               "serve plain http:// off loopback (tokens then cross the network in clear)");
   app.add_flag("--start-fresh", o->start_fresh,
                "start with no state although the SQLite database is empty or gone");
   app.add_option("--simulate-gpus", o->simulate_gpus,

@@ -15,8 +15,12 @@ namespace fastgpu {
 struct DaemonOptions {
   std::string listen = "127.0.0.1:7070";  // HOST:PORT; port 0 picks a free one
   std::string data_dir;                   // empty: default_data_dir()
-  bool start_fresh = false;  // accept an empty or missing SQLite database that existed before
-  std::string store;         // SQLite path or postgresql:// URL; empty: DATA_DIR/fastgpu.db
+  bool start_fresh = false;
+  std::string tls_cert;        // PEM certificate (chain) served; with tls_key: https://
+  std::string tls_key;         // its private key, a file only the daemon's user may read
+  bool insecure_http = false;  // allow plain http:// off loopback  // accept an empty or missing
+                               // SQLite database that existed before
+  std::string store;           // SQLite path or postgresql:// URL; empty: DATA_DIR/fastgpu.db
   std::optional<std::string> simulate_gpus;  // --simulate-gpus SPEC
   std::string policy = "fgd-balanced";
   std::string tokens_file;                 // empty: no tokens (loopback only)

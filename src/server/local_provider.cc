@@ -42,6 +42,9 @@ Status LocalProvider::scale_up(const NodeType& type, const std::vector<std::stri
                  simulated_gpus_of(type),
                  "--work-dir",
                  config_.work_root + "/" + name};
+    if (!config_.ca_file.empty()) {
+      spec.argv.insert(spec.argv.end(), {"--ca-file", config_.ca_file});
+    }
     if (!config_.join_token_file.empty()) {
       spec.argv.insert(spec.argv.end(), {"--join-token-file", config_.join_token_file});
     }

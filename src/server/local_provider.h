@@ -22,6 +22,7 @@ class LocalProvider : public NodeProvider {
     std::string agent_binary;     // path of fastgpu-agent
     std::string server_url;       // this daemon, e.g. http://127.0.0.1:7070
     std::string join_token_file;  // passed on to the agents; empty: none
+    std::string ca_file;          // passed on as --ca-file (an https:// daemon); empty: none
     std::string work_root;        // each agent gets work_root/NAME and logs to work_root/NAME.log
     std::chrono::milliseconds grace{3000};
   };

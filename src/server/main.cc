@@ -1,7 +1,6 @@
 // fastgpud: the daemon that owns this host's GPUs (docs/API.md).
 
 #include <pthread.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +13,8 @@
 #include <thread>
 
 #include "agent/agent_protocol.h"
+#include "core/text_file.h"
+#include "runtime/descriptor_limit.h"
 #include "runtime/inventory_factory.h"
 #include "runtime/stop_signals.h"
 #include "server/api_server.h"
@@ -66,6 +67,26 @@ Status load_tokens(const DaemonOptions& options, const std::string& host, TokenT
   return Status::ok();
 }
 
+// TLS needs a certificate and its private key (one only the daemon's user may read); off
+// loopback, plain HTTP (tokens in clear on the network) needs --insecure-http.
+Status check_tls_flags(const DaemonOptions& options, const std::string& host) {
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return Status::invalid_argument("--tls-cert and --tls-key go together");
+  }
+  if (options.tls_cert.empty()) {
+    if (is_loopback_host(host) || options.insecure_http) return Status::ok();
+    return Status::failed_precondition(
+        "refusing to listen on " + host +
+        " without TLS: tokens would cross the network in "
+        "clear; pass --tls-cert and --tls-key, or --insecure-http on a network you trust");
+  }
+  std::string key;
+  if (Status s = read_secret_file(options.tls_key, &key); !s.is_ok()) {
+    return Status::failed_precondition("--tls-key: " + s.message());
+  }
+  return Status::ok();
+}
+
 // The join token agents must present (see read_join_token); empty when there is no file
 // (agents are then accepted on loopback only, see ApiContext).
 Status load_join_token(const DaemonOptions& options, std::string* token) {
@@ -80,16 +101,6 @@ std::vector<std::string> host_names(const DaemonOptions& options) {
   char name[256] = {};
   if (::gethostname(name, sizeof name - 1) == 0) names.emplace_back(name);
   return names;
-}
-
-// Raises the soft limit on open descriptors to the hard one: each HTTP connection holds one, and
-// a default soft limit of 1,024 would refuse connections long before --http-threads.
-void raise_open_file_limit() {
-  rlimit limit;
-  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &limit);
-  }
 }
 
 // Writes the port to `path` whole (through a rename), so a reader never sees half of it.
@@ -120,6 +131,7 @@ int run(const DaemonOptions& options) {
   }
   TokenTable tokens;
   if (Status s = load_tokens(options, host, &tokens); !s.is_ok()) return fail(s.message());
+  if (Status s = check_tls_flags(options, host); !s.is_ok()) return fail(s.message());
   std::string join_token;
   if (Status s = load_join_token(options, &join_token); !s.is_ok()) return fail(s.message());
   if (!options.autoscale.empty() && join_token.empty() &&
@@ -195,12 +207,13 @@ int run(const DaemonOptions& options) {
   ApiServer server({scheduler.get(), store.get(), inventory.get(), &writer, &tokens, join_token,
                     is_loopback_host(host), &leadership, nullptr, confiner->describe(),
                     host_names(options), &long_polls},
-                   options.http_threads);
+                   options.http_threads, {options.tls_cert, options.tls_key});
   if (Status s = server.bind(host, port); !s.is_ok()) return fail(s.message());
   if (!options.autoscale.empty()) {
     std::unique_ptr<NodeProvider> provider;
-    if (Status s =
-            make_node_provider(options, local_server_url(host, server.port()), data_dir, &provider);
+    if (Status s = make_node_provider(
+            options, local_server_url(host, server.port(), !options.tls_cert.empty()), data_dir,
+            &provider);
         !s.is_ok()) {
       return fail(s.message());
     }
@@ -208,11 +221,11 @@ int run(const DaemonOptions& options) {
                                                  std::move(provider));
     server.set_autoscale(autoscaler.get());
   }
-  std::fprintf(stderr, "fastgpud: state in %s; %s; listening on http://%s:%d\n",
+  std::fprintf(stderr, "fastgpud: state in %s; %s; listening on %s://%s:%d\n",
                describe_store(store_spec).c_str(),
                sched.enforcement.library.empty() ? "no vGPU enforcement library"
                                                  : sched.enforcement.library.c_str(),
-               host.c_str(), server.port());
+               options.tls_cert.empty() ? "http" : "https", host.c_str(), server.port());
   std::atomic<bool> scheduling{false};
   const Status led = leadership.start(
       [&] {
@@ -247,7 +260,7 @@ int run(const DaemonOptions& options) {
 
 int main(int argc, char** argv) {
   fastgpu::block_stop_signals();
-  fastgpu::raise_open_file_limit();
+  fastgpu::raise_descriptor_limit();
   ::umask(077);  // the database, logs and everything else the daemon writes are its own
 
   CLI::App app{"fastgpud: the FastGPU daemon (HTTP API on 127.0.0.1:7070)"};

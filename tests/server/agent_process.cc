@@ -1,5 +1,6 @@
 #include "agent_process.h"
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 
@@ -21,9 +22,10 @@ int ready_agent_nodes(const DaemonProcess& daemon) {
 AgentProcess::AgentProcess(int port, const std::string& name, const std::string& work_dir,
                            std::vector<std::string> flags) {
   std::filesystem::create_directories(work_dir);
-  std::vector<std::string> args = {
-      fastgpu_agent_path(), "--server", "http://127.0.0.1:" + std::to_string(port), "--name", name,
-      "--work-dir",         work_dir};
+  std::vector<std::string> args = {fastgpu_agent_path(), "--name", name, "--work-dir", work_dir};
+  if (std::find(flags.begin(), flags.end(), "--server") == flags.end()) {
+    args.insert(args.end(), {"--server", "http://127.0.0.1:" + std::to_string(port)});
+  }
   args.insert(args.end(), flags.begin(), flags.end());
   pid_ = spawn_program(std::move(args), work_dir + "/agent.log");
 }

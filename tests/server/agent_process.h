@@ -8,9 +8,9 @@
 
 namespace fastgpu::testing {
 
-/// fastgpu-agent named `name` serving fastgpud on 127.0.0.1:`port`, task logs in `work_dir`
-/// (its own stderr in work_dir/agent.log), with extra flags. The destructor stops it (SIGTERM),
-/// which kills its tasks.
+/// fastgpu-agent named `name` serving fastgpud on 127.0.0.1:`port` (unless `flags` hold
+/// --server), task logs in `work_dir` (its own stderr in work_dir/agent.log), with extra flags. The
+/// destructor stops it (SIGTERM), which kills its tasks.
 class AgentProcess {
  public:
   AgentProcess(int port, const std::string& name, const std::string& work_dir,

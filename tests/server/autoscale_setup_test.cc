@@ -81,10 +81,11 @@ TEST(AutoscaleSetup, ExecDirectoryMustHoldBothScripts) {
 }
 
 TEST(AutoscaleSetup, AgentsReachAWildcardListenerOnLoopback) {
-  EXPECT_EQ(local_server_url("127.0.0.1", 7070), "http://127.0.0.1:7070");
-  EXPECT_EQ(local_server_url("0.0.0.0", 80), "http://127.0.0.1:80");
-  EXPECT_EQ(local_server_url("::", 80), "http://[::1]:80");
-  EXPECT_EQ(local_server_url("10.0.0.5", 80), "http://10.0.0.5:80");
+  EXPECT_EQ(local_server_url("127.0.0.1", 7070, false), "http://127.0.0.1:7070");
+  EXPECT_EQ(local_server_url("0.0.0.0", 80, false), "http://127.0.0.1:80");
+  EXPECT_EQ(local_server_url("::", 80, false), "http://[::1]:80");
+  EXPECT_EQ(local_server_url("10.0.0.5", 80, false), "http://10.0.0.5:80");
+  EXPECT_EQ(local_server_url("0.0.0.0", 443, true), "https://127.0.0.1:443");
 }
 
 TEST(AutoscaleSetup, LocalAgentsSimulateTheTypesGpus) {

@@ -24,6 +24,29 @@ Error server_error(const httplib::Result& result) {
   return Error(result->status, "http_error", result->body.substr(0, 200));
 }
 
+// A client of `url` with `token`; an https:// daemon's certificate is verified against `ca_file`
+// when set, else the system's trusted authorities.
+httplib::Client connect(const std::string& url, const std::string& token,
+                        const std::string& ca_file) {
+  httplib::Client http(url);
+  if (!token.empty()) http.set_bearer_token_auth(token.c_str());
+  if (!ca_file.empty()) http.set_ca_cert_path(ca_file.c_str());
+  http.enable_server_certificate_verification(true);
+  return http;
+}
+
+// The error for a request to `url` that got no answer.
+Error unreachable(const std::string& url, const std::string& ca_file,
+                  const httplib::Result& result) {
+  std::string why = httplib::to_string(result.error());
+  if (result.error() == httplib::Error::SSLServerVerification) {
+    why = "its TLS certificate is not trusted" +
+          (ca_file.empty() ? std::string(" (set FASTGPU_CA to the CA file that signed it)")
+                           : " by FASTGPU_CA " + ca_file);
+  }
+  return Error(0, "unreachable", "cannot reach fastgpud at " + url + ": " + why);
+}
+
 }  // namespace
 
 Error::Error(int status, std::string code, std::string message)
@@ -35,17 +58,17 @@ Error::Error(int status, std::string code, std::string message)
 
 Client::Client(std::string url, std::string token)
     : url_(url.empty() ? from_env("FASTGPU_URL", kDefaultUrl) : std::move(url)),
-      token_(token.empty() ? from_env("FASTGPU_TOKEN", "") : std::move(token)) {
+      token_(token.empty() ? from_env("FASTGPU_TOKEN", "") : std::move(token)),
+      ca_file_(from_env("FASTGPU_CA", "")) {
   while (!url_.empty() && url_.back() == '/') url_.pop_back();
 }
 
 std::string Client::request_text(const std::string& path,
                                  const std::map<std::string, std::string>& query) const {
-  httplib::Client http(url_);
-  if (!token_.empty()) http.set_bearer_token_auth(token_.c_str());
+  httplib::Client http = connect(url_, token_, ca_file_);
   httplib::Params params(query.begin(), query.end());
   const httplib::Result result = http.Get(path.c_str(), params, httplib::Headers{});
-  if (!result) throw Error(0, "unreachable", "cannot reach fastgpud at " + url_);
+  if (!result) throw unreachable(url_, ca_file_, result);
   if (result->status >= 400) throw server_error(result);
   return result->body;
 }
@@ -54,9 +77,8 @@ nlohmann::json Client::request(const std::string& method, const std::string& pat
                                const nlohmann::json& body,
                                const std::map<std::string, std::string>& query,
                                int timeout_seconds) const {
-  httplib::Client http(url_);
+  httplib::Client http = connect(url_, token_, ca_file_);
   http.set_read_timeout(timeout_seconds, 0);
-  if (!token_.empty()) http.set_bearer_token_auth(token_.c_str());
   std::string target = path;
   if (!query.empty()) {
     httplib::Params params(query.begin(), query.end());
@@ -71,7 +93,7 @@ nlohmann::json Client::request(const std::string& method, const std::string& pat
       method == "GET"    ? http.Get(target.c_str())
       : method == "POST" ? http.Post(target.c_str(), payload, "application/json")
                          : http.Delete(target.c_str());
-  if (!result) throw Error(0, "unreachable", "cannot reach fastgpud at " + url_);
+  if (!result) throw unreachable(url_, ca_file_, result);
   if (result->status >= 400) throw server_error(result);
   return nlohmann::json::parse(result->body);
 }

@@ -2,6 +2,7 @@
 
 import json
 import os
+import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -24,10 +25,19 @@ class FastGPUError(Exception):
 class Client:
     """A connection to one fastgpud. Thread-safe: every call opens its own HTTP request."""
 
-    def __init__(self, url=None, token=None, timeout=60.0):
+    def __init__(self, url=None, token=None, timeout=60.0, ca_file=None):
         self.url = normalize_url(url or os.environ.get("FASTGPU_URL") or DEFAULT_URL)
         self.token = token if token is not None else os.environ.get("FASTGPU_TOKEN")
         self.timeout = timeout
+        # An https:// daemon's certificate is verified: against ca_file (default $FASTGPU_CA)
+        # when given, else the system's trusted authorities.
+        self.ca_file = ca_file or os.environ.get("FASTGPU_CA") or None
+        self._tls = None
+        if self.url.startswith("https://"):
+            try:
+                self._tls = ssl.create_default_context(cafile=self.ca_file)
+            except (OSError, ssl.SSLError) as e:
+                raise FastGPUError(0, "invalid_argument", f"FASTGPU_CA {self.ca_file}: {e}") from None
 
     def request(self, method, path, body=None, query=None, timeout=None, raw=False):
         """Sends one request; returns the decoded JSON answer (the text when raw=True).
@@ -42,12 +52,17 @@ class Client:
         if self.token:
             req.add_header("Authorization", "Bearer " + self.token)
         try:
-            with urllib.request.urlopen(req, timeout=timeout or self.timeout) as answer:
+            with urllib.request.urlopen(
+                req, timeout=timeout or self.timeout, context=self._tls
+            ) as answer:
                 payload = answer.read()
         except urllib.error.HTTPError as e:
             raise _server_error(e) from None
         except (urllib.error.URLError, OSError) as e:
             reason = getattr(e, "reason", e)
+            if isinstance(reason, ssl.SSLCertVerificationError):
+                trusted = f"FASTGPU_CA {self.ca_file}" if self.ca_file else "set FASTGPU_CA"
+                reason = f"its TLS certificate is not trusted ({trusted}): {reason.verify_message}"
             raise FastGPUError(0, "unreachable", f"cannot reach fastgpud at {self.url}: {reason}")
         return payload.decode(errors="replace") if raw else json.loads(payload)
 

@@ -35,6 +35,8 @@ class Error : public std::runtime_error {
 /// HTTP connection.
 class Client {
  public:
+  /// `url` (default $FASTGPU_URL, else http://127.0.0.1:7070) may be https://: the daemon's
+  /// certificate is then verified against $FASTGPU_CA when set, else the system's authorities.
   explicit Client(std::string url = "", std::string token = "");
 
   /// Sends one request and returns the JSON answer; throws Error on an error answer.
@@ -56,6 +58,7 @@ class Client {
  private:
   std::string url_;
   std::string token_;
+  std::string ca_file_;  // $FASTGPU_CA; empty: the system's trusted authorities
 };
 
 }  // namespace sdk
