@@ -229,6 +229,13 @@ int run(const DaemonOptions& options) {
   std::atomic<bool> scheduling{false};
   const Status led = leadership.start(
       [&] {
+        // Fences off the replica that led before (its connections may still live) before
+        // anything of the state is read: from now on its writes are refused.
+        int64_t epoch = 0;
+        if (Status s = store->claim_write_epoch(&epoch); !s.is_ok()) {
+          return Status::io_error("cannot claim the write epoch: " + s.message());
+        }
+        std::fprintf(stderr, "fastgpud: write epoch %lld\n", static_cast<long long>(epoch));
         if (Status s = scheduler->recover(); !s.is_ok()) {
           return Status::io_error("recovery failed: " + s.message());
         }

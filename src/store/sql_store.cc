@@ -96,6 +96,7 @@ Status SqlStore::write(std::vector<WriteRequest> requests, std::vector<WriteResu
   results->assign(requests.size(), WriteResult{});
   std::lock_guard lock(write_mu_);
   Status status = begin_write();
+  if (status.is_ok()) status = check_write_epoch();
   if (status.is_ok()) {
     WriteTxn txn(writer(), wall_clock_us(), last_id_sql());
     for (size_t i = 0; i < requests.size() && status.is_ok(); ++i) {
@@ -109,6 +110,42 @@ Status SqlStore::write(std::vector<WriteRequest> requests, std::vector<WriteResu
   rollback_write();
   fail_all(status, results);
   return status;
+}
+
+// Read inside the write transaction, whose lock the claim of a newer epoch also takes: a write
+// either commits before the newer leader's claim or sees its epoch.
+Status SqlStore::check_write_epoch() {
+  if (write_epoch_ == 0) return Status::ok();
+  std::unique_ptr<SqlQuery> query = writer()->query("SELECT epoch FROM write_epoch WHERE id = 1");
+  if (!query->next_row())
+    return query->status().is_ok() ? Status::io_error("no write epoch row") : query->status();
+  const int64_t stored = query->column_int64();
+  if (stored == write_epoch_) return query->status();
+  return Status::failed_precondition(
+      "fenced: another replica leads now (write epoch " + std::to_string(stored) + ", this one's " +
+      std::to_string(write_epoch_) + "); this replica's writes are refused");
+}
+
+Status SqlStore::claim_write_epoch(int64_t* epoch) {
+  std::lock_guard lock(write_mu_);
+  Status status = begin_write();
+  if (status.is_ok()) {
+    status = writer()->query("UPDATE write_epoch SET epoch = epoch + 1 WHERE id = 1")->run();
+  }
+  int64_t claimed = 0;
+  if (status.is_ok()) {
+    std::unique_ptr<SqlQuery> query = writer()->query("SELECT epoch FROM write_epoch WHERE id = 1");
+    if (query->next_row()) claimed = query->column_int64();
+    status = query->status();
+  }
+  if (status.is_ok()) status = commit_write();
+  if (!status.is_ok()) {
+    rollback_write();
+    return status;
+  }
+  write_epoch_ = claimed;
+  *epoch = claimed;
+  return Status::ok();
 }
 
 Status SqlStore::get_task(TaskId id, TaskRecord* task) {

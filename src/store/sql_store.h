@@ -23,6 +23,7 @@ class SqlStore : public Store {
   Status load_unfinished_tasks(std::vector<TaskRecord>* tasks) final;
   Status get_vgpu(VgpuId id, VgpuRecord* vgpu) final;
   Status list_vgpus(const VgpuFilter& filter, std::vector<VgpuRecord>* vgpus) final;
+  Status claim_write_epoch(int64_t* epoch) final;
 
  protected:
   /// Runs `body` on a connection that sees every write committed before the call. Thread-safe.
@@ -44,7 +45,10 @@ class SqlStore : public Store {
   virtual WriteTxn::LastIdSql last_id_sql() const = 0;
 
  private:
-  std::mutex write_mu_;  // serialises write()
+  // kFailedPrecondition when the store's write epoch is not write_epoch_ (a newer leader's).
+  Status check_write_epoch();
+  std::mutex write_mu_;      // serialises write() and claim_write_epoch()
+  int64_t write_epoch_ = 0;  // 0: none claimed, writes unchecked (guarded by write_mu_)
 };
 
 }  // namespace fastgpu

@@ -89,6 +89,14 @@ CREATE TABLE task_accounts (
   uid {int} NOT NULL UNIQUE
 );
 )sql"},
+    // v5: the write epoch of the replica that leads; each leader's writes check it (fencing).
+    {5, R"sql(
+CREATE TABLE write_epoch (
+  id {int} PRIMARY KEY CHECK (id = 1),
+  epoch {int} NOT NULL
+);
+INSERT INTO write_epoch (id, epoch) VALUES (1, 0);
+)sql"},
 };
 
 // `sql` with every `token` replaced by `value`.

@@ -17,6 +17,7 @@
 
 #include "agent_process.h"
 #include "daemon_process.h"
+#include "task_record.h"
 
 namespace fastgpu::testing {
 namespace {
@@ -35,55 +36,6 @@ std::map<int64_t, nlohmann::json> all_tasks(const DaemonProcess& daemon) {
   const Answer page = daemon.get("/v1/tasks?limit=10000");
   for (const auto& task : page.json["tasks"]) tasks[task["id"].get<int64_t>()] = task;
   return tasks;
-}
-
-size_t count_lines(const std::string& path) {
-  std::ifstream in(path);
-  size_t lines = 0;
-  for (std::string line; std::getline(in, line);) ++lines;
-  return lines;
-}
-
-// One line of the record the tasks append to: "ID start PID" or "ID end PID".
-struct RecordLine {
-  int64_t task = 0;
-  std::string what;
-  pid_t pid = 0;
-};
-
-std::vector<RecordLine> read_record(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<RecordLine> lines;
-  RecordLine line;
-  while (in >> line.task >> line.what >> line.pid) lines.push_back(line);
-  return lines;
-}
-
-// The ids of tasks that started while an earlier attempt of theirs had not ended: tasks that ran
-// twice at once. The record lists starts and ends in the order they happened (the appends are
-// atomic and the file is shared by all hosts, which are one machine here). Attempts in `killed`
-// (by pid) never end in the record: the caller has shown that they were gone before any retry
-// could start.
-std::vector<int64_t> overlapping_tasks(const std::string& path, const std::set<pid_t>& killed) {
-  std::map<int64_t, int> open;
-  std::vector<int64_t> twice;
-  for (const RecordLine& line : read_record(path)) {
-    if (line.what == "start" && !killed.contains(line.pid) && open[line.task]++ > 0) {
-      twice.push_back(line.task);
-    }
-    if (line.what == "end") open[line.task] -= 1;
-  }
-  return twice;
-}
-
-// The pids of attempts that started and have not written their end.
-std::set<pid_t> unended_attempts(const std::string& path) {
-  std::set<pid_t> pids;
-  for (const RecordLine& line : read_record(path)) {
-    if (line.what == "start") pids.insert(line.pid);
-    if (line.what == "end") pids.erase(line.pid);
-  }
-  return pids;
 }
 
 // The attempts that have started, not ended and still run on the agent `agent_pid`: each task

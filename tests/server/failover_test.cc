@@ -3,6 +3,7 @@
 // task the dead leader acknowledged is there and runs to completion.
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <atomic>
 #include <chrono>
@@ -12,6 +13,7 @@
 
 #include "../store/store_backends.h"
 #include "daemon_process.h"
+#include "task_record.h"
 
 namespace fastgpu::testing {
 namespace {
@@ -117,6 +119,94 @@ TEST_F(FailoverTest, AKilledLeaderIsReplacedAndNothingAcknowledgedIsLost) {
   }
   const Answer all = follower.get("/v1/tasks?limit=10000");
   EXPECT_GE(all.json["tasks"].size(), acked.size() + 1);  // and some committed unanswered
+}
+
+// Ends the PostgreSQL session that holds fastgpud's leader lock (an advisory lock), and only it:
+// the replica's other connections (its store's writer and readers) live on.
+void terminate_lease_connection(const std::string& url) {
+  std::unique_ptr<PgConnection> admin;
+  ASSERT_TRUE(PgConnection::open(url, &admin).is_ok());
+  std::unique_ptr<SqlQuery> killed = admin->query(
+      "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND "
+      "granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
+  ASSERT_TRUE(killed->next_row()) << killed->status().message();
+  ASSERT_EQ(killed->column_int64(), 1) << "one leader lock is held";
+}
+
+// The index (0 or 1) of the replica that answers /healthz as the leader, or -1.
+int leader_of(const std::vector<std::unique_ptr<DaemonProcess>>& replicas) {
+  for (size_t i = 0; i < replicas.size(); ++i) {
+    if (replicas[i]->get("/healthz").json["role"] == "leader") return static_cast<int>(i);
+  }
+  return -1;
+}
+
+TEST_F(FailoverTest, TwentyLostLeaseConnectionsNeverRunATaskTwiceAtOnce) {
+  TempDir dirs[2];
+  const std::string record = shared_dir(dirs[0]) + "/record";
+  std::vector<std::unique_ptr<DaemonProcess>> replicas;
+  for (TempDir& dir : dirs) {
+    replicas.push_back(std::make_unique<DaemonProcess>(dir.path(), flags()));
+    ASSERT_TRUE(replicas.back()->started()) << replicas.back()->log();
+  }
+  const std::string argv = "echo \\\"$FASTGPU_TASK_ID start $$\\\" >> " + record +
+                           "; sleep 0.05; echo \\\"$FASTGPU_TASK_ID end $$\\\" >> " + record;
+  const std::string task =
+      R"({"argv": ["sh", "-c", ")" + argv + R"("], "gpu": 0.1, "max_retries": 50})";
+  std::atomic<bool> stop{false};
+  std::atomic<int> current{0};  // the replica the load goes to
+  std::vector<int64_t> acked;
+  std::mutex mu;
+  std::thread load([&] {
+    while (!stop) {
+      const Answer a = replicas[current]->post("/v1/tasks", task);
+      if (a.status == 201) {
+        std::lock_guard lock(mu);
+        acked.push_back(a.json["id"]);
+      } else {
+        std::this_thread::sleep_for(5ms);
+      }
+    }
+  });
+  int fenced_logs = 0;
+  for (int cycle = 0; cycle < 20; ++cycle) {
+    const int old_leader = leader_of(replicas);
+    ASSERT_GE(old_leader, 0) << "cycle " << cycle;
+    current = old_leader;
+    std::this_thread::sleep_for(300ms);  // tasks run
+    terminate_lease_connection(db_.url());
+    const int next = 1 - old_leader;
+    const Clock::time_point cut = Clock::now();
+    while (replicas[next]->get("/healthz").json["role"] != "leader" && Clock::now() - cut < 20s) {
+      std::this_thread::sleep_for(10ms);
+    }
+    ASSERT_EQ(replicas[next]->get("/healthz").json["role"], "leader") << "cycle " << cycle;
+    current = next;
+    // The deposed leader notices its lease is gone and exits; it comes back as a follower.
+    ASSERT_TRUE(eventually([&] { return !alive(replicas[old_leader]->pid()); }, 10s))
+        << "cycle " << cycle;
+    fenced_logs += replicas[old_leader]->log().find("fenced") != std::string::npos;
+    replicas[old_leader] = std::make_unique<DaemonProcess>(dirs[old_leader].path(), flags());
+    ASSERT_TRUE(replicas[old_leader]->started()) << replicas[old_leader]->log();
+  }
+  stop = true;
+  load.join();
+  const int leader = leader_of(replicas);
+  ASSERT_GE(leader, 0);
+  for (int64_t id : acked) {
+    const Answer done =
+        replicas[leader]->get("/v1/tasks/" + std::to_string(id) + "/wait?timeout=60");
+    ASSERT_EQ(done.json["state"], "succeeded") << done.body;
+  }
+  std::set<pid_t> killed;
+  for (pid_t pid : unended_attempts(record)) {
+    if (!alive(pid)) killed.insert(pid);
+  }
+  EXPECT_EQ(overlapping_tasks(record, killed), std::vector<int64_t>{});
+  std::printf(
+      "fencing: 20 lease connections cut, %zu tasks acknowledged, %zu attempts killed "
+      "with their leader, %d deposed leaders logged a fenced write\n",
+      acked.size(), killed.size(), fenced_logs);
 }
 
 }  // namespace

@@ -272,6 +272,30 @@ TEST_P(StoreTest, UnfinishedTasksLoadInPriorityThenSubmissionOrder) {
   EXPECT_EQ(order, (std::vector<TaskId>{ids[8], ids[1], ids[3], ids[0], ids[5], ids[7]}));
 }
 
+TEST_P(StoreTest, ANewerWriteEpochFencesTheEarlierWriterOff) {
+  int64_t first = 0, second = 0;
+  ASSERT_TRUE(store_->claim_write_epoch(&first).is_ok());
+  TaskId before = 0, fenced_id = 0, after = 0;
+  ASSERT_TRUE(store_->create_task(simple_spec("alice", "before"), &before).is_ok());
+  // Another replica takes over while this one's connections still live.
+  auto successor = open_store();
+  ASSERT_NE(successor, nullptr);
+  ASSERT_TRUE(successor->claim_write_epoch(&second).is_ok());
+  EXPECT_EQ(second, first + 1);
+  const Status fenced = store_->create_task(simple_spec("alice", "fenced"), &fenced_id);
+  EXPECT_EQ(fenced.code(), Status::Code::kFailedPrecondition) << fenced.message();
+  EXPECT_NE(fenced.message().find("fenced"), std::string::npos) << fenced.message();
+  EXPECT_EQ(move(before, TaskState::kPending, TaskState::kRunning).code(),
+            Status::Code::kFailedPrecondition);
+  ASSERT_TRUE(successor->create_task(simple_spec("alice", "after"), &after).is_ok());
+  TaskPage page;
+  ASSERT_TRUE(successor->list_tasks(page_of(100), &page).is_ok());
+  std::vector<std::string> names;
+  for (const TaskRecord& t : page.tasks) names.push_back(t.spec.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"before", "after"}));
+  EXPECT_EQ(get(before).state, TaskState::kPending);  // the fenced transition left nothing
+}
+
 TEST_P(StoreTest, APageOfLargeTasksEndsAtTheByteBudgetAndGoesOnFromThere) {
   std::vector<TaskSpec> specs;
   for (int i = 0; i < 6; ++i) {
