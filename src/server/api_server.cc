@@ -333,12 +333,17 @@ void wait_vgpu(const ApiContext& ctx, const Principal& who, const Request& req, 
     TaskFilter filter;
     filter.vgpu = id;
     filter.limit = kMaxListLimit;
-    TaskPage page;
-    if (Status s = ctx.store->list_tasks(filter, &page); !s.is_ok()) {
-      return send_error(res, ApiError::from_status(s));
-    }
     nlohmann::json tasks = nlohmann::json::array();
-    for (const TaskRecord& t : page.tasks) tasks.push_back(task_to_json(t, *ctx.scheduler->pool()));
+    do {  // every task of the vGPU, page by page (a page ends at kMaxListBytes)
+      TaskPage page;
+      if (Status s = ctx.store->list_tasks(filter, &page); !s.is_ok()) {
+        return send_error(res, ApiError::from_status(s));
+      }
+      for (const TaskRecord& t : page.tasks) {
+        tasks.push_back(task_to_json(t, *ctx.scheduler->pool()));
+      }
+      filter.cursor = page.next_cursor;
+    } while (filter.cursor != 0);
     send_json(res, 200, {{"done", done}, {"tasks", tasks}});
   });
 }

@@ -144,7 +144,10 @@ Status StateDir::check_sqlite_database(const std::string& db_path, bool start_fr
   }
   std::string remembered;
   (void)read_file(path_ + std::string(kStoreMarker), &remembered);
-  if (start_fresh || remembered != marker_text(db_path)) return Status::ok();
+  // An empty marker (written before markers named the database) counts as this database's.
+  const bool marked = ::access((path_ + std::string(kStoreMarker)).c_str(), F_OK) == 0;
+  const bool opened_before = remembered == marker_text(db_path) || (marked && remembered.empty());
+  if (start_fresh || !opened_before) return Status::ok();
   struct stat st;
   const char* recover =
       ": restore it from a backup, or start with --start-fresh to begin with no tasks, vGPUs "

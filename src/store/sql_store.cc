@@ -121,9 +121,9 @@ Status SqlStore::check_write_epoch() {
     return query->status().is_ok() ? Status::io_error("no write epoch row") : query->status();
   const int64_t stored = query->column_int64();
   if (stored == write_epoch_) return query->status();
-  return Status::failed_precondition(
-      "fenced: another replica leads now (write epoch " + std::to_string(stored) + ", this one's " +
-      std::to_string(write_epoch_) + "); this replica's writes are refused");
+  return Status::io_error("fenced: another replica leads now (write epoch " +
+                          std::to_string(stored) + ", this one's " + std::to_string(write_epoch_) +
+                          "); this replica's writes are refused");
 }
 
 Status SqlStore::claim_write_epoch(int64_t* epoch) {

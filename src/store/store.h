@@ -150,7 +150,7 @@ class Store : public Writer {
   /// Fences off every earlier writer: records a new write epoch in the store (*epoch) and, from
   /// then on, runs each write() only while no newer epoch exists. A replica calls it when it
   /// becomes the leader; a deposed leader whose connections still live then has its writes
-  /// refused (kFailedPrecondition, "fenced") instead of racing the new one.
+  /// refused (kIoError, "fenced": the API answers 503) instead of racing the new one.
   virtual Status claim_write_epoch(int64_t* epoch) = 0;
 };
 

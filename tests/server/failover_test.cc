@@ -149,8 +149,15 @@ TEST_F(FailoverTest, TwentyLostLeaseConnectionsNeverRunATaskTwiceAtOnce) {
     replicas.push_back(std::make_unique<DaemonProcess>(dir.path(), flags()));
     ASSERT_TRUE(replicas.back()->started()) << replicas.back()->log();
   }
-  const std::string argv = "echo \\\"$FASTGPU_TASK_ID start $$\\\" >> " + record +
-                           "; sleep 0.05; echo \\\"$FASTGPU_TASK_ID end $$\\\" >> " + record;
+  // Each attempt holds an exclusive flock on a file of its task for its whole life; the kernel
+  // drops it when the attempt dies. An attempt that finds it taken runs beside a live one and
+  // says so in the record: the exact "twice at once".
+  const std::string argv = "exec 9>>" + record +
+                           ".$FASTGPU_TASK_ID; if flock -n 9; then echo \\\"$FASTGPU_TASK_ID "
+                           "start $$\\\" >> " +
+                           record + "; sleep 0.05; echo \\\"$FASTGPU_TASK_ID end $$\\\" >> " +
+                           record + "; else echo \\\"$FASTGPU_TASK_ID overlap $$\\\" >> " + record +
+                           "; fi";
   const std::string task =
       R"({"argv": ["sh", "-c", ")" + argv + R"("], "gpu": 0.1, "max_retries": 50})";
   std::atomic<bool> stop{false};
@@ -203,6 +210,9 @@ TEST_F(FailoverTest, TwentyLostLeaseConnectionsNeverRunATaskTwiceAtOnce) {
     if (!alive(pid)) killed.insert(pid);
   }
   EXPECT_EQ(overlapping_tasks(record, killed), std::vector<int64_t>{});
+  int overlaps = 0;
+  for (const RecordLine& line : read_record(record)) overlaps += line.what == "overlap";
+  EXPECT_EQ(overlaps, 0) << "an attempt found another attempt of its task alive";
   std::printf(
       "fencing: 20 lease connections cut, %zu tasks acknowledged, %zu attempts killed "
       "with their leader, %d deposed leaders logged a fenced write\n",

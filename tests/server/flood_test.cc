@@ -21,6 +21,7 @@
 #include "agent_process.h"
 #include "core/secret.h"
 #include "daemon_process.h"
+#include "runtime/descriptor_limit.h"
 
 namespace fastgpu::testing {
 namespace {
@@ -69,7 +70,8 @@ class RawConnection {
 class FloodTest : public ::testing::Test {
  protected:
   FloodTest()
-      : tokens_(write_private_file(
+      : raised_((raise_descriptor_limit(), true)),
+        tokens_(write_private_file(
             dir_.path() + "-tokens",
             std::string(kAlice) + " alice\n" + kBob + " bob\n" + kAdmin + " root admin\n")),
         join_(write_private_file(dir_.path() + "-join", std::string(kJoin) + "\n")),
@@ -128,6 +130,7 @@ class FloodTest : public ::testing::Test {
     ASSERT_TRUE(parse_register_reply(answer.body, &session_).is_ok());
   }
 
+  bool raised_;  // this process holds 1,200+ sockets: its descriptor limit is raised first
   TempDir dir_;
   std::string tokens_, join_;
   DaemonProcess daemon_;

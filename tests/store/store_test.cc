@@ -283,10 +283,9 @@ TEST_P(StoreTest, ANewerWriteEpochFencesTheEarlierWriterOff) {
   ASSERT_TRUE(successor->claim_write_epoch(&second).is_ok());
   EXPECT_EQ(second, first + 1);
   const Status fenced = store_->create_task(simple_spec("alice", "fenced"), &fenced_id);
-  EXPECT_EQ(fenced.code(), Status::Code::kFailedPrecondition) << fenced.message();
+  EXPECT_EQ(fenced.code(), Status::Code::kIoError) << fenced.message();
   EXPECT_NE(fenced.message().find("fenced"), std::string::npos) << fenced.message();
-  EXPECT_EQ(move(before, TaskState::kPending, TaskState::kRunning).code(),
-            Status::Code::kFailedPrecondition);
+  EXPECT_EQ(move(before, TaskState::kPending, TaskState::kRunning).code(), Status::Code::kIoError);
   ASSERT_TRUE(successor->create_task(simple_spec("alice", "after"), &after).is_ok());
   TaskPage page;
   ASSERT_TRUE(successor->list_tasks(page_of(100), &page).is_ok());

@@ -2,7 +2,11 @@
 
 #include <httplib.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <random>
+#include <thread>
 
 namespace fastgpu {
 inline namespace sdk {
@@ -89,10 +93,22 @@ nlohmann::json Client::request(const std::string& method, const std::string& pat
   if (method != "GET" && method != "POST" && method != "DELETE") {
     throw Error(0, "invalid_argument", "unsupported method " + method);
   }
-  const httplib::Result result =
-      method == "GET"    ? http.Get(target.c_str())
-      : method == "POST" ? http.Post(target.c_str(), payload, "application/json")
-                         : http.Delete(target.c_str());
+  const auto send = [&] {
+    return method == "GET"    ? http.Get(target.c_str())
+           : method == "POST" ? http.Post(target.c_str(), payload, "application/json")
+                              : http.Delete(target.c_str());
+  };
+  // A 429 (too many long-polls at once) is asked again after a growing, jittered pause, for up
+  // to `timeout_seconds` in all.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  std::chrono::milliseconds pause{100};
+  std::minstd_rand jitter(std::random_device{}());
+  httplib::Result result = send();
+  while (result && result->status == 429 && std::chrono::steady_clock::now() + pause < give_up) {
+    std::this_thread::sleep_for(pause / 2 + std::chrono::milliseconds(jitter() % (pause.count() / 2)));
+    pause = std::min(pause * 2, std::chrono::milliseconds(2000));
+    result = send();
+  }
   if (!result) throw unreachable(url_, ca_file_, result);
   if (result->status >= 400) throw server_error(result);
   return nlohmann::json::parse(result->body);

@@ -2,7 +2,9 @@
 
 import json
 import os
+import random
 import ssl
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -33,7 +35,7 @@ class Client:
         # when given, else the system's trusted authorities.
         self.ca_file = ca_file or os.environ.get("FASTGPU_CA") or None
         self._tls = None
-        if self.url.startswith("https://"):
+        if self.url.lower().startswith("https://"):
             try:
                 self._tls = ssl.create_default_context(cafile=self.ca_file)
             except (OSError, ssl.SSLError) as e:
@@ -51,20 +53,34 @@ class Client:
             req.add_header("Content-Type", "application/json")
         if self.token:
             req.add_header("Authorization", "Bearer " + self.token)
-        try:
-            with urllib.request.urlopen(
-                req, timeout=timeout or self.timeout, context=self._tls
-            ) as answer:
-                payload = answer.read()
-        except urllib.error.HTTPError as e:
-            raise _server_error(e) from None
-        except (urllib.error.URLError, OSError) as e:
-            reason = getattr(e, "reason", e)
-            if isinstance(reason, ssl.SSLCertVerificationError):
-                trusted = f"FASTGPU_CA {self.ca_file}" if self.ca_file else "set FASTGPU_CA"
-                reason = f"its TLS certificate is not trusted ({trusted}): {reason.verify_message}"
-            raise FastGPUError(0, "unreachable", f"cannot reach fastgpud at {self.url}: {reason}")
+        payload = self._send(req, timeout or self.timeout)
         return payload.decode(errors="replace") if raw else json.loads(payload)
+
+    def _send(self, req, timeout):
+        """The answer's bytes. A 429 (too many long-polls at once) is asked again after a
+        growing, jittered pause, for up to `timeout` seconds in all."""
+        delay = 0.1
+        give_up = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(req, timeout=timeout, context=self._tls) as answer:
+                    return answer.read()
+            except urllib.error.HTTPError as e:
+                if e.code == 429 and time.monotonic() + delay < give_up:
+                    time.sleep(delay * random.uniform(0.5, 1.0))
+                    delay = min(delay * 2, 2.0)
+                    continue
+                raise _server_error(e) from None
+            except (urllib.error.URLError, OSError) as e:
+                raise self._unreachable(e) from None
+
+    def _unreachable(self, e):
+        """The FastGPUError for a request that got no answer."""
+        reason = getattr(e, "reason", e)
+        if isinstance(reason, ssl.SSLCertVerificationError):
+            trusted = f"FASTGPU_CA {self.ca_file}" if self.ca_file else "set FASTGPU_CA"
+            reason = f"its TLS certificate is not trusted ({trusted}): {reason.verify_message}"
+        return FastGPUError(0, "unreachable", f"cannot reach fastgpud at {self.url}: {reason}")
 
     def gpus(self):
         """The GPUs of the pool with their live allocation."""
