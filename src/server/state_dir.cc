@@ -143,10 +143,9 @@ Status StateDir::check_sqlite_database(const std::string& db_path, bool start_fr
     if (Status s = private_file(db_path + suffix); !s.is_ok()) return s;
   }
   std::string remembered;
-  (void)read_file(path_ + std::string(kStoreMarker), &remembered);
+  const bool marked = read_file(path_ + std::string(kStoreMarker), &remembered).is_ok();
   // An empty marker (written before markers named the database) counts as this database's.
-  const bool marked = ::access((path_ + std::string(kStoreMarker)).c_str(), F_OK) == 0;
-  const bool opened_before = remembered == marker_text(db_path) || (marked && remembered.empty());
+  const bool opened_before = marked && (remembered.empty() || remembered == marker_text(db_path));
   if (start_fresh || !opened_before) return Status::ok();
   struct stat st;
   const char* recover =

@@ -129,14 +129,13 @@ Status SqlStore::check_write_epoch() {
 Status SqlStore::claim_write_epoch(int64_t* epoch) {
   std::lock_guard lock(write_mu_);
   Status status = begin_write();
-  if (status.is_ok()) {
-    status = writer()->query("UPDATE write_epoch SET epoch = epoch + 1 WHERE id = 1")->run();
-  }
   int64_t claimed = 0;
   if (status.is_ok()) {
-    std::unique_ptr<SqlQuery> query = writer()->query("SELECT epoch FROM write_epoch WHERE id = 1");
+    std::unique_ptr<SqlQuery> query =
+        writer()->query("UPDATE write_epoch SET epoch = epoch + 1 WHERE id = 1 RETURNING epoch");
     if (query->next_row()) claimed = query->column_int64();
     status = query->status();
+    if (status.is_ok() && claimed == 0) status = Status::io_error("no write epoch row");
   }
   if (status.is_ok()) status = commit_write();
   if (!status.is_ok()) {

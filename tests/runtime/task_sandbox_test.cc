@@ -13,10 +13,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A new directory under the system's temporary one, for a launcher's state.
+std::string fresh_directory() {
+  std::string pattern = (fs::temp_directory_path() / "fastgpu-sandbox-XXXXXX").string();
+  return ::mkdtemp(pattern.data());
+}
+
 TEST(TaskSandbox, ALaunchersLeftOverSandboxesAreClearedAtItsNextStart) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to make cgroups and give directories away";
-  std::string pattern = (fs::temp_directory_path() / "fastgpu-sandbox-XXXXXX").string();
-  const std::string dir = ::mkdtemp(pattern.data());
+  const std::string dir = fresh_directory();
   TaskSandbox::Options options;
   ASSERT_TRUE(TaskSandbox::options_for("fastgpu-test", dir, &options).is_ok());
   std::string scratch;
@@ -38,8 +43,7 @@ TEST(TaskSandbox, ALaunchersLeftOverSandboxesAreClearedAtItsNextStart) {
 
 TEST(TaskSandbox, AScratchRootSomebodyElseMadeIsRefused) {
   if (::geteuid() != 0) GTEST_SKIP() << "the shared scratch root is a root launcher's";
-  std::string pattern = (fs::temp_directory_path() / "fastgpu-sandbox-XXXXXX").string();
-  const std::string dir = ::mkdtemp(pattern.data());
+  const std::string dir = fresh_directory();
   TaskSandbox::Options options;
   ASSERT_TRUE(TaskSandbox::options_for("fastgpu-test", dir, &options).is_ok());
   // A tenant who made the root first (or put a link there) could swap a task's directory for a

@@ -2,13 +2,9 @@
 // loopback: a second daemon on the same state, agents without credentials, requests a web page
 // makes, files other local users could read, and a damaged or vanished database.
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -17,6 +13,7 @@
 #include "agent/agent_protocol.h"
 #include "core/secret.h"
 #include "daemon_process.h"
+#include "raw_connection.h"
 
 namespace fastgpu::testing {
 namespace {
@@ -230,26 +227,6 @@ TEST(RequestFence, WebPagesAndForeignHostsAreRefusedAndCreateNothing) {
   EXPECT_EQ(daemon.post("/v1/tasks", task).status, 201);
 }
 
-// Sends `bytes` on one raw connection to `port` and returns all it answers before it closes or
-// a second passes.
-std::string raw_exchange(int port, const std::string& bytes) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string answer;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size())) {
-    timeval second{1, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &second, sizeof second);
-    char buffer[4096];
-    for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) answer.append(buffer, n);
-  }
-  ::close(fd);
-  return answer;
-}
-
 TEST(RequestFence, ARefusedRequestsBodyIsNotTakenForTheNextRequest) {
   TempDir dir;
   DaemonProcess daemon(dir.path(), {"--simulate-gpus", "1xA100-80GB"});
@@ -265,7 +242,9 @@ TEST(RequestFence, ARefusedRequestsBodyIsNotTakenForTheNextRequest) {
       "https://evil.example\r\nContent-Type: text/plain\r\n"
       "Content-Length: " +
       std::to_string(inner.size()) + "\r\n\r\n" + inner;
-  const std::string answer = raw_exchange(daemon.port(), outer);
+  RawConnection connection(daemon.port());
+  ASSERT_TRUE(connection.send(outer));
+  const std::string answer = connection.read_until_quiet(milliseconds(1000));
   EXPECT_NE(answer.find("403"), std::string::npos) << answer;
   EXPECT_EQ(answer.find("201"), std::string::npos) << answer;
   EXPECT_EQ(daemon.get("/v1/tasks").json["tasks"].size(), 0u);

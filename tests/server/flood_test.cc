@@ -2,11 +2,7 @@
 // connections, must leave /healthz, another user's listing and agents' syncs answered, and no
 // node may time out. Each against a real fastgpud on loopback, with a real agent.
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -21,6 +17,7 @@
 #include "agent_process.h"
 #include "core/secret.h"
 #include "daemon_process.h"
+#include "raw_connection.h"
 #include "runtime/descriptor_limit.h"
 
 namespace fastgpu::testing {
@@ -34,36 +31,6 @@ constexpr const char* kBob = "bob-token-0123456789ab";
 constexpr const char* kAdmin = "admin-token-0123456789";
 constexpr const char* kJoin = "join-token-abcdef0123456789";
 constexpr int kFlood = 1200;
-
-// One raw TCP connection to 127.0.0.1:`port`, closed on destruction.
-class RawConnection {
- public:
-  explicit RawConnection(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-  }
-  ~RawConnection() { ::close(fd_); }
-  RawConnection(const RawConnection&) = delete;
-  RawConnection& operator=(const RawConnection&) = delete;
-
-  bool send(const std::string& bytes) {
-    return connected_ && ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
-                             static_cast<ssize_t>(bytes.size());
-  }
-  // What has arrived so far, without waiting.
-  std::string received() {
-    char buffer[4096];
-    const ssize_t n = ::recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT);
-    return n > 0 ? std::string(buffer, static_cast<size_t>(n)) : std::string();
-  }
-
- private:
-  int fd_;
-  bool connected_ = false;
-};
 
 // A daemon with users alice, bob and an admin, agents joining with a join token, a 2-second node
 // timeout, and one real agent.
