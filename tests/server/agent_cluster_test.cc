@@ -70,7 +70,9 @@ TEST(AgentCluster, ThousandTasksSurviveAnAgentKilledMidRun) {
   const std::string record = shared_dir(dir) + "/record";
   constexpr int kTasks = 1000;
   for (int i = 0; i < kTasks; ++i) {
-    const Answer created = daemon.post("/v1/tasks", recorded_task(record, "0.05"));
+    // 0.2 s each: long enough that the victim chosen below still runs some when it is killed
+    // (with 0.05 s, under ASan on 2 cores, all of them could end in between).
+    const Answer created = daemon.post("/v1/tasks", recorded_task(record, "0.2"));
     ASSERT_EQ(created.status, 201) << created.body;
   }
   // Kill one agent once about a fifth of the work is done, at a moment when it runs tasks that
