@@ -35,6 +35,16 @@ namespace {
 // How often a follower asks for the lease, and a leader checks that it still holds it: a dead
 // leader is replaced within about this long once the store has freed its lock.
 constexpr std::chrono::milliseconds kLeasePoll{250};
+// How long a new leader of a shared store waits before it places anything: a deposed leader
+// sees its lease gone within kLeasePoll and ends, taking its task processes with it.
+constexpr std::chrono::milliseconds kTakeoverGrace{4 * kLeasePoll};
+
+// Ends a replica that may no longer lead: another may schedule now, so this one stops at once
+// rather than beside it; its task processes die with it (their guards' parent-death signal).
+[[noreturn]] void step_down(const Status& why) {
+  std::fprintf(stderr, "fastgpud: %s; exiting\n", why.message().c_str());
+  std::_Exit(3);
+}
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "fastgpud: %s\n", message.c_str());
@@ -192,6 +202,12 @@ int run(const DaemonOptions& options) {
     return autoscaler != nullptr && autoscaler->feasible(shape);
   };
   std::unique_ptr<Scheduler> scheduler;
+  const auto stop_leading = [&scheduler](const Status& why) {
+    scheduler->abandon_unrecorded_starts();
+    step_down(why);
+  };
+  sched.on_fenced = stop_leading;
+  if (is_postgres_url(store_spec)) sched.takeover_grace = kTakeoverGrace;
   if (Status s = Scheduler::create(store.get(), &writer, std::move(pool), sched, &scheduler);
       !s.is_ok()) {
     return fail(s.message());
@@ -245,11 +261,7 @@ int run(const DaemonOptions& options) {
         std::fprintf(stderr, "fastgpud: leading: the state is recovered and scheduling runs\n");
         return Status::ok();
       },
-      [](const Status& why) {
-        // Another replica may lead now: stop at once rather than schedule beside it.
-        std::fprintf(stderr, "fastgpud: %s; exiting\n", why.message().c_str());
-        std::_Exit(3);
-      });
+      stop_leading);
   if (!led.is_ok()) return fail(led.message());
   if (!options.ready_file.empty()) write_ready_file(options.ready_file, server.port());
   std::thread signals(stop_on_signal, &server, scheduler.get());

@@ -65,8 +65,11 @@ void Scheduler::rebuild_placer() {
 }
 
 void Scheduler::start() {
+  placements_from_ = SteadyClock::now() + options_.takeover_grace;
   launcher_ = std::make_unique<LaunchWorker>(
       [this](LaunchOutcome outcome) {
+        unrecorded_.end_launch(outcome.status.is_ok() ? outcome.process.identity
+                                                      : ProcessIdentity{});
         {
           std::lock_guard lock(inbox_mu_);
           launched_.push_back(std::move(outcome));
@@ -241,11 +244,15 @@ void Scheduler::iterate() {
   end_synthetic_and_timeouts();
   check_agents();
   reclaim_expired_vgpus();
-  if (dirty_) schedule_pass();
+  if (dirty_ && SteadyClock::now() >= placements_from_) schedule_pass();
   if (!batch_.empty()) {
-    if (Status s = batch_.commit(writer_); !s.is_ok()) log_line("commit failed: " + s.message());
+    if (Status s = batch_.commit(writer_); !s.is_ok()) {
+      log_line("commit failed: " + s.message());
+      check_fenced();
+    }
     snapshot_stale_ = true;
   }
+  start_held_launches();
   if (snapshot_stale_) publish_snapshot();
   std::vector<std::function<void()>> after;
   after.swap(after_commit_);
@@ -582,12 +589,33 @@ void Scheduler::launch(LiveTask& task) {
                 make_launch_spec(task.record, slice_of(task), base + ".out", base + ".err",
                                  options_.enforcement),
                 {}};
-  if (const TaskConfiner* confiner = options_.confiner) {
-    job.prepare = [confiner, record = task.record](LaunchSpec* spec) {
-      return confiner->prepare(record, spec);
-    };
+  job.prepare = [this, confiner = options_.confiner, record = task.record](LaunchSpec* spec) {
+    if (!unrecorded_.begin_launch()) return Status::failed_precondition("another replica leads");
+    return confiner != nullptr ? confiner->prepare(record, spec) : Status::ok();
+  };
+  held_launches_.push_back(std::move(job));
+}
+
+void Scheduler::start_held_launches() {
+  if (held_launches_.empty()) return;
+  std::vector<LaunchJob> jobs;
+  jobs.swap(held_launches_);
+  if (Status s = store_->confirm_write_epoch(); !s.is_ok()) {
+    log_line("no task started: " + s.message());
+    if (options_.on_fenced) return options_.on_fenced(s);
+    for (LaunchJob& job : jobs) {
+      LiveTask& task = live_.at(job.tag);
+      task.launching = false;
+      fail_start(task, s);
+    }
+    return;
   }
-  (void)launcher_->enqueue(std::move(job));
+  for (LaunchJob& job : jobs) (void)launcher_->enqueue(std::move(job));
+}
+
+void Scheduler::check_fenced() {
+  if (!options_.on_fenced) return;
+  if (Status s = store_->confirm_write_epoch(); !s.is_ok()) options_.on_fenced(s);
 }
 
 void Scheduler::on_launched(LaunchOutcome outcome) {
@@ -634,6 +662,7 @@ void Scheduler::commit_start(LiveTask& task, TaskTransition start) {
   task.record.pid = start.pid.value_or(0);  // known before the commit, for cancels and exits
   batch_.add(start, [this, id, start](const WriteResult& result) {
     LiveTask& task = live_.at(id);
+    if (task.record.pid != 0) unrecorded_.recorded(task.record.pid);
     if (!result.status.is_ok()) {  // cancelled meanwhile, or the store failed: undo the start
       log_line("task " + std::to_string(id) + " not started: " + result.status.message());
       task.ending = true;

@@ -20,6 +20,7 @@
 #include "core/wall_clock.h"
 #include "runtime/launch_worker.h"
 #include "runtime/process_supervisor.h"
+#include "runtime/unrecorded_starts.h"
 #include "sched/placer.h"
 #include "server/agent_session.h"
 #include "server/api_error.h"
@@ -90,6 +91,14 @@ class Scheduler {
     /// autoscaler's catalog); such tasks are admitted though no node of the pool could hold
     /// them now. Empty: only the pool counts. Called from API threads.
     std::function<bool(const TaskShape&)> feasible_elsewhere;
+    /// Called on the loop when the store says a newer replica leads (Store::
+    /// confirm_write_epoch() fails before processes start, or after a commit failed). It must
+    /// end the process, so that the deposed leader's task processes die with it. Empty: the
+    /// held launches fail instead.
+    std::function<void(const Status&)> on_fenced;
+    /// After start(), how long nothing is placed: the time a deposed leader may still need to
+    /// see that its lease is gone and end with its processes. 0 for a store of one replica.
+    std::chrono::milliseconds takeover_grace{0};
   };
 
   /// An agent as the live autoscaler sees it.
@@ -129,6 +138,10 @@ class Scheduler {
   /// Starts and stops the loop thread. stop() leaves task processes running.
   void start();
   void stop();
+  /// For a replica about to end because another leads: refuses further launches and kills the
+  /// task processes started whose start the store has not recorded (UnrecordedStarts), which
+  /// the new leader would otherwise start again beside them. Thread-safe.
+  void abandon_unrecorded_starts() { unrecorded_.abandon(); }
 
   /// Completes and checks a parsed task spec: resolves TFLOPS to a share, gives a task in a
   /// vGPU without compute the whole vGPU, and refuses what could never run (422) or names a
@@ -234,6 +247,11 @@ class Scheduler {
   void requeue_preempted(LiveTask& task);
   std::optional<Placement> reserve(LiveTask& task);
   void launch(LiveTask& task);
+  // Starts the launches this iteration queued, once the store confirms this replica still
+  // holds the newest write epoch: processes start only from a confirmed leader.
+  void start_held_launches();
+  // After a failed commit: ends the replica through on_fenced when a newer one leads.
+  void check_fenced();
   void on_launched(LaunchOutcome outcome);
   void fail_start(LiveTask& task, const Status& why);
   TaskTransition start_transition(const LiveTask& task) const;
@@ -322,7 +340,9 @@ class Scheduler {
   VgpuExpiry expiry_;  // leases, ttls and idle timeouts of slices_
   std::chrono::steady_clock::time_point next_expiry_check_;
   WriteBatch batch_;
-  std::vector<Command> deferred_;  // commands waiting for a task's launch to finish
+  std::vector<Command> deferred_;         // commands waiting for a task's launch to finish
+  std::vector<LaunchJob> held_launches_;  // queued by launch(), started after the epoch check
+  std::chrono::steady_clock::time_point placements_from_;  // start() + takeover_grace
   bool dirty_ = true;              // something changed that may let a queued task start
   bool snapshot_stale_ = false;    // the published snapshot misses a change of the loop's
   int preemptions_in_flight_ = 0;  // preempted tasks whose processes have not ended yet
@@ -351,6 +371,7 @@ class Scheduler {
   std::shared_ptr<const GpuPool> published_pool_;      // guarded by views_mu_
   CompletionBoard completions_;
   LatencyHistogram schedule_latency_;
+  UnrecordedStarts unrecorded_;             // shared with launch threads and the lease's
   std::unique_ptr<LaunchWorker> launcher_;  // created by start(), closed by stop()
   std::thread thread_;
 };

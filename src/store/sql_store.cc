@@ -96,7 +96,7 @@ Status SqlStore::write(std::vector<WriteRequest> requests, std::vector<WriteResu
   results->assign(requests.size(), WriteResult{});
   std::lock_guard lock(write_mu_);
   Status status = begin_write();
-  if (status.is_ok()) status = check_write_epoch();
+  if (status.is_ok()) status = check_write_epoch(writer());
   if (status.is_ok()) {
     WriteTxn txn(writer(), wall_clock_us(), last_id_sql());
     for (size_t i = 0; i < requests.size() && status.is_ok(); ++i) {
@@ -114,16 +114,21 @@ Status SqlStore::write(std::vector<WriteRequest> requests, std::vector<WriteResu
 
 // Read inside the write transaction, whose lock the claim of a newer epoch also takes: a write
 // either commits before the newer leader's claim or sees its epoch.
-Status SqlStore::check_write_epoch() {
-  if (write_epoch_ == 0) return Status::ok();
-  std::unique_ptr<SqlQuery> query = writer()->query("SELECT epoch FROM write_epoch WHERE id = 1");
+Status SqlStore::check_write_epoch(SqlConnection* db) {
+  const int64_t mine = write_epoch_.load();
+  if (mine == 0) return Status::ok();
+  std::unique_ptr<SqlQuery> query = db->query("SELECT epoch FROM write_epoch WHERE id = 1");
   if (!query->next_row())
     return query->status().is_ok() ? Status::io_error("no write epoch row") : query->status();
   const int64_t stored = query->column_int64();
-  if (stored == write_epoch_) return query->status();
+  if (stored == mine) return query->status();
   return Status::io_error("fenced: another replica leads now (write epoch " +
-                          std::to_string(stored) + ", this one's " + std::to_string(write_epoch_) +
+                          std::to_string(stored) + ", this one's " + std::to_string(mine) +
                           "); this replica's writes are refused");
+}
+
+Status SqlStore::confirm_write_epoch() {
+  return with_reader([this](SqlConnection* db) { return check_write_epoch(db); });
 }
 
 Status SqlStore::claim_write_epoch(int64_t* epoch) {

@@ -3,6 +3,7 @@
 // end (SqliteStore, PostgresStore) supplies connections and its way of opening, committing and
 // rolling back a write transaction.
 
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <vector>
@@ -24,6 +25,7 @@ class SqlStore : public Store {
   Status get_vgpu(VgpuId id, VgpuRecord* vgpu) final;
   Status list_vgpus(const VgpuFilter& filter, std::vector<VgpuRecord>* vgpus) final;
   Status claim_write_epoch(int64_t* epoch) final;
+  Status confirm_write_epoch() final;
 
  protected:
   /// Runs `body` on a connection that sees every write committed before the call. Thread-safe.
@@ -45,10 +47,11 @@ class SqlStore : public Store {
   virtual WriteTxn::LastIdSql last_id_sql() const = 0;
 
  private:
-  // kFailedPrecondition when the store's write epoch is not write_epoch_ (a newer leader's).
-  Status check_write_epoch();
-  std::mutex write_mu_;      // serialises write() and claim_write_epoch()
-  int64_t write_epoch_ = 0;  // 0: none claimed, writes unchecked (guarded by write_mu_)
+  // kIoError ("fenced") when the write epoch `db` reads is not write_epoch_ (a newer leader's).
+  Status check_write_epoch(SqlConnection* db);
+  std::mutex write_mu_;  // serialises write() and claim_write_epoch()
+  // 0: none claimed, writes unchecked. Written under write_mu_, read by confirm_write_epoch().
+  std::atomic<int64_t> write_epoch_{0};
 };
 
 }  // namespace fastgpu

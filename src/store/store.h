@@ -152,6 +152,11 @@ class Store : public Writer {
   /// becomes the leader; a deposed leader whose connections still live then has its writes
   /// refused (kIoError, "fenced": the API answers 503) instead of racing the new one.
   virtual Status claim_write_epoch(int64_t* epoch) = 0;
+
+  /// OK while no replica has claimed a newer write epoch than this store's claim (always OK
+  /// before any claim); kIoError ("fenced: ...") once one has, or when the store cannot be read.
+  /// One read: a leader asks it before starting processes, which no write transaction covers.
+  virtual Status confirm_write_epoch() = 0;
 };
 
 }  // namespace fastgpu

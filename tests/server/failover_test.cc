@@ -141,12 +141,10 @@ int leader_of(const std::vector<std::unique_ptr<DaemonProcess>>& replicas) {
   return -1;
 }
 
-// DISABLED: it finds a real defect. Under ASan, 2 of 1,440 tasks ran twice at once over 20 cuts:
-// a deposed leader that has not yet seen its lease go can still start a task process (processes
-// start before their commit, and only the commit is fenced) while the new leader runs the same
-// task. Checking the write epoch before each launch is the fix; run it with
-// --gtest_also_run_disabled_tests.
-TEST_F(FailoverTest, DISABLED_TwentyLostLeaseConnectionsNeverRunATaskTwiceAtOnce) {
+// A deposed leader confirms its write epoch before it starts processes, kills the ones whose
+// start it could not record when it steps down, and a new leader waits out the takeover grace
+// before it places anything: no attempt ever finds another of its task alive.
+TEST_F(FailoverTest, TwentyLostLeaseConnectionsNeverRunATaskTwiceAtOnce) {
   TempDir dirs[2];
   const std::string record = shared_dir(dirs[0]) + "/record";
   std::vector<std::unique_ptr<DaemonProcess>> replicas;

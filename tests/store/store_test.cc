@@ -274,7 +274,9 @@ TEST_P(StoreTest, UnfinishedTasksLoadInPriorityThenSubmissionOrder) {
 
 TEST_P(StoreTest, ANewerWriteEpochFencesTheEarlierWriterOff) {
   int64_t first = 0, second = 0;
+  EXPECT_TRUE(store_->confirm_write_epoch().is_ok());  // nothing claimed yet
   ASSERT_TRUE(store_->claim_write_epoch(&first).is_ok());
+  EXPECT_TRUE(store_->confirm_write_epoch().is_ok());
   TaskId before = 0, fenced_id = 0, after = 0;
   ASSERT_TRUE(store_->create_task(simple_spec("alice", "before"), &before).is_ok());
   // Another replica takes over while this one's connections still live.
@@ -282,6 +284,9 @@ TEST_P(StoreTest, ANewerWriteEpochFencesTheEarlierWriterOff) {
   ASSERT_NE(successor, nullptr);
   ASSERT_TRUE(successor->claim_write_epoch(&second).is_ok());
   EXPECT_EQ(second, first + 1);
+  const Status confirmed = store_->confirm_write_epoch();
+  EXPECT_NE(confirmed.message().find("fenced"), std::string::npos) << confirmed.message();
+  EXPECT_TRUE(successor->confirm_write_epoch().is_ok());
   const Status fenced = store_->create_task(simple_spec("alice", "fenced"), &fenced_id);
   EXPECT_EQ(fenced.code(), Status::Code::kIoError) << fenced.message();
   EXPECT_NE(fenced.message().find("fenced"), std::string::npos) << fenced.message();
