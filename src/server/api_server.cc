@@ -530,10 +530,12 @@ void ApiServer::add_routes() {
   http_->Get("/healthz", fenced([this](const Request&, Response& res) {
                const bool leading =
                    context_.leadership == nullptr || context_.leadership->leading();
-               send_json(res, 200,
-                         {{"status", "ok"},
-                          {"role", leading ? "leader" : "follower"},
-                          {"confinement", context_.confinement}});
+               nlohmann::json health = {{"status", "ok"},
+                                        {"role", leading ? "leader" : "follower"},
+                                        {"confinement", context_.confinement}};
+               const std::string paused = context_.scheduler->placements_paused();
+               if (!paused.empty()) health["placements_paused"] = paused;
+               send_json(res, 200, health);
              }));
   http_->Get("/openapi.json", fenced([](const Request&, Response& res) {
                res.set_content(openapi_document(), kJson);

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "sched/policy_registry.h"
+#include "server/quantity.h"
 
 namespace fastgpu {
 
@@ -88,6 +89,13 @@ void add_daemon_flags(CLI::App& app, DaemonOptions* o) {
   app.add_option("--task-pids", o->task_pids, "processes and threads one task may hold at once")
       ->check(CLI::Range(int64_t{16}, int64_t{1} << 22))
       ->capture_default_str();
+  app.add_option("--task-log-cap", o->task_log_cap,
+                 "most bytes of stdout (and of stderr) a task may leave; past it the task is "
+                 "killed and its log cut, with a note (0: no cap)")
+      ->capture_default_str();
+  app.add_option("--min-free-disk", o->min_free_disk,
+                 "free space the data dir's disk keeps: below it no task starts (0: no floor)")
+      ->capture_default_str();
   app.add_option("--kill-grace-ms", o->kill_grace_ms, "SIGTERM -> SIGKILL grace")
       ->check(CLI::Range(int64_t{0}, int64_t{600'000}))
       ->capture_default_str();
@@ -124,6 +132,14 @@ Status check_autoscale_flags(const DaemonOptions& o) {
     return Status::invalid_argument("--min-nodes " + std::to_string(*o.min_nodes) +
                                     " exceeds --max-nodes " + std::to_string(*o.max_nodes));
   }
+  return Status::ok();
+}
+
+Status parse_size_flag(const std::string& flag, const std::string& text, int64_t* bytes) {
+  std::string problem;
+  const std::optional<int64_t> parsed = parse_memory_bytes(nlohmann::json(text), &problem);
+  if (!parsed) return Status::invalid_argument(flag + " \"" + text + "\": " + problem);
+  *bytes = *parsed;
   return Status::ok();
 }
 

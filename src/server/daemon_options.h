@@ -30,6 +30,8 @@ struct DaemonOptions {
   int64_t max_long_polls = 1000;           // long-polls of everyone at once
   int64_t max_long_polls_per_user = 250;   // of one user (with tokens; without, everyone is one)
   int64_t kill_grace_ms = 5000;
+  std::string task_log_cap = "100MiB";  // per stream; "0": none
+  std::string min_free_disk = "1GiB";   // on the data dir's disk; "0": none
   int launch_threads = 2;  // task processes started at once: log files and spawns overlap
   int64_t backfill_patience_ms = 10000;
   std::string join_token_file;  // agents' shared secret; empty: agents need none (loopback only)
@@ -57,6 +59,10 @@ void add_daemon_flags(CLI::App& app, DaemonOptions* options);
 /// Checks the autoscaler's flags together (each flag's own range is checked by CLI11):
 /// --provider, --provider-exec-dir and the limits need --autoscale; exec needs the directory.
 Status check_autoscale_flags(const DaemonOptions& options);
+
+/// Reads the byte size `text` of flag `flag` ("100MiB", "0", as parse_memory_bytes reads
+/// it) into *bytes; kInvalidArgument naming the flag and the problem.
+Status parse_size_flag(const std::string& flag, const std::string& text, int64_t* bytes);
 
 /// $XDG_DATA_HOME/fastgpu when XDG_DATA_HOME is set and absolute, else $HOME/.local/share/fastgpu.
 std::string default_data_dir();

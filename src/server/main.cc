@@ -207,6 +207,14 @@ int run(const DaemonOptions& options) {
     step_down(why);
   };
   sched.on_fenced = stop_leading;
+  if (Status s = parse_size_flag("--task-log-cap", options.task_log_cap, &sched.task_log_cap);
+      !s.is_ok()) {
+    return fail(s.message());
+  }
+  if (Status s = parse_size_flag("--min-free-disk", options.min_free_disk, &sched.min_free_disk);
+      !s.is_ok()) {
+    return fail(s.message());
+  }
   if (is_postgres_url(store_spec)) sched.takeover_grace = kTakeoverGrace;
   if (Status s = Scheduler::create(store.get(), &writer, std::move(pool), sched, &scheduler);
       !s.is_ok()) {

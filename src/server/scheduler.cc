@@ -9,6 +9,7 @@
 
 #include "core/wall_clock.h"
 #include "sched/policy_registry.h"
+#include "server/output_cap.h"
 #include "server/quantity.h"
 #include "server/vgpu_enforcement.h"
 
@@ -244,7 +245,10 @@ void Scheduler::iterate() {
   end_synthetic_and_timeouts();
   check_agents();
   reclaim_expired_vgpus();
-  if (dirty_ && SteadyClock::now() >= placements_from_) schedule_pass();
+  check_disk();
+  if (dirty_ && placements_paused_.empty() && SteadyClock::now() >= placements_from_) {
+    schedule_pass();
+  }
   if (!batch_.empty()) {
     if (Status s = batch_.commit(writer_); !s.is_ok()) {
       log_line("commit failed: " + s.message());
@@ -295,6 +299,11 @@ void Scheduler::end_process(LiveTask& task, const ProcessExit& exit) {
   if (options_.confiner != nullptr && task.agent == 0) {
     task.usage = options_.confiner->finish(task.record.id);
   }
+  if (options_.task_log_cap > 0 && task.agent == 0) {  // what it printed since the last check
+    for (const char* suffix : {".out", ".err"}) {
+      task.log_cut |= cut_log_over_cap(log_base(task.record.id) + suffix, options_.task_log_cap);
+    }
+  }
   if (task.preempted) {
     release(task);
     return requeue_preempted(task);
@@ -303,7 +312,9 @@ void Scheduler::end_process(LiveTask& task, const ProcessExit& exit) {
     release(task);
     return forget(task.record.id);
   }
-  if (task.timed_out) {
+  if (task.log_cut) {
+    finish_running(task, TaskState::kFailed, std::nullopt, log_cap_reason());
+  } else if (task.timed_out) {
     finish_running(task, TaskState::kFailed, std::nullopt,
                    "timed out after " + std::to_string(task.record.spec.timeout_ms) + " ms");
   } else if (!exit.status_known) {
@@ -611,6 +622,54 @@ void Scheduler::start_held_launches() {
     return;
   }
   for (LaunchJob& job : jobs) (void)launcher_->enqueue(std::move(job));
+}
+
+void Scheduler::check_disk() {
+  const auto now = SteadyClock::now();
+  if (now < next_disk_check_) return;
+  next_disk_check_ = now + kDiskCheckPeriod;
+  if (options_.task_log_cap > 0) cut_logs_over_cap();
+  if (options_.min_free_disk > 0) check_free_disk();
+}
+
+void Scheduler::cut_logs_over_cap() {
+  for (TaskId id : running_ids_) {
+    LiveTask& task = live_.at(id);
+    const bool local_process = task.agent == 0 && task.record.pid != 0;
+    if (!local_process || task.ending || task.log_cut) continue;
+    for (const char* suffix : {".out", ".err"}) {
+      if (!cut_log_over_cap(log_base(id) + suffix, options_.task_log_cap)) continue;
+      task.log_cut = true;
+      (void)stop_process(task, std::chrono::milliseconds(0));
+      break;
+    }
+  }
+}
+
+void Scheduler::check_free_disk() {
+  const int64_t free = free_disk_bytes(options_.log_dir);
+  std::string why;
+  if (free >= 0 && free < options_.min_free_disk) {
+    why = "the data dir's disk has " + std::to_string(free >> 20) +
+          " MiB free, below the floor of " + std::to_string(options_.min_free_disk >> 20) +
+          " MiB (--min-free-disk): no task starts until space is freed";
+  }
+  if (why == placements_paused_) return;
+  log_line(why.empty() ? "the data dir's disk is above its floor again: tasks start" : why);
+  placements_paused_ = why;
+  dirty_ = true;
+  std::lock_guard lock(views_mu_);
+  paused_view_ = why;
+}
+
+std::string Scheduler::placements_paused() const {
+  std::lock_guard lock(views_mu_);
+  return paused_view_;
+}
+
+std::string Scheduler::log_cap_reason() const {
+  return "its output passed the log cap of " + std::to_string(options_.task_log_cap) +
+         " bytes per stream (--task-log-cap): it was killed and its log cut there";
 }
 
 void Scheduler::check_fenced() {

@@ -99,6 +99,12 @@ class Scheduler {
     /// After start(), how long nothing is placed: the time a deposed leader may still need to
     /// see that its lease is gone and end with its processes. 0 for a store of one replica.
     std::chrono::milliseconds takeover_grace{0};
+    /// Most bytes a task's stdout or stderr log may hold (output_cap.h). A task passing it is
+    /// killed and fails, its log cut to the cap and ended with a note. 0: no cap.
+    int64_t task_log_cap = 0;
+    /// Below this many free bytes on log_dir's file system no task or vGPU is placed;
+    /// placements_paused() says why. 0: no floor.
+    int64_t min_free_disk = 0;
   };
 
   /// An agent as the live autoscaler sees it.
@@ -120,6 +126,8 @@ class Scheduler {
   static constexpr size_t kBackfillWindow = 1000;
   /// How often leases, ttls and idle timeouts of vGPUs are checked.
   static constexpr std::chrono::milliseconds kExpiryCheckPeriod{100};
+  /// How often log sizes and the data dir's free space are checked.
+  static constexpr std::chrono::milliseconds kDiskCheckPeriod{250};
 
   /// Builds a scheduler over `store` (reads) and `writer` (writes; a BatchWriter in front of the
   /// store), neither owned; both must outlive it. kInvalidArgument for an unknown policy.
@@ -142,6 +150,9 @@ class Scheduler {
   /// task processes started whose start the store has not recorded (UnrecordedStarts), which
   /// the new leader would otherwise start again beside them. Thread-safe.
   void abandon_unrecorded_starts() { unrecorded_.abandon(); }
+  /// Why nothing is placed now (the data dir's disk is below Options::min_free_disk); empty
+  /// while placements run. Thread-safe.
+  std::string placements_paused() const;
 
   /// Completes and checks a parsed task spec: resolves TFLOPS to a share, gives a task in a
   /// vGPU without compute the whole vGPU, and refuses what could never run (422) or names a
@@ -207,9 +218,10 @@ class Scheduler {
     bool launching = false;               // its process is being started on the launch worker
     bool ending = false;                  // its final state is committed or being committed
     bool timed_out = false;
-    bool preempted = false;                          // requeued once its process group is gone
-    std::optional<CgroupUsage> usage;                // what its processes used, once they ended
-    int64_t agent = 0;                               // the agent running it; 0: this host
+    bool log_cut = false;              // its output passed Options::task_log_cap: killed, it fails
+    bool preempted = false;            // requeued once its process group is gone
+    std::optional<CgroupUsage> usage;  // what its processes used, once they ended
+    int64_t agent = 0;                 // the agent running it; 0: this host
     std::array<int64_t, 2> agent_output_bytes{};     // stdout, stderr received from the agent
     Placement placement;                             // where it runs, once reserved
     std::chrono::steady_clock::time_point deadline;  // synthetic end, or command timeout
@@ -250,6 +262,13 @@ class Scheduler {
   // Starts the launches this iteration queued, once the store confirms this replica still
   // holds the newest write epoch: processes start only from a confirmed leader.
   void start_held_launches();
+  // Every kDiskCheckPeriod: cuts the logs of local tasks over the cap (and stops those tasks),
+  // and pauses or resumes placements by the free space on the data dir's disk.
+  void check_disk();
+  void cut_logs_over_cap();
+  void check_free_disk();
+  // The failure reason of a task whose output passed the log cap.
+  std::string log_cap_reason() const;
   // After a failed commit: ends the replica through on_fenced when a newer one leads.
   void check_fenced();
   void on_launched(LaunchOutcome outcome);
@@ -343,6 +362,8 @@ class Scheduler {
   std::vector<Command> deferred_;         // commands waiting for a task's launch to finish
   std::vector<LaunchJob> held_launches_;  // queued by launch(), started after the epoch check
   std::chrono::steady_clock::time_point placements_from_;  // start() + takeover_grace
+  std::chrono::steady_clock::time_point next_disk_check_;
+  std::string placements_paused_;  // why the disk stops placements; empty: they run
   bool dirty_ = true;              // something changed that may let a queued task start
   bool snapshot_stale_ = false;    // the published snapshot misses a change of the loop's
   int preemptions_in_flight_ = 0;  // preempted tasks whose processes have not ended yet
@@ -368,6 +389,7 @@ class Scheduler {
   mutable std::mutex views_mu_;
   std::unordered_map<VgpuId, VgpuRecord> vgpu_views_;  // guarded by views_mu_
   PoolSnapshot snapshot_;                              // guarded by views_mu_
+  std::string paused_view_;                            // guarded by views_mu_
   std::shared_ptr<const GpuPool> published_pool_;      // guarded by views_mu_
   CompletionBoard completions_;
   LatencyHistogram schedule_latency_;

@@ -13,6 +13,7 @@
 
 #include "core/secret.h"
 #include "core/wall_clock.h"
+#include "server/output_cap.h"
 #include "server/scheduler.h"
 
 namespace fastgpu {
@@ -184,12 +185,23 @@ void Scheduler::append_agent_output(AgentSession& agent, const LogChunk& chunk) 
                      " but only " + std::to_string(received) + " arrived: the chunk is dropped");
   }
   const size_t skip = static_cast<size_t>(std::max<int64_t>(0, received - chunk.offset));
+  std::string bytes = chunk.data.substr(skip);
+  if (const int64_t cap = options_.task_log_cap; cap > 0 && !task.log_cut) {
+    const size_t keep = bytes_under_cap(received, bytes, cap);
+    if (keep < bytes.size()) {  // past the cap: the rest is dropped and the task stopped
+      bytes = bytes.substr(0, keep) + log_cap_note(cap);
+      task.log_cut = true;
+      (void)stop_process(task, std::chrono::milliseconds(0));
+    }
+  } else if (task.log_cut) {
+    bytes.clear();
+  }
+  received = end;
   const char* suffix = chunk.stream == LogStream::kStdout ? ".out" : ".err";
-  if (!append_to_file(log_base(chunk.task) + suffix, std::string_view(chunk.data).substr(skip))) {
+  if (!bytes.empty() && !append_to_file(log_base(chunk.task) + suffix, bytes)) {
     log_agent("task " + std::to_string(chunk.task) + ": cannot write its " +
               log_stream_name(chunk.stream) + ": " + std::strerror(errno));
   }
-  received = end;
 }
 
 void Scheduler::apply_agent_exit(AgentSession& agent, const TaskExitReport& report) {

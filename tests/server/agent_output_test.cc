@@ -216,5 +216,23 @@ TEST(AgentOutput, MalformedChunksAreRefusedNamingTheField) {
   EXPECT_NE(too_big.body.find("data"), std::string::npos) << too_big.body.substr(0, 200);
 }
 
+TEST(AgentOutput, PastTheLogCapTheTaskIsStoppedAndItsLogEndsThere) {
+  TempDir dir;
+  std::vector<std::string> flags = kDaemonFlags;
+  flags.insert(flags.end(), {"--task-log-cap", "1MiB"});
+  DaemonProcess daemon(dir.path(), flags);
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  AgentProcess agent(daemon.port(), "worker", dir.path() + "/worker",
+                     {"--simulate-gpus", "1x400tflops"});
+  ASSERT_TRUE(eventually([&] { return ready_agent_nodes(daemon) == 1; }, milliseconds(10000)));
+  const int64_t id = submit(daemon, "head -c 67108864 /dev/zero; sleep 30");
+  const nlohmann::json done = wait_for(daemon, id);
+  EXPECT_EQ(done["state"], "failed") << done;
+  EXPECT_NE(done.value("failure_reason", "").find("log cap"), std::string::npos) << done;
+  const std::string log = whole_log(daemon, id, "stdout");
+  EXPECT_LE(log.size(), size_t{1} << 20);
+  EXPECT_NE(log.find("[fastgpu: this output passed the log cap"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace fastgpu::testing

@@ -191,5 +191,35 @@ TEST_F(RootConfinementTest, ATaskGetsNoMoreCpuThanItAsked) {
   EXPECT_LE(cpu / wall, 0.6) << cpu << " s of CPU in " << wall << " s";
 }
 
+// Not only for root: the cap and the floor bound the daemon's own disk whoever runs it.
+TEST_F(ConfinementTest, ATaskPrintingAGibibyteLeavesALogAtTheCapAndOthersGoOn) {
+  ASSERT_TRUE(daemon_.started()) << daemon_.log();
+  const std::string flood = submit({{"argv", {"head", "-c", "1073741824", "/dev/zero"}}});
+  const std::string others = submit({{"argv", {"echo", "still here"}}}, kBob);
+  const nlohmann::json flooded = wait(flood);
+  EXPECT_EQ(flooded["state"], "failed") << flooded;
+  EXPECT_NE(flooded.value("failure_reason", "").find("log cap"), std::string::npos) << flooded;
+  const std::string log = dir_.path() + "/logs/task-" + flood.substr(flood.rfind('/') + 1) + ".out";
+  struct stat st {};
+  ASSERT_EQ(::stat(log.c_str(), &st), 0) << log;
+  EXPECT_LE(st.st_size, int64_t{100} << 20) << "the default cap is 100 MiB";
+  EXPECT_GE(st.st_size, int64_t{99} << 20);
+  EXPECT_EQ(wait(others)["state"], "succeeded");
+  EXPECT_EQ(daemon_.post("/v1/tasks", R"({"argv": ["true"]})", kBob).status, 201);
+}
+
+TEST(DiskFloorTest, BelowTheFloorNoTaskStartsAndHealthzSaysWhy) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), {"--min-free-disk", "1000TiB"});
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  const Answer submitted = daemon.post("/v1/tasks", R"({"argv": ["true"]})");
+  ASSERT_EQ(submitted.status, 201) << submitted.body;  // accepted, and waits
+  const std::string task = "/v1/tasks/" + std::to_string(submitted.json["id"].get<int64_t>());
+  EXPECT_EQ(daemon.get(task + "/wait?timeout=1").json["state"], "pending");
+  const nlohmann::json health = daemon.get("/healthz").json;
+  EXPECT_NE(health.value("placements_paused", "").find("--min-free-disk"), std::string::npos)
+      << health;
+}
+
 }  // namespace
 }  // namespace fastgpu::testing
