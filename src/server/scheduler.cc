@@ -249,14 +249,18 @@ void Scheduler::iterate() {
   if (dirty_ && placements_paused_.empty() && SteadyClock::now() >= placements_from_) {
     schedule_pass();
   }
+  // A commit checks the write epoch after this iteration's launches were queued: it confirms.
+  bool epoch_confirmed = false;
   if (!batch_.empty()) {
     if (Status s = batch_.commit(writer_); !s.is_ok()) {
       log_line("commit failed: " + s.message());
       check_fenced();
+    } else {
+      epoch_confirmed = true;
     }
     snapshot_stale_ = true;
   }
-  start_held_launches();
+  start_held_launches(epoch_confirmed);
   if (snapshot_stale_) publish_snapshot();
   std::vector<std::function<void()>> after;
   after.swap(after_commit_);
@@ -607,11 +611,11 @@ void Scheduler::launch(LiveTask& task) {
   held_launches_.push_back(std::move(job));
 }
 
-void Scheduler::start_held_launches() {
+void Scheduler::start_held_launches(bool epoch_confirmed) {
   if (held_launches_.empty()) return;
   std::vector<LaunchJob> jobs;
   jobs.swap(held_launches_);
-  if (Status s = store_->confirm_write_epoch(); !s.is_ok()) {
+  if (Status s = epoch_confirmed ? Status::ok() : store_->confirm_write_epoch(); !s.is_ok()) {
     log_line("no task started: " + s.message());
     if (options_.on_fenced) return options_.on_fenced(s);
     for (LaunchJob& job : jobs) {

@@ -260,8 +260,9 @@ class Scheduler {
   std::optional<Placement> reserve(LiveTask& task);
   void launch(LiveTask& task);
   // Starts the launches this iteration queued, once the store confirms this replica still
-  // holds the newest write epoch: processes start only from a confirmed leader.
-  void start_held_launches();
+  // holds the newest write epoch (`epoch_confirmed`: a commit after they were queued did):
+  // processes start only from a confirmed leader.
+  void start_held_launches(bool epoch_confirmed);
   // Every kDiskCheckPeriod: cuts the logs of local tasks over the cap (and stops those tasks),
   // and pauses or resumes placements by the free space on the data dir's disk.
   void check_disk();
