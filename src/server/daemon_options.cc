@@ -89,6 +89,9 @@ void add_daemon_flags(CLI::App& app, DaemonOptions* o) {
   app.add_option("--task-pids", o->task_pids, "processes and threads one task may hold at once")
       ->check(CLI::Range(int64_t{16}, int64_t{1} << 22))
       ->capture_default_str();
+  app.add_flag("--allow-unenforced", o->allow_unenforced,
+               "run fractional tasks even when the vGPU library is missing (they are not held "
+               "to their slice; the API shows them with \"enforce\": false)");
   app.add_option("--task-log-cap", o->task_log_cap,
                  "most bytes of stdout (and of stderr) a task may leave; past it the task is "
                  "killed and its log cut, with a note (0: no cap)")

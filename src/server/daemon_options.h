@@ -32,6 +32,7 @@ struct DaemonOptions {
   int64_t kill_grace_ms = 5000;
   std::string task_log_cap = "100MiB";  // per stream; "0": none
   std::string min_free_disk = "1GiB";   // on the data dir's disk; "0": none
+  bool allow_unenforced = false;        // fractional tasks without the vGPU library
   int launch_threads = 2;  // task processes started at once: log files and spawns overlap
   int64_t backfill_patience_ms = 10000;
   std::string join_token_file;  // agents' shared secret; empty: agents need none (loopback only)

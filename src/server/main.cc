@@ -188,6 +188,7 @@ int run(const DaemonOptions& options) {
   sched.log_dir = data_dir + "/logs";
   sched.enforcement.library = find_vgpu_library();
   sched.enforcement.driver = options.vgpu_driver;
+  sched.allow_unenforced = options.allow_unenforced;
   sched.confiner = confiner.get();
   sched.enforcement_prefix = enforcement_prefix(data_dir);
   sched.kill_grace = std::chrono::milliseconds(options.kill_grace_ms);
@@ -247,8 +248,12 @@ int run(const DaemonOptions& options) {
   }
   std::fprintf(stderr, "fastgpud: state in %s; %s; listening on %s://%s:%d\n",
                describe_store(store_spec).c_str(),
-               sched.enforcement.library.empty() ? "no vGPU enforcement library"
-                                                 : sched.enforcement.library.c_str(),
+               sched.enforcement.library.empty()
+                   ? (options.allow_unenforced ? "no vGPU enforcement library: fractional "
+                                                 "tasks run unenforced (--allow-unenforced)"
+                                               : "no vGPU enforcement library: fractional "
+                                                 "tasks are refused")
+                   : sched.enforcement.library.c_str(),
                options.tls_cert.empty() ? "http" : "https", host.c_str(), server.port());
   std::atomic<bool> scheduling{false};
   const Status led = leadership.start(

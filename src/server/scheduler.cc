@@ -164,6 +164,7 @@ ApiError Scheduler::admit_task(TaskSpec* spec) const {
 
 ApiError Scheduler::submit(TaskSpec spec, TaskRecord* out) {
   if (ApiError e = admit_task(&spec); !e.is_ok()) return e;
+  if (ApiError e = admit_enforcement(&spec); !e.is_ok()) return e;
   std::vector<TaskId> ids;
   if (Status s = writer_->create_tasks({std::move(spec)}, &ids); !s.is_ok()) {
     return ApiError::from_status(s);
@@ -175,6 +176,19 @@ ApiError Scheduler::submit(TaskSpec spec, TaskRecord* out) {
     new_tasks_.push_back(*out);
   }
   inbox_cv_.notify_one();
+  return {};
+}
+
+ApiError Scheduler::admit_enforcement(TaskSpec* spec) const {
+  const bool fractional = spec->shape.num_gpu > 0 && spec->shape.gpu_milli < kMilliPerGpu;
+  if (!fractional || !spec->enforce || !options_.enforcement.library.empty()) return {};
+  if (!options_.allow_unenforced) {
+    return ApiError::unavailable(
+        "this fastgpud has no vGPU enforcement library (lib/libfastgpu-vgpu.so beside its bin/), "
+        "so it cannot hold a task to a fractional slice; install the library, or start "
+        "fastgpud with --allow-unenforced to run such tasks without it");
+  }
+  spec->enforce = false;  // what the API shows: this task is not held to its slice
   return {};
 }
 

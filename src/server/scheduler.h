@@ -105,6 +105,9 @@ class Scheduler {
     /// Below this many free bytes on log_dir's file system no task or vGPU is placed;
     /// placements_paused() says why. 0: no floor.
     int64_t min_free_disk = 0;
+    /// Without an enforcement library, fractional tasks are refused (503) unless this is set;
+    /// they are then admitted and recorded as not enforced ("enforce": false).
+    bool allow_unenforced = false;
   };
 
   /// An agent as the live autoscaler sees it.
@@ -270,6 +273,9 @@ class Scheduler {
   void check_free_disk();
   // The failure reason of a task whose output passed the log cap.
   std::string log_cap_reason() const;
+  // A fractional task this daemon cannot hold to its slice (no enforcement library): refused,
+  // or with Options::allow_unenforced recorded as not enforced.
+  ApiError admit_enforcement(TaskSpec* spec) const;
   // After a failed commit: ends the replica through on_fenced when a newer one leads.
   void check_fenced();
   void on_launched(LaunchOutcome outcome);

@@ -8,10 +8,10 @@
 //    default stream) -> "cuMemAlloc_v2".
 //  - hooked: 1 when libfastgpu-vgpu exports a hook of that name; 0 for the driver functions it
 //    only calls (events, contexts).
-#include <cuda.h>
+#include "vgpu/cuda_driver_abi.h"
 
-// The per-thread-default-stream flavours are declared by cuda.h only when a program compiles
-// with CUDA_API_PER_THREAD_DEFAULT_STREAM; they have the signatures of the plain ones.
+// The per-thread-default-stream flavours (cuda.h declares them only for programs compiled
+// with CUDA_API_PER_THREAD_DEFAULT_STREAM) have the signatures of the plain ones.
 extern "C" {
 CUresult CUDAAPI cuLaunchKernel_ptsz(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned,
                                      unsigned, unsigned, CUstream, void**, void**);
@@ -23,7 +23,7 @@ CUresult CUDAAPI cuMemAllocAsync_ptsz(CUdeviceptr*, size_t, CUstream);
 CUresult CUDAAPI cuMemAllocFromPoolAsync_ptsz(CUdeviceptr*, size_t, CUmemoryPool, CUstream);
 CUresult CUDAAPI cuMemFreeAsync_ptsz(CUdeviceptr, CUstream);
 CUresult CUDAAPI cuEventRecord_ptsz(CUevent, CUstream);
-// cuda.h maps cuGetProcAddress to the CUDA 12 signature; the CUDA 11.3 one has no status out.
+// cuGetProcAddress names the CUDA 12 signature (_v2); the CUDA 11.3 one has no status out.
 CUresult CUDAAPI cuGetProcAddress_v1(const char*, void**, int,
                                      cuuint64_t) __asm__("cuGetProcAddress");
 }

@@ -37,9 +37,10 @@ void write_script(const std::string& dir, const std::string& name, const std::st
 
 namespace {
 
-// Spawns fastgpud with `flags`, stderr to `log_path`; returns its pid (0 on failure).
-pid_t spawn_fastgpud(const std::vector<std::string>& flags, const std::string& log_path) {
-  std::vector<std::string> args = {fastgpud_path()};
+// Spawns fastgpud (`binary`) with `flags`, stderr to `log_path`; returns its pid (0 on failure).
+pid_t spawn_fastgpud(const std::vector<std::string>& flags, const std::string& log_path,
+                     const std::string& binary = fastgpud_path()) {
+  std::vector<std::string> args = {binary};
   args.insert(args.end(), flags.begin(), flags.end());
   return spawn_program(std::move(args), log_path);
 }
@@ -96,7 +97,8 @@ TempDir::~TempDir() {
 
 std::string fastgpud_path() { return FASTGPUD_BIN; }
 
-DaemonProcess::DaemonProcess(std::string data_dir, std::vector<std::string> flags)
+DaemonProcess::DaemonProcess(std::string data_dir, std::vector<std::string> flags,
+                             const std::string& binary)
     : data_dir_(std::move(data_dir)) {
   const std::string ready = data_dir_ + "/port";
   std::filesystem::remove(ready);
@@ -107,7 +109,7 @@ DaemonProcess::DaemonProcess(std::string data_dir, std::vector<std::string> flag
   if (std::find(flags.begin(), flags.end(), "--kill-grace-ms") == flags.end()) {
     flags.insert(flags.end(), {"--kill-grace-ms", "500"});
   }
-  pid_ = spawn_fastgpud(flags, data_dir_ + "/fastgpud.log");
+  pid_ = spawn_fastgpud(flags, data_dir_ + "/fastgpud.log", binary);
   if (pid_ == 0) return;
   for (int i = 0; i < 600 && port_ == 0; ++i) {  // up to 60 s (sanitizer builds start slowly)
     const std::string text = read_file(ready);

@@ -48,13 +48,18 @@ struct Answer {
   nlohmann::json json;
 };
 
+/// Path of the fastgpud binary under test.
+std::string fastgpud_path();
+
 /// fastgpud running on `data_dir` with extra flags (on a free loopback port unless they hold
 /// --listen; with a kill grace of 500 ms unless they hold --kill-grace-ms). The constructor
 /// starts it and waits until it serves; the destructor stops it with SIGTERM. Tests use
-/// ASSERT_TRUE(daemon.started()).
+/// ASSERT_TRUE(daemon.started()). `binary` is the fastgpud to run (another copy of it, e.g.
+/// one without the vGPU library beside it).
 class DaemonProcess {
  public:
-  DaemonProcess(std::string data_dir, std::vector<std::string> flags = {});
+  DaemonProcess(std::string data_dir, std::vector<std::string> flags = {},
+                const std::string& binary = fastgpud_path());
   ~DaemonProcess();
 
   bool started() const { return port_ > 0; }
@@ -120,9 +125,6 @@ bool alive(pid_t pid);
 
 /// The parent of process `pid`, or 0 when it is gone or cannot be read.
 pid_t parent_of(pid_t pid);
-
-/// Path of the fastgpud binary under test.
-std::string fastgpud_path();
 
 /// Runs fastgpud with `flags` to completion (for start-up refusals); returns its exit code and
 /// puts its stderr in *log.

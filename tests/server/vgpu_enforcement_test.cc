@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 #include "daemon_process.h"
 
 namespace fastgpu::testing {
@@ -46,6 +48,34 @@ TEST(VgpuEnforcement, ACommandInAVgpuIsHeldToItsMemory) {
 TEST(VgpuEnforcement, NeedsTheCudaHeaders) { GTEST_SKIP() << "libfastgpu-vgpu is not built"; }
 
 #endif
+
+// A fastgpud installed without its library beside it cannot hold a fractional slice: it says
+// so and refuses such tasks, unless told to run them unenforced, which the API then shows.
+TEST(VgpuEnforcement, WithoutTheLibraryFractionalTasksAreRefusedUnlessAllowedAndMarked) {
+  TempDir dir;
+  const std::string bin = dir.path() + "/install/bin";
+  for (const char* sub : {"/install/bin", "/refusing", "/allowing"}) {
+    std::filesystem::create_directories(dir.path() + sub);
+  }
+  std::filesystem::copy_file(fastgpud_path(), bin + "/fastgpud");  // no lib/ beside it
+  const std::string fraction = R"({"argv": ["true"], "gpu": 0.5})";
+  {
+    DaemonProcess refusing(dir.path() + "/refusing", {}, bin + "/fastgpud");
+    ASSERT_TRUE(refusing.started()) << refusing.log();
+    EXPECT_NE(refusing.log().find("fractional tasks are refused"), std::string::npos);
+    const Answer refused = refusing.post("/v1/tasks", fraction);
+    EXPECT_EQ(refused.status, 503) << refused.body;
+    EXPECT_NE(refused.body.find("--allow-unenforced"), std::string::npos) << refused.body;
+    EXPECT_EQ(refusing.post("/v1/tasks", R"({"argv": ["true"], "gpu": 1})").status, 201);
+  }
+  DaemonProcess allowing(dir.path() + "/allowing", {"--allow-unenforced"}, bin + "/fastgpud");
+  ASSERT_TRUE(allowing.started()) << allowing.log();
+  const Answer admitted = allowing.post("/v1/tasks", fraction);
+  ASSERT_EQ(admitted.status, 201) << admitted.body;
+  EXPECT_EQ(admitted.json["enforce"], false) << admitted.body;
+  const std::string id = std::to_string(admitted.json["id"].get<int64_t>());
+  EXPECT_EQ(allowing.get("/v1/tasks/" + id + "/wait?timeout=60").json["state"], "succeeded");
+}
 
 }  // namespace
 }  // namespace fastgpu::testing
