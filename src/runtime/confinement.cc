@@ -1,5 +1,7 @@
 #include "runtime/confinement.h"
 
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -18,6 +20,16 @@ int join_cgroups(const ChildConfinement& confinement) {
 
 int enter_confinement(const ChildConfinement& confinement) {
   if (int error = join_cgroups(confinement); error != 0) return error;
+  if (confinement.bind_count > 0) {
+    if (::syscall(SYS_unshare, CLONE_NEWNS) != 0) return errno;
+    if (::syscall(SYS_mount, "none", "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) return errno;
+    for (size_t i = 0; i < confinement.bind_count; ++i) {
+      const BindMount& bind = confinement.binds[i];
+      if (::syscall(SYS_mount, bind.source, bind.target, nullptr, MS_BIND, nullptr) != 0) {
+        return errno;
+      }
+    }
+  }
   if (const std::optional<RunAs>& who = confinement.run_as) {
     // Raw system calls: glibc's wrappers would signal every thread of the launcher's memory,
     // which a clone(CLONE_VM) child shares, to change their identity too.

@@ -17,12 +17,20 @@ struct RunAs {
   bool operator==(const RunAs&) const = default;
 };
 
+/// A file or directory mounted over another in the child's private mount namespace.
+struct BindMount {
+  const char* source = nullptr;
+  const char* target = nullptr;
+};
+
 /// Everything the child needs, prepared before the fork: after it, the child may only make
 /// async-signal-safe calls, so nothing is allocated or looked up there.
 struct ChildConfinement {
   const int* cgroup_procs_fds = nullptr;  // cgroup.procs files open for writing
   size_t cgroup_procs_count = 0;
-  std::optional<RunAs> run_as;  // unset: keep the launcher's identity
+  std::optional<RunAs> run_as;       // unset: keep the launcher's identity
+  const BindMount* binds = nullptr;  // made in a private mount namespace, before run_as
+  size_t bind_count = 0;
 };
 
 /// Called in the child (raw system calls only, safe after vfork or clone(CLONE_VM)): moves the
@@ -30,7 +38,9 @@ struct ChildConfinement {
 /// failed.
 int join_cgroups(const ChildConfinement& confinement);
 
-/// Called in the child like join_cgroups: joins the cgroups, then drops every supplementary
+/// Called in the child like join_cgroups: joins the cgroups, then (when there are binds) enters
+/// a private mount namespace, whose mounts never reach the host's, and makes the binds, then
+/// drops every supplementary
 /// group and sets the gid and uid (real, effective and saved), then sets no_new_privs so that
 /// no set-uid program can give the privileges back. Returns 0, or the errno of the step that
 /// failed.

@@ -324,7 +324,10 @@ Status launch_process(const LaunchSpec& spec, LaunchedProcess* out) {
   std::vector<char*> argv = c_array(args);
   std::vector<char*> envp = c_array(env.entries());
   std::vector<char*> program_list = c_array(programs);
-  const ChildConfinement confinement{cgroup_raw.data(), cgroup_raw.size(), spec.run_as};
+  std::vector<BindMount> binds;
+  for (const auto& [source, target] : spec.binds) binds.push_back({source.c_str(), target.c_str()});
+  const ChildConfinement confinement{cgroup_raw.data(), cgroup_raw.size(), spec.run_as,
+                                     binds.data(), binds.size()};
   const char* cwd = spec.cwd.empty() ? nullptr : spec.cwd.c_str();
   pid_t pid = 0;
   if (spec.guarded) {

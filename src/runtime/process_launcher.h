@@ -46,9 +46,11 @@ struct LaunchSpec {
   std::optional<RunAs> run_as;
   /// The cgroup.procs files of the cgroups the command joins before it runs (TaskCgroup).
   std::vector<std::string> cgroup_procs;
+  /// (source, target): bind-mounted in a private mount namespace of the command (TaskSlices).
+  std::vector<std::pair<std::string, std::string>> binds;
 
-  /// True when the command is confined: run_as or cgroup_procs is set.
-  bool confined() const { return run_as.has_value() || !cgroup_procs.empty(); }
+  /// True when the command is confined: run_as, cgroup_procs or binds is set.
+  bool confined() const { return run_as.has_value() || !cgroup_procs.empty() || !binds.empty(); }
 };
 
 /// A started process. It leads its own session and process group: pgid == identity.pid.

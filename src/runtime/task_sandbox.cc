@@ -18,6 +18,7 @@ TaskSandbox::TaskSandbox(Options options)
 
 TaskSandbox::~TaskSandbox() {
   ::rmdir(options_.scratch_root.c_str());  // only when empty: nothing of a task is removed
+  if (options_.slices) options_.slices->remove_root();
   for (const CgroupHierarchy* h : tree_.task_hierarchies()) {
     ::rmdir((h->mount + "/" + options_.group_base).c_str());
   }
@@ -65,9 +66,12 @@ Status TaskSandbox::prepare(int64_t task, const std::optional<RunAs>& who,
   if (spec->cwd.empty()) spec->cwd = scratch;
   if (!options_.enabled) return Status::ok();
   TaskCgroup group(tree_, group_of(task));
-  if (Status s = group.create(limits); !s.is_ok()) {
+  Status s = options_.slices ? options_.slices->prepare(task, spec) : Status::ok();
+  if (s.is_ok()) s = group.create(limits);
+  if (!s.is_ok()) {
     std::error_code ec;
     std::filesystem::remove_all(scratch, ec);
+    if (options_.slices) options_.slices->remove(task);
     return s;
   }
   spec->cgroup_procs = group.procs_files();
@@ -85,6 +89,7 @@ CgroupUsage TaskSandbox::finish(int64_t task) const {
   }
   std::error_code ec;
   std::filesystem::remove_all(scratch_of(task), ec);  // does not follow the task's symlinks
+  if (options_.slices) options_.slices->remove(task);
   return usage;
 }
 
@@ -119,6 +124,7 @@ std::string TaskSandbox::describe() const {
 namespace {
 
 constexpr const char* kSharedScratchRoot = "/var/tmp/fastgpu";
+constexpr const char* kSliceRoot = "/run/fastgpu";
 
 // A short name stable for `dir`: PREFIX-<FNV-1a of its canonical path>.
 std::string group_name(const std::string& prefix, const std::string& dir) {
@@ -160,7 +166,15 @@ Status TaskSandbox::options_for(const std::string& prefix, const std::string& di
   }
   out->scratch_root = std::string(kSharedScratchRoot) + "/" + out->group_base;
   if (Status s = make_directory(kSharedScratchRoot, 0711); !s.is_ok()) return s;
-  return make_directory(out->scratch_root, 0711);
+  if (Status s = make_directory(out->scratch_root, 0711); !s.is_ok()) return s;
+  if (Status s = make_directory(kSliceRoot, 0711); !s.is_ok()) return s;
+  std::unique_ptr<TaskSlices> slices;
+  if (Status s = TaskSlices::open(std::string(kSliceRoot) + "/" + out->group_base, &slices);
+      !s.is_ok()) {
+    return s;
+  }
+  out->slices = std::move(slices);
+  return Status::ok();
 }
 
 }  // namespace fastgpu

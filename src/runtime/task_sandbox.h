@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -13,6 +14,7 @@
 #include "runtime/confinement.h"
 #include "runtime/process_launcher.h"
 #include "runtime/task_cgroup.h"
+#include "runtime/task_slices.h"
 
 namespace fastgpu {
 
@@ -25,6 +27,8 @@ class TaskSandbox {
     bool enabled = false;
     std::string group_base;    // the cgroup every task group of this launcher lives under
     std::string scratch_root;  // must exist; a task's directory is made in it
+    /// Where fractional tasks' slices are put out of their reach; null: they keep LD_PRELOAD.
+    std::shared_ptr<const TaskSlices> slices;
   };
 
   explicit TaskSandbox(Options options);
@@ -34,12 +38,13 @@ class TaskSandbox {
   TaskSandbox& operator=(const TaskSandbox&) = delete;
 
   /// Completes `spec` for task `task`: its scratch directory (owned by `who`, 0700) as cwd and
-  /// HOME unless it gave a cwd; when enabled, `who` and a cgroup with `limits` that it joins.
+  /// HOME unless it gave a cwd; when enabled, `who`, a cgroup with `limits` that it joins, and
+  /// its slice (TaskSlices) when it preloads the vGPU library.
   /// Errors name what failed and leave nothing behind.
   Status prepare(int64_t task, const std::optional<RunAs>& who, const CgroupLimits& limits,
                  LaunchSpec* spec) const;
   /// After task `task`'s process ended: kills every process left in its cgroup, reads what they
-  /// used, removes the cgroup and the scratch directory.
+  /// used, removes the cgroup, the scratch directory and the slice.
   CgroupUsage finish(int64_t task) const;
 
   /// Finishes every task sandbox left from an earlier run of this launcher (an agent starts

@@ -20,7 +20,10 @@ Shim::Shim() {
 }
 
 bool Shim::initialise(std::string* error) {
-  auto parsed = parse_vgpu_config(process_environment(), error);
+  // A confined task's slice comes from the file its launcher bind-mounted: not from its env.
+  const std::optional<EnvLookup> env = slice_environment(kSliceFile, error);
+  if (!env) return false;
+  auto parsed = parse_vgpu_config(*env, error);
   if (!parsed) return false;
   config_ = *parsed;
   if (!driver_.open(config_.driver_path, error)) return false;

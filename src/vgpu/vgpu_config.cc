@@ -1,7 +1,15 @@
 #include "vgpu/vgpu_config.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string_view>
 
 #include "vgpu/shared_region.h"
 
@@ -77,6 +85,45 @@ std::optional<VgpuConfig> parse_vgpu_config(const EnvLookup& env, std::string* e
     config.device_key = first_device(*visible);
   }
   return config;
+}
+
+EnvLookup lookup_in(const std::string& text) {
+  auto values = std::make_shared<std::map<std::string, std::string, std::less<>>>();
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string_view line(text.data() + start, end - start);
+    if (const size_t equals = line.find('='); equals != std::string_view::npos && equals > 0) {
+      (*values)[std::string(line.substr(0, equals))] = std::string(line.substr(equals + 1));
+    }
+    start = end + 1;
+  }
+  return [values](const char* name) -> std::optional<std::string> {
+    auto it = values->find(std::string_view(name));
+    if (it == values->end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+std::optional<EnvLookup> slice_environment(const char* path, std::string* error) {
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) return process_environment();
+  if (fd < 0) {
+    *error = std::string("cannot open the slice file ") + path + ": " + std::strerror(errno);
+    return std::nullopt;
+  }
+  std::string text;
+  char chunk[4096];
+  ssize_t n = 0;
+  while ((n = ::read(fd, chunk, sizeof chunk)) > 0 && text.size() < 65536) text.append(chunk, n);
+  const int read_errno = errno;
+  ::close(fd);
+  if (n < 0) {
+    *error = std::string("cannot read the slice file ") + path + ": " + std::strerror(read_errno);
+    return std::nullopt;
+  }
+  return lookup_in(text);
 }
 
 EnvLookup process_environment() {

@@ -42,4 +42,18 @@ std::optional<VgpuConfig> parse_vgpu_config(const EnvLookup& env, std::string* e
 // The process environment as an EnvLookup.
 EnvLookup process_environment();
 
+// Where the launcher of a confined task puts its slice: a root-owned file of NAME=VALUE lines
+// (the variables above), bind-mounted into the task's private mount namespace, so the task can
+// neither change nor remove it. Its presence overrides the environment entirely.
+inline constexpr const char* kSliceFileDir = "/run/fastgpu-vgpu";
+inline constexpr const char* kSliceFile = "/run/fastgpu-vgpu/slice.env";
+
+// The variables of `text` (NAME=VALUE lines; other lines ignored) as an EnvLookup; a name not
+// in it is unset.
+EnvLookup lookup_in(const std::string& text);
+
+// The slice's variables: those of the slice file at `path` when it exists, else the process
+// environment. nullopt with `error` when the file exists but cannot be read.
+std::optional<EnvLookup> slice_environment(const char* path, std::string* error);
+
 }  // namespace fastgpu::vgpu

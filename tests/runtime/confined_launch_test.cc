@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "runtime/process_launcher.h"
 
@@ -31,8 +32,10 @@ class ConfinedLaunchTest : public testing::Test {
     if (!dir_.empty()) fs::remove_all(dir_);
   }
   // Runs `script` as the tenant and returns {exit code, stdout and stderr}.
-  std::pair<int, std::string> run(const std::string& script, const std::string& cwd = "/") {
+  std::pair<int, std::string> run(const std::string& script, const std::string& cwd = "/",
+                                  std::vector<std::pair<std::string, std::string>> binds = {}) {
     LaunchSpec spec;
+    spec.binds = std::move(binds);
     spec.argv = {"/bin/sh", "-c", script};
     spec.env = {{"PATH", "/usr/bin:/bin"}};
     spec.cwd = cwd;
@@ -102,6 +105,24 @@ TEST_F(ConfinedLaunchTest, PathsItMayNotSeeAnswerTheSameWhetherTheyExistOrNot) {
             answer("/bin/true", (hidden / "none").string()));
   EXPECT_NE(answer("tool", "/").find("Permission denied"), std::string::npos)
       << answer("tool", "/");
+}
+
+TEST_F(ConfinedLaunchTest, ABindIsSeenByTheCommandOnlyAndCannotBeUndone) {
+  const fs::path mine = dir_ / "mine";
+  const fs::path shown = dir_ / "shown";
+  std::ofstream(mine) << "the launcher's\n";
+  std::ofstream(shown) << "the host's\n";
+  fs::permissions(mine, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  fs::permissions(shown, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  const auto [code, output] =
+      run("cat " + shown.string() + "; umount " + shown.string() + " || echo kept", "/",
+          {{mine.string(), shown.string()}});
+  EXPECT_EQ(code, 0) << output;
+  EXPECT_NE(output.find("the launcher's\n"), std::string::npos) << output;
+  EXPECT_NE(output.find("kept"), std::string::npos) << output;
+  std::stringstream host;
+  host << std::ifstream(shown).rdbuf();
+  EXPECT_EQ(host.str(), "the host's\n") << "the bind reached the host's mount namespace";
 }
 
 }  // namespace

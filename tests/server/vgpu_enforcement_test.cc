@@ -5,13 +5,12 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <vector>
 
 #include "daemon_process.h"
 
 namespace fastgpu::testing {
 namespace {
-
-#if defined(FASTGPU_VGPU_PROBE) && defined(FASTGPU_MOCK_DRIVER)
 
 TEST(VgpuEnforcement, ACommandInAVgpuIsHeldToItsMemory) {
   TempDir dir;
@@ -43,11 +42,39 @@ TEST(VgpuEnforcement, ACommandInAVgpuIsHeldToItsMemory) {
   unlink("/dev/shm/fastgpu-gpu-GPU-sim-0000");  // the simulated GPU's board
 }
 
-#else
-
-TEST(VgpuEnforcement, NeedsTheCudaHeaders) { GTEST_SKIP() << "libfastgpu-vgpu is not built"; }
-
-#endif
+// As root a fractional slice is read from files the task cannot change, preloaded through its
+// own /etc/ld.so.preload: none of the usual ways out of LD_PRELOAD gets past the vGPU's memory.
+TEST(VgpuEnforcement, AConfinedTaskCannotOptOutOfItsSlice) {
+  if (::geteuid() != 0) GTEST_SKIP() << "tasks are confined only when fastgpud runs as root";
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), {"--vgpu-driver", FASTGPU_MOCK_DRIVER});
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  const Answer vgpu = daemon.post("/v1/vgpus", R"({"gpu": 0.5, "memory": "4GiB"})");
+  ASSERT_EQ(vgpu.status, 201) << vgpu.body;
+  const std::string device = "escape" + std::to_string(getpid());
+  const std::string sanitizer = "verify_asan_link_order=0:detect_leaks=0";
+  const std::string probe = std::string(FASTGPU_VGPU_PROBE) + " alloc direct 1073741824";
+  const std::vector<std::string> escapes = {
+      probe, "env -u LD_PRELOAD " + probe,
+      "env -i MOCK_CUDA_DEVICE=" + device + " ASAN_OPTIONS=" + sanitizer + " " + probe,
+      "FASTGPU_VGPU_ID=mine FASTGPU_VGPU_MEMORY_LIMIT=0 FASTGPU_VGPU_COMPUTE_SHARE=1000 " + probe};
+  for (const std::string& escape : escapes) {
+    const nlohmann::json task = {
+        {"argv", {"sh", "-c", escape}},
+        {"env", {{"MOCK_CUDA_DEVICE", device}, {"ASAN_OPTIONS", sanitizer}}},
+        {"gpu", 0.25},
+        {"vgpu", vgpu.json["id"]}};
+    const Answer submitted = daemon.post("/v1/tasks", task.dump());
+    ASSERT_EQ(submitted.status, 201) << submitted.body;
+    const std::string id = std::to_string(submitted.json["id"].get<int64_t>());
+    EXPECT_EQ(daemon.get("/v1/tasks/" + id + "/wait?timeout=60").json["state"], "succeeded");
+    EXPECT_NE(
+        daemon.get("/v1/tasks/" + id + "/logs").body.find("allocated=4 bytes=4294967296 refusal=2"),
+        std::string::npos)
+        << escape << ": " << daemon.get("/v1/tasks/" + id + "/logs").body;
+  }
+  unlink(("/dev/shm/fastgpu-mock-" + device).c_str());
+}
 
 // A fastgpud installed without its library beside it cannot hold a fractional slice: it says
 // so and refuses such tasks, unless told to run them unenforced, which the API then shows.

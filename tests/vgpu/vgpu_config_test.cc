@@ -1,7 +1,11 @@
 #include "vgpu/vgpu_config.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <map>
 
 namespace fastgpu::vgpu {
@@ -70,6 +74,35 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"FASTGPU_VGPU_MEMORY_LIMIT", "99999999999999999999999"},
         BadValue{"FASTGPU_VGPU_COMPUTE_SHARE", "0"}, BadValue{"FASTGPU_VGPU_COMPUTE_SHARE", "1001"},
         BadValue{"FASTGPU_VGPU_COMPUTE_SHARE", "0.5"}, BadValue{"FASTGPU_VGPU_BURST", "yes"}));
+
+TEST(SliceFile, ItsLinesAreTheVariablesAndNothingElse) {
+  const EnvLookup env = lookup_in("FASTGPU_VGPU_ID=v-1\nnot a variable\nEMPTY=\n=x\nA=b=c");
+  EXPECT_EQ(env("FASTGPU_VGPU_ID"), "v-1");
+  EXPECT_EQ(env("EMPTY"), "");
+  EXPECT_EQ(env("A"), "b=c");
+  EXPECT_EQ(env("PATH"), std::nullopt);
+}
+
+TEST(SliceFile, WhenPresentItOverridesTheEnvironmentAndWhenAbsentTheEnvironmentCounts) {
+  char dir[] = "/tmp/fastgpu-slice-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string file = std::string(dir) + "/slice.env";
+  ::setenv("FASTGPU_VGPU_ID", "chosen-by-the-task", 1);
+  std::string error;
+  std::optional<EnvLookup> absent = slice_environment(file.c_str(), &error);
+  ASSERT_TRUE(absent) << error;
+  EXPECT_EQ((*absent)("FASTGPU_VGPU_ID"), "chosen-by-the-task");
+  std::ofstream(file) << "FASTGPU_VGPU_ID=set-by-the-launcher\nFASTGPU_VGPU_MEMORY_LIMIT=4096\n";
+  std::optional<EnvLookup> present = slice_environment(file.c_str(), &error);
+  ASSERT_TRUE(present) << error;
+  EXPECT_EQ((*present)("FASTGPU_VGPU_ID"), "set-by-the-launcher");
+  EXPECT_EQ((*present)("FASTGPU_VGPU_BURST"), std::nullopt) << "the environment is ignored";
+  EXPECT_FALSE(slice_environment(dir, &error)) << "a slice file that cannot be read is an error";
+  EXPECT_NE(error.find(dir), std::string::npos) << error;
+  ::unsetenv("FASTGPU_VGPU_ID");
+  std::remove(file.c_str());
+  ::rmdir(dir);
+}
 
 }  // namespace
 }  // namespace fastgpu::vgpu

@@ -1,0 +1,101 @@
+#include "runtime/task_slices.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "vgpu/vgpu_config.h"
+
+namespace fastgpu {
+namespace {
+
+constexpr const char* kHostPreload = "/etc/ld.so.preload";
+
+Status io_error(const std::string& what, const std::string& path) {
+  return Status::io_error("cannot " + what + " " + path + ": " + std::strerror(errno));
+}
+
+// Makes directory `path` readable by all (0755) whatever the umask; EEXIST is not an error.
+Status make_public_directory(const std::string& path) {
+  if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) return io_error("create", path);
+  return ::chmod(path.c_str(), 0755) == 0 ? Status::ok() : io_error("set the mode of", path);
+}
+
+// Writes `text` to a new root-owned file `path`, readable by all (0644) whatever the umask.
+Status write_public_file(const std::string& path, const std::string& text) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) return io_error("create", path);
+  const bool written = ::fchmod(fd, 0644) == 0 &&
+                       ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  const int error = errno;
+  ::close(fd);
+  errno = error;
+  return written ? Status::ok() : io_error("write", path);
+}
+
+bool is_slice_variable(const std::string& name) {
+  return name.starts_with("FASTGPU_VGPU_") || name == "CUDA_VISIBLE_DEVICES";
+}
+
+}  // namespace
+
+TaskSlices::TaskSlices(std::string root, std::string host_preload)
+    : root_(std::move(root)), host_preload_(std::move(host_preload)) {}
+
+Status TaskSlices::open(const std::string& root, std::unique_ptr<TaskSlices>* out) {
+  if (::mkdir(root.c_str(), 0711) != 0 && errno != EEXIST) return io_error("create", root);
+  if (::chmod(root.c_str(), 0711) != 0) return io_error("set the mode of", root);
+  if (Status s = make_public_directory(vgpu::kSliceFileDir); !s.is_ok()) return s;
+  struct stat st {};
+  if (::stat(kHostPreload, &st) != 0) {  // absent: an empty one, which every user may read
+    if (Status s = write_public_file(kHostPreload, ""); !s.is_ok()) return s;
+  }
+  std::ostringstream host;
+  host << std::ifstream(kHostPreload).rdbuf();
+  out->reset(new TaskSlices(root, host.str()));
+  return Status::ok();
+}
+
+std::string TaskSlices::dir_of(int64_t task) const {
+  return root_ + "/task-" + std::to_string(task);
+}
+
+Status TaskSlices::prepare(int64_t task, LaunchSpec* spec) const {
+  if (spec->ld_preload.empty()) return Status::ok();
+  const std::string dir = dir_of(task);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);  // an earlier attempt's
+  if (Status s = make_public_directory(dir); !s.is_ok()) return s;
+  std::string slice;
+  for (const auto& [name, value] : spec->env) {
+    if (is_slice_variable(name)) slice += name + "=" + value + "\n";
+  }
+  std::string preload = host_preload_;
+  if (!preload.empty() && !preload.ends_with('\n')) preload += '\n';
+  preload += spec->ld_preload + "\n";
+  Status s = write_public_file(dir + "/ld.so.preload", preload);
+  if (s.is_ok()) s = write_public_file(dir + "/slice.env", slice);
+  if (!s.is_ok()) {
+    remove(task);
+    return s;
+  }
+  spec->binds.emplace_back(dir + "/ld.so.preload", kHostPreload);
+  spec->binds.emplace_back(dir, vgpu::kSliceFileDir);
+  spec->ld_preload.clear();
+  return Status::ok();
+}
+
+void TaskSlices::remove_root() const { ::rmdir(root_.c_str()); }
+
+void TaskSlices::remove(int64_t task) const {
+  std::error_code ec;
+  std::filesystem::remove_all(dir_of(task), ec);
+}
+
+}  // namespace fastgpu

@@ -1,0 +1,43 @@
+#pragma once
+// A confined task's vGPU slice, out of the task's reach: its launcher writes the slice (the
+// library to preload and its limits) into root-owned files, and the task's private mount
+// namespace sees them as /etc/ld.so.preload and the slice file the library reads
+// (vgpu/vgpu_config.h). Unsetting LD_PRELOAD, `env -i` or FASTGPU_VGPU_* in the task's own
+// environment then change nothing; a statically linked program still escapes any preload.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "runtime/process_launcher.h"
+
+namespace fastgpu {
+
+/// The host side of the slices of one launcher's tasks. Needs root. Thread-safe.
+class TaskSlices {
+ public:
+  /// Makes `root` (0711, for the tasks' slice directories) and the mount targets the binds
+  /// need: /etc/ld.so.preload (an empty file, which preloads nothing, when the host has none)
+  /// and the slice file's directory; remembers the host's own preload list, which tasks keep.
+  /// Errors name the path.
+  static Status open(const std::string& root, std::unique_ptr<TaskSlices>* out);
+
+  /// When `spec` preloads a library (a fractional slice): writes task `task`'s preload list
+  /// and slice file (its FASTGPU_VGPU_* and CUDA_VISIBLE_DEVICES variables) under the root, adds
+  /// the binds that show them to the task, and drops the LD_PRELOAD. Otherwise does nothing.
+  Status prepare(int64_t task, LaunchSpec* spec) const;
+  /// Removes task `task`'s slice files, if any.
+  void remove(int64_t task) const;
+  /// Removes the root when no task's slice is left in it.
+  void remove_root() const;
+
+ private:
+  TaskSlices(std::string root, std::string host_preload);
+  std::string dir_of(int64_t task) const;
+
+  const std::string root_;
+  const std::string host_preload_;  // the host's /etc/ld.so.preload, kept in every task's
+};
+
+}  // namespace fastgpu
