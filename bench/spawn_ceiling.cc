@@ -4,8 +4,9 @@
 // --log-dir also creates each task's two output files there (as fastgpud does) and --preload
 // sets LD_PRELOAD for the children (as fastgpud does for fractional tasks), so the cost of each
 // can be read off by difference. --confine (root) takes fastgpud's confinement steps for each
-// task as well: a TaskSandbox (a cgroup with limits, a scratch directory, an unprivileged uid)
-// prepared before the spawn and finished (group killed, usage read, removed) after the reap.
+// task as well: a TaskSandbox (a cgroup with limits, a scratch directory, an unprivileged uid,
+// and with --preload the slice files shown through a private mount namespace) prepared before
+// the spawn and finished (group killed, usage read, removed) after the reap.
 // A daemon that does more per task cannot complete more tasks per second than this on the same
 // machine.
 // Usage: spawn_ceiling [--tasks N] [--in-flight N] [--log-dir DIR] [--preload LIB] [--confine]

@@ -66,7 +66,7 @@ Status TaskSandbox::prepare(int64_t task, const std::optional<RunAs>& who,
   if (spec->cwd.empty()) spec->cwd = scratch;
   if (!options_.enabled) return Status::ok();
   TaskCgroup group(tree_, group_of(task));
-  Status s = options_.slices ? options_.slices->prepare(task, spec) : Status::ok();
+  Status s = options_.slices && as ? options_.slices->prepare(task, *as, spec) : Status::ok();
   if (s.is_ok()) s = group.create(limits);
   if (!s.is_ok()) {
     std::error_code ec;

@@ -46,6 +46,10 @@ class TaskSandbox {
   /// After task `task`'s process ended: kills every process left in its cgroup, reads what they
   /// used, removes the cgroup, the scratch directory and the slice.
   CgroupUsage finish(int64_t task) const;
+  /// Removes the ledger directory of enforcement id `vgpu_id` (TaskSlices), if there is one.
+  void remove_ledger(const std::string& vgpu_id) const {
+    if (options_.slices) options_.slices->remove_ledger(vgpu_id);
+  }
 
   /// Finishes every task sandbox left from an earlier run of this launcher (an agent starts
   /// with none of its tasks alive: they die with it). Returns how many there were.

@@ -39,8 +39,10 @@ Status write_public_file(const std::string& path, const std::string& text) {
   return written ? Status::ok() : io_error("write", path);
 }
 
+// What the slice file carries; FASTGPU_VGPU_LEDGER_DIR is the launcher's own.
 bool is_slice_variable(const std::string& name) {
-  return name.starts_with("FASTGPU_VGPU_") || name == "CUDA_VISIBLE_DEVICES";
+  return (name.starts_with("FASTGPU_VGPU_") && name != "FASTGPU_VGPU_LEDGER_DIR") ||
+         name == "CUDA_VISIBLE_DEVICES";
 }
 
 }  // namespace
@@ -66,7 +68,34 @@ std::string TaskSlices::dir_of(int64_t task) const {
   return root_ + "/task-" + std::to_string(task);
 }
 
-Status TaskSlices::prepare(int64_t task, LaunchSpec* spec) const {
+Status TaskSlices::make_ledger_dir(const std::string& vgpu_id, const RunAs& who,
+                                   std::string* dir) const {
+  *dir = ledger_dir_of(vgpu_id);
+  if (::mkdir(dir->c_str(), 0700) != 0 && errno != EEXIST) return io_error("create", *dir);
+  const int fd = ::open(dir->c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return io_error("open", *dir);
+  struct stat st {};
+  const bool given =
+      ::fstat(fd, &st) == 0 &&
+      (st.st_uid == who.uid || (st.st_uid == 0 && ::fchown(fd, who.uid, who.gid) == 0));
+  const int error = errno;
+  ::close(fd);
+  errno = error;
+  if (!given) return io_error("give the vGPU ledger directory to its tenant:", *dir);
+  return Status::ok();
+}
+
+std::string TaskSlices::ledger_dir_of(const std::string& vgpu_id) const {
+  return root_ + "/ledger-" + vgpu_id;
+}
+
+void TaskSlices::remove_ledger(const std::string& vgpu_id) const {
+  if (vgpu_id.empty() || vgpu_id.find('/') != std::string::npos) return;
+  std::error_code ec;
+  std::filesystem::remove_all(ledger_dir_of(vgpu_id), ec);
+}
+
+Status TaskSlices::prepare(int64_t task, const RunAs& who, LaunchSpec* spec) const {
   if (spec->ld_preload.empty()) return Status::ok();
   const std::string dir = dir_of(task);
   std::error_code ec;
@@ -75,6 +104,13 @@ Status TaskSlices::prepare(int64_t task, LaunchSpec* spec) const {
   std::string slice;
   for (const auto& [name, value] : spec->env) {
     if (is_slice_variable(name)) slice += name + "=" + value + "\n";
+    if (name != "FASTGPU_VGPU_ID" || value.find('/') != std::string::npos) continue;
+    std::string ledger;
+    if (Status s = make_ledger_dir(value, who, &ledger); !s.is_ok()) {
+      remove(task);
+      return s;
+    }
+    slice += "FASTGPU_VGPU_LEDGER_DIR=" + ledger + "\n";
   }
   std::string preload = host_preload_;
   if (!preload.empty() && !preload.ends_with('\n')) preload += '\n';

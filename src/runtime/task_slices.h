@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/status.h"
+#include "runtime/confinement.h"
 #include "runtime/process_launcher.h"
 
 namespace fastgpu {
@@ -26,7 +27,12 @@ class TaskSlices {
   /// When `spec` preloads a library (a fractional slice): writes task `task`'s preload list
   /// and slice file (its FASTGPU_VGPU_* and CUDA_VISIBLE_DEVICES variables) under the root, adds
   /// the binds that show them to the task, and drops the LD_PRELOAD. Otherwise does nothing.
-  Status prepare(int64_t task, LaunchSpec* spec) const;
+  /// The slice's ledger goes in a directory of its own under the root, made for `who` (0700)
+  /// unless it exists: no other tenant can make, read or change it (FASTGPU_VGPU_LEDGER_DIR).
+  Status prepare(int64_t task, const RunAs& who, LaunchSpec* spec) const;
+  /// Removes the ledger directory of enforcement id `vgpu_id` (its vGPU, or its pool task, is
+  /// gone).
+  void remove_ledger(const std::string& vgpu_id) const;
   /// Removes task `task`'s slice files, if any.
   void remove(int64_t task) const;
   /// Removes the root when no task's slice is left in it.
@@ -35,6 +41,9 @@ class TaskSlices {
  private:
   TaskSlices(std::string root, std::string host_preload);
   std::string dir_of(int64_t task) const;
+  std::string ledger_dir_of(const std::string& vgpu_id) const;
+  // Makes (or takes) the ledger directory of `vgpu_id`, owned by `who`, into *dir.
+  Status make_ledger_dir(const std::string& vgpu_id, const RunAs& who, std::string* dir) const;
 
   const std::string root_;
   const std::string host_preload_;  // the host's /etc/ld.so.preload, kept in every task's

@@ -685,6 +685,11 @@ std::string Scheduler::placements_paused() const {
   return paused_view_;
 }
 
+void Scheduler::forget_ledger(const std::string& enforcement_id) const {
+  remove_enforcement_ledger(enforcement_id);
+  if (options_.confiner != nullptr) options_.confiner->remove_ledger(enforcement_id);
+}
+
 std::string Scheduler::log_cap_reason() const {
   return "its output passed the log cap of " + std::to_string(options_.task_log_cap) +
          " bytes per stream (--task-log-cap): it was killed and its log cut there";
@@ -772,7 +777,7 @@ void Scheduler::finish_running(LiveTask& task, TaskState to, std::optional<int32
   end.at_us =
       wall_clock_us();  // when the slice was given back, before anything else can start on it
   if (task.record.spec.vgpu == kNoVgpu) {  // a pool task's ledger is its own
-    remove_enforcement_ledger(enforcement_id(options_.enforcement_prefix, kNoVgpu, id));
+    forget_ledger(enforcement_id(options_.enforcement_prefix, kNoVgpu, id));
   }
   batch_.add(std::move(end), [this, id](const WriteResult& result) {
     if (!result.status.is_ok()) {

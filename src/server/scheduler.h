@@ -271,6 +271,8 @@ class Scheduler {
   void check_disk();
   void cut_logs_over_cap();
   void check_free_disk();
+  // Removes the ledger of `enforcement_id` (its vGPU or pool task is gone), wherever it is.
+  void forget_ledger(const std::string& enforcement_id) const;
   // The failure reason of a task whose output passed the log cap.
   std::string log_cap_reason() const;
   // A fractional task this daemon cannot hold to its slice (no enforcement library): refused,

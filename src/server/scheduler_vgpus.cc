@@ -198,7 +198,7 @@ void Scheduler::delete_vgpu_on_loop(VgpuId id, bool force, std::string reason,
     set_view(slice.record());
     slices_.erase(id);
     expiry_.forget(id);
-    remove_enforcement_ledger(enforcement_id(options_.enforcement_prefix, id, 0));
+    forget_ledger(enforcement_id(options_.enforcement_prefix, id, 0));
     dirty_ = true;
     publish_snapshot();
     reply({});

@@ -31,6 +31,8 @@ class TaskConfiner {
   Status prepare(const TaskRecord& task, LaunchSpec* spec) const;
   /// After task `id`'s process ended on this host (see TaskSandbox::finish).
   CgroupUsage finish(TaskId id) const { return sandbox_.finish(id); }
+  /// When the vGPU (or pool task) of enforcement id `vgpu_id` is gone: removes its ledger.
+  void remove_ledger(const std::string& vgpu_id) const { sandbox_.remove_ledger(vgpu_id); }
 
   /// The failure reason of a task whose process the kernel killed at its memory limit.
   std::string out_of_memory_reason(const TaskSpec& spec) const;

@@ -57,14 +57,20 @@ SharedRegion::~SharedRegion() {
 
 bool SharedRegion::open(const std::string& name, size_t size, uint32_t layout_version,
                         const std::function<void(void*)>& initialise, std::string* error) {
+  // "/name" is POSIX shared memory; a longer path a file (on a tmpfs such as /run).
+  const bool is_file = name.find('/', 1) != std::string::npos;
+  const auto open_as = [&](int flags) {
+    return is_file ? ::open(name.c_str(), flags | O_NOFOLLOW, 0600)
+                   : shm_open(name.c_str(), flags, 0600);
+  };
   bool creator = true;
-  int fd = shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  int fd = open_as(O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC);
   if (fd < 0 && errno == EEXIST) {
     creator = false;
-    fd = shm_open(name.c_str(), O_RDWR | O_CLOEXEC, 0600);
+    fd = open_as(O_RDWR | O_CLOEXEC);
   }
   if (fd < 0) {
-    *error = "shm_open " + name + ": " + errno_text();
+    *error = (is_file ? "open " : "shm_open ") + name + ": " + errno_text();
     return false;
   }
   const bool sized =

@@ -25,7 +25,8 @@ class SharedRegion {
   SharedRegion& operator=(const SharedRegion&) = delete;
   ~SharedRegion();
 
-  // Opens `name` ("/something"), creating it with `size` bytes if absent. The creator runs
+  // Opens `name` ("/something": POSIX shared memory; a longer absolute path: that file, never
+  // through a symbolic link), creating it (0600) with `size` bytes if absent. The creator runs
   // `initialise` on the zeroed memory before anyone else can use it; the others wait (up to
   // 2 s) until it has. Returns false with `error` set when the region cannot be opened, has
   // another size or layout, or its creator never finished.

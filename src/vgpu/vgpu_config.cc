@@ -84,6 +84,13 @@ std::optional<VgpuConfig> parse_vgpu_config(const EnvLookup& env, std::string* e
   if (auto visible = env("CUDA_VISIBLE_DEVICES"); visible && !visible->empty()) {
     config.device_key = first_device(*visible);
   }
+  if (auto dir = env("FASTGPU_VGPU_LEDGER_DIR")) {
+    if (!dir->starts_with('/') || dir->find("/..") != std::string::npos) {
+      *error = "FASTGPU_VGPU_LEDGER_DIR '" + *dir + "' must be an absolute path without ..";
+      return std::nullopt;
+    }
+    config.ledger_dir = *dir;
+  }
   return config;
 }
 

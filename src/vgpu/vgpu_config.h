@@ -9,6 +9,8 @@
 //   (default) FASTGPU_VGPU_DRIVER         the real driver library (default libcuda.so.1)
 //   FASTGPU_VGPU_NVML           the real NVML library (default libnvidia-ml.so.1)
 //   FASTGPU_VGPU_STATS          1 = print the compute controller's figures to stderr at exit
+//   FASTGPU_VGPU_LEDGER_DIR     absolute directory of the ledger file (one only the vGPU's own
+//                               processes may enter); unset = POSIX shared memory
 //   CUDA_VISIBLE_DEVICES        its first entry names the GPU for burst detection
 #include <cstdint>
 #include <functional>
@@ -27,6 +29,7 @@ struct VgpuConfig {
   std::string device_key = "0";  // which GPU the vGPU lives on, for burst detection
   std::string driver_path = "libcuda.so.1";
   std::string nvml_path = "libnvidia-ml.so.1";
+  std::string ledger_dir;  // empty: the ledger is POSIX shared memory
 
   bool enforces_memory() const { return !vgpu_id.empty() && memory_limit > 0; }
   bool enforces_compute() const { return !vgpu_id.empty() && compute_share < 1000; }

@@ -54,8 +54,9 @@ std::unique_ptr<VgpuLedger> VgpuLedger::attach(const VgpuConfig& config, std::st
     init_robust_mutex(&fresh->memory_mutex);
   };
   SharedRegion region;
-  if (!region.open(name_of(config.vgpu_id), sizeof(Layout), kLedgerLayoutVersion, initialise,
-                   error)) {
+  const std::string name =
+      config.ledger_dir.empty() ? name_of(config.vgpu_id) : config.ledger_dir + "/ledger";
+  if (!region.open(name, sizeof(Layout), kLedgerLayoutVersion, initialise, error)) {
     return nullptr;
   }
   std::unique_ptr<VgpuLedger> ledger(new VgpuLedger(std::move(region)));

@@ -191,6 +191,44 @@ TEST_F(RootConfinementTest, ATaskGetsNoMoreCpuThanItAsked) {
   EXPECT_LE(cpu / wall, 0.6) << cpu << " s of CPU in " << wall << " s";
 }
 
+TEST_F(RootConfinementTest, ATenantCannotMakeReadOrChangeAnotherVgpusLedger) {
+  ASSERT_TRUE(daemon_.started()) << daemon_.log();
+  // Bob learns where ledgers live from his own fractional task's slice file.
+  const Answer mine = daemon_.post(
+      "/v1/tasks",
+      R"({"argv": ["sed", "-n", "s/^FASTGPU_VGPU_LEDGER_DIR=//p", "/run/fastgpu-vgpu/slice.env"],
+          "gpu": 0.25})",
+      kBob);
+  ASSERT_EQ(mine.status, 201) << mine.body;
+  const std::string bobs = "/v1/tasks/" + std::to_string(mine.json["id"].get<int64_t>());
+  wait(bobs);
+  std::string bob_ledger = daemon_.get(bobs + "/logs", kBob).body;
+  ASSERT_FALSE(bob_ledger.empty()) << "a confined fractional task has a ledger directory";
+  bob_ledger.pop_back();
+  const std::string base = bob_ledger.substr(0, bob_ledger.rfind('/'));
+  const std::string prefix =
+      bob_ledger.substr(base.size() + 8, bob_ledger.rfind("-t") - base.size() - 8);
+  // Alice's vGPU and a task in it: its ledger directory exists, hers alone.
+  const Answer vgpu = daemon_.post("/v1/vgpus", R"({"gpu": 0.5, "memory": "4GiB"})", kAlice);
+  ASSERT_EQ(vgpu.status, 201) << vgpu.body;
+  const int64_t vgpu_id = vgpu.json["id"];
+  wait(submit({{"argv", {"true"}}, {"gpu", 0.25}, {"vgpu", vgpu_id}}));
+  const std::string hers = base + "/ledger-" + prefix + "-v" + std::to_string(vgpu_id);
+  const std::string next = base + "/ledger-" + prefix + "-v" + std::to_string(vgpu_id + 1);
+  const std::string attack = "ls " + hers + " || echo list-refused; touch " + hers +
+                             "/ledger || echo write-refused; mkdir " + next +
+                             " || echo make-refused";
+  const std::string out = output_of_as({"sh", "-c", attack}, kBob);
+  for (const char* refused : {"list-refused", "write-refused", "make-refused"}) {
+    EXPECT_NE(out.find(refused), std::string::npos) << refused << " missing in\n" << out;
+  }
+  struct stat st {};
+  ASSERT_EQ(::stat(hers.c_str(), &st), 0) << hers;
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  EXPECT_NE(st.st_uid, 0u);
+  EXPECT_EQ(::stat(next.c_str(), &st), -1) << "bob made the next vGPU's ledger directory";
+}
+
 // Not only for root: the cap and the floor bound the daemon's own disk whoever runs it.
 TEST_F(ConfinementTest, ATaskPrintingAGibibyteLeavesALogAtTheCapAndOthersGoOn) {
   ASSERT_TRUE(daemon_.started()) << daemon_.log();

@@ -73,7 +73,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"FASTGPU_VGPU_MEMORY_LIMIT", "-1"}, BadValue{"FASTGPU_VGPU_MEMORY_LIMIT", "16GiB"},
         BadValue{"FASTGPU_VGPU_MEMORY_LIMIT", "99999999999999999999999"},
         BadValue{"FASTGPU_VGPU_COMPUTE_SHARE", "0"}, BadValue{"FASTGPU_VGPU_COMPUTE_SHARE", "1001"},
-        BadValue{"FASTGPU_VGPU_COMPUTE_SHARE", "0.5"}, BadValue{"FASTGPU_VGPU_BURST", "yes"}));
+        BadValue{"FASTGPU_VGPU_COMPUTE_SHARE", "0.5"}, BadValue{"FASTGPU_VGPU_BURST", "yes"},
+        BadValue{"FASTGPU_VGPU_LEDGER_DIR", "run/fastgpu"},
+        BadValue{"FASTGPU_VGPU_LEDGER_DIR", "/run/fastgpu/../etc"}));
 
 TEST(SliceFile, ItsLinesAreTheVariablesAndNothingElse) {
   const EnvLookup env = lookup_in("FASTGPU_VGPU_ID=v-1\nnot a variable\nEMPTY=\n=x\nA=b=c");
