@@ -17,6 +17,8 @@ void add_agent_flags(CLI::App& app, AgentOptions* o) {
   app.add_option("--name", o->name, "this host's name in the pool (default: the host name)");
   app.add_option("--simulate-gpus", o->simulate_gpus,
                  "simulated inventory, e.g. 8xA100-80GB or 4x400tflops (default: NVML)");
+  app.add_option("--simulated-gpu-nodes", o->simulated_gpu_nodes,
+                 "PREFIX: simulated GPU i's device node is PREFIX<i> (as fastgpud's flag)");
   app.add_option("--work-dir", o->work_dir,
                  "working directory of tasks that name none (created when missing)");
   app.add_option("--vgpu-library", o->vgpu_library,

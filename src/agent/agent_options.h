@@ -16,6 +16,7 @@ struct AgentOptions {
   std::string ca_file;  // verifies an https:// server; empty: $FASTGPU_CA, else the system's
   std::string name;     // empty: the host name
   std::optional<std::string> simulate_gpus;  // --simulate-gpus SPEC, as fastgpud takes it
+  std::string simulated_gpu_nodes;           // --simulated-gpu-nodes PREFIX, as fastgpud's
   std::string work_dir;                      // task logs; empty: a directory under /tmp
   std::string vgpu_library;                  // empty: <dir of the binary>/../lib/...
 };

@@ -35,6 +35,11 @@ int run(AgentOptions options) {
   std::fprintf(stderr, "fastgpu-agent: %s\n", note.c_str());
   std::vector<GpuDevice> devices;
   if (Status s = inventory->discover(&devices); !s.is_ok()) return fail(s.message());
+  if (!options.simulated_gpu_nodes.empty()) {
+    if (Status s = name_simulated_nodes(options.simulated_gpu_nodes, &devices); !s.is_ok()) {
+      return fail(s.message());
+    }
+  }
   agent.server = options.server;
   agent.name = options.name;
   agent.work_dir = options.work_dir;
@@ -43,6 +48,7 @@ int run(AgentOptions options) {
       !s.is_ok()) {
     return fail(s.message());
   }
+  agent.sandbox.gpus = devices;
 
   const int64_t cpu_milli = int64_t{1000} * std::max(1u, std::thread::hardware_concurrency());
   NodeAgent node(std::move(agent), std::move(devices), cpu_milli);

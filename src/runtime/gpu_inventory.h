@@ -28,6 +28,8 @@ struct GpuDevice {
   int32_t sm_count = 0;                // streaming multiprocessors; 0 when unknown
   int32_t utilization_percent = 0;     // 0..100, at the last discover() or sample()
   bool simulated = false;              // true when no real device stands behind the record
+  /// Its device node (/dev/nvidia<minor>), which only its tasks may open; empty: none known.
+  std::string device_node;
 };
 
 /// The changing part of a GpuDevice, as sample() reads it.

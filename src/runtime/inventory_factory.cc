@@ -38,6 +38,17 @@ bool open_nvml(std::string_view library, std::unique_ptr<GpuInventory>* out, std
 
 }  // namespace
 
+Status name_simulated_nodes(const std::string& prefix, std::vector<GpuDevice>* devices) {
+  for (GpuDevice& device : *devices) {
+    if (!device.simulated) {
+      return Status::invalid_argument("--simulated-gpu-nodes: GPU " + std::to_string(device.index) +
+                                      " is real; its device node is the driver's");
+    }
+    device.device_node = prefix + std::to_string(device.index);
+  }
+  return Status::ok();
+}
+
 Status open_gpu_inventory(const std::optional<std::string>& simulate_spec,
                           std::unique_ptr<GpuInventory>* out, std::string* note,
                           std::string_view nvml_library) {

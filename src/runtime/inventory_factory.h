@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "runtime/gpu_inventory.h"
 #include "runtime/nvml_inventory.h"
@@ -19,5 +20,10 @@ namespace fastgpu {
 Status open_gpu_inventory(const std::optional<std::string>& simulate_spec,
                           std::unique_ptr<GpuInventory>* out, std::string* note,
                           std::string_view nvml_library = kNvmlLibrary);
+
+/// Gives each simulated GPU the device node `prefix`<index> (--simulated-gpu-nodes), so that
+/// the device fence of confined tasks can be tried on files. kInvalidArgument when a device is
+/// real: its node is the driver's.
+Status name_simulated_nodes(const std::string& prefix, std::vector<GpuDevice>* devices);
 
 }  // namespace fastgpu

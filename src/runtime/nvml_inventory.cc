@@ -94,6 +94,7 @@ struct NvmlInventory::Api {
   nvmlReturn_t (*get_memory)(nvmlDevice_t, nvmlMemory_t*) = nullptr;
   nvmlReturn_t (*get_utilization)(nvmlDevice_t, nvmlUtilization_t*) = nullptr;
   nvmlReturn_t (*get_attributes)(nvmlDevice_t, nvmlDeviceAttributes_t*) = nullptr;  // optional
+  nvmlReturn_t (*get_minor)(nvmlDevice_t, unsigned int*) = nullptr;                 // optional
 
   ~Api() {
     if (library != nullptr) dlclose(library);
@@ -120,6 +121,7 @@ struct NvmlInventory::Api {
       return "nvmlDeviceGetUtilizationRates";
     }
     bind("nvmlDeviceGetAttributes_v2", &get_attributes);
+    bind("nvmlDeviceGetMinorNumber", &get_minor);
     return nullptr;
   }
 
@@ -220,6 +222,10 @@ Status NvmlInventory::read_device(uint32_t index, GpuDevice* out) const {
   if (api_->get_attributes != nullptr &&
       api_->get_attributes(device, &attributes) == kNvmlSuccess) {  // MIG-capable parts only
     out->sm_count = static_cast<int32_t>(attributes.multiprocessorCount);
+  }
+  unsigned int minor = 0;
+  if (api_->get_minor != nullptr && api_->get_minor(device, &minor) == kNvmlSuccess) {
+    out->device_node = "/dev/nvidia" + std::to_string(minor);
   }
   return Status::ok();
 }

@@ -55,7 +55,10 @@ bool set_up_streams(const GuardedCommand& command) {
   set_disposition(SIGUSR2, SIG_DFL);
   int error = 0;
   if (command.confinement != nullptr) {  // the guard joined the cgroups already
-    error = enter_confinement(ChildConfinement{nullptr, 0, command.confinement->run_as});
+    ChildConfinement rest = *command.confinement;
+    rest.cgroup_procs_fds = nullptr;
+    rest.cgroup_procs_count = 0;
+    error = enter_confinement(rest);
   }
   if (error == 0 && command.cwd != nullptr && ::chdir(command.cwd) != 0) error = errno;
   if (error == 0) error = exec_first(command.programs, command.argv, command.envp);

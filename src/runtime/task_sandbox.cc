@@ -47,6 +47,19 @@ Status TaskSandbox::make_scratch(const std::string& path, const std::optional<Ru
                           std::strerror(error));
 }
 
+std::vector<std::string> TaskSandbox::nodes_hidden_from(const LaunchSpec& spec) const {
+  std::string visible;
+  for (const auto& [name, value] : spec.env) {
+    if (name == "CUDA_VISIBLE_DEVICES") visible = "," + value + ",";
+  }
+  std::vector<std::string> hidden;
+  for (const GpuDevice& gpu : options_.gpus) {
+    const bool given = !gpu.uuid.empty() && visible.find("," + gpu.uuid + ",") != std::string::npos;
+    if (!gpu.device_node.empty() && !given) hidden.push_back(gpu.device_node);
+  }
+  return hidden;
+}
+
 std::string TaskSandbox::group_of(int64_t task) const {
   return options_.group_base + "/task-" + std::to_string(task);
 }
@@ -66,7 +79,9 @@ Status TaskSandbox::prepare(int64_t task, const std::optional<RunAs>& who,
   if (spec->cwd.empty()) spec->cwd = scratch;
   if (!options_.enabled) return Status::ok();
   TaskCgroup group(tree_, group_of(task));
-  Status s = options_.slices && as ? options_.slices->prepare(task, *as, spec) : Status::ok();
+  Status s = options_.slices && as
+                 ? options_.slices->prepare(task, *as, nodes_hidden_from(*spec), spec)
+                 : Status::ok();
   if (s.is_ok()) s = group.create(limits);
   if (!s.is_ok()) {
     std::error_code ec;

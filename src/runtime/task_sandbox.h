@@ -12,6 +12,7 @@
 #include "core/status.h"
 #include "runtime/cgroup_tree.h"
 #include "runtime/confinement.h"
+#include "runtime/gpu_inventory.h"
 #include "runtime/process_launcher.h"
 #include "runtime/task_cgroup.h"
 #include "runtime/task_slices.h"
@@ -29,6 +30,9 @@ class TaskSandbox {
     std::string scratch_root;  // must exist; a task's directory is made in it
     /// Where fractional tasks' slices are put out of their reach; null: they keep LD_PRELOAD.
     std::shared_ptr<const TaskSlices> slices;
+    /// This host's GPUs: a confined task can open the device nodes of those it was given
+    /// (its CUDA_VISIBLE_DEVICES) only; the others are masked in its mount namespace.
+    std::vector<GpuDevice> gpus;
   };
 
   explicit TaskSandbox(Options options);
@@ -67,6 +71,8 @@ class TaskSandbox {
 
  private:
   std::string group_of(int64_t task) const;
+  // The device nodes of this host's GPUs that `spec` was not given.
+  std::vector<std::string> nodes_hidden_from(const LaunchSpec& spec) const;
   // Makes the task's scratch directory afresh (0700), owned by `as` when set.
   Status make_scratch(const std::string& path, const std::optional<RunAs>& as) const;
   std::string scratch_of(int64_t task) const;

@@ -54,6 +54,12 @@ Status TaskSlices::open(const std::string& root, std::unique_ptr<TaskSlices>* ou
   if (::mkdir(root.c_str(), 0711) != 0 && errno != EEXIST) return io_error("create", root);
   if (::chmod(root.c_str(), 0711) != 0) return io_error("set the mode of", root);
   if (Status s = make_public_directory(vgpu::kSliceFileDir); !s.is_ok()) return s;
+  const std::string masked = root + "/masked";
+  const int masked_fd = ::open(masked.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0);
+  if (masked_fd < 0) return io_error("create", masked);
+  const bool closed_off = ::fchmod(masked_fd, 0) == 0;
+  ::close(masked_fd);
+  if (!closed_off) return io_error("set the mode of", masked);
   struct stat st {};
   if (::stat(kHostPreload, &st) != 0) {  // absent: an empty one, which every user may read
     if (Status s = write_public_file(kHostPreload, ""); !s.is_ok()) return s;
@@ -95,7 +101,9 @@ void TaskSlices::remove_ledger(const std::string& vgpu_id) const {
   std::filesystem::remove_all(ledger_dir_of(vgpu_id), ec);
 }
 
-Status TaskSlices::prepare(int64_t task, const RunAs& who, LaunchSpec* spec) const {
+Status TaskSlices::prepare(int64_t task, const RunAs& who, const std::vector<std::string>& hidden,
+                           LaunchSpec* spec) const {
+  for (const std::string& node : hidden) spec->binds.emplace_back(masked_file(), node);
   if (spec->ld_preload.empty()) return Status::ok();
   const std::string dir = dir_of(task);
   std::error_code ec;
@@ -127,7 +135,12 @@ Status TaskSlices::prepare(int64_t task, const RunAs& who, LaunchSpec* spec) con
   return Status::ok();
 }
 
-void TaskSlices::remove_root() const { ::rmdir(root_.c_str()); }
+std::string TaskSlices::masked_file() const { return root_ + "/masked"; }
+
+void TaskSlices::remove_root() const {
+  ::unlink(masked_file().c_str());
+  ::rmdir(root_.c_str());
+}
 
 void TaskSlices::remove(int64_t task) const {
   std::error_code ec;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "runtime/confinement.h"
@@ -29,7 +30,10 @@ class TaskSlices {
   /// the binds that show them to the task, and drops the LD_PRELOAD. Otherwise does nothing.
   /// The slice's ledger goes in a directory of its own under the root, made for `who` (0700)
   /// unless it exists: no other tenant can make, read or change it (FASTGPU_VGPU_LEDGER_DIR).
-  Status prepare(int64_t task, const RunAs& who, LaunchSpec* spec) const;
+  /// Each of `hidden` (device nodes of GPUs the task was not given) is masked by a root-owned
+  /// file of mode 0000, so the task cannot open it.
+  Status prepare(int64_t task, const RunAs& who, const std::vector<std::string>& hidden,
+                 LaunchSpec* spec) const;
   /// Removes the ledger directory of enforcement id `vgpu_id` (its vGPU, or its pool task, is
   /// gone).
   void remove_ledger(const std::string& vgpu_id) const;
@@ -41,6 +45,8 @@ class TaskSlices {
  private:
   TaskSlices(std::string root, std::string host_preload);
   std::string dir_of(int64_t task) const;
+  // What a hidden device node is replaced with: an empty root-owned file of mode 0000.
+  std::string masked_file() const;
   std::string ledger_dir_of(const std::string& vgpu_id) const;
   // Makes (or takes) the ledger directory of `vgpu_id`, owned by `who`, into *dir.
   Status make_ledger_dir(const std::string& vgpu_id, const RunAs& who, std::string* dir) const;

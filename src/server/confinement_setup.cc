@@ -38,8 +38,8 @@ Status resolve_account(const std::string& account, RunAs* out) {
 }  // namespace
 
 Status make_task_confinement(const DaemonOptions& options, const TokenTable& tokens,
-                             const std::string& data_dir, Writer* writer,
-                             std::unique_ptr<TaskIdentities>* identities,
+                             const std::string& data_dir, const std::vector<GpuDevice>& gpus,
+                             Writer* writer, std::unique_ptr<TaskIdentities>* identities,
                              std::unique_ptr<TaskConfiner>* confiner) {
   TaskIdentities::Options who;
   if (Status s = TaskIdentities::parse_range(options.task_uids, &who); !s.is_ok()) return s;
@@ -54,6 +54,7 @@ Status make_task_confinement(const DaemonOptions& options, const TokenTable& tok
   }
   TaskSandbox::Options how;
   if (Status s = TaskSandbox::options_for("fastgpud", data_dir, &how); !s.is_ok()) return s;
+  how.gpus = gpus;
   TaskConfiner::Limits limits;
   limits.pids = options.task_pids;
   std::string problem;

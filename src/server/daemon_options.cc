@@ -53,6 +53,9 @@ void add_daemon_flags(CLI::App& app, DaemonOptions* o) {
                "start with no state although the SQLite database is empty or gone");
   app.add_option("--simulate-gpus", o->simulate_gpus,
                  "simulated inventory, e.g. 8xA100-80GB or 1x40tflops");
+  app.add_option("--simulated-gpu-nodes", o->simulated_gpu_nodes,
+                 "PREFIX: simulated GPU i's device node is PREFIX<i>, fenced from other tasks as "
+                 "a real GPU's is (for tests)");
   app.add_option("--policy", o->policy, "placement policy")->capture_default_str();
   app.add_option("--tokens-file", o->tokens_file, "bearer tokens: lines of TOKEN USER [admin]");
   app.add_option("--allowed-hosts", o->allowed_hosts,

@@ -22,6 +22,7 @@ struct DaemonOptions {
                                // SQLite database that existed before
   std::string store;           // SQLite path or postgresql:// URL; empty: DATA_DIR/fastgpu.db
   std::optional<std::string> simulate_gpus;  // --simulate-gpus SPEC
+  std::string simulated_gpu_nodes;           // --simulated-gpu-nodes PREFIX
   std::string policy = "fgd-balanced";
   std::string tokens_file;                 // empty: no tokens (loopback only)
   std::vector<std::string> allowed_hosts;  // Host names besides IPs, localhost, this host's own

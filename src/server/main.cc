@@ -58,6 +58,11 @@ Status make_pool(const DaemonOptions& options, std::unique_ptr<GpuInventory>* in
   std::fprintf(stderr, "fastgpud: %s\n", note.c_str());
   std::vector<GpuDevice> devices;
   if (Status s = (*inventory)->discover(&devices); !s.is_ok()) return s;
+  if (!options.simulated_gpu_nodes.empty()) {
+    if (Status s = name_simulated_nodes(options.simulated_gpu_nodes, &devices); !s.is_ok()) {
+      return s;
+    }
+  }
   const MilliCpu host_cpu = MilliCpu{1000} * std::max(1u, std::thread::hardware_concurrency());
   return GpuPool::create(std::move(devices), host_cpu, pool);
 }
@@ -172,16 +177,17 @@ int run(const DaemonOptions& options) {
       return fail(s.message());
   }
   BatchWriter writer(store.get());
+  std::unique_ptr<GpuInventory> inventory;
+  GpuPool pool;
+  if (Status s = make_pool(options, &inventory, &pool); !s.is_ok()) return fail(s.message());
   std::unique_ptr<TaskIdentities> identities;
   std::unique_ptr<TaskConfiner> confiner;
-  if (Status s = make_task_confinement(options, tokens, data_dir, &writer, &identities, &confiner);
+  if (Status s = make_task_confinement(options, tokens, data_dir, pool.devices(), &writer,
+                                       &identities, &confiner);
       !s.is_ok()) {
     return fail(s.message());
   }
   std::fprintf(stderr, "fastgpud: confinement: %s\n", confiner->describe().c_str());
-  std::unique_ptr<GpuInventory> inventory;
-  GpuPool pool;
-  if (Status s = make_pool(options, &inventory, &pool); !s.is_ok()) return fail(s.message());
 
   Scheduler::Options sched;
   sched.policy = options.policy;

@@ -2,6 +2,7 @@
 // more than one sync carries), and a chunk an agent sends again is kept once.
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <fstream>
@@ -117,6 +118,29 @@ TEST(AgentOutput, AnAgentConfinesItsTasksAsTheDaemonDoes) {
   const pid_t escaped = std::stoi(read_file(pid_file));
   EXPECT_TRUE(eventually([&] { return !alive(escaped); }, milliseconds(5000)))
       << "the setsid child " << escaped << " outlived its task";
+}
+
+// The device fence on an agent's host, on files standing for its two GPUs' nodes.
+TEST(AgentOutput, AnAgentsTaskOpensOnlyItsOwnGpusDeviceNode) {
+  if (::geteuid() != 0) GTEST_SKIP() << "confinement needs a root agent";
+  TempDir dir;
+  const std::string nodes = shared_dir(dir) + "/nvidia";
+  for (const char* index : {"0", "1"}) {
+    std::ofstream(nodes + index) << "device " << index << "\n";
+    ::chmod((nodes + index).c_str(), 0666);
+  }
+  DaemonProcess daemon(dir.path(), kDaemonFlags);
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  AgentProcess agent(daemon.port(), "worker", dir.path() + "/worker",
+                     {"--simulate-gpus", "2x400tflops", "--simulated-gpu-nodes", nodes});
+  ASSERT_TRUE(eventually([&] { return ready_agent_nodes(daemon) == 1; }, milliseconds(10000)));
+  const int64_t id =
+      submit(daemon, "cat " + nodes + "0 || echo 0-refused; cat " + nodes + "1 || echo 1-refused");
+  EXPECT_EQ(wait_for(daemon, id)["state"], "succeeded");
+  const std::string out = whole_log(daemon, id, "stdout");
+  const bool has_0 = out.find("device 0") != std::string::npos;
+  EXPECT_NE(has_0, out.find("device 1") != std::string::npos) << out;
+  EXPECT_NE(out.find(has_0 ? "1-refused" : "0-refused"), std::string::npos) << out;
 }
 
 // A scripted agent: registered through the real protocol, syncing by hand.

@@ -229,6 +229,43 @@ TEST_F(RootConfinementTest, ATenantCannotMakeReadOrChangeAnotherVgpusLedger) {
   EXPECT_EQ(::stat(next.c_str(), &st), -1) << "bob made the next vGPU's ledger directory";
 }
 
+// The device fence, tried on files standing for two simulated GPUs' nodes: a confined task
+// opens its own GPU's node and no other's; a task given no GPU opens neither.
+TEST(GpuFenceTest, AConfinedTaskOpensOnlyItsOwnGpusDeviceNode) {
+  if (::geteuid() != 0) GTEST_SKIP() << "fastgpud confines tasks only when it runs as root";
+  TempDir dir;
+  const std::string nodes = shared_dir(dir) + "/nvidia";
+  for (const char* index : {"0", "1"}) {
+    std::ofstream(nodes + index) << "device " << index << "\n";
+    ::chmod((nodes + index).c_str(), 0666);  // as /dev/nvidia* are
+  }
+  DaemonProcess daemon(dir.path(),
+                       {"--simulate-gpus", "2x40tflops", "--simulated-gpu-nodes", nodes});
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  const std::string script =
+      "cat " + nodes + "0 || echo 0-refused; cat " + nodes + "1 || echo 1-refused";
+  const auto run = [&](nlohmann::json task) {
+    task["argv"] = {"sh", "-c", script};
+    const Answer a = daemon.post("/v1/tasks", task.dump());
+    EXPECT_EQ(a.status, 201) << a.body;
+    const std::string path = "/v1/tasks/" + std::to_string(a.json.value("id", int64_t{0}));
+    daemon.get(path + "/wait?timeout=60");
+    return daemon.get(path + "/logs").body;
+  };
+  const std::string one = run({{"gpu", 1}});
+  const bool has_0 = one.find("device 0") != std::string::npos;
+  const bool has_1 = one.find("device 1") != std::string::npos;
+  EXPECT_NE(has_0, has_1) << "exactly its own GPU's node: " << one;
+  EXPECT_NE(one.find(has_0 ? "1-refused" : "0-refused"), std::string::npos) << one;
+  const std::string none = run(nlohmann::json::object());
+  EXPECT_NE(none.find("0-refused"), std::string::npos) << none;
+  EXPECT_NE(none.find("1-refused"), std::string::npos) << none;
+  std::ifstream host(nodes + "0");
+  std::string line;
+  std::getline(host, line);
+  EXPECT_EQ(line, "device 0") << "the mask reached the host";
+}
+
 // Not only for root: the cap and the floor bound the daemon's own disk whoever runs it.
 TEST_F(ConfinementTest, ATaskPrintingAGibibyteLeavesALogAtTheCapAndOthersGoOn) {
   ASSERT_TRUE(daemon_.started()) << daemon_.log();
