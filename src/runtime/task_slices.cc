@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "vgpu/vgpu_config.h"
 
@@ -143,6 +144,14 @@ void TaskSlices::remove_root() const {
 }
 
 void TaskSlices::remove(int64_t task) const {
+  // A ledger of this task alone (a pool task's, "...-t<task>") goes with it; a vGPU's stays.
+  std::ifstream slice(dir_of(task) + "/slice.env");
+  for (std::string line; std::getline(slice, line);) {
+    constexpr std::string_view kId = "FASTGPU_VGPU_ID=";
+    if (line.starts_with(kId) && line.ends_with("-t" + std::to_string(task))) {
+      remove_ledger(line.substr(kId.size()));
+    }
+  }
   std::error_code ec;
   std::filesystem::remove_all(dir_of(task), ec);
 }

@@ -37,7 +37,8 @@ class TaskSlices {
   /// Removes the ledger directory of enforcement id `vgpu_id` (its vGPU, or its pool task, is
   /// gone).
   void remove_ledger(const std::string& vgpu_id) const;
-  /// Removes task `task`'s slice files, if any.
+  /// Removes task `task`'s slice files, if any, and its ledger when it was its own (a task on
+  /// the pool, not in a vGPU).
   void remove(int64_t task) const;
   /// Removes the root when no task's slice is left in it.
   void remove_root() const;

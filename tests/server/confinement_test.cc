@@ -227,6 +227,8 @@ TEST_F(RootConfinementTest, ATenantCannotMakeReadOrChangeAnotherVgpusLedger) {
   EXPECT_EQ(st.st_mode & 0777, 0700u);
   EXPECT_NE(st.st_uid, 0u);
   EXPECT_EQ(::stat(next.c_str(), &st), -1) << "bob made the next vGPU's ledger directory";
+  EXPECT_EQ(daemon_.del("/v1/vgpus/" + std::to_string(vgpu_id), kAlice).status, 200);
+  EXPECT_NE(::stat(hers.c_str(), &st), 0) << "the ledger directory outlived its vGPU";
 }
 
 // The device fence, tried on files standing for two simulated GPUs' nodes: a confined task

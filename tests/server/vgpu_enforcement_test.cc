@@ -73,6 +73,7 @@ TEST(VgpuEnforcement, AConfinedTaskCannotOptOutOfItsSlice) {
         std::string::npos)
         << escape << ": " << daemon.get("/v1/tasks/" + id + "/logs").body;
   }
+  EXPECT_EQ(daemon.del("/v1/vgpus/" + std::to_string(vgpu.json["id"].get<int64_t>())).status, 200);
   unlink(("/dev/shm/fastgpu-mock-" + device).c_str());
 }
 
