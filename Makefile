@@ -41,18 +41,20 @@ test-asan: deps
 	$(PG_TESTS) sh -c 'cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)'
 
 # ThreadSanitizer over the concurrent parts: `sim pack` running policies × seeds on threads,
-# the vGPU ledger, budget and cost model hammered by threads, fastgpud's launch worker, and the
-# launches a replica kills when it steps down.
+# the vGPU ledger, budget and cost model hammered by threads, fastgpud's launch worker, the
+# launches a replica kills when it steps down, and the server's completion board, HTTP thread
+# pool and long-poll gate.
 TSAN_VGPU_TESTS = Ledger.Threads*:ComputeBudget.*:KernelCostModel.*
 test-tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFASTGPU_TSAN=ON \
 	  -DFASTGPU_BENCH=OFF
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target fastgpu fastgpu_vgpu_tests \
-	  fastgpu_runtime_tests
+	  fastgpu_runtime_tests fastgpu_server_parts_tests
 	$(TSAN_BUILD)/bin/fastgpu sim pack --nodes tests/data/golden_nodes.csv \
 	  --pods tests/data/golden_pods.csv --policy random,best-fit,fgd,fgd-balanced --seeds 1-8 --jobs 4
 	$(TSAN_BUILD)/bin/fastgpu_vgpu_tests --gtest_filter='$(TSAN_VGPU_TESTS)'
 	$(TSAN_BUILD)/bin/fastgpu_runtime_tests --gtest_filter='LaunchWorker*:UnrecordedStarts*'
+	$(TSAN_BUILD)/bin/fastgpu_server_parts_tests
 
 fuzz: deps
 	CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
