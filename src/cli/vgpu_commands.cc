@@ -10,10 +10,10 @@
 namespace fastgpu::cli {
 namespace {
 
-// A vGPU's memory for people; 0 means all of its GPU's.
+// A vGPU's memory for people; 0 (one not yet placed that named none): its share of its GPU's.
 std::string vgpu_memory(const nlohmann::json& bytes) {
   if (!bytes.is_number_integer()) return cell(bytes);
-  return bytes == 0 ? "all" : format_bytes(bytes.get<int64_t>());
+  return bytes == 0 ? "share" : format_bytes(bytes.get<int64_t>());
 }
 
 void print_vgpus(const nlohmann::json& vgpus) {

@@ -47,6 +47,12 @@ std::optional<GpuModelId> find_gpu_model(std::string_view name);
 /// The spec of a valid id. Precondition: id < gpu_model_specs().size().
 const GpuModelSpec& gpu_model_spec(GpuModelId id);
 
+/// The GPU memory a share of `share` milli-GPU of model `id` is held to, and reserves, when it
+/// names none: that share of the model's memory.
+inline MemoryMib memory_of_share(GpuModelId id, MilliGpu share) {
+  return gpu_model_spec(id).memory_mib * share / kMilliPerGpu;
+}
+
 /// The mask holding only `id`.
 constexpr GpuModelMask model_bit(GpuModelId id) { return GpuModelMask{1} << id; }
 

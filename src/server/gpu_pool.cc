@@ -78,13 +78,21 @@ std::vector<int> GpuPool::device_indices(const Placement& placement) const {
 
 std::optional<TaskShape> GpuPool::shape_on_node(const TaskShape& shape, int64_t milli_tflops,
                                                 NodeIndex node) const {
-  if (milli_tflops == 0) return shape;
   const GpuModelId model = nodes_[node].model;
-  const std::optional<MilliGpu> milli = milli_tflops_to_milli_gpu(milli_tflops, model);
-  if (!milli) return std::nullopt;
   TaskShape resolved = shape;
-  resolved.gpu_milli = *milli;
-  resolved.allowed_models = model_bit(model);
+  if (milli_tflops > 0) {
+    const std::optional<MilliGpu> milli = milli_tflops_to_milli_gpu(milli_tflops, model);
+    if (!milli) return std::nullopt;
+    resolved.gpu_milli = *milli;
+    resolved.allowed_models = model_bit(model);
+  }
+  // A share that names no memory is held to its share of the GPU's memory (slice_of): that is
+  // what it reserves too, so that no GPU's memory is promised twice.
+  const bool fractional = resolved.num_gpu > 0 && resolved.gpu_milli < kMilliPerGpu;
+  if (fractional && resolved.gpu_memory_mib == 0) {
+    resolved.gpu_memory_mib = memory_of_share(model, resolved.gpu_milli);
+    resolved.allowed_models = model_bit(model);
+  }
   return resolved;
 }
 

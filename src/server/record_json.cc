@@ -80,6 +80,7 @@ nlohmann::json vgpu_to_json(const VgpuRecord& vgpu, const GpuPool& pool) {
   nlohmann::json gpu_index = nullptr;
   nlohmann::json gpu_uuid = nullptr;
   MilliGpu share = spec.gpu_milli;
+  MemoryMib memory = spec.memory_mib;  // as named, or once placed what it is held to
   if (vgpu.placement && vgpu.placement->node < pool.nodes().size()) {
     const int index = pool.device_indices(*vgpu.placement).front();
     gpu_index = index;
@@ -87,13 +88,14 @@ nlohmann::json vgpu_to_json(const VgpuRecord& vgpu, const GpuPool& pool) {
     const GpuModelId model = pool.nodes()[vgpu.placement->node].model;
     if (spec.milli_tflops > 0)
       share = milli_tflops_to_milli_gpu(spec.milli_tflops, model).value_or(0);
+    if (memory == 0) memory = memory_of_share(model, share);
   }
   return {{"id", vgpu.id},
           {"owner", spec.owner},
           {"state", vgpu_state_name(vgpu.state)},
           {"tflops", spec.milli_tflops > 0 ? nlohmann::json(spec.milli_tflops / 1000.0) : nullptr},
           {"gpu", static_cast<double>(share) / kMilliPerGpu},
-          {"memory_bytes", spec.memory_mib << 20},
+          {"memory_bytes", memory << 20},
           {"gpu_index", gpu_index},
           {"gpu_uuid", gpu_uuid},
           {"lease_seconds", ms_as_seconds_or_null(spec.lease_ms)},

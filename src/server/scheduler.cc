@@ -586,7 +586,7 @@ TaskSlice Scheduler::slice_of(const LiveTask& task) const {
     }
     memory = record.spec.memory_mib;
   }
-  if (memory == 0) memory = gpu_model_spec(model).memory_mib * slice.compute_share / kMilliPerGpu;
+  if (memory == 0) memory = memory_of_share(model, slice.compute_share);
   slice.memory_limit_bytes = memory << 20;
   return slice;
 }

@@ -204,5 +204,38 @@ TEST_F(VgpuLifetimeTest, AnExplicitDeleteSaysWhoAndBadTimersAreRefused) {
   }
 }
 
+// A share without memory is held to its share of the GPU's memory, and reserves exactly that:
+// on one 80 GB A100 a 0.5 slice (40 GB) and a 0.2 slice asking 60 GB are never both placed.
+TEST(MemoryPromise, AShareWithoutMemoryReservesWhatItIsHeldTo) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), {"--simulate-gpus", "1xA100-80GB"});
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  const Answer half = daemon.post("/v1/vgpus", R"({"gpu": 0.5})");
+  ASSERT_EQ(half.status, 201) << half.body;
+  EXPECT_EQ(half.json["state"], "active");
+  EXPECT_EQ(half.json["memory_bytes"], int64_t{40} << 30) << "vgpu ls shows the limit it holds";
+  const Answer big = daemon.post("/v1/vgpus", R"({"gpu": 0.2, "memory": "60GiB"})");
+  ASSERT_EQ(big.status, 201) << big.body;
+  const std::string big_path = "/v1/vgpus/" + std::to_string(big.json["id"].get<int64_t>());
+  EXPECT_EQ(daemon.get(big_path).json["state"], "pending") << "40 + 60 GiB promised on 80";
+  // Pool tasks likewise: a 0.2 task asking 60 GiB waits while a 0.25 share (20 GiB) runs.
+  const Answer quarter = daemon.post("/v1/tasks", R"({"argv": ["sleep", "30"], "gpu": 0.25})");
+  ASSERT_EQ(quarter.status, 201) << quarter.body;
+  const std::string quarter_path = "/v1/tasks/" + std::to_string(quarter.json["id"].get<int64_t>());
+  ASSERT_TRUE(eventually([&] { return daemon.get(quarter_path).json["state"] == "running"; },
+                         std::chrono::seconds(10)));
+  const Answer wide =
+      daemon.post("/v1/tasks", R"({"argv": ["true"], "gpu": 0.2, "memory": "30GiB"})");
+  ASSERT_EQ(wide.status, 201) << wide.body;
+  const std::string wide_path = "/v1/tasks/" + std::to_string(wide.json["id"].get<int64_t>());
+  EXPECT_EQ(daemon.get(wide_path + "/wait?timeout=1").json["state"], "pending")
+      << "40 + 20 + 30 GiB promised on 80";
+  EXPECT_EQ(daemon.post(quarter_path + "/cancel", "{}").status, 200);
+  EXPECT_EQ(daemon.get(wide_path + "/wait?timeout=30").json["state"], "succeeded");
+  EXPECT_EQ(daemon.del("/v1/vgpus/" + std::to_string(half.json["id"].get<int64_t>())).status, 200);
+  EXPECT_TRUE(eventually([&] { return daemon.get(big_path).json["state"] == "active"; },
+                         std::chrono::seconds(10)));
+}
+
 }  // namespace
 }  // namespace fastgpu::testing
