@@ -8,7 +8,6 @@
 #include <functional>
 
 #include "server/agent_request.h"
-#include "server/elastic_thread_pool.h"
 #include "server/metrics_page.h"
 #include "server/openapi.h"
 #include "server/port_owner.h"
@@ -24,8 +23,6 @@ using httplib::Response;
 using Handler = std::function<void(const ApiContext&, const Principal&, const Request&, Response&)>;
 
 constexpr const char* kJson = "application/json";
-// HTTP threads kept while idle; more start as connections come (ElasticThreadPool).
-constexpr size_t kWarmThreads = 32;
 
 void send_json(Response& res, int status, const nlohmann::json& body) {
   res.status = status;
@@ -441,25 +438,23 @@ FencedRequest fenced_request(const Request& req) {
 
 }  // namespace
 
-ApiServer::ApiServer(ApiContext context, int max_threads, const Tls& tls)
-    : http_(tls.cert_file.empty() ? std::make_unique<httplib::Server>()
-                                  : std::make_unique<httplib::SSLServer>(tls.cert_file.c_str(),
-                                                                         tls.key_file.c_str())),
-      context_(context) {
-  http_->new_task_queue = [max_threads] {
-    return new ElasticThreadPool(kWarmThreads, static_cast<size_t>(max_threads));
-  };
-  http_->set_payload_max_length(kMaxBodyBytes);
-  http_->set_keep_alive_max_count(10'000);  // a client may reuse its connection
-  http_->set_tcp_nodelay(true);             // answers leave at once, not after a delayed ACK
-  // SO_REUSEADDR only: without cpp-httplib's default SO_REUSEPORT a second daemon on the port
-  // fails to bind instead of sharing its requests with this one.
-  http_->set_socket_options([this](socket_t sock) {
-    const int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    listen_fd_ = sock;
-  });
-  http_->set_error_handler([](const Request& req, Response& res) {
+// cpp-httplib's routing, serving requests the front door has read whole.
+class ApiServer::Router final : public httplib::Server {
+ public:
+  /// Answers the request at the start of `stream`; false when the connection must close.
+  bool answer(httplib::Stream& stream) {
+    bool client_closes = false;
+    return process_request(stream, false, client_closes, nullptr) && !client_closes;
+  }
+};
+
+ApiServer::ApiServer(ApiContext context, const FrontDoorLimits& limits, const Tls& tls)
+    : router_(std::make_unique<Router>()),
+      context_(context),
+      tls_(tls),
+      front_door_(limits, [this](httplib::Stream& stream) { return router_->answer(stream); }) {
+  router_->set_payload_max_length(kMaxBodyBytes);
+  router_->set_error_handler([](const Request& req, Response& res) {
     if (!res.body.empty()) return;
     if (res.status == 413) {
       return send_error(res, ApiError::payload_too_large("request body exceeds 1 MiB"));
@@ -512,8 +507,8 @@ void ApiServer::add_routes() {
       handler(context_, req, res);
     });
   };
-  http_->Post("/v1/agents/register", agent_route(register_agent));
-  http_->Post("/v1/agents/sync", agent_route(sync_agent));
+  router_->Post("/v1/agents/register", agent_route(register_agent));
+  router_->Post("/v1/agents/sync", agent_route(sync_agent));
   // Routes only the leader can answer: changes, waits (the leader's completion board) and the
   // live pool (the leader's ledger).
   const auto leader_route = [this, route](Handler handler) {
@@ -527,70 +522,65 @@ void ApiServer::add_routes() {
       handler(ctx, who, req, res);
     });
   };
-  http_->Get("/healthz", fenced([this](const Request&, Response& res) {
-               const bool leading =
-                   context_.leadership == nullptr || context_.leadership->leading();
-               nlohmann::json health = {{"status", "ok"},
-                                        {"role", leading ? "leader" : "follower"},
-                                        {"confinement", context_.confinement}};
-               const std::string paused = context_.scheduler->placements_paused();
-               if (!paused.empty()) health["placements_paused"] = paused;
-               send_json(res, 200, health);
-             }));
-  http_->Get("/openapi.json", fenced([](const Request&, Response& res) {
-               res.set_content(openapi_document(), kJson);
-             }));
-  http_->Get("/metrics", fenced([this](const Request&, Response& res) {
-               res.set_content(render_metrics(*context_.scheduler, *context_.batch_writer),
-                               "text/plain; version=0.0.4");
-             }));
-  http_->Get("/v1/gpus", leader_route(list_gpus));
-  http_->Get("/v1/nodes", leader_route(list_nodes));
-  http_->Delete(R"(/v1/nodes/([^/]+))", leader_route(remove_node));
-  http_->Get("/v1/scale/log", leader_route(scale_log));
-  http_->Get("/v1/scale/cost", leader_route(scale_cost));
-  http_->Post("/v1/vgpus", leader_route(post_vgpu));
-  http_->Get("/v1/vgpus", route(list_vgpus));
-  http_->Get(R"(/v1/vgpus/([^/]+))", route(get_vgpu));
-  http_->Delete(R"(/v1/vgpus/([^/]+))", leader_route(delete_vgpu));
-  http_->Get(R"(/v1/vgpus/([^/]+)/wait)", leader_route(wait_vgpu));
-  http_->Post(R"(/v1/vgpus/([^/]+)/renew)", leader_route(renew_vgpu));
-  http_->Post(R"(/v1/vgpus/([^/]+)/release)", leader_route(release_vgpu));
-  http_->Post("/v1/tasks", leader_route(post_task));
-  http_->Get("/v1/tasks", route(list_tasks));
-  http_->Get(R"(/v1/tasks/([^/]+))", route(get_task));
-  http_->Post(R"(/v1/tasks/([^/]+)/cancel)", leader_route(cancel_task));
-  http_->Get(R"(/v1/tasks/([^/]+)/wait)", leader_route(wait_task));
-  http_->Get(R"(/v1/tasks/([^/]+)/logs)", route(task_logs));
+  router_->Get("/healthz", fenced([this](const Request&, Response& res) {
+                 const bool leading =
+                     context_.leadership == nullptr || context_.leadership->leading();
+                 nlohmann::json health = {{"status", "ok"},
+                                          {"role", leading ? "leader" : "follower"},
+                                          {"confinement", context_.confinement}};
+                 const std::string paused = context_.scheduler->placements_paused();
+                 if (!paused.empty()) health["placements_paused"] = paused;
+                 send_json(res, 200, health);
+               }));
+  router_->Get("/openapi.json", fenced([](const Request&, Response& res) {
+                 res.set_content(openapi_document(), kJson);
+               }));
+  router_->Get("/metrics", fenced([this](const Request&, Response& res) {
+                 res.set_content(render_metrics(*context_.scheduler, *context_.batch_writer),
+                                 "text/plain; version=0.0.4");
+               }));
+  router_->Get("/v1/gpus", leader_route(list_gpus));
+  router_->Get("/v1/nodes", leader_route(list_nodes));
+  router_->Delete(R"(/v1/nodes/([^/]+))", leader_route(remove_node));
+  router_->Get("/v1/scale/log", leader_route(scale_log));
+  router_->Get("/v1/scale/cost", leader_route(scale_cost));
+  router_->Post("/v1/vgpus", leader_route(post_vgpu));
+  router_->Get("/v1/vgpus", route(list_vgpus));
+  router_->Get(R"(/v1/vgpus/([^/]+))", route(get_vgpu));
+  router_->Delete(R"(/v1/vgpus/([^/]+))", leader_route(delete_vgpu));
+  router_->Get(R"(/v1/vgpus/([^/]+)/wait)", leader_route(wait_vgpu));
+  router_->Post(R"(/v1/vgpus/([^/]+)/renew)", leader_route(renew_vgpu));
+  router_->Post(R"(/v1/vgpus/([^/]+)/release)", leader_route(release_vgpu));
+  router_->Post("/v1/tasks", leader_route(post_task));
+  router_->Get("/v1/tasks", route(list_tasks));
+  router_->Get(R"(/v1/tasks/([^/]+))", route(get_task));
+  router_->Post(R"(/v1/tasks/([^/]+)/cancel)", leader_route(cancel_task));
+  router_->Get(R"(/v1/tasks/([^/]+)/wait)", leader_route(wait_task));
+  router_->Get(R"(/v1/tasks/([^/]+)/logs)", route(task_logs));
 }
 
 Status ApiServer::bind(const std::string& host, int port) {
-  if (!http_->is_valid()) {
-    return Status::invalid_argument(
-        "--tls-cert/--tls-key: cannot load the certificate and its "
-        "key (PEM files that belong together)");
+  if (!tls_.cert_file.empty()) {
+    SslContext context;
+    if (Status s = load_server_tls(tls_.cert_file, tls_.key_file, &context); !s.is_ok()) return s;
+    front_door_.use_tls(std::move(context));
   }
-  const bool bound =
-      port == 0 ? (port = http_->bind_to_any_port(host)) > 0 : http_->bind_to_port(host, port);
-  if (!bound) {
-    std::string why = "cannot listen on " + host + ":" + std::to_string(port);
-    if (const std::optional<pid_t> owner = pid_listening_on(port)) {
-      why += ": the port is taken by pid " + std::to_string(*owner);
+  if (Status s = front_door_.bind(host, port); !s.is_ok()) {
+    std::string why = s.message();
+    if (const std::optional<pid_t> owner = pid_listening_on(port); owner && port != 0) {
+      why = "cannot listen on " + host + ":" + std::to_string(port) +
+            ": the port is taken by pid " + std::to_string(*owner);
     }
     return Status::io_error(why);
   }
-  // cpp-httplib listens with a backlog of 5: a burst of connections (a thousand clients long-
-  // polling at once) would wait for SYN retries. listen() again only raises the backlog.
-  ::listen(listen_fd_, SOMAXCONN);
-  port_ = port;
   std::vector<std::string> names = context_.host_names;
   names.push_back(host);
   fence_ = std::make_unique<RequestFence>(context_.tokens->empty(), names);
   return Status::ok();
 }
 
-void ApiServer::serve() { http_->listen_after_bind(); }
+void ApiServer::serve() { front_door_.serve(); }
 
-void ApiServer::stop() { http_->stop(); }
+void ApiServer::stop() { front_door_.stop(); }
 
 }  // namespace fastgpu

@@ -8,17 +8,12 @@
 #include "runtime/gpu_inventory.h"
 #include "server/auth.h"
 #include "server/autoscale_loop.h"
+#include "server/front_door.h"
 #include "server/leadership.h"
 #include "server/long_poll_gate.h"
 #include "server/request_fence.h"
 #include "server/scheduler.h"
 #include "store/batch_writer.h"
-
-namespace httplib {
-class Server;
-class Request;
-class Response;
-}  // namespace httplib
 
 namespace fastgpu {
 
@@ -50,9 +45,9 @@ struct ApiContext {
   LongPollGate* long_polls = nullptr;
 };
 
-/// An HTTP server on one address. Each connection is served by a thread of its own (an
-/// ElasticThreadPool of at most `max_threads`), so that long-polls and slow clients do not
-/// starve other requests. Thread-safe.
+/// An HTTP server on one address: cpp-httplib's routing behind a FrontDoor, which reads each
+/// request whole before a worker thread serves it, caps connections and reserves threads for
+/// /healthz and agents. Thread-safe.
 class ApiServer {
  public:
   /// A certificate (chain) and its key, PEM files; both empty: plain HTTP.
@@ -61,7 +56,7 @@ class ApiServer {
     std::string key_file;
   };
 
-  ApiServer(ApiContext context, int max_threads, const Tls& tls = {});
+  ApiServer(ApiContext context, const FrontDoorLimits& limits, const Tls& tls = {});
   ~ApiServer();
 
   /// Binds `host`:`port` (0: any free port), without SO_REUSEPORT: a port another process
@@ -69,7 +64,7 @@ class ApiServer {
   /// found) when it cannot; kInvalidArgument when the TLS certificate or key cannot be loaded.
   Status bind(const std::string& host, int port);
   /// The port bound.
-  int port() const { return port_; }
+  int port() const { return front_door_.port(); }
   /// Shows the live autoscaler at /v1/scale/... and in /v1/nodes. Call before serve().
   void set_autoscale(const AutoscaleLoop* autoscale) { context_.autoscale = autoscale; }
   /// Serves until stop(); blocks.
@@ -78,12 +73,13 @@ class ApiServer {
   void stop();
 
  private:
+  class Router;
   void add_routes();
-  std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<Router> router_;
   std::unique_ptr<RequestFence> fence_;  // made once the port is bound
   ApiContext context_;
-  int listen_fd_ = -1;  // the listening socket, as cpp-httplib made it
-  int port_ = 0;
+  Tls tls_;
+  FrontDoor front_door_;
 };
 
 }  // namespace fastgpu

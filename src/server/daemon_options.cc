@@ -64,8 +64,23 @@ void add_daemon_flags(CLI::App& app, DaemonOptions* o) {
       ->delimiter(',');
   app.add_option("--ready-file", o->ready_file, "file to write the bound port to once serving");
   app.add_option("--http-threads", o->http_threads,
-                 "most HTTP connections served at once (a thread each, started as needed)")
+                 "most users' requests served at once (a thread each, started as needed; "
+                 "/healthz and agents have threads of their own)")
       ->check(CLI::Range(4, 65536))
+      ->capture_default_str();
+  app.add_option("--max-connections", o->max_connections,
+                 "client connections open at once; past it new ones are refused (503)")
+      ->check(CLI::Range(int64_t{16}, int64_t{1} << 20))
+      ->capture_default_str();
+  app.add_option("--max-connections-per-peer", o->max_connections_per_peer,
+                 "connections one IP address may hold open at once; past it its new ones are "
+                 "refused (503)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20))
+      ->capture_default_str();
+  app.add_option("--request-deadline", o->request_deadline,
+                 "seconds a connection has to send a whole request (headers and body) once it "
+                 "is open or its last answer is sent; past it, 408 and closed")
+      ->check(CLI::Range(0.1, 3600.0))
       ->capture_default_str();
   app.add_option("--max-long-polls", o->max_long_polls,
                  "task and vGPU waits and log follows held at once; more get 429")

@@ -24,12 +24,15 @@ struct DaemonOptions {
   std::optional<std::string> simulate_gpus;  // --simulate-gpus SPEC
   std::string simulated_gpu_nodes;           // --simulated-gpu-nodes PREFIX
   std::string policy = "fgd-balanced";
-  std::string tokens_file;                 // empty: no tokens (loopback only)
-  std::vector<std::string> allowed_hosts;  // Host names besides IPs, localhost, this host's own
-  std::string ready_file;                  // written with the bound port once serving; empty: none
-  int http_threads = 4096;                 // most connections served at once, one thread each
-  int64_t max_long_polls = 1000;           // long-polls of everyone at once
-  int64_t max_long_polls_per_user = 250;   // of one user (with tokens; without, everyone is one)
+  std::string tokens_file;                  // empty: no tokens (loopback only)
+  std::vector<std::string> allowed_hosts;   // Host names besides IPs, localhost, this host's own
+  std::string ready_file;                   // written with the bound port once serving; empty: none
+  int http_threads = 4096;                  // most users' requests served at once, a thread each
+  int64_t max_connections = 16384;          // client connections open at once, in all
+  int64_t max_connections_per_peer = 2048;  // from one IP address
+  double request_deadline = 10;             // seconds for a request to arrive whole
+  int64_t max_long_polls = 1000;            // long-polls of everyone at once
+  int64_t max_long_polls_per_user = 250;    // of one user (with tokens; without, everyone is one)
   int64_t kill_grace_ms = 5000;
   std::string task_log_cap = "100MiB";  // per stream; "0": none
   std::string min_free_disk = "1GiB";   // on the data dir's disk; "0": none

@@ -1,8 +1,6 @@
 #pragma once
-// The threads that serve fastgpud's HTTP connections: as many as there are connections at once,
-// up to a ceiling, instead of cpp-httplib's fixed pool, which a few slow clients could fill.
-
-#include <httplib.h>
+// The threads that serve fastgpud's HTTP requests: as many as there are requests at once, up
+// to a ceiling, instead of a fixed pool, which a few long-polls could fill.
 
 #include <condition_variable>
 #include <cstddef>
@@ -12,17 +10,20 @@
 
 namespace fastgpu {
 
-/// A cpp-httplib task queue (one job = one connection, served to its end) that starts a thread
-/// whenever a job arrives and no thread is idle, up to `max_threads`; past that, jobs wait in
-/// order. Threads beyond `warm_threads` end after 30 s without work. Thread-safe.
-class ElasticThreadPool final : public httplib::TaskQueue {
+/// A pool (one job = one request, served to its end) that starts a thread whenever a job
+/// arrives and no thread is idle, up to `max_threads`; past that, jobs wait in order. Threads
+/// beyond `warm_threads` end after 30 s without work. Thread-safe.
+class ElasticThreadPool final {
  public:
   ElasticThreadPool(size_t warm_threads, size_t max_threads);
-  ~ElasticThreadPool() override;
+  ~ElasticThreadPool();
+  ElasticThreadPool(const ElasticThreadPool&) = delete;
+  ElasticThreadPool& operator=(const ElasticThreadPool&) = delete;
 
-  void enqueue(std::function<void()> job) override;
+  /// Runs `job` on a thread of the pool.
+  void enqueue(std::function<void()> job);
   /// Runs the jobs already queued, then ends every thread; returns once they have ended.
-  void shutdown() override;
+  void shutdown();
 
  private:
   void work();

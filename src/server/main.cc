@@ -111,6 +111,17 @@ Status load_join_token(const DaemonOptions& options, std::string* token) {
 
 // The names clients may use in Host besides IP addresses and localhost: --allowed-hosts and
 // this machine's own name (gethostname; no DNS lookup at start).
+FrontDoorLimits front_door_limits(const DaemonOptions& options) {
+  FrontDoorLimits limits;
+  limits.max_connections = static_cast<size_t>(options.max_connections);
+  limits.max_connections_per_peer = static_cast<size_t>(options.max_connections_per_peer);
+  limits.request_deadline =
+      std::chrono::milliseconds(static_cast<int64_t>(options.request_deadline * 1000));
+  limits.max_body_bytes = kMaxBodyBytes;
+  limits.user_threads = static_cast<size_t>(options.http_threads);
+  return limits;
+}
+
 std::vector<std::string> host_names(const DaemonOptions& options) {
   std::vector<std::string> names = options.allowed_hosts;
   char name[256] = {};
@@ -238,7 +249,7 @@ int run(const DaemonOptions& options) {
   ApiServer server({scheduler.get(), store.get(), inventory.get(), &writer, &tokens, join_token,
                     is_loopback_host(host), &leadership, nullptr, confiner->describe(),
                     host_names(options), &long_polls},
-                   options.http_threads, {options.tls_cert, options.tls_key});
+                   front_door_limits(options), {options.tls_cert, options.tls_key});
   if (Status s = server.bind(host, port); !s.is_ok()) return fail(s.message());
   if (!options.autoscale.empty()) {
     std::unique_ptr<NodeProvider> provider;

@@ -1,6 +1,7 @@
 // Service under floods (issue 13): 1,200 long-polls from one user, or 1,200 slowloris
 // connections, must leave /healthz, another user's listing and agents' syncs answered, and no
-// node may time out. Each against a real fastgpud on loopback, with a real agent.
+// node may time out; the slow connections hold no thread. Each against a real fastgpud on loopback,
+// with a real agent.
 
 #include <gtest/gtest.h>
 
@@ -9,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,6 +33,14 @@ constexpr const char* kBob = "bob-token-0123456789ab";
 constexpr const char* kAdmin = "admin-token-0123456789";
 constexpr const char* kJoin = "join-token-abcdef0123456789";
 constexpr int kFlood = 1200;
+
+int threads_of(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  }
+  return -1;
+}
 
 // A daemon with users alice, bob and an admin, agents joining with a join token, a 2-second node
 // timeout, and one real agent.
@@ -166,6 +176,10 @@ TEST_F(FloodTest, SlowlorisConnectionsLeaveRoomForEveryoneElse) {
       std::this_thread::sleep_for(milliseconds(100));
     }
   });
+  // Read without blocking by the front door's one thread, they hold no thread of the daemon.
+  const int threads = threads_of(daemon_.pid());
+  std::printf("daemon threads with %d slow connections open: %d\n", kFlood, threads);
+  EXPECT_LT(threads, 100) << "the slow connections took threads";
   const auto start = steady_clock::now();
   register_scripted_agent();
   slowest_ = std::chrono::duration_cast<milliseconds>(steady_clock::now() - start);

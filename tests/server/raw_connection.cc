@@ -2,12 +2,19 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 namespace fastgpu::testing {
 
-RawConnection::RawConnection(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+RawConnection::RawConnection(int port, const char* from) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+  sockaddr_in source{};
+  source.sin_family = AF_INET;
+  ::inet_pton(AF_INET, from, &source.sin_addr);
+  if (::bind(fd_, reinterpret_cast<sockaddr*>(&source), sizeof source) != 0) return;
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(static_cast<uint16_t>(port));
@@ -38,6 +45,18 @@ std::string RawConnection::read_until_quiet(std::chrono::milliseconds quiet) {
     answer.append(buffer, static_cast<size_t>(n));
   }
   return answer;
+}
+
+bool RawConnection::closed_within(std::chrono::milliseconds wait) {
+  const auto until = std::chrono::steady_clock::now() + wait;
+  char buffer[4096];
+  while (std::chrono::steady_clock::now() < until) {
+    pollfd watched{fd_, POLLIN, 0};
+    if (::poll(&watched, 1, 50) <= 0) continue;
+    const ssize_t n = ::recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return true;
+  }
+  return false;
 }
 
 }  // namespace fastgpu::testing

@@ -7,10 +7,11 @@
 
 namespace fastgpu::testing {
 
-/// One TCP connection to 127.0.0.1:`port`, closed on destruction. Move-less, copy-less.
+/// One TCP connection to 127.0.0.1:`port` from the loopback address `from` (another address
+/// of 127/8 is another peer), closed on destruction. Move-less, copy-less.
 class RawConnection {
  public:
-  explicit RawConnection(int port);
+  explicit RawConnection(int port, const char* from = "127.0.0.1");
   ~RawConnection();
   RawConnection(const RawConnection&) = delete;
   RawConnection& operator=(const RawConnection&) = delete;
@@ -21,6 +22,8 @@ class RawConnection {
   std::string received();
   /// All that arrives until the peer closes or nothing comes for `quiet`.
   std::string read_until_quiet(std::chrono::milliseconds quiet);
+  /// Whether the peer has closed the connection (after what it sent is read), within `wait`.
+  bool closed_within(std::chrono::milliseconds wait);
 
  private:
   int fd_;
