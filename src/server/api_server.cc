@@ -454,6 +454,7 @@ ApiServer::ApiServer(ApiContext context, const FrontDoorLimits& limits, const Tl
       tls_(tls),
       front_door_(limits, [this](httplib::Stream& stream) { return router_->answer(stream); }) {
   router_->set_payload_max_length(kMaxBodyBytes);
+  router_->set_keep_alive_max_count(10'000);  // said in Keep-Alive; the front door sets no max
   router_->set_error_handler([](const Request& req, Response& res) {
     if (!res.body.empty()) return;
     if (res.status == 413) {
