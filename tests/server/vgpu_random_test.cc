@@ -1,7 +1,8 @@
 // vGPUs and their tasks in random interleavings against a real fastgpud: create, delete,
 // force-delete, submit, cancel and restart in any order and at any speed. After every batch of
-// operations the daemon is alive, its ledger holds exactly the active vGPUs' shares, and no task
-// runs in a deleted vGPU.
+// operations the daemon is alive, its ledger holds exactly the active vGPUs' shares, the
+// memory the active vGPUs are promised (named, or their share's) fits the GPU's, and no task runs
+// in a deleted vGPU.
 //
 // FASTGPU_RANDOM_SEEDS (default 3) seeds of FASTGPU_RANDOM_OPS (default 300) operations each;
 // the closing figures of issue 15 were measured with 20 × 1,000.
@@ -9,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <set>
@@ -68,9 +70,13 @@ class RandomVgpuRun {
     return ids.empty() ? 1 : ids[rng_.below(ids.size())];
   }
   void create() {
-    static constexpr const char* kSizes[] = {R"({"gpu": 0.25})", R"({"gpu": 0.5})",
-                                             R"({"gpu": 0.75})", R"({"tflops": 10})"};
-    const Answer a = daemon_->post("/v1/vgpus", kSizes[rng_.below(4)]);
+    static constexpr const char* kSizes[] = {R"({"gpu": 0.25})",
+                                             R"({"gpu": 0.5})",
+                                             R"({"gpu": 0.75})",
+                                             R"({"tflops": 10})",
+                                             R"({"gpu": 0.25, "memory": "30GiB"})",
+                                             R"({"gpu": 0.1, "memory": "2GiB"})"};
+    const Answer a = daemon_->post("/v1/vgpus", kSizes[rng_.below(std::size(kSizes))]);
     if (a.status == 201) vgpus_.push_back(a.json["id"]);
   }
   void remove(bool force) {
@@ -107,12 +113,19 @@ class RandomVgpuRun {
       return "the daemon does not answer";
     }
     int64_t active_milli = 0;
+    int64_t promised_bytes = 0;
     std::set<int64_t> active;
     for (const nlohmann::json& v : vgpus.json["vgpus"]) {
       if (v["state"] == "active") {
         active.insert(v["id"].get<int64_t>());
         active_milli += static_cast<int64_t>(v["gpu"].get<double>() * 1000 + 0.5);
+        promised_bytes += v["memory_bytes"].get<int64_t>();
       }
+    }
+    const int64_t memory = gpus.json["gpus"][0]["memory_bytes"];
+    if (promised_bytes > memory) {
+      return "the active vGPUs are promised " + std::to_string(promised_bytes >> 20) +
+             " MiB of a GPU's " + std::to_string(memory >> 20);
     }
     const int64_t allocated = gpus.json["gpus"][0]["allocated_milli"];
     if (allocated != active_milli || allocated > 1000) {
