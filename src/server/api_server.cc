@@ -568,7 +568,7 @@ Status ApiServer::bind(const std::string& host, int port) {
   }
   if (Status s = front_door_.bind(host, port); !s.is_ok()) {
     std::string why = s.message();
-    if (const std::optional<pid_t> owner = pid_listening_on(port); owner && port != 0) {
+    if (const std::optional<pid_t> owner = port != 0 ? pid_listening_on(port) : std::nullopt) {
       why = "cannot listen on " + host + ":" + std::to_string(port) +
             ": the port is taken by pid " + std::to_string(*owner);
     }

@@ -248,24 +248,26 @@ void FrontDoor::on_ready(int fd) {
     if (found == connections_.end() || found->second->serving) return;
     connection = found->second.get();
   }
-  uint32_t events = 0;
-  switch (advance(connection, &events)) {
+  const Progress progress = advance(connection);
+  switch (progress.step) {
     case Step::kServe:
-      return hand_to_worker(connection);
+      return hand_to_worker(connection, progress);
     case Step::kClose:
       return close_connection(connection);
-    case Step::kWait: {
-      epoll_event armed{};
-      armed.events = events | kArmed;
-      armed.data.fd = fd;
-      ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &armed);
-      return;
-    }
+    case Step::kWait:
+      return arm(connection, progress.wait_events);
   }
 }
 
-FrontDoor::Step FrontDoor::advance(HttpConnection* connection, uint32_t* wait_events) {
-  if (connection->draining) return drain(connection, wait_events);
+void FrontDoor::arm(HttpConnection* connection, uint32_t events) {
+  epoll_event armed{};
+  armed.events = events | kArmed;
+  armed.data.fd = connection->fd;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, connection->fd, &armed);
+}
+
+FrontDoor::Progress FrontDoor::advance(HttpConnection* connection) {
+  if (connection->draining) return drain(connection);
   const size_t held = buffered_.load();
   const size_t room = limits_.max_buffered_bytes > held ? limits_.max_buffered_bytes - held : 0;
   const size_t most = kMaxRequestHeadBytes + limits_.max_body_bytes;
@@ -276,37 +278,35 @@ FrontDoor::Step FrontDoor::advance(HttpConnection* connection, uint32_t* wait_ev
   const RequestFraming framing = frame_request(connection->buffer, limits_.max_body_bytes);
   switch (framing.state) {
     case RequestFraming::State::kWhole:
-      return Step::kServe;
+      return {Step::kServe, 0, framing.size, framing.reserved};
     case RequestFraming::State::kRefused:
-      return refuse_request(connection, framing.error, wait_events);
+      return refuse_request(connection, framing.error);
     case RequestFraming::State::kIncomplete:
       break;
   }
-  if (read == HttpConnection::Read::kEnded) return Step::kClose;
+  if (read == HttpConnection::Read::kEnded) return {Step::kClose};
   if (read == HttpConnection::Read::kFull) {
     return refuse_request(
-        connection, ApiError::unavailable("fastgpud holds too many unfinished requests; try again"),
-        wait_events);
+        connection,
+        ApiError::unavailable("fastgpud holds too many unfinished requests; try again"));
   }
   if (framing.expects_continue && !connection->continued) {
     send_now(connection, "HTTP/1.1 100 Continue\r\n\r\n");
     connection->continued = true;
   }
-  *wait_events = read == HttpConnection::Read::kWaitWritable ? EPOLLOUT : EPOLLIN;
-  return Step::kWait;
+  return {Step::kWait, read == HttpConnection::Read::kWaitWritable ? EPOLLOUT : EPOLLIN};
 }
 
-FrontDoor::Step FrontDoor::refuse_request(HttpConnection* connection, const ApiError& error,
-                                          uint32_t* wait_events) {
+FrontDoor::Progress FrontDoor::refuse_request(HttpConnection* connection, const ApiError& error) {
   send_now(connection, closing_answer(error));
   // Closed now, the socket would reset the connection over what the client still sends, and it
   // might never read the answer: the rest is read and dropped until it closes or its deadline.
   ::shutdown(connection->fd, SHUT_WR);
   connection->draining = true;
-  return drain(connection, wait_events);
+  return drain(connection);
 }
 
-FrontDoor::Step FrontDoor::drain(HttpConnection* connection, uint32_t* wait_events) {
+FrontDoor::Progress FrontDoor::drain(HttpConnection* connection) {
   for (;;) {
     connection->buffer.clear();
     const HttpConnection::Read read = connection->read_available(kDrainChunk);
@@ -314,26 +314,23 @@ FrontDoor::Step FrontDoor::drain(HttpConnection* connection, uint32_t* wait_even
     buffered_ -= connection->counted_bytes;
     connection->counted_bytes = 0;
     connection->buffer.clear();
-    if (read == HttpConnection::Read::kEnded) return Step::kClose;
-    *wait_events = read == HttpConnection::Read::kWaitWritable ? EPOLLOUT : EPOLLIN;
-    return Step::kWait;
+    if (read == HttpConnection::Read::kEnded) return {Step::kClose};
+    return {Step::kWait, read == HttpConnection::Read::kWaitWritable ? EPOLLOUT : EPOLLIN};
   }
 }
 
-void FrontDoor::hand_to_worker(HttpConnection* connection) {
-  const bool reserved = frame_request(connection->buffer, limits_.max_body_bytes).reserved;
+void FrontDoor::hand_to_worker(HttpConnection* connection, const Progress& whole) {
   {
     std::lock_guard lock(mu_);
     connection->serving = true;
   }
-  (reserved ? reserved_workers_ : user_workers_).enqueue([this, connection] {
-    serve_on_worker(connection);
-  });
+  (whole.reserved ? reserved_workers_ : user_workers_)
+      .enqueue(
+          [this, connection, size = whole.request_bytes] { serve_on_worker(connection, size); });
 }
 
-void FrontDoor::serve_on_worker(HttpConnection* connection) {
-  for (;;) {
-    const size_t size = frame_request(connection->buffer, limits_.max_body_bytes).size;
+void FrontDoor::serve_on_worker(HttpConnection* connection, size_t request_bytes) {
+  for (size_t size = request_bytes;;) {
     FramedRequestStream request(connection, size, limits_.write_timeout);
     const bool keep = serve_(request) && !stopping_;
     connection->buffer.erase(0, size);
@@ -345,20 +342,17 @@ void FrontDoor::serve_on_worker(HttpConnection* connection) {
       deadlines_.push_back(
           {steady_clock::now() + limits_.request_deadline, connection->fd, connection->serial});
     }
-    uint32_t events = 0;
-    switch (advance(connection, &events)) {
+    const Progress next = advance(connection);
+    switch (next.step) {
       case Step::kServe:
-        continue;  // the next request had already arrived
+        size = next.request_bytes;  // the next request had already arrived
+        continue;
       case Step::kClose:
         return close_connection(connection);
       case Step::kWait: {
-        std::lock_guard lock(mu_);
+        std::lock_guard lock(mu_);  // the loop may take it back once armed
         connection->serving = false;
-        epoll_event armed{};
-        armed.events = events | kArmed;
-        armed.data.fd = connection->fd;
-        ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, connection->fd, &armed);
-        return;
+        return arm(connection, next.wait_events);
       }
     }
   }

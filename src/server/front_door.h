@@ -66,16 +66,24 @@ class FrontDoor {
     uint64_t serial;
   };
   enum class Step { kServe, kWait, kClose };
+  /// What reading a connection led to: a request to serve (its size, and whether reserved
+  /// threads serve it), a wait for `wait_events`, or the connection's end.
+  struct Progress {
+    Step step = Step::kWait;
+    uint32_t wait_events = 0;
+    size_t request_bytes = 0;
+    bool reserved = false;
+  };
 
   void accept_all();
   void refuse(int fd, const std::string& why);
   void on_ready(int fd);
-  Step advance(HttpConnection* connection, uint32_t* wait_events);
-  Step refuse_request(HttpConnection* connection, const ApiError& error, uint32_t* wait_events);
-  Step drain(HttpConnection* connection, uint32_t* wait_events);
-  void wait_for_request(HttpConnection* connection);
-  void hand_to_worker(HttpConnection* connection);
-  void serve_on_worker(HttpConnection* connection);
+  Progress advance(HttpConnection* connection);
+  Progress refuse_request(HttpConnection* connection, const ApiError& error);
+  Progress drain(HttpConnection* connection);
+  void hand_to_worker(HttpConnection* connection, const Progress& whole);
+  void serve_on_worker(HttpConnection* connection, size_t request_bytes);
+  void arm(HttpConnection* connection, uint32_t events);
   void close_connection(HttpConnection* connection);
   void expire_deadlines();
   int next_timeout_ms();
