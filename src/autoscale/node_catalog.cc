@@ -3,10 +3,10 @@
 #include <toml++/toml.h>
 
 #include <cmath>
-#include <set>
 
 #include "core/gpu_model.h"
 #include "core/text_file.h"
+#include "core/toml_reader.h"
 
 namespace fastgpu {
 namespace {
@@ -17,77 +17,19 @@ constexpr double kMaxDollarsPerHour = 1'000'000.0;
 constexpr int64_t kMaxBootSeconds = 86'400;
 constexpr int64_t kMaxNodes = 1'000'000;
 
-// Typed reads of one TOML table. Every error names the source, the table and the key; keys
-// never read are refused by finish().
-class TableReader {
- public:
-  TableReader(const toml::table& table, std::string where)
-      : table_(table), where_(std::move(where)) {}
-
-  Status integer(std::string_view key, int64_t lo, int64_t hi, bool required, int64_t* value) {
-    const toml::node* node = take(key);
-    if (!node) return missing(key, required);
-    const auto* v = node->as_integer();
-    if (!v) return error(key, "must be an integer");
-    if (v->get() < lo || v->get() > hi) {
-      return error(key, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) +
-                            "], got " + std::to_string(v->get()));
-    }
-    *value = v->get();
-    return Status::ok();
+// Dollars per hour to micro-dollars; positive and at most kMaxDollarsPerHour.
+Status read_dollars(TableReader& r, std::string_view key, bool required, MicroDollars* value) {
+  double dollars = std::nan("");  // stays so when absent
+  if (Status s = r.number(key, -kMaxDollarsPerHour, kMaxDollarsPerHour, required, &dollars);
+      !s.is_ok()) {
+    return s;
   }
-
-  Status text(std::string_view key, bool required, std::string* value) {
-    const toml::node* node = take(key);
-    if (!node) return missing(key, required);
-    const auto* v = node->as_string();
-    if (!v) return error(key, "must be a string");
-    if (v->get().empty()) return error(key, "must not be empty");
-    *value = v->get();
-    return Status::ok();
-  }
-
-  // Dollars (integer or float) to micro-dollars; positive and at most kMaxDollarsPerHour.
-  Status dollars(std::string_view key, bool required, MicroDollars* value) {
-    const toml::node* node = take(key);
-    if (!node) return missing(key, required);
-    const std::optional<double> d = node->value<double>();
-    if (!d || !(node->is_integer() || node->is_floating_point())) {
-      return error(key, "must be a number of dollars");
-    }
-    if (!std::isfinite(*d) || *d <= 0 || *d > kMaxDollarsPerHour) {
-      return error(key, "must be > 0 and at most 1000000 dollars");
-    }
-    *value = std::llround(*d * static_cast<double>(kMicroPerDollar));
-    if (*value <= 0) return error(key, "must be at least one micro-dollar");
-    return Status::ok();
-  }
-
-  // Refuses every key that no read asked for.
-  Status finish() const {
-    for (const auto& [key, node] : table_) {
-      if (!read_.contains(std::string(key.str()))) return error(key.str(), "unknown field");
-    }
-    return Status::ok();
-  }
-
-  Status error(std::string_view key, const std::string& what) const {
-    return Status::invalid_argument(where_ + ": field '" + std::string(key) + "': " + what);
-  }
-
- private:
-  const toml::node* take(std::string_view key) {
-    read_.insert(std::string(key));
-    return table_.get(key);
-  }
-  Status missing(std::string_view key, bool required) const {
-    return required ? error(key, "is required") : Status::ok();
-  }
-
-  const toml::table& table_;
-  std::string where_;
-  std::set<std::string> read_;
-};
+  if (std::isnan(dollars)) return Status::ok();
+  if (dollars <= 0) return r.error(key, "must be > 0 and at most 1000000 dollars");
+  *value = std::llround(dollars * static_cast<double>(kMicroPerDollar));
+  if (*value <= 0) return r.error(key, "must be at least one micro-dollar");
+  return Status::ok();
+}
 
 Status parse_market(TableReader& r, Market* market) {
   std::string name;
@@ -127,7 +69,7 @@ Status parse_type_numbers(TableReader& r, NodeType* t) {
   if (Status s = r.integer("memory_mib", 1, kMaxMemoryMib, true, &t->memory_mib); !s.is_ok()) {
     return s;
   }
-  if (Status s = r.dollars("price_per_hour", true, &t->price_per_hour); !s.is_ok()) return s;
+  if (Status s = read_dollars(r, "price_per_hour", true, &t->price_per_hour); !s.is_ok()) return s;
   if (Status s = parse_market(r, &t->market); !s.is_ok()) return s;
   return r.integer("boot_seconds", 0, kMaxBootSeconds, true, &t->boot_seconds);
 }
@@ -181,7 +123,8 @@ Status parse_pool(const toml::table& doc, std::string_view source, NodeCatalog* 
   if (Status s = r.integer("min_nodes", 0, kMaxNodes, false, &l.min_nodes); !s.is_ok()) return s;
   if (Status s = r.integer("max_nodes", 1, kMaxNodes, false, &l.max_nodes); !s.is_ok()) return s;
   if (l.min_nodes > l.max_nodes) return r.error("min_nodes", "must not exceed max_nodes");
-  if (Status s = r.dollars("budget_per_hour", false, &l.budget_per_hour); !s.is_ok()) return s;
+  if (Status s = read_dollars(r, "budget_per_hour", false, &l.budget_per_hour); !s.is_ok())
+    return s;
   constexpr int64_t kMaxCooldown = int64_t{1} << 32;
   if (Status s = r.integer("cooldown_seconds", 0, kMaxCooldown, false, &l.cooldown_seconds);
       !s.is_ok()) {
@@ -228,15 +171,9 @@ std::optional<size_t> NodeCatalog::find(std::string_view name) const {
 
 Status parse_node_catalog(std::string_view text, std::string_view source, NodeCatalog* out) {
   NodeCatalog catalog;
-  try {
-    const toml::table doc = toml::parse(text, source);
-    if (Status s = parse_document(doc, source, &catalog); !s.is_ok()) return s;
-  } catch (const toml::parse_error& e) {
-    const auto& where = e.source().begin;
-    return Status::invalid_argument(std::string(source) + ":" + std::to_string(where.line) + ":" +
-                                    std::to_string(where.column) + ": " +
-                                    std::string(e.description()));
-  }
+  toml::table doc;
+  if (Status s = parse_toml(text, source, &doc); !s.is_ok()) return s;
+  if (Status s = parse_document(doc, source, &catalog); !s.is_ok()) return s;
   *out = std::move(catalog);
   return Status::ok();
 }

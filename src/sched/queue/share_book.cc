@@ -1,0 +1,98 @@
+#include "sched/queue/share_book.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace fastgpu {
+
+ShareBook::ShareBook(std::vector<ProjectRules> projects)
+    : rules_(std::move(projects)), totals_(rules_.size()) {
+  assert(!rules_.empty());
+}
+
+void ShareBook::add(const Holding& holding, int sign) {
+  Totals& totals = totals_.at(holding.project);
+  totals.gpu_milli += sign * holding.gpu_milli;
+  totals.gpu_memory_mib += sign * holding.gpu_memory_mib;
+  if (holding.counts_as_task) totals.tasks += sign;
+  int64_t& by_user = totals.by_user[holding.user];
+  by_user += sign * holding.gpu_milli;
+  if (by_user == 0 && sign < 0) totals.by_user.erase(holding.user);
+}
+
+void ShareBook::hold(const Holding& holding) {
+  release(holding.id);
+  holdings_.emplace(holding.id, holding);
+  add(holding, +1);
+}
+
+bool ShareBook::release(uint64_t id) {
+  auto it = holdings_.find(id);
+  if (it == holdings_.end()) return false;
+  add(it->second, -1);
+  holdings_.erase(it);
+  return true;
+}
+
+const Holding* ShareBook::find(uint64_t id) const {
+  auto it = holdings_.find(id);
+  return it == holdings_.end() ? nullptr : &it->second;
+}
+
+int64_t ShareBook::held_by_user(int32_t project, const std::string& user) const {
+  const auto& by_user = totals_.at(project).by_user;
+  auto it = by_user.find(user);
+  return it == by_user.end() ? 0 : it->second;
+}
+
+double ShareBook::load(int32_t project) const {
+  return static_cast<double>(held_gpu_milli(project)) / rules_.at(project).share;
+}
+
+std::optional<QuotaRoom> ShareBook::room(int32_t project) const {
+  const ProjectRules& rules = rules_.at(project);
+  const Totals& totals = totals_.at(project);
+  if (rules.max_running > 0 && totals.tasks >= rules.max_running) return std::nullopt;
+  QuotaRoom room;
+  if (rules.max_gpu_milli > 0)
+    room.gpu_milli = std::max<int64_t>(0, rules.max_gpu_milli - totals.gpu_milli);
+  if (rules.max_gpu_memory_mib > 0) {
+    room.gpu_memory_mib = std::max<int64_t>(0, rules.max_gpu_memory_mib - totals.gpu_memory_mib);
+  }
+  return room;
+}
+
+std::vector<int64_t> ShareBook::entitlements(std::span<const int64_t> demand,
+                                             int64_t capacity) const {
+  const size_t n = rules_.size();
+  std::vector<int64_t> want(n, 0);
+  std::vector<int64_t> given(n, 0);
+  for (size_t p = 0; p < n && p < demand.size(); ++p) {
+    want[p] = demand[p];
+    if (rules_[p].max_gpu_milli > 0) want[p] = std::min(want[p], rules_[p].max_gpu_milli);
+  }
+  int64_t left = capacity;
+  // Water-filling: each round shares what is left among the projects still wanting, by
+  // weight; those it satisfies drop out and leave their surplus to the next round.
+  for (;;) {
+    double weights = 0;
+    for (size_t p = 0; p < n; ++p) {
+      if (given[p] < want[p]) weights += rules_[p].share;
+    }
+    if (weights == 0 || left <= 0) break;
+    int64_t handed = 0;
+    for (size_t p = 0; p < n; ++p) {
+      if (given[p] >= want[p]) continue;
+      const auto part = static_cast<int64_t>(static_cast<double>(left) * rules_[p].share / weights);
+      const int64_t take = std::min(want[p] - given[p], std::max<int64_t>(part, 1));
+      given[p] += take;
+      handed += take;
+      if (handed >= left) break;
+    }
+    left -= handed;
+    if (handed == 0) break;
+  }
+  return given;
+}
+
+}  // namespace fastgpu
