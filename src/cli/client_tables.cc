@@ -19,11 +19,16 @@ void print_tasks(const ClientFlags& flags, const nlohmann::json& tasks) {
       if (!command.empty()) command += ' ';
       command += cell(arg);
     }
-    rows.push_back({cell(t["id"]), cell(t["state"]), cell(t["vgpu"]), cell(r["gpus"]),
-                    cell(r["gpu"]), cell(r["tflops"]), cell(t["priority"]), cell(t["name"]),
+    // As squeue's NODELIST(REASON): why a waiting task waits.
+    const nlohmann::json reason = t.value("pending_reason", nlohmann::json());
+    rows.push_back({cell(t["id"]), cell(t["state"]), cell(reason), cell(t["vgpu"]), cell(r["gpus"]),
+                    cell(r["gpu"]), cell(r["tflops"]), cell(t["priority"]),
+                    cell(t.value("project", nlohmann::json())), cell(t["name"]),
                     command.substr(0, 40)});
   }
-  print_table({"ID", "STATE", "VGPU", "GPUS", "SHARE", "TFLOPS", "PRIO", "NAME", "COMMAND"}, rows);
+  print_table({"ID", "STATE", "REASON", "VGPU", "GPUS", "SHARE", "TFLOPS", "PRIO", "PROJECT",
+               "NAME", "COMMAND"},
+              rows);
 }
 
 void print_gpus(const nlohmann::json& gpus) {

@@ -23,6 +23,7 @@ struct SubmitFlags {
   std::optional<int64_t> vgpu;
   std::string memory, name;
   bool wait = false;
+  bool preemptible = false;
 };
 
 std::string task_path(int64_t id) { return "/v1/tasks/" + std::to_string(id); }
@@ -53,6 +54,7 @@ void submit(const SubmitFlags& f) {
   if (f.tflops) task.tflops(*f.tflops);
   if (f.gpus) task.gpus(*f.gpus);
   if (f.priority) task.priority(*f.priority);
+  if (f.preemptible) task.preemptible();
   if (!f.memory.empty()) task.memory(f.memory);
   if (!f.name.empty()) task.name(f.name);
   Client client = f.client.client();
@@ -73,6 +75,9 @@ void add_submit(CLI::App& app) {
   cmd->add_option("--mem", flags->memory, "GPU memory, e.g. 16GiB");
   cmd->add_option("--priority", flags->priority, "higher runs first");
   cmd->add_option("--vgpu", flags->vgpu, "the vGPU to run in");
+  cmd->add_flag("--preemptible", flags->preemptible,
+                "projects below their fair share may stop it to reclaim its GPUs (it queues "
+                "again)");
   cmd->add_option("--name", flags->name, "a name");
   cmd->add_flag("--wait", flags->wait,
                 "wait until it finishes (exit 1 unless it succeeded, with the failure reason)");

@@ -88,6 +88,37 @@ void with_id(const Request& req, Response& res, WithId handler) {
 
 // ---- Tasks ---------------------------------------------------------------------------------
 
+// Task records as the API shows them: each with its project; a waiting one, on the leader,
+// with why it waits (`pending_reason`, and `pending_reason_text` for people).
+nlohmann::json tasks_to_json(const ApiContext& ctx, std::span<const TaskRecord> records) {
+  std::vector<TaskId> pending;
+  for (const TaskRecord& t : records) {
+    if (t.state == TaskState::kPending) pending.push_back(t.id);
+  }
+  std::vector<PendingReason> reasons;
+  const bool leading = ctx.leadership == nullptr || ctx.leadership->leading();
+  if (pending.empty() || !leading || !ctx.scheduler->pending_reasons(pending, &reasons).is_ok()) {
+    reasons.clear();
+  }
+  nlohmann::json tasks = nlohmann::json::array();
+  size_t next_reason = 0;
+  for (const TaskRecord& t : records) {
+    nlohmann::json task = task_to_json(t, *ctx.scheduler->pool());
+    task["project"] = ctx.scheduler->project_of(t.spec.owner);
+    if (t.state == TaskState::kPending && next_reason < reasons.size()) {
+      const PendingReason reason = reasons[next_reason++];
+      task["pending_reason"] = pending_reason_code(reason);
+      task["pending_reason_text"] = pending_reason_sentence(reason);
+    }
+    tasks.push_back(std::move(task));
+  }
+  return tasks;
+}
+
+nlohmann::json task_json(const ApiContext& ctx, const TaskRecord& record) {
+  return tasks_to_json(ctx, std::span(&record, 1)).at(0);
+}
+
 // True when `spec` may get less than whole GPUs: it runs in a vGPU, asks a share of one GPU, or
 // asks TFLOPS (a share once resolved on a GPU model).
 bool may_be_fractional(const TaskSpec& spec) {
@@ -113,7 +144,7 @@ void post_task(const ApiContext& ctx, const Principal& who, const Request& req, 
   if (ApiError e = ctx.scheduler->submit(std::move(spec), &task); !e.is_ok()) {
     return send_error(res, e);
   }
-  send_json(res, 201, task_to_json(task, *ctx.scheduler->pool()));
+  send_json(res, 201, task_json(ctx, task));
 }
 
 ApiError task_filter(const Request& req, const Principal& who, TaskFilter* filter) {
@@ -152,9 +183,8 @@ void list_tasks(const ApiContext& ctx, const Principal& who, const Request& req,
   if (Status s = ctx.store->list_tasks(filter, &page); !s.is_ok()) {
     return send_error(res, ApiError::from_status(s));
   }
-  nlohmann::json tasks = nlohmann::json::array();
-  for (const TaskRecord& t : page.tasks) tasks.push_back(task_to_json(t, *ctx.scheduler->pool()));
-  send_json(res, 200, {{"tasks", tasks}, {"next_cursor", page.next_cursor}});
+  send_json(res, 200,
+            {{"tasks", tasks_to_json(ctx, page.tasks)}, {"next_cursor", page.next_cursor}});
 }
 
 // Answers with the object named by the path: checks that `who` may see it, runs `act` (when
@@ -169,18 +199,21 @@ void answer_after(const ApiContext& ctx, const Principal& who, const Request& re
       if (ApiError e = act(id); !e.is_ok()) return send_error(res, e);
       if (ApiError e = load(ctx, who, id, &record); !e.is_ok()) return send_error(res, e);
     }
-    send_json(res, 200, render(record, *ctx.scheduler->pool()));
+    send_json(res, 200, render(ctx, record));
   });
 }
 
 void answer_task(const ApiContext& ctx, const Principal& who, const Request& req, Response& res,
                  const std::function<ApiError(int64_t)>& act) {
-  answer_after<TaskRecord>(ctx, who, req, res, load_task, task_to_json, act);
+  answer_after<TaskRecord>(ctx, who, req, res, load_task, task_json, act);
 }
 
 void answer_vgpu(const ApiContext& ctx, const Principal& who, const Request& req, Response& res,
                  const std::function<ApiError(int64_t)>& act) {
-  answer_after<VgpuRecord>(ctx, who, req, res, load_vgpu, vgpu_to_json, act);
+  const auto render = [](const ApiContext& ctx, const VgpuRecord& vgpu) {
+    return vgpu_to_json(vgpu, *ctx.scheduler->pool());
+  };
+  answer_after<VgpuRecord>(ctx, who, req, res, load_vgpu, render, act);
 }
 
 void get_task(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
@@ -336,9 +369,7 @@ void wait_vgpu(const ApiContext& ctx, const Principal& who, const Request& req, 
       if (Status s = ctx.store->list_tasks(filter, &page); !s.is_ok()) {
         return send_error(res, ApiError::from_status(s));
       }
-      for (const TaskRecord& t : page.tasks) {
-        tasks.push_back(task_to_json(t, *ctx.scheduler->pool()));
-      }
+      for (nlohmann::json& task : tasks_to_json(ctx, page.tasks)) tasks.push_back(std::move(task));
       filter.cursor = page.next_cursor;
     } while (filter.cursor != 0);
     send_json(res, 200, {{"done", done}, {"tasks", tasks}});

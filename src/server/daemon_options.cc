@@ -124,6 +124,14 @@ void add_daemon_flags(CLI::App& app, DaemonOptions* o) {
                  "how long a queue head may be passed over by smaller tasks")
       ->check(CLI::Range(int64_t{0}, int64_t{86'400'000}))
       ->capture_default_str();
+  app.add_option("--aging-ms", o->aging_ms,
+                 "a task waiting this long goes before every task that has not, whatever its "
+                 "priority or project, so none starves (0: tasks never age)")
+      ->check(CLI::Range(int64_t{0}, int64_t{30} * 86'400'000))
+      ->capture_default_str();
+  app.add_option("--accounts", o->accounts_file,
+                 "TOML file of projects: fair-share weights, quotas and their users (see "
+                 "docs/API.md); without it every user is in one project");
   app.add_option("--join-token-file", o->join_token_file,
                  "file holding the token fastgpu-agent must present (required off loopback)");
   app.add_option("--node-timeout", o->node_timeout_s,

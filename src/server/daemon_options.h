@@ -39,8 +39,10 @@ struct DaemonOptions {
   bool allow_unenforced = false;        // fractional tasks without the vGPU library
   int launch_threads = 2;  // task processes started at once: log files and spawns overlap
   int64_t backfill_patience_ms = 10000;
-  std::string join_token_file;  // agents' shared secret; empty: agents need none (loopback only)
-  std::string vgpu_driver;      // the CUDA driver the vGPU library wraps; empty: libcuda.so.1
+  int64_t aging_ms = 1'800'000;  // a task waiting this long goes first; 0: tasks never age
+  std::string accounts_file;     // projects, shares and quotas (TOML); empty: one project
+  std::string join_token_file;   // agents' shared secret; empty: agents need none (loopback only)
+  std::string vgpu_driver;       // the CUDA driver the vGPU library wraps; empty: libcuda.so.1
   // Confinement of tasks (a root daemon): users' uids, limits of tasks that ask none.
   std::string task_uids = "1900000000-1900999999";
   bool allow_root_tasks = false;  // a tokens file's run-as=root is refused without it

@@ -211,6 +211,12 @@ int run(const DaemonOptions& options) {
   sched.kill_grace = std::chrono::milliseconds(options.kill_grace_ms);
   sched.launch_threads = options.launch_threads;
   sched.backfill_patience = std::chrono::milliseconds(options.backfill_patience_ms);
+  sched.aging = std::chrono::milliseconds(options.aging_ms);
+  if (!options.accounts_file.empty()) {
+    if (Status s = read_accounts(options.accounts_file, &sched.accounts); !s.is_ok()) {
+      return fail("--accounts: " + s.message());
+    }
+  }
   sched.node_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(options.node_timeout_s * 1000));
   // Set once the port is known, before any request is served; the scheduler admits tasks that

@@ -58,6 +58,7 @@ nlohmann::json task_to_json(const TaskRecord& task, const GpuPool& pool) {
       {"seconds", synthetic ? nlohmann::json(spec.synthetic.duration_ms / 1000.0) : nullptr},
       {"resources", resources_to_json(spec)},
       {"enforce", spec.enforce},
+      {"preemptible", spec.preemptible},
       {"max_retries", spec.max_retries},
       {"retries_used", task.retries_used},
       {"timeout", spec.timeout_ms / 1000.0},

@@ -54,8 +54,12 @@ Scheduler::Scheduler(Store* store, Writer* writer, GpuPool pool, Options options
       pool_(std::make_shared<const GpuPool>(std::move(pool))),
       ledger_(pool_->nodes()),
       placer_(std::make_unique<Placer>(ledger_, std::move(policy), /*seed=*/42)),
+      queue_(QueueRules{std::chrono::microseconds(options_.backfill_patience).count(),
+                        std::chrono::microseconds(options_.aging).count(), kBackfillWindow},
+             options_.accounts.projects),
       agent_of_node_(ledger_.node_count(), 0),
-      published_pool_(pool_) {}
+      published_pool_(pool_),
+      queued_view_(options_.accounts.projects.size()) {}
 
 Scheduler::~Scheduler() { stop(); }
 
@@ -165,6 +169,7 @@ ApiError Scheduler::admit_task(TaskSpec* spec) const {
 ApiError Scheduler::submit(TaskSpec spec, TaskRecord* out) {
   if (ApiError e = admit_task(&spec); !e.is_ok()) return e;
   if (ApiError e = admit_enforcement(&spec); !e.is_ok()) return e;
+  if (ApiError e = admit_to_project(spec); !e.is_ok()) return e;
   std::vector<TaskId> ids;
   if (Status s = writer_->create_tasks({std::move(spec)}, &ids); !s.is_ok()) {
     return ApiError::from_status(s);
@@ -276,6 +281,9 @@ void Scheduler::iterate() {
   }
   start_held_launches(epoch_confirmed);
   if (snapshot_stale_) publish_snapshot();
+  for (size_t p = 0; p < queued_view_.size(); ++p) {
+    queued_view_[p].store(queue_.queued_in(static_cast<int32_t>(p)), std::memory_order_relaxed);
+  }
   std::vector<std::function<void()>> after;
   after.swap(after_commit_);
   for (auto& then : after) then();
@@ -288,7 +296,7 @@ void Scheduler::absorb(TaskRecord record) {
   task.queued_at = SteadyClock::now();
   auto [it, added] = live_.emplace(id, std::move(task));
   if (!added) return;
-  queue_.push(it->second.record);
+  enqueue(it->second);
   dirty_ = true;
   // Committed just before its vGPU's deletion was: the deletion did not see it to cancel it.
   if (const VgpuId vgpu = it->second.record.spec.vgpu; vgpu != kNoVgpu) {
@@ -324,7 +332,7 @@ void Scheduler::end_process(LiveTask& task, const ProcessExit& exit) {
   }
   if (task.preempted) {
     release(task);
-    return requeue_preempted(task);
+    return requeue(task);
   }
   if (task.ending) {  // its final state is already committed: only the slice is left
     release(task);
@@ -384,121 +392,11 @@ void Scheduler::end_synthetic_and_timeouts() {
   }
 }
 
-void Scheduler::schedule_pass() {
-  dirty_ = false;
-  try_place_pending_vgpus();
-  for (const auto& [resource, order] : queue_.by_resource()) schedule_resource(resource, order);
-}
-
-namespace {
-
-bool asks_gpu(const TaskSpec& spec) { return spec.shape.num_gpu > 0 || spec.milli_tflops > 0; }
-
-}  // namespace
-
-void Scheduler::schedule_resource(VgpuId resource, const TaskQueue::Order& order) {
-  const auto now = SteadyClock::now();
-  // Requests that found no room in this pass: an identical one behind them cannot either.
-  std::vector<std::tuple<int64_t, TaskShape>> failed;
-  size_t examined_after_failure = 0;
-  bool held_for_gpus = false;  // a head waiting for GPUs holds them: only tasks without pass
-  for (auto it = order.begin(); it != order.end();) {
-    LiveTask& task = live_.at(it->second);
-    ++it;  // try_start() may erase the task from `order`
-    if (!failed.empty() && ++examined_after_failure > kBackfillWindow) return;
-    if (held_for_gpus && asks_gpu(task.record.spec)) continue;
-    const auto key = std::tuple(task.record.spec.milli_tflops, task.record.spec.shape);
-    const bool known_to_fail = std::find(failed.begin(), failed.end(), key) != failed.end();
-    if (!known_to_fail && try_start(task)) continue;
-    if (!known_to_fail) failed.push_back(key);
-    const bool preempting = !known_to_fail && preemptions_in_flight_ == 0 && preempt_for(task);
-    if (preempting) return;  // making room by preemption: it holds the resource
-    // A head passed over for too long holds the resource (a task asking no GPU, past its own
-    // patience behind a head that holds the GPUs, holds the rest).
-    if (now - task.queued_at > options_.backfill_patience) {
-      if (held_for_gpus || resource != kNoVgpu || !waits_for_gpus(task)) return;
-      held_for_gpus = true;
-    }
-  }
-}
-
-bool Scheduler::waits_for_gpus(const LiveTask& head) {
-  if (!asks_gpu(head.record.spec)) return false;
-  TaskSpec without_host = head.record.spec;
-  without_host.shape.cpu_milli = 0;
-  without_host.shape.memory_mib = 0;
-  return !fits_pool_now(without_host);
-}
-
-bool Scheduler::try_start(LiveTask& task) {
-  const TaskSpec& spec = task.record.spec;
-  if (spec.vgpu != kNoVgpu) {
-    auto slice = slices_.find(spec.vgpu);
-    if (slice != slices_.end() && slice->second.placed()) {
-      const GpuModelId model = model_at(*slice->second.record().placement);
-      if (std::string why = slice->second.infeasibility(spec, model); !why.empty()) {
-        queue_.erase(task.record);
-        task.ending = true;
-        const TaskId id = task.record.id;
-        batch_.add(transition(id, TaskState::kPending, TaskState::kFailed, why),
-                   [this, id](const WriteResult&) { forget(id); });
-        return true;
-      }
-    }
-  }
-  std::optional<Placement> placement = reserve(task);
-  if (!placement) return false;
-  queue_.erase(task.record);
-  task.placement = *placement;
-  launch(task);
-  return true;
-}
-
-bool Scheduler::fits_pool_now(const TaskSpec& spec) {
-  for (const TaskShape& shape : pool_->candidate_shapes(spec.shape, spec.milli_tflops)) {
-    if (placer_->decide(shape).outcome == PlaceOutcome::kPlaced) return true;
-  }
-  return false;
-}
-
-bool Scheduler::preempt_for(const LiveTask& task) {
-  const int32_t priority = task.record.spec.priority;
-  if (task.record.spec.vgpu != kNoVgpu) return false;
-  std::vector<LiveTask*> candidates;
-  for (TaskId id : running_ids_) {
-    LiveTask& other = live_.at(id);
-    if (!other.ending && other.pool_shape && other.record.spec.priority < priority) {
-      candidates.push_back(&other);
-    }
-  }
-  std::sort(candidates.begin(), candidates.end(), [](const LiveTask* a, const LiveTask* b) {
-    if (a->record.spec.priority != b->record.spec.priority) {
-      return a->record.spec.priority < b->record.spec.priority;
-    }
-    return a->record.id > b->record.id;
-  });
-  // Give back the candidates' slices one by one until the task would fit, then take them all
-  // back: release and allocate are exact inverses, so the ledger ends as it began.
-  std::vector<LiveTask*> victims;
-  bool fits = false;
-  for (LiveTask* candidate : candidates) {
-    (void)ledger_.release(*candidate->pool_shape, candidate->placement);
-    victims.push_back(candidate);
-    if ((fits = fits_pool_now(task.record.spec))) break;
-  }
-  for (LiveTask* victim : victims) (void)ledger_.allocate(*victim->pool_shape, victim->placement);
-  if (!fits) return false;
-  for (LiveTask* victim : victims) preempt(*victim);
-  return true;
-}
-
-void Scheduler::preempt(LiveTask& victim) {
+void Scheduler::preempt(LiveTask& victim, std::string_view reason) {
   const TaskId id = victim.record.id;
   victim.ending = true;  // no other end is recorded for this attempt
   victim.preempted = true;
-  preemptions_in_flight_ += 1;
-  batch_.add(transition(id, TaskState::kRunning, TaskState::kPreempted,
-                        "preempted by a higher-priority task"),
+  batch_.add(transition(id, TaskState::kRunning, TaskState::kPreempted, std::string(reason)),
              [](const WriteResult&) {});
   batch_.add(transition(id, TaskState::kPreempted, TaskState::kPending),
              [this, id](const WriteResult& result) {
@@ -507,14 +405,9 @@ void Scheduler::preempt(LiveTask& victim) {
                  log_line("task " + std::to_string(id) + ": " + result.status.message());
                if (!stop_process(victim, options_.kill_grace)) {
                  release(victim);
-                 requeue_preempted(victim);
+                 requeue(victim);
                }
              });
-}
-
-void Scheduler::requeue_preempted(LiveTask& task) {
-  preemptions_in_flight_ -= 1;
-  requeue(task);
 }
 
 void Scheduler::requeue(LiveTask& task) {
@@ -525,7 +418,7 @@ void Scheduler::requeue(LiveTask& task) {
   task.agent = 0;
   task.ending = task.preempted = task.timed_out = false;
   task.queued_at = SteadyClock::now();
-  queue_.push(task.record);
+  enqueue(task);
   dirty_ = true;
 }
 
@@ -540,28 +433,6 @@ bool Scheduler::stop_process(LiveTask& task, std::chrono::milliseconds grace) {
   if (task.record.pid == 0) return false;
   (void)supervisor_.terminate(task.record.pid, grace);
   return true;
-}
-
-std::optional<Placement> Scheduler::reserve(LiveTask& task) {
-  const TaskSpec& spec = task.record.spec;
-  if (spec.vgpu != kNoVgpu) {
-    auto it = slices_.find(spec.vgpu);
-    if (it == slices_.end() || !it->second.placed()) return std::nullopt;
-    VgpuSlice& slice = it->second;
-    const GpuModelId model = model_at(*slice.record().placement);
-    if (!slice.fits_now(spec, model)) return std::nullopt;
-    slice.take(spec, model);
-    task.holds_vgpu = true;
-    return slice.record().placement;
-  }
-  for (const TaskShape& shape : pool_->candidate_shapes(spec.shape, spec.milli_tflops)) {
-    const PlaceDecision decision = placer_->decide(shape);
-    if (decision.outcome != PlaceOutcome::kPlaced) continue;
-    if (!ledger_.allocate(shape, decision.placement).is_ok()) continue;
-    task.pool_shape = shape;
-    return decision.placement;
-  }
-  return std::nullopt;
 }
 
 TaskSlice Scheduler::slice_of(const LiveTask& task) const {
@@ -804,12 +675,14 @@ void Scheduler::hold(LiveTask& task) {
     return;
   }
   task.pool_shape = shape;
+  queue_.hold(holding_of(task));
 }
 
 void Scheduler::release(LiveTask& task) {
   if (task.pool_shape) {
     (void)ledger_.release(*task.pool_shape, task.placement);
     task.pool_shape.reset();
+    queue_.release(task.record.id);
   }
   if (task.holds_vgpu) {
     if (auto it = slices_.find(task.record.spec.vgpu); it != slices_.end()) {
@@ -824,7 +697,7 @@ void Scheduler::release(LiveTask& task) {
 void Scheduler::forget(TaskId id) {
   auto it = live_.find(id);
   if (it == live_.end()) return;
-  queue_.erase(it->second.record);
+  queue_.erase(it->second.record.id);
   unmark_running(it->second);
   live_.erase(it);
   completions_.finish(id);
@@ -889,13 +762,13 @@ void Scheduler::cancel_live(LiveTask& task, std::function<void(ApiError)> reply)
   const TaskId id = task.record.id;
   const TaskState from = task.record.state;
   task.ending = true;
-  if (from == TaskState::kPending) queue_.erase(task.record);
+  if (from == TaskState::kPending) queue_.erase(id);
   batch_.add(transition(id, from, TaskState::kCancelled, "cancelled"),
              [this, id, from, reply](const WriteResult& result) {
                LiveTask& task = live_.at(id);
                if (!result.status.is_ok()) {
                  task.ending = false;
-                 if (from == TaskState::kPending) queue_.push(task.record);
+                 if (from == TaskState::kPending) enqueue(task);
                  return reply(ApiError::from_status(result.status));
                }
                if (from == TaskState::kRunning && stop_process(task, options_.kill_grace)) {

@@ -22,6 +22,8 @@
 #include "runtime/process_supervisor.h"
 #include "runtime/unrecorded_starts.h"
 #include "sched/placer.h"
+#include "sched/queue/accounts.h"
+#include "sched/queue/queue_engine.h"
 #include "server/agent_session.h"
 #include "server/api_error.h"
 #include "server/completion_board.h"
@@ -29,7 +31,6 @@
 #include "server/latency_histogram.h"
 #include "server/task_confiner.h"
 #include "server/task_launch.h"
-#include "server/task_queue.h"
 #include "server/vgpu_expiry.h"
 #include "server/vgpu_slice.h"
 #include "server/write_batch.h"
@@ -62,18 +63,16 @@ struct PoolSnapshot {
 /// the loop; a command touching a task whose launch is in flight (cancel, vGPU delete) waits for
 /// that launch to finish.
 ///
-/// Queue: priority descending, FIFO within a priority. A task that does not fit is passed over
-/// (backfill) until it has waited `backfill_patience`; from then on nothing behind it may start
-/// on its resource (the pool, or its vGPU) until it has started, so it cannot starve, except
-/// that a pool task asking no GPU may still pass a head that waits for GPUs (one that would not
-/// fit even with CPUs and host memory to spare): it takes nothing that head waits for. A pass
-/// looks at most kBackfillWindow tasks past the first that does not fit, so a long queue costs
-/// a bounded amount per pass.
+/// Queue: the QueueEngine (sched/queue) decides the order (aged tasks first, then fair share
+/// among the projects of Options::accounts, users of a project equally, priority, FIFO),
+/// backfill with `backfill_patience`, project quotas, and whom to preempt; the scheduler is its
+/// host (scheduler_queue.cc): it says what fits, starts tasks and stops victims.
 ///
 /// Preemption: when a pool task cannot start and stopping running pool tasks of lower priority
-/// would make room, the fewest such tasks (lowest priority first, newest first among equals)
-/// are preempted: committed preempted -> pending, their process groups get SIGTERM and SIGKILL
-/// after the grace period, and they queue again once their processes are gone.
+/// in its project (or, for a project below its fair share, preemptible tasks of projects above
+/// theirs) would make room, the fewest such tasks on one node are preempted: committed
+/// preempted -> pending, their process groups get SIGTERM and SIGKILL after the grace period,
+/// and they queue again once their processes are gone.
 class Scheduler {
  public:
   struct Options {
@@ -84,6 +83,10 @@ class Scheduler {
     std::string enforcement_prefix = "fastgpud";  // keeps this daemon's vGPU ledgers apart
     std::chrono::milliseconds kill_grace{5000};
     std::chrono::milliseconds backfill_patience{10000};
+    /// A task waiting this long goes before every task that has not; 0: tasks never age.
+    std::chrono::milliseconds aging{0};
+    /// The projects sharing the pool, and their users.
+    Accounts accounts = Accounts::single_project();
     int launch_threads = 2;                         // processes started at once (LaunchWorker)
     std::chrono::milliseconds tick{2};              // how often running processes are polled
     std::chrono::milliseconds node_timeout{10000};  // agent silence -> node not ready
@@ -203,6 +206,12 @@ class Scheduler {
   /// 404 for an unknown agent, 409 while it is busy. Thread-safe.
   ApiError retire_agent(const std::string& name);
 
+  /// The name of the project `user`'s work counts against. Thread-safe.
+  const std::string& project_of(const std::string& user) const;
+  /// Why each of tasks `ids` waits, as of the last scheduling pass (kNone for one that does not
+  /// wait). Thread-safe.
+  ApiError pending_reasons(std::vector<TaskId> ids, std::vector<PendingReason>* out);
+
   /// Long-polls, see CompletionBoard. Thread-safe.
   CompletionBoard& completions() { return completions_; }
   /// The pool's allocation as of the last loop iteration. Thread-safe.
@@ -249,18 +258,20 @@ class Scheduler {
   // when the task stops counting as running (it is requeued or forgotten).
   void mark_running(const LiveTask& task);
   void unmark_running(const LiveTask& task);
-  void schedule_pass();
-  void schedule_resource(VgpuId resource, const TaskQueue::Order& order);
-  // Whether tasks asking no GPU may pass `head`, a pool task past its patience: it asks GPUs
-  // and would not fit even with every CPU and all host memory free.
-  bool waits_for_gpus(const LiveTask& head);
   bool try_place_pending_vgpus();
-  bool try_start(LiveTask& task);
   bool fits_pool_now(const TaskSpec& spec);
-  bool preempt_for(const LiveTask& task);
-  void preempt(LiveTask& victim);
-  void requeue_preempted(LiveTask& task);
-  std::optional<Placement> reserve(LiveTask& task);
+  void preempt(LiveTask& victim, std::string_view reason);
+  // Takes the task's slice (of the pool, within `room`, or of its vGPU); nullopt when it does
+  // not fit now, *reason saying why.
+  std::optional<Placement> reserve(LiveTask& task, const QuotaRoom& room, PendingReason* reason);
+
+  // The scheduler as the queue engine's host (scheduler_queue.cc), on the loop.
+  class QueueSide;
+  void schedule_pass();
+  void enqueue(const LiveTask& task);
+  QueueEntry queue_entry(const LiveTask& task) const;
+  Holding holding_of(const LiveTask& task) const;
+  StartVerdict start_from_queue(LiveTask& task, const QuotaRoom& room);
   void launch(LiveTask& task);
   // Starts the launches this iteration queued, once the store confirms this replica still
   // holds the newest write epoch (`epoch_confirmed`: a commit after they were queued did):
@@ -278,6 +289,9 @@ class Scheduler {
   // A fractional task this daemon cannot hold to its slice (no enforcement library): refused,
   // or with Options::allow_unenforced recorded as not enforced.
   ApiError admit_enforcement(TaskSpec* spec) const;
+  // The limits of the submitter's project that apply at submission: max_priority (403) and
+  // max_queued (429, against the queue as of the last loop iteration).
+  ApiError admit_to_project(const TaskSpec& spec) const;
   // After a failed commit: ends the replica through on_fenced when a newer one leads.
   void check_fenced();
   void on_launched(LaunchOutcome outcome);
@@ -357,7 +371,7 @@ class Scheduler {
   CapacityLedger ledger_;
   std::unique_ptr<Placer> placer_;
   ProcessSupervisor supervisor_;
-  TaskQueue queue_;
+  QueueEngine queue_;
   std::unordered_map<TaskId, LiveTask> live_;
   std::unordered_map<pid_t, TaskId> task_of_pid_;
   std::set<TaskId> running_ids_;  // tasks holding capacity with a running state committed
@@ -375,7 +389,6 @@ class Scheduler {
   std::string placements_paused_;  // why the disk stops placements; empty: they run
   bool dirty_ = true;              // something changed that may let a queued task start
   bool snapshot_stale_ = false;    // the published snapshot misses a change of the loop's
-  int preemptions_in_flight_ = 0;  // preempted tasks whose processes have not ended yet
   std::vector<std::function<void()>> after_commit_;   // run once this iteration's batch commits
   std::unordered_map<int64_t, AgentSession> agents_;  // by id
   std::unordered_map<std::string, int64_t> agent_by_name_;
@@ -400,6 +413,7 @@ class Scheduler {
   PoolSnapshot snapshot_;                              // guarded by views_mu_
   std::string paused_view_;                            // guarded by views_mu_
   std::shared_ptr<const GpuPool> published_pool_;      // guarded by views_mu_
+  std::vector<std::atomic<size_t>> queued_view_;       // per project, as of the last iteration
   CompletionBoard completions_;
   LatencyHistogram schedule_latency_;
   UnrecordedStarts unrecorded_;             // shared with launch threads and the lease's

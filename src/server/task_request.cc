@@ -163,6 +163,7 @@ ApiError parse_task_request(std::string_view body, const std::string& owner, Tas
     spec->timeout_ms = ms.value_or(0);
   }
   if (auto enforce = reader.boolean("enforce")) spec->enforce = *enforce;
+  if (auto preemptible = reader.boolean("preemptible")) spec->preemptible = *preemptible;
   return reader.finish();
 }
 

@@ -12,7 +12,7 @@ namespace {
 constexpr const char* kTaskSpecColumns =
     "owner, name, priority, cpu_milli, memory_mib, num_gpu, gpu_milli, gpu_memory_mib, "
     "allowed_models, milli_tflops, vgpu_id, kind, argv, env, cwd, synthetic_mtflops, "
-    "synthetic_ms, max_retries, timeout_ms, enforce";
+    "synthetic_ms, max_retries, timeout_ms, enforce, preemptible";
 // Columns the daemon changes over the task's life.
 constexpr const char* kTaskLifeColumns =
     "state, retries_used, node, gpus, pid, process_start_time, exit_code, failure_reason, "
@@ -103,6 +103,7 @@ void bind_task_spec(const TaskSpec& s, SqlQuery* stmt) {
   stmt->bind_blob(encode_string_list(s.command.argv)).bind_blob(encode_env(s.command.env));
   stmt->bind(s.command.cwd).bind(s.synthetic.milli_tflops).bind(s.synthetic.duration_ms);
   stmt->bind(int64_t{s.max_retries}).bind(s.timeout_ms).bind(int64_t{s.enforce ? 1 : 0});
+  stmt->bind(int64_t{s.preemptible ? 1 : 0});
 }
 
 bool read_task_spec(SqlQuery* stmt, TaskSpec* s) {
@@ -127,6 +128,7 @@ bool read_task_spec(SqlQuery* stmt, TaskSpec* s) {
   s->max_retries = static_cast<int32_t>(stmt->column_int64());
   s->timeout_ms = stmt->column_int64();
   s->enforce = stmt->column_int64() != 0;
+  s->preemptible = stmt->column_int64() != 0;
   return argv_ok && env_ok && (kind == kCommandKind || kind == kSyntheticKind);
 }
 

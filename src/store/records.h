@@ -86,11 +86,12 @@ struct TaskSpec {
   int64_t milli_tflops = 0;  // compute asked in TFLOPS (thousandths); 0 when asked as a share
   VgpuId vgpu = kNoVgpu;     // the vGPU the task runs in, or kNoVgpu for the pool
   WorkKind kind = WorkKind::kCommand;
-  CommandLine command;      // meaningful when kind == kCommand
-  SyntheticLoad synthetic;  // meaningful when kind == kSynthetic
-  int32_t max_retries = 0;  // retries allowed after the task is lost
-  int64_t timeout_ms = 0;   // 0: no timeout
-  bool enforce = true;      // fractional slices run under libfastgpu-vgpu.so when installed
+  CommandLine command;       // meaningful when kind == kCommand
+  SyntheticLoad synthetic;   // meaningful when kind == kSynthetic
+  int32_t max_retries = 0;   // retries allowed after the task is lost
+  int64_t timeout_ms = 0;    // 0: no timeout
+  bool enforce = true;       // fractional slices run under libfastgpu-vgpu.so when installed
+  bool preemptible = false;  // a project below its fair share may stop it to reclaim GPUs
   bool operator==(const TaskSpec&) const = default;
 };
 

@@ -97,6 +97,10 @@ CREATE TABLE write_epoch (
 );
 INSERT INTO write_epoch (id, epoch) VALUES (1, 0);
 )sql"},
+    // v6: a task may let projects below their fair share reclaim its GPUs.
+    {6, R"sql(
+ALTER TABLE tasks ADD COLUMN preemptible {int} NOT NULL DEFAULT 0;
+)sql"},
 };
 
 // `sql` with every `token` replaced by `value`.

@@ -154,8 +154,8 @@ TEST(CliClientTest, FlagsBeforeTheSubcommand) {
   EXPECT_NE(elsewhere.output.find("cannot reach fastgpud at http://127.0.0.1:1"), std::string::npos)
       << elsewhere.output;
   EXPECT_EQ(fastgpu_cli(daemon, "-o json ps -o table").output,
-            "ID  STATE  VGPU  GPUS  SHARE  "
-            "TFLOPS  PRIO  NAME  COMMAND\n");
+            "ID  STATE  REASON  VGPU  GPUS  SHARE  "
+            "TFLOPS  PRIO  PROJECT  NAME  COMMAND\n");
 }
 
 TEST(CliClientTest, WaitExitsOneUnlessEveryTaskSucceeded) {

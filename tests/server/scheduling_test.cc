@@ -3,34 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "daemon_process.h"
-#include "server/task_queue.h"
 
 namespace fastgpu {
 namespace {
-
-TEST(TaskQueue, PriorityThenFifoPerResource) {
-  TaskQueue queue;
-  const auto task = [](TaskId id, int32_t priority, VgpuId vgpu) {
-    TaskRecord r;
-    r.id = id;
-    r.spec.priority = priority;
-    r.spec.vgpu = vgpu;
-    return r;
-  };
-  queue.push(task(1, 0, kNoVgpu));
-  queue.push(task(2, 5, kNoVgpu));
-  queue.push(task(3, 0, kNoVgpu));
-  queue.push(task(4, 9, 7));
-  queue.push(task(4, 9, 7));  // twice is once
-  EXPECT_EQ(queue.size(), 4u);
-  std::vector<TaskId> pool;
-  for (const auto& key : queue.by_resource().at(kNoVgpu)) pool.push_back(key.second);
-  EXPECT_EQ(pool, (std::vector<TaskId>{2, 1, 3}));
-  queue.erase(task(2, 5, kNoVgpu));
-  queue.erase(task(2, 5, kNoVgpu));
-  EXPECT_EQ(queue.size(), 3u);
-  EXPECT_EQ(queue.by_resource().at(7).size(), 1u);
-}
 
 using testing::Answer;
 using testing::DaemonProcess;

@@ -27,6 +27,10 @@ Task& Task::gpus(int count) { request_["gpus"] = count; return *this; }
 Task& Task::tflops(double tflops) { request_["tflops"] = tflops; return *this; }
 Task& Task::memory(const std::string& quantity) { request_["memory"] = quantity; return *this; }
 Task& Task::priority(int priority) { request_["priority"] = priority; return *this; }
+Task& Task::preemptible(bool preemptible) {
+  request_["preemptible"] = preemptible;
+  return *this;
+}
 Task& Task::name(const std::string& name) { request_["name"] = name; return *this; }
 Task& Task::env(const std::string& key, const std::string& value) {
   request_["env"][key] = value;

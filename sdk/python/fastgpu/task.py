@@ -27,12 +27,12 @@ class Task:
 
     def __init__(self, tflops=None, seconds=None, *, command=None, gpu=None, gpus=None,
                  memory=None, cpu=None, env=None, cwd=None, priority=None, name=None,
-                 max_retries=None, timeout=None, enforce=None, client=None):
+                 max_retries=None, timeout=None, enforce=None, preemptible=None, client=None):
         self.request = {}
         fields = {"tflops": tflops, "seconds": seconds, "argv": command, "gpu": gpu,
                   "gpus": gpus, "memory": memory, "cpu": cpu, "env": env, "cwd": cwd,
                   "priority": priority, "name": name, "max_retries": max_retries,
-                  "timeout": timeout, "enforce": enforce}
+                  "timeout": timeout, "enforce": enforce, "preemptible": preemptible}
         for key, value in fields.items():
             if value is not None:
                 self.request[key] = list(value) if key == "argv" else value

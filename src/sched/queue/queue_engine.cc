@@ -23,6 +23,9 @@ class QueueEngine::PassOrder {
         aged_before_(aged_before),
         age_cursor_(queue.by_age.begin()) {}
 
+  // Whether `id` was offered because it aged.
+  bool aged(uint64_t id) const { return aged_.contains(id); }
+
   // The next entry to offer; null when none is left.
   const QueueEntry* next() {
     if (const QueueEntry* aged = next_aged()) return aged;
@@ -114,6 +117,7 @@ bool QueueEngine::erase(uint64_t id) {
   queued_per_project_[entry.project] -= 1;
   if (entry.resource == kPoolResource) queued_gpu_milli_[entry.project] -= entry.gpu_milli;
   const int64_t resource = entry.resource;
+  claims_.erase(id);  // room made for it is no longer needed; its victims still count as freeing
   waiting_.erase(it);
   if (!in_pass_) remove_empty(resource);
   return true;
@@ -149,80 +153,89 @@ PendingReason QueueEngine::reason(uint64_t id) const {
   return queue.unreached;
 }
 
-void QueueEngine::pass(int64_t now_us, QueueHost& host, bool may_preempt) {
+void QueueEngine::pass(int64_t now_us, QueueHost& host) {
   std::vector<int64_t> resources;
   resources.reserve(resources_.size());
   for (const auto& [resource, queue] : resources_) resources.push_back(resource);
   in_pass_ = true;
-  for (int64_t resource : resources) {
-    pass_resource(resources_.at(resource), resource, now_us, host, &may_preempt);
-  }
+  for (int64_t resource : resources) pass_resource(resources_.at(resource), resource, now_us, host);
   in_pass_ = false;
   for (int64_t resource : resources) remove_empty(resource);
 }
 
 void QueueEngine::pass_resource(ResourceQueue& queue, int64_t resource, int64_t now_us,
-                                QueueHost& host, bool* may_preempt) {
+                                QueueHost& host) {
   queue.last_pass = ++pass_count_;
   queue.unreached = PendingReason::kPriority;
   queue.held_by_project = -1;
   const int64_t aged_before =
       rules_.aging_us > 0 ? now_us - rules_.aging_us : std::numeric_limits<int64_t>::min();
   PassOrder order(queue, shares_, waiting_, aged_before);
-  // Requests that found no room in this pass, and why: an identical one cannot either.
-  std::vector<std::tuple<int64_t, TaskShape, PendingReason>> failed;
-  size_t examined_after_failure = 0;
-  bool held_for_gpus = false;  // a head waiting for GPUs holds them: only tasks without pass
+  PassState state{queue, resource};
   while (const QueueEntry* next = order.next()) {
-    if (!failed.empty() && ++examined_after_failure > rules_.backfill_window) return;
-    const QueueEntry entry = *next;  // offer() may erase it
-    Waiting& waiting = waiting_.at(entry.id);
-    waiting.seen_in_pass = queue.last_pass;
-    if (held_for_gpus && entry.asks_gpu()) {
-      waiting.reason = entry.project == queue.held_by_project ? PendingReason::kHeldForHead
-                                                              : PendingReason::kFairShare;
-      continue;
-    }
-    const std::optional<QuotaRoom> room = shares_.room(entry.project);
-    if (!room) {
-      waiting.reason = PendingReason::kQuota;
-      continue;
-    }
-    auto known = std::find_if(failed.begin(), failed.end(), [&](const auto& f) {
-      return std::get<0>(f) == entry.milli_tflops && std::get<1>(f) == entry.shape;
-    });
-    PendingReason reason;
-    if (known != failed.end()) {
-      reason = std::get<2>(*known);
-    } else {
-      if (offer(entry, *room, host, &reason)) continue;
-      if (reason == PendingReason::kQuota) {  // its own limit stops it, not the resource
-        waiting_.at(entry.id).reason = reason;
-        continue;
-      }
-      failed.emplace_back(entry.milli_tflops, entry.shape, reason);
-      if (*may_preempt && resource == kPoolResource && make_room(entry, host)) {
-        *may_preempt = false;
-        waiting_.at(entry.id).reason = PendingReason::kPreempting;
-        queue.unreached = PendingReason::kHeldForHead;
-        queue.held_by_project = entry.project;
-        return;  // making room by preemption: it holds the pool
-      }
-    }
-    waiting_.at(entry.id).reason = reason;
-    if (now_us - entry.enqueued_us >= rules_.patience_us) {
-      if (held_for_gpus || resource != kPoolResource || !host.waits_only_for_gpus(entry)) {
-        queue.unreached = PendingReason::kHeldForHead;
-        queue.held_by_project = entry.project;
-        return;
-      }
-      held_for_gpus = true;
+    if (!state.failed.empty() && ++state.examined_after_failure > rules_.backfill_window) return;
+    const QueueEntry entry = *next;  // consider() may erase it
+    waiting_.at(entry.id).seen_in_pass = queue.last_pass;
+    const Considered considered = consider(entry, order.aged(entry.id), host, state);
+    if (considered.left) continue;
+    waiting_.at(entry.id).reason = considered.reason;
+    if (!considered.tried || now_us - entry.enqueued_us < rules_.patience_us) continue;
+    // Passed over for too long: it holds the resource (a pool head waiting only for GPUs holds
+    // the GPUs; tasks asking none may still pass it).
+    if (state.held_for_gpus || resource != kPoolResource || !host.waits_only_for_gpus(entry)) {
+      queue.unreached = PendingReason::kHeldForHead;
       queue.held_by_project = entry.project;
+      return;
     }
+    state.held_for_gpus = true;
+    queue.held_by_project = entry.project;
   }
 }
 
-bool QueueEngine::offer(const QueueEntry& entry, const QuotaRoom& room, QueueHost& host,
+QueueEngine::Considered QueueEngine::consider(const QueueEntry& entry, bool aged, QueueHost& host,
+                                              PassState& state) {
+  const bool pool = state.resource == kPoolResource;
+  if ((state.held_for_gpus || state.held_by_claim) && entry.asks_gpu()) {
+    // Held for an entry ahead; while it is room being made, this one may make room too.
+    if (state.held_by_claim && pool && make_room_once(entry, host, state)) {
+      return {PendingReason::kPreempting};
+    }
+    return {entry.project == state.queue.held_by_project ? PendingReason::kHeldForHead
+                                                         : PendingReason::kFairShare};
+  }
+  const std::optional<QuotaRoom> room = shares_.room(entry.project);
+  if (!room) return {PendingReason::kQuota};
+  auto known = std::find_if(state.failed.begin(), state.failed.end(), [&](const auto& f) {
+    return std::get<0>(f) == entry.milli_tflops && std::get<1>(f) == entry.shape;
+  });
+  PendingReason reason;
+  if (known != state.failed.end()) {
+    reason = std::get<2>(*known);
+  } else {
+    if (offer(entry, aged, *room, host, &reason)) return {PendingReason::kNone, false, true};
+    if (reason == PendingReason::kQuota) return {reason};  // its own limit, not the resource
+    state.failed.emplace_back(entry.milli_tflops, entry.shape, reason);
+  }
+  if (pool && make_room_once(entry, host, state)) {
+    state.held_by_claim = true;
+    state.queue.held_by_project = entry.project;
+    return {PendingReason::kPreempting, true};
+  }
+  return {reason, true};
+}
+
+bool QueueEngine::make_room_once(const QueueEntry& entry, QueueHost& host, PassState& state) {
+  if (claims_.contains(entry.id)) return true;  // its victims are still stopping
+  const auto key = std::tuple(entry.milli_tflops, entry.shape, entry.project, entry.priority);
+  if (std::find(state.no_room.begin(), state.no_room.end(), key) != state.no_room.end()) {
+    return false;
+  }
+  if (make_room(entry, host)) return true;
+  state.no_room.push_back(key);
+  return false;
+}
+
+bool QueueEngine::offer(const QueueEntry& entry, bool aged, const QuotaRoom& room, QueueHost& host,
                         PendingReason* reason) {
   const StartVerdict verdict = host.try_start(entry, room);
   switch (verdict.outcome) {
@@ -234,6 +247,7 @@ bool QueueEngine::offer(const QueueEntry& entry, const QuotaRoom& room, QueueHos
         held.user = entry.user;
         held.priority = entry.priority;
         held.preemptible = entry.preemptible;
+        held.started_aged = aged;
         shares_.hold(held);
       }
       erase(entry.id);
@@ -257,61 +271,87 @@ FitsIfReleased fits_for(const QueueEntry& entry, QueueHost& host) {
   };
 }
 
-// Stops every victim of `choice` through the host; false when there is none.
-bool stop_victims(const VictimChoice& choice, QueueHost& host, std::string_view why) {
-  for (uint64_t victim : choice.victims) host.preempt(victim, why);
-  return !choice.victims.empty();
+}  // namespace
+
+void QueueEngine::claim(const QueueEntry& entry, const VictimChoice& choice, QueueHost& host,
+                        std::string_view why) {
+  claims_[entry.id] = {entry.project, entry.gpu_milli, choice.victims.size()};
+  for (uint64_t victim : choice.victims) {
+    freeing_[victim] = entry.id;
+    host.preempt(victim, why);
+  }
 }
 
-}  // namespace
+void QueueEngine::release(uint64_t id) {
+  shares_.release(id);
+  auto freeing = freeing_.find(id);
+  if (freeing == freeing_.end()) return;
+  auto claim = claims_.find(freeing->second);
+  if (claim != claims_.end() && --claim->second.victims_left == 0) claims_.erase(claim);
+  freeing_.erase(freeing);
+}
+
+std::vector<int64_t> QueueEngine::held_after_claims() const {
+  std::vector<int64_t> held(shares_.project_count());
+  for (size_t p = 0; p < held.size(); ++p)
+    held[p] = shares_.held_gpu_milli(static_cast<int32_t>(p));
+  for (const auto& [victim, beneficiary] : freeing_) {
+    if (const Holding* h = shares_.find(victim)) held[h->project] -= h->gpu_milli;
+  }
+  for (const auto& [id, claim] : claims_) held[claim.project] += claim.gpu_milli;
+  return held;
+}
 
 bool QueueEngine::make_room(const QueueEntry& entry, QueueHost& host) {
   std::vector<VictimCandidate> candidates;
   for (const auto& [id, held] : shares_.holdings()) {
-    if (held.counts_as_task && held.project == entry.project && held.priority < entry.priority &&
-        host.stoppable(id)) {
+    if (held.counts_as_task && !held.started_aged && held.project == entry.project &&
+        held.priority < entry.priority && host.stoppable(id)) {
       candidates.push_back({id, held.priority, held.node});
     }
   }
-  if (!candidates.empty() && stop_victims(choose_victims(candidates, fits_for(entry, host)), host,
-                                          "preempted by a higher-priority task")) {
-    return true;
+  if (!candidates.empty()) {
+    const VictimChoice choice = choose_victims(candidates, fits_for(entry, host));
+    if (!choice.victims.empty()) {
+      claim(entry, choice, host, "preempted by a higher-priority task");
+      return true;
+    }
   }
   return reclaim_for(entry, host);
 }
 
 // A project below its fair share takes GPUs back from projects above theirs, stopping their
-// preemptible tasks (never so many that one falls below its own share).
+// preemptible tasks (never so many that one falls below its own share). Room already being
+// made counts as moved.
 bool QueueEngine::reclaim_for(const QueueEntry& entry, QueueHost& host) {
   const size_t projects = shares_.project_count();
   if (projects < 2) return false;
+  std::vector<int64_t> held = held_after_claims();
   std::vector<int64_t> demand(projects);
   for (size_t p = 0; p < projects; ++p) {
     demand[p] = shares_.held_gpu_milli(static_cast<int32_t>(p)) + queued_gpu_milli_[p];
   }
   const std::vector<int64_t> entitled = shares_.entitlements(demand, host.pool_gpu_milli());
   const int32_t own = entry.project;
-  if (shares_.held_gpu_milli(own) + entry.gpu_milli > entitled[own]) return false;
+  if (held[own] + entry.gpu_milli > entitled[own]) return false;
   std::vector<VictimCandidate> candidates;
-  for (const auto& [id, held] : shares_.holdings()) {
-    if (held.counts_as_task && held.preemptible && held.project != own &&
-        shares_.held_gpu_milli(held.project) - held.gpu_milli >= entitled[held.project] &&
-        host.stoppable(id)) {
-      candidates.push_back({id, held.priority, held.node});
+  for (const auto& [id, h] : shares_.holdings()) {
+    if (h.counts_as_task && h.preemptible && h.project != own &&
+        held[h.project] - h.gpu_milli >= entitled[h.project] && host.stoppable(id)) {
+      candidates.push_back({id, h.priority, h.node});
     }
   }
   if (candidates.empty()) return false;
   const VictimChoice choice = choose_victims(candidates, fits_for(entry, host));
-  std::vector<int64_t> after(projects);
-  for (size_t p = 0; p < projects; ++p) after[p] = shares_.held_gpu_milli(static_cast<int32_t>(p));
+  if (choice.victims.empty()) return false;
   for (uint64_t victim : choice.victims) {
-    const Holding* held = shares_.find(victim);
-    after[held->project] -= held->gpu_milli;
-    if (after[held->project] < entitled[held->project]) return false;
+    const Holding* h = shares_.find(victim);
+    held[h->project] -= h->gpu_milli;
+    if (held[h->project] < entitled[h->project]) return false;
   }
-  return stop_victims(
-      choice, host,
-      "reclaimed for project " + shares_.rules(own).name + ", which is below its fair share");
+  claim(entry, choice, host,
+        "reclaimed for project " + shares_.rules(own).name + ", which is below its fair share");
+  return true;
 }
 
 }  // namespace fastgpu

@@ -10,6 +10,8 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -18,6 +20,7 @@
 #include "sched/queue/queue_entry.h"
 #include "sched/queue/queue_host.h"
 #include "sched/queue/share_book.h"
+#include "sched/queue/victim_choice.h"
 
 namespace fastgpu {
 
@@ -28,7 +31,8 @@ struct QueueRules {
   /// GPU behind a pool head that waits only for GPUs).
   int64_t patience_us = 10'000'000;
   /// A task waiting this long goes before every task that has not (oldest first), whatever its
-  /// priority or project: no task starves. 0: tasks never age.
+  /// priority or project, and once started no priority preempts it: no task starves. 0: tasks
+  /// never age.
   int64_t aging_us = 0;
   /// Most entries one pass examines per resource after the first that does not fit.
   size_t backfill_window = 1000;
@@ -56,14 +60,16 @@ class QueueEngine {
   /// vGPU placed); pass() records what it starts itself.
   void hold(const Holding& holding) { shares_.hold(holding); }
   /// Forgets what `id` held (it ended, or was preempted and its processes are gone).
-  void release(uint64_t id) { shares_.release(id); }
+  void release(uint64_t id);
   const ShareBook& shares() const { return shares_; }
 
   /// One scheduling pass at time `now_us`: for each resource, offers its waiting entries to
   /// `host` in queue order until the resource is held for a head, or the backfill window is
-  /// used up. When `may_preempt` and a pool entry cannot start, stops the victims that make
-  /// room (at most one such entry per pass; it then holds the pool).
-  void pass(int64_t now_us, QueueHost& host, bool may_preempt);
+  /// used up. A pool entry that cannot start may make room (PostFilter): the victims chosen are
+  /// stopped through the host and the entry holds the GPUs while they stop; entries behind it
+  /// may not start on GPUs meanwhile, but may make room for themselves with other victims.
+  /// Room made for an entry is not made again until its victims are released.
+  void pass(int64_t now_us, QueueHost& host);
 
   /// Why entry `id` waits, as of the last pass over its resource; kNone when it does not wait
   /// or no pass has seen it yet.
@@ -87,15 +93,48 @@ class QueueEngine {
     uint64_t pushed_at_pass = 0;  // pass_count_ when it was queued
   };
   class PassOrder;
+  // What one pass over one resource has learned so far.
+  struct PassState {
+    ResourceQueue& queue;
+    int64_t resource;
+    // Requests that found no room in this pass, and why: an identical one cannot either.
+    std::vector<std::tuple<int64_t, TaskShape, PendingReason>> failed = {};
+    // Requests (with project and priority) for which no room could be made in this pass.
+    std::vector<std::tuple<int64_t, TaskShape, int32_t, int32_t>> no_room = {};
+    size_t examined_after_failure = 0;
+    bool held_for_gpus = false;  // a head past its patience waits for GPUs: they are its
+    bool held_by_claim = false;  // room is being made for an entry ahead
+  };
+  // What considering one entry came to.
+  struct Considered {
+    PendingReason reason = PendingReason::kNone;
+    bool tried = false;  // it was offered (or known not to fit): patience applies
+    bool left = false;   // it started or left the queue
+  };
+  // Room being made for a waiting entry: its victims are stopping.
+  struct Claim {
+    int32_t project = 0;
+    int64_t gpu_milli = 0;
+    size_t victims_left = 0;
+  };
 
-  void pass_resource(ResourceQueue& queue, int64_t resource, int64_t now_us, QueueHost& host,
-                     bool* may_preempt);
-  // Starts `entry` through the host and records the outcome; true when it left the queue.
-  bool offer(const QueueEntry& entry, const QuotaRoom& room, QueueHost& host,
+  void pass_resource(ResourceQueue& queue, int64_t resource, int64_t now_us, QueueHost& host);
+  Considered consider(const QueueEntry& entry, bool aged, QueueHost& host, PassState& state);
+  // make_room() unless room is already being made for it, or could not be for an identical
+  // entry in this pass; true when room is (being) made.
+  bool make_room_once(const QueueEntry& entry, QueueHost& host, PassState& state);
+  // Starts `entry` (`aged`: offered first for its age) through the host and records the
+  // outcome; true when it left the queue.
+  bool offer(const QueueEntry& entry, bool aged, const QuotaRoom& room, QueueHost& host,
              PendingReason* reason);
   // PostFilter: priority preemption within the entry's project, else a fair-share reclaim.
   bool make_room(const QueueEntry& entry, QueueHost& host);
   bool reclaim_for(const QueueEntry& entry, QueueHost& host);
+  // Stops `choice`'s victims for `entry` and remembers the room being made.
+  void claim(const QueueEntry& entry, const VictimChoice& choice, QueueHost& host,
+             std::string_view why);
+  // GPUs held per project, with room being made counted as already moved.
+  std::vector<int64_t> held_after_claims() const;
   void remove_empty(int64_t resource);
 
   QueueRules rules_;
@@ -103,7 +142,9 @@ class QueueEngine {
   std::unordered_map<uint64_t, Waiting> waiting_;
   std::map<int64_t, ResourceQueue> resources_;
   std::vector<size_t> queued_per_project_;
-  std::vector<int64_t> queued_gpu_milli_;  // per project: what its pool entries would hold
+  std::vector<int64_t> queued_gpu_milli_;           // per project: what its pool entries would hold
+  std::unordered_map<uint64_t, Claim> claims_;      // by waiting entry
+  std::unordered_map<uint64_t, uint64_t> freeing_;  // victim -> the entry it stops for
   uint64_t pass_count_ = 0;
   bool in_pass_ = false;  // erase() leaves empty maps for after the pass (cursors point in)
 };

@@ -40,6 +40,7 @@ struct Holding {
   NodeIndex node = 0;          // where: victims of a preemption all share the waiting task's node
   bool preemptible = false;
   bool counts_as_task = true;  // false for a vGPU: not counted in max_running
+  bool started_aged = false;   // it started for its age: no priority preempts it
 };
 
 }  // namespace fastgpu

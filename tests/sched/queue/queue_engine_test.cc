@@ -39,11 +39,11 @@ TEST(QueueEngine, PriorityThenFifoWithinAUser) {
   engine.push(Entry(1, 1, 0));
   engine.push(Entry(2, 1, 5));
   engine.push(Entry(3, 1, 0));
-  engine.pass(0, host, false);
+  engine.pass(0, host);
   EXPECT_EQ(host.started(), (std::vector<uint64_t>{2, 1}));
   EXPECT_EQ(engine.reason(3), PendingReason::kResources);
   host.end(2, engine);
-  engine.pass(1, host, false);
+  engine.pass(1, host);
   EXPECT_EQ(host.started().back(), 3u);
   EXPECT_EQ(engine.size(), 0u);
 }
@@ -52,20 +52,20 @@ TEST(QueueEngine, BackfillPassesAHeadUntilItsPatienceEnds) {
   LedgerHost host(gpu_nodes(1, 4));
   QueueEngine engine(Rules(/*patience_s=*/10), OneProject());
   engine.push(Entry(1, 3, 0, 0));  // takes 3 of 4 GPUs
-  engine.pass(0, host, false);
+  engine.pass(0, host);
   engine.push(Entry(2, 2, 0, 1 * kSecond));  // does not fit
   engine.push(Entry(3, 1, 0, 1 * kSecond));  // fits: backfilled past 2
-  engine.pass(1 * kSecond, host, false);
+  engine.pass(1 * kSecond, host);
   EXPECT_TRUE(host.running(3));
   EXPECT_EQ(engine.reason(2), PendingReason::kResources);
   host.end(3, engine);
   // Task 2 has now waited past its patience: task 4, which would fit, must not pass it.
   engine.push(Entry(4, 1, 0, 12 * kSecond));
-  engine.pass(12 * kSecond, host, false);
+  engine.pass(12 * kSecond, host);
   EXPECT_FALSE(host.running(4));
   EXPECT_EQ(engine.reason(4), PendingReason::kHeldForHead);
   host.end(1, engine);
-  engine.pass(13 * kSecond, host, false);
+  engine.pass(13 * kSecond, host);
   EXPECT_TRUE(host.running(2));
   EXPECT_TRUE(host.running(4));
 }
@@ -74,9 +74,9 @@ TEST(QueueEngine, ABackfillWindowBoundsOnePass) {
   LedgerHost host(gpu_nodes(1, 1));
   QueueEngine engine({10 * kSecond, 0, /*backfill_window=*/3}, OneProject());
   engine.push(Entry(1, 1));
-  engine.pass(0, host, false);
+  engine.pass(0, host);
   for (uint64_t id = 2; id < 8; ++id) engine.push(Entry(id, 0.5 + 0.01 * double(id)));
-  engine.pass(0, host, false);
+  engine.pass(0, host);
   EXPECT_EQ(engine.reason(2), PendingReason::kResources);
   EXPECT_EQ(engine.reason(5), PendingReason::kResources);
   EXPECT_EQ(engine.reason(7), PendingReason::kPriority);  // past the window: not examined
@@ -88,13 +88,13 @@ TEST(QueueEngine, ProjectsShareGpusByWeight) {
   QueueEngine engine(Rules(), {{.name = "vision", .share = 3}, {.name = "nlp", .share = 1}});
   uint64_t id = 1;
   for (int i = 0; i < 40; ++i) engine.push(Entry(id++, 1, 0, 0, 0, "alice"));
-  engine.pass(0, host, false);
+  engine.pass(0, host);
   EXPECT_EQ(engine.shares().held_gpu_milli(0), 8000);
   for (int i = 0; i < 40; ++i) engine.push(Entry(id++, 1, 0, kSecond, 1, "bob"));
   for (int round = 0; round < 20; ++round) {
     // The oldest running task ends, one pass follows.
     host.end(host.started()[static_cast<size_t>(round)], engine);
-    engine.pass(2 * kSecond + round, host, false);
+    engine.pass(2 * kSecond + round, host);
   }
   EXPECT_EQ(engine.shares().held_gpu_milli(0), 6000);
   EXPECT_EQ(engine.shares().held_gpu_milli(1), 2000);
@@ -105,7 +105,7 @@ TEST(QueueEngine, UsersOfAProjectShareItEqually) {
   QueueEngine engine(Rules(), OneProject());
   for (uint64_t id = 1; id <= 10; ++id) engine.push(Entry(id, 1, 0, 0, 0, "carol"));
   for (uint64_t id = 11; id <= 20; ++id) engine.push(Entry(id, 1, 0, 0, 0, "dan"));
-  engine.pass(0, host, false);
+  engine.pass(0, host);
   EXPECT_EQ(engine.shares().held_by_user(0, "carol"), 2000);
   EXPECT_EQ(engine.shares().held_by_user(0, "dan"), 2000);
 }
@@ -114,7 +114,7 @@ TEST(QueueEngine, AProjectNeverHoldsMoreThanItsMaxGpus) {
   LedgerHost host(gpu_nodes(1, 8));
   QueueEngine engine(Rules(), {{.name = "capped", .max_gpu_milli = 2000}});
   for (uint64_t id = 1; id <= 5; ++id) engine.push(Entry(id, 1));
-  engine.pass(0, host, false);
+  engine.pass(0, host);
   EXPECT_EQ(engine.shares().held_gpu_milli(0), 2000);
   EXPECT_EQ(engine.reason(3), PendingReason::kQuota);
   EXPECT_EQ(engine.reason(5), PendingReason::kQuota);
@@ -124,7 +124,7 @@ TEST(QueueEngine, MaxRunningCountsTasks) {
   LedgerHost host(gpu_nodes(1, 8));
   QueueEngine engine(Rules(), {{.name = "few", .max_running = 3}});
   for (uint64_t id = 1; id <= 5; ++id) engine.push(Entry(id, 0.1));
-  engine.pass(0, host, false);
+  engine.pass(0, host);
   EXPECT_EQ(host.started().size(), 3u);
   EXPECT_EQ(engine.reason(4), PendingReason::kQuota);
 }
@@ -133,19 +133,19 @@ TEST(QueueEngine, AnAgedTaskGoesFirstWhateverItsPriority) {
   LedgerHost host(gpu_nodes(1, 1));
   QueueEngine engine(Rules(/*patience_s=*/1000, /*aging_s=*/60), OneProject());
   engine.push(Entry(1, 1, 0, 0));
-  engine.pass(0, host, false);                        // 1 runs
+  engine.pass(0, host);                               // 1 runs
   engine.push(Entry(2, 1, /*priority=*/0, kSecond));  // low priority, waits
   // Higher-priority work keeps arriving; each time the GPU frees, it would win.
   uint64_t next = 3;
   for (int64_t t = 10; t < 60; t += 10) {
     engine.push(Entry(next++, 1, 5, t * kSecond));
     host.end(host.started().back(), engine);
-    engine.pass(t * kSecond, host, false);
+    engine.pass(t * kSecond, host);
     EXPECT_NE(host.started().back(), 2u);
   }
   engine.push(Entry(next++, 1, 5, 61 * kSecond));
   host.end(host.started().back(), engine);
-  engine.pass(61 * kSecond + 1, host, false);  // task 2 has waited 60 s: it goes first
+  engine.pass(61 * kSecond + 1, host);  // task 2 has waited 60 s: it goes first
   EXPECT_EQ(host.started().back(), 2u);
 }
 
@@ -158,27 +158,60 @@ TEST(QueueEngine, PriorityPreemptionStopsOnlyVictimsThatMakeRoom) {
   engine.push(Entry(1, 1, 0));
   engine.push(Entry(2, 1, 0));
   engine.push(Entry(3, 1, 0));
-  engine.pass(0, host, false);
+  engine.pass(0, host);
   ASSERT_EQ(host.started().size(), 3u);
   engine.push(Entry(4, 2, 10));
-  engine.pass(1, host, true);
+  engine.pass(1, host);
   ASSERT_EQ(host.preempted().size(), 2u);
   for (uint64_t victim : host.preempted()) {
     EXPECT_EQ(engine.shares().find(victim)->node, 1u) << victim;
   }
   EXPECT_EQ(engine.reason(4), PendingReason::kPreempting);
   host.end_preempted(engine);
-  engine.pass(2, host, false);
+  engine.pass(2, host);
   EXPECT_TRUE(host.running(4));
+}
+
+TEST(QueueEngine, RoomIsMadeForEachWaitingTaskOnceWithDistinctVictims) {
+  LedgerHost host(gpu_nodes(1, 2));
+  QueueEngine engine(Rules(), OneProject());
+  engine.push(Entry(1, 1, 0));
+  engine.push(Entry(2, 1, 0));
+  engine.pass(0, host);
+  engine.push(Entry(3, 1, 10));
+  engine.push(Entry(4, 1, 10));
+  engine.pass(1, host);
+  EXPECT_EQ(host.preempted().size(), 2u);  // one victim each, in the same pass
+  engine.pass(2, host);                    // victims still stopping: no more
+  EXPECT_EQ(host.preempted().size(), 2u);
+  EXPECT_EQ(engine.reason(4), PendingReason::kPreempting);
+  host.end_preempted(engine);
+  engine.pass(3, host);
+  EXPECT_TRUE(host.running(3));
+  EXPECT_TRUE(host.running(4));
+}
+
+TEST(QueueEngine, ATaskStartedForItsAgeIsNotPreemptedByPriority) {
+  LedgerHost host(gpu_nodes(1, 1));
+  QueueEngine engine(Rules(/*patience_s=*/1000, /*aging_s=*/60), OneProject());
+  engine.push(Entry(1, 1, 0, 0));
+  engine.push(Entry(2, 1, 0, 0));
+  engine.pass(0, host);  // 1 runs, 2 waits
+  host.end(1, engine);
+  engine.pass(61 * kSecond, host);  // 2 starts, aged
+  engine.push(Entry(3, 1, 10, 61 * kSecond));
+  engine.pass(62 * kSecond, host);
+  EXPECT_TRUE(host.running(2));
+  EXPECT_TRUE(host.preempted().empty());
 }
 
 TEST(QueueEngine, NoPreemptionAcrossProjectsByPriority) {
   LedgerHost host(gpu_nodes(1, 1));
   QueueEngine engine(Rules(), {{.name = "a"}, {.name = "b"}});
   engine.push(Entry(1, 1, 0, 0, /*project=*/1, "bob"));
-  engine.pass(0, host, false);
+  engine.pass(0, host);
   engine.push(Entry(2, 1, 1'000'000, 0, /*project=*/0, "alice"));
-  engine.pass(1, host, true);
+  engine.pass(1, host);
   EXPECT_TRUE(host.preempted().empty());  // bob's task is not preemptible
 }
 
@@ -190,13 +223,13 @@ TEST(QueueEngine, AProjectBelowItsShareReclaimsPreemptibleTasks) {
     e.preemptible = true;
     engine.push(e);
   }
-  engine.pass(0, host, false);
+  engine.pass(0, host);
   for (uint64_t id = 11; id <= 14; ++id) engine.push(Entry(id, 1, 0, kSecond, 1, "bob"));
   for (int i = 0; i < 4; ++i) {
-    engine.pass(kSecond + i, host, true);
+    engine.pass(kSecond + i, host);
     host.end_preempted(engine);
   }
-  engine.pass(2 * kSecond, host, false);
+  engine.pass(2 * kSecond, host);
   EXPECT_EQ(engine.shares().held_gpu_milli(1), 2000);  // its share, no more
   EXPECT_EQ(engine.shares().held_gpu_milli(0), 6000);
   EXPECT_EQ(host.preempted().size(), 2u);
@@ -210,11 +243,11 @@ TEST(QueueEngine, AHeadOfAnotherProjectHoldsByFairShare) {
   QueueEngine engine(Rules(/*patience_s=*/0), {{.name = "a"}, {.name = "b"}});
   engine.push(Entry(1, 1, 0, 0, /*project=*/1, "y"));
   EXPECT_EQ(engine.reason(1), PendingReason::kNone);  // no pass has seen it
-  engine.pass(0, host, false);
+  engine.pass(0, host);
   engine.push(Entry(2, 2, 0, 0, /*project=*/0, "x"));  // a holds nothing: its head goes first
   engine.push(Entry(3, 1, 0, 0, /*project=*/1, "y"));
   engine.push(Entry(4, 1, 0, 0, /*project=*/0, "x"));
-  engine.pass(0, host, false);
+  engine.pass(0, host);
   EXPECT_EQ(engine.reason(2), PendingReason::kResources);
   EXPECT_EQ(engine.reason(4), PendingReason::kHeldForHead);  // behind its own project's head
   EXPECT_EQ(engine.reason(3), PendingReason::kFairShare);    // behind a project below its share

@@ -27,6 +27,8 @@ class Task {
   Task& name(const std::string& name);
   Task& env(const std::string& key, const std::string& value);
   Task& max_retries(int retries);
+  /// Lets projects below their fair share stop this task to reclaim its GPUs (it is requeued).
+  Task& preemptible(bool preemptible = true);
 
   /// Submits to vGPU `vgpu` (0: the pool) through `client` (null: the default client).
   Task& submit(int64_t vgpu = 0, Client* client = nullptr);
