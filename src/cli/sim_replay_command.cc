@@ -15,6 +15,8 @@ namespace {
 
 struct ReplayFlags {
   std::string nodes, pods, policies, seed = "42", interval = "3600", format = "table", out_dir;
+  std::string accounts;
+  double compress = 1;
   bool no_backfill = false;
   AutoscaleFlags autoscale;
 };
@@ -54,6 +56,13 @@ std::string plan_from_flags(const ReplayFlags& f, ReplayPlan* plan) {
   }
   plan->options.interval = static_cast<int64_t>(interval);
   plan->options.backfill = !f.no_backfill;
+  plan->options.compress = f.compress;
+  if (!f.accounts.empty()) {
+    if (Status s = read_accounts(f.accounts, &plan->options.accounts); !s.is_ok()) {
+      return "--accounts: " + s.message();
+    }
+    if (!f.autoscale.catalog.empty()) return "--accounts: not with --autoscale";
+  }
   if (auto e = check_format(f.format); !e.empty()) return e;
   if (auto e = check_autoscale_flags(f, *plan); !e.empty()) return e;
   trace_paths(f.nodes, f.pods, &plan->nodes_path, &plan->pods_path);
@@ -74,11 +83,27 @@ std::string load_trace(const ReplayPlan& plan, std::vector<NodeSpec>* nodes,
   return {};
 }
 
+// Gives each task a project of `accounts` by a hash of its name (FNV-1a): a stable, even split.
+std::vector<int32_t> projects_by_name_hash(const std::vector<Task>& tasks,
+                                           const Accounts& accounts) {
+  std::vector<int32_t> projects;
+  projects.reserve(tasks.size());
+  for (const Task& task : tasks) {
+    uint64_t hash = 14695981039346656037ull;
+    for (unsigned char c : task.name) hash = (hash ^ c) * 1099511628211ull;
+    projects.push_back(static_cast<int32_t>(hash % accounts.projects.size()));
+  }
+  return projects;
+}
+
 std::string run_all(const ReplayPlan& plan, const std::vector<NodeSpec>& nodes,
                     const std::vector<Task>& tasks, std::vector<ReplayRun>* runs) {
   for (const std::string& policy : plan.policies) {
     ReplayOptions options = plan.options;
     options.policy = policy;
+    if (options.accounts.projects.size() > 1) {
+      options.project_of_task = projects_by_name_hash(tasks, options.accounts);
+    }
     ReplayRun run;
     if (Status s = run_replay(nodes, tasks, options, &run); !s.is_ok()) return s.message();
     runs->push_back(std::move(run));
@@ -153,6 +178,14 @@ void add_sim_replay_command(CLI::App& sim) {
       ->capture_default_str();
   cmd->add_flag("--no-backfill", flags->no_backfill,
                 "strict FIFO: the queue's head blocks the tasks behind it");
+  cmd->add_option("--compress", flags->compress,
+                  "bring arrivals this many times closer together (durations kept), to load "
+                  "the queue")
+      ->check(CLI::Range(1.0, 1e9))
+      ->capture_default_str();
+  cmd->add_option("--accounts", flags->accounts,
+                  "projects and shares (TOML, as fastgpud --accounts): tasks go to its projects "
+                  "by a hash of their names, and share the cluster by weight");
   cmd->add_option("--format", flags->format, "table, json or csv")->capture_default_str();
   cmd->add_option("--out", flags->out_dir,
                   "also write replay.{json,csv,txt} (autoscale.* with --autoscale) here");

@@ -33,11 +33,45 @@ DelayStats summarize_delays(std::vector<int64_t> delays) {
   return stats;
 }
 
-Status run_replay(std::span<const NodeSpec> nodes, std::span<const Task> trace,
+std::vector<Task> compress_arrivals(std::span<const Task> trace, double factor) {
+  std::vector<Task> out(trace.begin(), trace.end());
+  if (out.empty() || factor == 1) return out;
+  int64_t first = out.front().creation_time;
+  for (const Task& t : out) first = std::min(first, t.creation_time);
+  for (Task& t : out) {
+    const int64_t duration = t.deletion_time - t.creation_time;
+    t.creation_time =
+        first + static_cast<int64_t>(static_cast<double>(t.creation_time - first) / factor);
+    t.deletion_time = t.creation_time + duration;
+  }
+  return out;
+}
+
+namespace {
+
+Status check_projects(std::span<const Task> trace, const ReplayOptions& options) {
+  if (!(options.compress >= 1)) return Status::invalid_argument("replay: compress must be >= 1");
+  if (options.project_of_task.empty()) return Status::ok();
+  if (options.project_of_task.size() != trace.size()) {
+    return Status::invalid_argument("replay: one project per task is needed");
+  }
+  const auto projects = static_cast<int32_t>(options.accounts.projects.size());
+  for (int32_t p : options.project_of_task) {
+    if (p < 0 || p >= projects)
+      return Status::invalid_argument("replay: no project " + std::to_string(p));
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status run_replay(std::span<const NodeSpec> nodes, std::span<const Task> given,
                   const ReplayOptions& options, ReplayRun* out) {
   const auto wall_start = std::chrono::steady_clock::now();
-  if (Status s = validate_replay_trace(trace); !s.is_ok()) return s;
+  if (Status s = validate_replay_trace(given); !s.is_ok()) return s;
   if (options.interval <= 0) return Status::invalid_argument("replay: interval must be > 0");
+  if (Status s = check_projects(given, options); !s.is_ok()) return s;
+  const std::vector<Task> trace = compress_arrivals(given, options.compress);
   PolicyContext context{TypicalWorkload::from_tasks(trace)};
   std::string error;
   auto policy = make_policy(options.policy, context, &error);

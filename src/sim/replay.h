@@ -11,12 +11,15 @@
 //   A task of duration 0 is released as soon as it starts.
 // - Events at one timestamp are processed together: first every departure, then every arrival
 //   (in trace order), then one scan of the queue.
-// - The queue is FIFO by arrival (ties by trace order). With backfill (the default) a scan
-//   walks the whole queue in order and starts every task that fits now. Without backfill
-//   (strict FIFO) a scan stops at the first task that does not fit: the head blocks the rest.
-//   Shortcuts that skip only decisions bound to fail (so results equal a full retry): within
-//   one scan a shape that already failed is skipped; a task that failed in an earlier scan is
-//   retried only if it fits a node that released capacity since (no other node gained any).
+// - The queue is fastgpud's queue engine (sched/queue): projects share the cluster by their
+//   weights (ReplayOptions::accounts, tasks given to projects by project_of_task), and within a
+//   project tasks go by arrival (ties by trace order; trace priorities are not used). With
+//   backfill (the default) a scan walks the whole queue in that order and starts every task
+//   that fits now. Without backfill (strict FIFO) a scan stops at the first task that does not
+//   fit: the head blocks the rest (a head's patience of 0). Shortcuts that skip only decisions
+//   bound to fail (so results equal a full retry): within one scan a shape that already failed
+//   is skipped; a task that failed in an earlier scan is retried only if it fits a node that
+//   released capacity since (no other node gained any).
 // - The trace ends at its last recorded event, trace_end = max(deletion_time). Tasks still
 //   queued after the events of the last timestamp at or before trace_end have been processed
 //   are never placed ("still queued") and leave the queue; tasks already running still run to
@@ -38,6 +41,7 @@
 #include "core/node.h"
 #include "core/status.h"
 #include "core/task.h"
+#include "sched/queue/accounts.h"
 
 namespace fastgpu {
 
@@ -47,14 +51,22 @@ struct ReplayOptions {
   uint64_t seed = 42;       // the placement engine's tie-break seed
   int64_t interval = 3600;  // seconds between samples of the series; > 0
   bool backfill = true;     // false: strict FIFO, the queue's head blocks the rest
+  /// Arrival times are brought this many times closer to the first arrival (durations kept):
+  /// above 1 the queue gets busier. >= 1.
+  double compress = 1;
+  /// The projects sharing the cluster; tasks go to project_of_task[trace index] (empty: all to
+  /// the default project).
+  Accounts accounts = Accounts::single_project();
+  std::vector<int32_t> project_of_task = {};
 };
 
 /// The state of the cluster at one sample time.
 struct ReplaySample {
-  int64_t time = 0;          // seconds, on the trace's clock
-  double alloc_percent = 0;  // allocated milli-GPU / capacity × 100
-  int64_t queued = 0;        // tasks waiting
-  int64_t running = 0;       // tasks holding capacity
+  int64_t time = 0;                           // seconds, on the trace's clock
+  double alloc_percent = 0;                   // allocated milli-GPU / capacity × 100
+  int64_t queued = 0;                         // tasks waiting
+  int64_t running = 0;                        // tasks holding capacity
+  std::vector<double> project_alloc_percent;  // per project: its milli-GPU / capacity × 100
 };
 
 /// Queueing delays of the placed tasks, in seconds; all 0 when no task was placed.
@@ -63,6 +75,18 @@ struct DelayStats {
   int64_t p50 = 0;
   int64_t p99 = 0;
   int64_t max = 0;
+};
+
+/// What one project got in a replay.
+struct ProjectReplay {
+  std::string name;
+  double weight_percent = 0;  // its share over the shares of the projects with tasks
+  int64_t tasks = 0;
+  int64_t placed = 0;
+  DelayStats delay;
+  /// Its part of the GPUs the projects held, time-weighted over the times every project with
+  /// tasks had some waiting (contended_seconds); 0 when there were none.
+  double contended_gpu_percent = 0;
 };
 
 /// What one replay measured.
@@ -80,7 +104,9 @@ struct ReplayRun {
   int64_t start_time = 0;  // first arrival
   int64_t end_time = 0;    // last event processed
   std::vector<ReplaySample> series;
-  double seconds = 0;  // wall time of the run, setup included
+  std::vector<ProjectReplay> projects;  // per project of the options' accounts
+  int64_t contended_seconds = 0;        // time every project with tasks had some waiting
+  double seconds = 0;                   // wall time of the run, setup included
 
   int64_t makespan() const { return end_time - start_time; }
 };
@@ -88,10 +114,15 @@ struct ReplayRun {
 /// Nearest-rank summary of `delays` (any order; the function sorts its copy).
 DelayStats summarize_delays(std::vector<int64_t> delays);
 
+/// `trace` with its arrivals brought `factor` times closer to the first one, each task keeping
+/// its duration.
+std::vector<Task> compress_arrivals(std::span<const Task> trace, double factor);
+
 /// Replays `trace` on `nodes` under options.policy as described at the top of this file.
 /// The typical workload of FGD-like policies is built from `trace`. Fails (and leaves *out
 /// untouched) on an empty trace, a trace without times, a malformed task shape, an unknown
-/// policy or a non-positive interval.
+/// policy, a non-positive interval, a compress factor below 1, or projects that do not match
+/// the trace and the accounts.
 Status run_replay(std::span<const NodeSpec> nodes, std::span<const Task> trace,
                   const ReplayOptions& options, ReplayRun* out);
 

@@ -1,9 +1,70 @@
 #include "sim/replay_engine.h"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 
 namespace fastgpu {
+namespace {
+
+// The replay's queue discipline in the engine's terms: backfill passes a head for ever; strict
+// FIFO lets a head that does not fit hold everything behind it at once.
+QueueRules replay_rules(const ReplayOptions& options) {
+  QueueRules rules;
+  rules.patience_us = options.backfill ? std::numeric_limits<int64_t>::max() : 0;
+  rules.aging_us = 0;
+  rules.backfill_window = std::numeric_limits<size_t>::max();
+  return rules;
+}
+
+}  // namespace
+
+// The replay as the host of the queue engine: a task starts when the placer finds it room.
+// Nothing is preempted: trace tasks are not preemptible.
+class ReplayEngine::QueueSide : public QueueHost {
+ public:
+  QueueSide(ReplayEngine& engine, int64_t t) : e_(engine), t_(t) {}
+
+  StartVerdict try_start(const QueueEntry& entry, const QuotaRoom& room) override {
+    StartVerdict verdict;
+    const uint32_t i = e_.order_[entry.id];
+    const TaskShape& shape = e_.trace_[i].shape;
+    if (shape.total_gpu_milli() > room.gpu_milli) {
+      verdict.reason = PendingReason::kQuota;
+      return verdict;
+    }
+    if (!e_.may_fit(i)) return verdict;
+    const PlaceDecision decision = e_.placer_.decide(shape);
+    if (decision.outcome != PlaceOutcome::kPlaced) {
+      e_.tried_[i] = 1;
+      return verdict;
+    }
+    if (Status s = e_.start(i, decision.placement, t_); !s.is_ok()) {
+      error_ = s;
+      return verdict;
+    }
+    const Task& task = e_.trace_[i];
+    verdict.outcome = task.deletion_time == task.creation_time ? StartVerdict::Outcome::kLeft
+                                                               : StartVerdict::Outcome::kStarted;
+    verdict.held.gpu_milli = shape.total_gpu_milli();
+    verdict.held.node = decision.placement.node;
+    return verdict;
+  }
+  bool waits_only_for_gpus(const QueueEntry&) override { return false; }
+  bool stoppable(uint64_t) const override { return false; }
+  bool fits_if_released(const QueueEntry&, NodeIndex, std::span<const uint64_t>) override {
+    return false;
+  }
+  int64_t pool_gpu_milli() const override { return e_.in_service_gpu_milli(); }
+  void preempt(uint64_t, std::string_view) override {}
+
+  const Status& error() const { return error_; }
+
+ private:
+  ReplayEngine& e_;
+  int64_t t_;
+  Status error_ = Status::ok();
+};
 
 ReplayEngine::ReplayEngine(std::span<const Task> trace, CapacityLedger& ledger, Placer& placer,
                            const ReplayOptions& options, ReplayRun* run, ReplayHooks* hooks)
@@ -14,14 +75,21 @@ ReplayEngine::ReplayEngine(std::span<const Task> trace, CapacityLedger& ledger, 
       run_(*run),
       hooks_(hooks),
       placements_(trace.size()),
+      queue_(replay_rules(options), options.accounts.projects),
       tried_(trace.size(), 0),
-      released_flag_(ledger.node_count(), 0) {
+      released_flag_(ledger.node_count(), 0),
+      project_delays_(options.accounts.projects.size()),
+      project_area_(options.accounts.projects.size(), 0),
+      project_has_tasks_(options.accounts.projects.size(), 0) {
   order_.resize(trace.size());
   std::iota(order_.begin(), order_.end(), 0u);
   std::stable_sort(order_.begin(), order_.end(), [&](uint32_t a, uint32_t b) {
     return trace[a].creation_time < trace[b].creation_time;
   });
+  rank_.resize(trace.size());
+  for (uint32_t r = 0; r < order_.size(); ++r) rank_[order_[r]] = r;
   for (const Task& t : trace) trace_end_ = std::max(trace_end_, t.deletion_time);
+  for (uint32_t i = 0; i < trace.size(); ++i) project_has_tasks_[project_of(i)] = 1;
   run_.start_time = trace[order_.front()].creation_time;
   next_sample_ = run_.start_time;
 }
@@ -40,7 +108,46 @@ Status ReplayEngine::run() {
   const double capacity_area = hooks_ ? capacity_area_ : capacity * static_cast<double>(span);
   run_.mean_alloc_percent = capacity_area > 0 ? 100.0 * alloc_area_ / capacity_area : 0.0;
   run_.delay = summarize_delays(std::move(delays_));
+  summarize_projects();
   return Status::ok();
+}
+
+int32_t ReplayEngine::project_of(uint32_t i) const {
+  return options_.project_of_task.empty() ? options_.accounts.default_project
+                                          : options_.project_of_task[i];
+}
+
+// While every project with tasks has some waiting, each one's GPUs count toward its share.
+void ReplayEngine::add_project_area(double dt) {
+  for (size_t p = 0; p < project_area_.size(); ++p) {
+    if (project_has_tasks_[p] && queue_.queued_in(static_cast<int32_t>(p)) == 0) return;
+  }
+  contended_seconds_ += dt;
+  for (size_t p = 0; p < project_area_.size(); ++p) {
+    project_area_[p] +=
+        static_cast<double>(queue_.shares().held_gpu_milli(static_cast<int32_t>(p))) * dt;
+  }
+}
+
+void ReplayEngine::summarize_projects() {
+  const auto& projects = options_.accounts.projects;
+  double weights = 0, area = 0;
+  for (size_t p = 0; p < projects.size(); ++p) {
+    if (project_has_tasks_[p]) weights += projects[p].share;
+    area += project_area_[p];
+  }
+  run_.contended_seconds = static_cast<int64_t>(contended_seconds_);
+  run_.projects.clear();
+  for (size_t p = 0; p < projects.size(); ++p) {
+    ProjectReplay project;
+    project.name = projects[p].name;
+    project.weight_percent = project_has_tasks_[p] ? 100.0 * projects[p].share / weights : 0;
+    project.placed = static_cast<int64_t>(project_delays_[p].size());
+    project.delay = summarize_delays(std::move(project_delays_[p]));
+    project.contended_gpu_percent = area > 0 ? 100.0 * project_area_[p] / area : 0;
+    run_.projects.push_back(std::move(project));
+  }
+  for (uint32_t i = 0; i < trace_.size(); ++i) run_.projects[project_of(i)].tasks += 1;
 }
 
 // Every event at `t`: departures, arrivals, the hooks' own, one scan of the queue.
@@ -58,7 +165,7 @@ Status ReplayEngine::step(int64_t t) {
 std::vector<TaskShape> ReplayEngine::queued_shapes() const {
   std::vector<TaskShape> shapes;
   shapes.reserve(queue_.size());
-  for (uint32_t i : queue_) shapes.push_back(trace_[i].shape);
+  for (uint64_t rank : queue_.waiting_ids()) shapes.push_back(trace_[order_[rank]].shape);
   return shapes;
 }
 
@@ -77,7 +184,7 @@ bool ReplayEngine::has_trace_events() const {
 }
 
 bool ReplayEngine::has_events() const {
-  return has_trace_events() || (hooks_ && !queue_.empty() && hooks_->next_time() != INT64_MAX);
+  return has_trace_events() || (hooks_ && queue_.size() > 0 && hooks_->next_time() != INT64_MAX);
 }
 
 int64_t ReplayEngine::next_event_time() const {
@@ -104,9 +211,18 @@ double ReplayEngine::alloc_percent() const {
 
 // Emits the samples due at or before `until`, showing the current state.
 void ReplayEngine::sample_through(int64_t until) {
+  const int64_t capacity = in_service_gpu_milli();
   for (; next_sample_ <= until; next_sample_ += options_.interval) {
-    run_.series.push_back(
-        {next_sample_, alloc_percent(), static_cast<int64_t>(queue_.size()), running_});
+    ReplaySample sample{
+        next_sample_, alloc_percent(), static_cast<int64_t>(queue_.size()), running_, {}};
+    if (options_.accounts.projects.size() > 1) {
+      for (size_t p = 0; p < options_.accounts.projects.size(); ++p) {
+        const auto held = queue_.shares().held_gpu_milli(static_cast<int32_t>(p));
+        sample.project_alloc_percent.push_back(
+            capacity > 0 ? 100.0 * static_cast<double>(held) / static_cast<double>(capacity) : 0);
+      }
+    }
+    run_.series.push_back(std::move(sample));
   }
 }
 
@@ -116,6 +232,7 @@ void ReplayEngine::advance_to(int64_t t) {
   const auto dt = static_cast<double>(t - last_time_);
   alloc_area_ += static_cast<double>(allocated_to_tasks()) * dt;
   capacity_area_ += static_cast<double>(in_service_gpu_milli()) * dt;
+  add_project_area(dt);
   last_time_ = t;
 }
 
@@ -124,6 +241,7 @@ Status ReplayEngine::depart_at(int64_t t) {
     const uint32_t i = departures_.top().task;
     departures_.pop();
     if (Status s = ledger_.release(trace_[i].shape, placements_[i]); !s.is_ok()) return s;
+    queue_.release(rank_[i]);
     --running_;
     mark_released(placements_[i].node);
     if (hooks_) hooks_->on_release(placements_[i].node, t);
@@ -153,11 +271,17 @@ void ReplayEngine::arrive_at(int64_t t) {
   for (; next_arrival_ < order_.size(); ++next_arrival_) {
     const uint32_t i = order_[next_arrival_];
     if (trace_[i].creation_time != t) break;
-    if (feasible(trace_[i].shape)) {
-      queue_.push_back(i);
-    } else {
+    if (!feasible(trace_[i].shape)) {
       ++run_.tasks_infeasible;
+      continue;
     }
+    QueueEntry entry;
+    entry.id = next_arrival_;  // the arrival rank: FIFO within a project
+    entry.project = project_of(i);
+    entry.enqueued_us = t;
+    entry.shape = trace_[i].shape;
+    entry.gpu_milli = entry.shape.total_gpu_milli();
+    queue_.push(std::move(entry));
   }
 }
 
@@ -170,24 +294,12 @@ bool ReplayEngine::may_fit(uint32_t i) const {
   });
 }
 
-// Tries to start queued task `i` at `t`; *started tells whether it did.
-Status ReplayEngine::try_start(uint32_t i, int64_t t, bool* started) {
-  *started = false;
-  if (!may_fit(i)) return Status::ok();
-  const PlaceDecision d = placer_.decide(trace_[i].shape);
-  if (d.outcome != PlaceOutcome::kPlaced) {
-    tried_[i] = 1;
-    return Status::ok();
-  }
-  *started = true;
-  return start(i, d.placement, t);
-}
-
 Status ReplayEngine::start(uint32_t i, const Placement& placement, int64_t t) {
   const Task& task = trace_[i];
   if (Status s = ledger_.allocate(task.shape, placement); !s.is_ok()) return s;
   ++run_.tasks_placed;
   delays_.push_back(t - task.creation_time);
+  project_delays_[project_of(i)].push_back(t - task.creation_time);
   const int64_t duration = task.deletion_time - task.creation_time;
   if (duration == 0) return ledger_.release(task.shape, placement);
   placements_[i] = placement;
@@ -198,49 +310,17 @@ Status ReplayEngine::start(uint32_t i, const Placement& placement, int64_t t) {
 }
 
 Status ReplayEngine::scan_queue(int64_t t) {
-  Status s = options_.backfill ? scan_backfill(t) : scan_fifo(t);
+  QueueSide side(*this, t);
+  queue_.pass(t, side);
   for (NodeIndex n : released_) released_flag_[n] = 0;
   released_.clear();
-  return s;
-}
-
-// Strict FIFO: start tasks from the head until one does not fit.
-Status ReplayEngine::scan_fifo(int64_t t) {
-  while (!queue_.empty()) {
-    bool started = false;
-    if (Status s = try_start(queue_.front(), t, &started); !s.is_ok()) return s;
-    if (!started) break;
-    queue_.pop_front();
-  }
-  return Status::ok();
-}
-
-// Backfill: start every queued task that fits, in queue order. Tasks that failed in an
-// earlier scan can only fit again after a release, so without one the scan starts at the
-// first task queued since.
-Status ReplayEngine::scan_backfill(int64_t t) {
-  size_t w = released_.empty() ? tried_prefix_ : 0;
-  failed_shapes_.clear();
-  for (size_t r = w; r < queue_.size(); ++r) {
-    const uint32_t i = queue_[r];
-    bool started = false;
-    if (!failed_shapes_.contains(trace_[i].shape)) {
-      if (Status s = try_start(i, t, &started); !s.is_ok()) return s;
-      if (!started) failed_shapes_.insert(trace_[i].shape);
-    }
-    tried_[i] |= !started;
-    if (!started) queue_[w++] = i;
-  }
-  queue_.resize(w);
-  tried_prefix_ = w;
-  return Status::ok();
+  return side.error();
 }
 
 // The trace is over: whoever still waits is never placed.
 void ReplayEngine::abandon_queue() {
   run_.tasks_still_queued += static_cast<int64_t>(queue_.size());
-  queue_.clear();
-  tried_prefix_ = 0;
+  for (uint64_t rank : queue_.waiting_ids()) queue_.erase(rank);
 }
 
 Status validate_replay_trace(std::span<const Task> trace) {

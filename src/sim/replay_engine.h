@@ -3,16 +3,15 @@
 // replays (the autoscaled one) drive the very same loop instead of a copy of it.
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <queue>
 #include <span>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "core/capacity_ledger.h"
 #include "sched/placer.h"
+#include "sched/queue/queue_engine.h"
 #include "sim/replay.h"
 
 namespace fastgpu {
@@ -55,7 +54,7 @@ class ReplayEngine {
   const CapacityLedger& ledger() const { return ledger_; }
   /// For hooks: how many tasks wait now.
   size_t queued_count() const { return queue_.size(); }
-  /// For hooks: the shapes of the tasks waiting now, in queue order.
+  /// For hooks: the shapes of the tasks waiting now, oldest first.
   std::vector<TaskShape> queued_shapes() const;
   /// For hooks: gives back capacity held outside any task (`shape` at `placement`), so queued
   /// tasks are tried on that node again.
@@ -77,13 +76,15 @@ class ReplayEngine {
   void arrive_at(int64_t t);
   bool feasible(const TaskShape& shape);
   bool may_fit(uint32_t i) const;
-  Status try_start(uint32_t i, int64_t t, bool* started);
   Status start(uint32_t i, const Placement& placement, int64_t t);
   Status scan_queue(int64_t t);
-  Status scan_fifo(int64_t t);
-  Status scan_backfill(int64_t t);
   void abandon_queue();
   Status step(int64_t t);
+  int32_t project_of(uint32_t i) const;
+  void add_project_area(double dt);
+  void summarize_projects();
+
+  class QueueSide;  // the replay as the queue engine's host
 
   // A running task's end; the heap orders by time, then task index, so runs are reproducible.
   struct Departure {
@@ -103,20 +104,24 @@ class ReplayEngine {
   std::unordered_map<TaskShape, bool, TaskShapeHash> feasible_;  // memo: fits some empty node
 
   std::vector<uint32_t> order_;  // task indices by arrival
+  std::vector<uint32_t> rank_;   // by task index: its place in order_
   size_t next_arrival_ = 0;
   int64_t trace_end_ = 0;
   std::priority_queue<Departure, std::vector<Departure>, std::greater<>> departures_;
   std::vector<Placement> placements_;  // by task index, while it runs
   int64_t running_ = 0;
 
-  std::deque<uint32_t> queue_;
-  std::vector<uint8_t> tried_;  // by task index: failed a decision while queued
-  size_t tried_prefix_ = 0;     // backfill: queue_[0, tried_prefix_) have all been tried
-  std::unordered_set<TaskShape, TaskShapeHash> failed_shapes_;  // of the current scan
+  // Waiting tasks; an entry's id is the task's arrival rank (its index in order_).
+  QueueEngine queue_;
+  std::vector<uint8_t> tried_;       // by task index: failed a decision while queued
   std::vector<NodeIndex> released_;  // nodes that released capacity since the last scan
   std::vector<uint8_t> released_flag_;
 
   std::vector<int64_t> delays_;
+  std::vector<std::vector<int64_t>> project_delays_;  // per project
+  std::vector<double> project_area_;  // per project: ∫ milli-GPU held dt while all wait
+  std::vector<uint8_t> project_has_tasks_;
+  double contended_seconds_ = 0;
   double alloc_area_ = 0;     // ∫ milli-GPU allocated to tasks dt since the first arrival
   double capacity_area_ = 0;  // ∫ milli-GPU in service dt since the first arrival
   int64_t last_time_ = 0;

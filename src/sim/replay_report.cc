@@ -23,6 +23,34 @@ nlohmann::json series_json(const std::vector<ReplaySample>& series) {
           {"running", std::move(running)}};
 }
 
+nlohmann::json projects_json(const std::vector<ProjectReplay>& projects) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const ProjectReplay& p : projects) {
+    out.push_back({{"name", p.name},
+                   {"weight_percent", p.weight_percent},
+                   {"tasks", p.tasks},
+                   {"placed", p.placed},
+                   {"delay_seconds", {{"p50", p.delay.p50}, {"p99", p.delay.p99}}},
+                   {"contended_gpu_percent", p.contended_gpu_percent}});
+  }
+  return out;
+}
+
+// Per project, when there are several: weight, GPUs held while all waited, delays.
+std::string projects_table(const ReplayRun& r) {
+  if (r.projects.size() < 2) return {};
+  std::string out =
+      format("  %-12s %7s %7s %8s %9s %8s %8s   (contended %lld s)\n", "project", "tasks", "placed",
+             "weight", "gpu_share", "p50", "p99", static_cast<long long>(r.contended_seconds));
+  for (const ProjectReplay& p : r.projects) {
+    out += format("  %-12s %7lld %7lld %7.1f%% %8.1f%% %8lld %8lld\n", p.name.c_str(),
+                  static_cast<long long>(p.tasks), static_cast<long long>(p.placed),
+                  p.weight_percent, p.contended_gpu_percent, static_cast<long long>(p.delay.p50),
+                  static_cast<long long>(p.delay.p99));
+  }
+  return out;
+}
+
 }  // namespace
 
 nlohmann::json replay_run_json(const ReplayRun& r) {
@@ -42,7 +70,9 @@ nlohmann::json replay_run_json(const ReplayRun& r) {
       {"end_time", r.end_time},
       {"makespan", r.makespan()},
       {"seconds", r.seconds},
-      {"series", series_json(r.series)}};
+      {"series", series_json(r.series)},
+      {"contended_seconds", r.contended_seconds},
+      {"projects", projects_json(r.projects)}};
 }
 
 std::string replay_table(const std::vector<ReplayRun>& runs) {
@@ -57,6 +87,7 @@ std::string replay_table(const std::vector<ReplayRun>& runs) {
         static_cast<long long>(r.tasks_still_queued), r.mean_alloc_percent, r.delay.mean,
         static_cast<long long>(r.delay.p50), static_cast<long long>(r.delay.p99),
         static_cast<long long>(r.delay.max), static_cast<long long>(r.makespan()), r.seconds);
+    out += projects_table(r);
   }
   out += "(delays and makespan in seconds; queued: still waiting when the trace ended)\n";
   return out;

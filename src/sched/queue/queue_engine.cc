@@ -16,7 +16,7 @@ namespace fastgpu {
 class QueueEngine::PassOrder {
  public:
   PassOrder(ResourceQueue& queue, const ShareBook& shares,
-            const std::unordered_map<uint64_t, Waiting>& waiting, int64_t aged_before)
+            std::unordered_map<uint64_t, Waiting>& waiting, int64_t aged_before)
       : queue_(queue),
         shares_(shares),
         waiting_(waiting),
@@ -27,15 +27,15 @@ class QueueEngine::PassOrder {
   bool aged(uint64_t id) const { return aged_.contains(id); }
 
   // The next entry to offer; null when none is left.
-  const QueueEntry* next() {
-    if (const QueueEntry* aged = next_aged()) return aged;
+  Waiting* next() {
+    if (Waiting* aged = next_aged()) return aged;
     if (!merging_) start_merge();
     for (;;) {
       UserCursor* user = least_served();
       if (user == nullptr) return nullptr;
       const uint64_t id = user->at->second;
       ++user->at;
-      if (!aged_.contains(id)) return &waiting_.at(id).entry;
+      if (!aged_.contains(id)) return &waiting_.at(id);
     }
   }
 
@@ -46,13 +46,13 @@ class QueueEngine::PassOrder {
     std::set<Key>::const_iterator at, end;
   };
 
-  const QueueEntry* next_aged() {
+  Waiting* next_aged() {
     if (merging_ || age_cursor_ == queue_.by_age.end() || age_cursor_->first > aged_before_) {
       return nullptr;
     }
     const uint64_t id = (age_cursor_++)->second;
     aged_.insert(id);
-    return &waiting_.at(id).entry;
+    return &waiting_.at(id);
   }
 
   void start_merge() {
@@ -66,6 +66,7 @@ class QueueEngine::PassOrder {
 
   // The cursor to serve next: lowest project load, then lowest user holding, then names.
   UserCursor* least_served() {
+    if (cursors_.size() == 1) return cursors_[0].at == cursors_[0].end ? nullptr : &cursors_[0];
     UserCursor* best = nullptr;
     std::tuple<double, int32_t, int64_t> best_key;
     for (UserCursor& cursor : cursors_) {
@@ -82,7 +83,7 @@ class QueueEngine::PassOrder {
 
   ResourceQueue& queue_;
   const ShareBook& shares_;
-  const std::unordered_map<uint64_t, Waiting>& waiting_;
+  std::unordered_map<uint64_t, Waiting>& waiting_;
   const int64_t aged_before_;
   std::set<std::pair<int64_t, uint64_t>>::const_iterator age_cursor_;
   std::unordered_set<uint64_t> aged_;
@@ -134,6 +135,19 @@ void QueueEngine::remove_empty(int64_t resource) {
   if (queue->second.by_age.empty()) resources_.erase(queue);
 }
 
+std::vector<uint64_t> QueueEngine::waiting_ids() const {
+  std::vector<std::pair<int64_t, uint64_t>> by_age;
+  by_age.reserve(waiting_.size());
+  for (const auto& [resource, queue] : resources_) {
+    by_age.insert(by_age.end(), queue.by_age.begin(), queue.by_age.end());
+  }
+  std::sort(by_age.begin(), by_age.end());
+  std::vector<uint64_t> ids;
+  ids.reserve(by_age.size());
+  for (const auto& [at, id] : by_age) ids.push_back(id);
+  return ids;
+}
+
 const QueueEntry* QueueEngine::find(uint64_t id) const {
   auto it = waiting_.find(id);
   return it == waiting_.end() ? nullptr : &it->second.entry;
@@ -172,13 +186,13 @@ void QueueEngine::pass_resource(ResourceQueue& queue, int64_t resource, int64_t 
       rules_.aging_us > 0 ? now_us - rules_.aging_us : std::numeric_limits<int64_t>::min();
   PassOrder order(queue, shares_, waiting_, aged_before);
   PassState state{queue, resource};
-  while (const QueueEntry* next = order.next()) {
+  while (Waiting* next = order.next()) {
     if (!state.failed.empty() && ++state.examined_after_failure > rules_.backfill_window) return;
-    const QueueEntry entry = *next;  // consider() may erase it
-    waiting_.at(entry.id).seen_in_pass = queue.last_pass;
+    const QueueEntry& entry = next->entry;  // until consider() lets it leave the queue
+    next->seen_in_pass = queue.last_pass;
     const Considered considered = consider(entry, order.aged(entry.id), host, state);
     if (considered.left) continue;
-    waiting_.at(entry.id).reason = considered.reason;
+    next->reason = considered.reason;
     if (!considered.tried || now_us - entry.enqueued_us < rules_.patience_us) continue;
     // Passed over for too long: it holds the resource (a pool head waiting only for GPUs holds
     // the GPUs; tasks asking none may still pass it).
@@ -205,16 +219,15 @@ QueueEngine::Considered QueueEngine::consider(const QueueEntry& entry, bool aged
   }
   const std::optional<QuotaRoom> room = shares_.room(entry.project);
   if (!room) return {PendingReason::kQuota};
-  auto known = std::find_if(state.failed.begin(), state.failed.end(), [&](const auto& f) {
-    return std::get<0>(f) == entry.milli_tflops && std::get<1>(f) == entry.shape;
-  });
+  const Request request{entry.milli_tflops, entry.shape};
+  auto known = state.failed.find(request);
   PendingReason reason;
   if (known != state.failed.end()) {
-    reason = std::get<2>(*known);
+    reason = known->second;
   } else {
     if (offer(entry, aged, *room, host, &reason)) return {PendingReason::kNone, false, true};
     if (reason == PendingReason::kQuota) return {reason};  // its own limit, not the resource
-    state.failed.emplace_back(entry.milli_tflops, entry.shape, reason);
+    state.failed.emplace(request, reason);
   }
   if (pool && make_room_once(entry, host, state)) {
     state.held_by_claim = true;
@@ -225,6 +238,10 @@ QueueEngine::Considered QueueEngine::consider(const QueueEntry& entry, bool aged
 }
 
 bool QueueEngine::make_room_once(const QueueEntry& entry, QueueHost& host, PassState& state) {
+  if (shares_.lowest_priority(entry.project) >= entry.priority &&
+      shares_.preemptible_outside(entry.project) == 0) {
+    return false;  // no task it could preempt or reclaim
+  }
   if (claims_.contains(entry.id)) return true;  // its victims are still stopping
   const auto key = std::tuple(entry.milli_tflops, entry.shape, entry.project, entry.priority);
   if (std::find(state.no_room.begin(), state.no_room.end(), key) != state.no_room.end()) {
@@ -303,6 +320,7 @@ std::vector<int64_t> QueueEngine::held_after_claims() const {
 }
 
 bool QueueEngine::make_room(const QueueEntry& entry, QueueHost& host) {
+  if (shares_.lowest_priority(entry.project) >= entry.priority) return reclaim_for(entry, host);
   std::vector<VictimCandidate> candidates;
   for (const auto& [id, held] : shares_.holdings()) {
     if (held.counts_as_task && !held.started_aged && held.project == entry.project &&
@@ -325,7 +343,7 @@ bool QueueEngine::make_room(const QueueEntry& entry, QueueHost& host) {
 // made counts as moved.
 bool QueueEngine::reclaim_for(const QueueEntry& entry, QueueHost& host) {
   const size_t projects = shares_.project_count();
-  if (projects < 2) return false;
+  if (projects < 2 || shares_.preemptible_outside(entry.project) == 0) return false;
   std::vector<int64_t> held = held_after_claims();
   std::vector<int64_t> demand(projects);
   for (size_t p = 0; p < projects; ++p) {

@@ -53,6 +53,8 @@ class QueueEngine {
   const QueueEntry* find(uint64_t id) const;
   /// Entries waiting, over all resources.
   size_t size() const { return waiting_.size(); }
+  /// Ids of the waiting entries, oldest first (by when they were queued, then by id).
+  std::vector<uint64_t> waiting_ids() const;
   /// Entries of `project` waiting, over all resources.
   size_t queued_in(int32_t project) const { return queued_per_project_.at(project); }
 
@@ -93,12 +95,23 @@ class QueueEngine {
     uint64_t pushed_at_pass = 0;  // pass_count_ when it was queued
   };
   class PassOrder;
+  // What a task asks, as far as fitting goes: identical requests fit or fail alike.
+  struct Request {
+    int64_t milli_tflops = 0;
+    TaskShape shape;
+    bool operator==(const Request&) const = default;
+  };
+  struct RequestHash {
+    size_t operator()(const Request& r) const {
+      return TaskShapeHash{}(r.shape) * 31 + static_cast<size_t>(r.milli_tflops);
+    }
+  };
   // What one pass over one resource has learned so far.
   struct PassState {
     ResourceQueue& queue;
     int64_t resource;
     // Requests that found no room in this pass, and why: an identical one cannot either.
-    std::vector<std::tuple<int64_t, TaskShape, PendingReason>> failed = {};
+    std::unordered_map<Request, PendingReason, RequestHash> failed = {};
     // Requests (with project and priority) for which no room could be made in this pass.
     std::vector<std::tuple<int64_t, TaskShape, int32_t, int32_t>> no_room = {};
     size_t examined_after_failure = 0;

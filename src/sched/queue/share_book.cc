@@ -14,7 +14,15 @@ void ShareBook::add(const Holding& holding, int sign) {
   Totals& totals = totals_.at(holding.project);
   totals.gpu_milli += sign * holding.gpu_milli;
   totals.gpu_memory_mib += sign * holding.gpu_memory_mib;
-  if (holding.counts_as_task) totals.tasks += sign;
+  if (holding.counts_as_task) {
+    totals.tasks += sign;
+    if (holding.preemptible) totals.preemptible += sign;
+    if (sign > 0) {
+      totals.priorities.insert(holding.priority);
+    } else {
+      totals.priorities.erase(totals.priorities.find(holding.priority));
+    }
+  }
   int64_t& by_user = totals.by_user[holding.user];
   by_user += sign * holding.gpu_milli;
   if (by_user == 0 && sign < 0) totals.by_user.erase(holding.user);
@@ -43,6 +51,19 @@ int64_t ShareBook::held_by_user(int32_t project, const std::string& user) const 
   const auto& by_user = totals_.at(project).by_user;
   auto it = by_user.find(user);
   return it == by_user.end() ? 0 : it->second;
+}
+
+int32_t ShareBook::lowest_priority(int32_t project) const {
+  const auto& priorities = totals_.at(project).priorities;
+  return priorities.empty() ? INT32_MAX : *priorities.begin();
+}
+
+int64_t ShareBook::preemptible_outside(int32_t project) const {
+  int64_t count = 0;
+  for (size_t p = 0; p < totals_.size(); ++p) {
+    if (static_cast<int32_t>(p) != project) count += totals_[p].preemptible;
+  }
+  return count;
 }
 
 double ShareBook::load(int32_t project) const {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -46,6 +47,10 @@ class ShareBook {
   int64_t held_gpu_milli(int32_t project) const { return totals_.at(project).gpu_milli; }
   int64_t held_by_user(int32_t project, const std::string& user) const;
   int32_t running(int32_t project) const { return totals_.at(project).tasks; }
+  /// The lowest priority among the project's tasks holding capacity; INT32_MAX when none.
+  int32_t lowest_priority(int32_t project) const;
+  /// Tasks holding capacity marked preemptible, over every project but `project`.
+  int64_t preemptible_outside(int32_t project) const;
   /// Held GPUs over share: the project with the lowest load is served first.
   double load(int32_t project) const;
   /// What the project's limits leave for one more task; nullopt when it runs max_running tasks.
@@ -61,6 +66,8 @@ class ShareBook {
     int64_t gpu_milli = 0;
     int64_t gpu_memory_mib = 0;
     int32_t tasks = 0;
+    int32_t preemptible = 0;
+    std::multiset<int32_t> priorities;                 // of its tasks
     std::unordered_map<std::string, int64_t> by_user;  // GPU-milli per user
   };
   void add(const Holding& holding, int sign);
