@@ -18,6 +18,7 @@ struct ReplayFlags {
   std::string accounts;
   double compress = 1;
   bool no_backfill = false;
+  bool preemptible = false;
   AutoscaleFlags autoscale;
 };
 
@@ -57,6 +58,7 @@ std::string plan_from_flags(const ReplayFlags& f, ReplayPlan* plan) {
   plan->options.interval = static_cast<int64_t>(interval);
   plan->options.backfill = !f.no_backfill;
   plan->options.compress = f.compress;
+  plan->options.preemptible = f.preemptible;
   if (!f.accounts.empty()) {
     if (Status s = read_accounts(f.accounts, &plan->options.accounts); !s.is_ok()) {
       return "--accounts: " + s.message();
@@ -186,6 +188,9 @@ void add_sim_replay_command(CLI::App& sim) {
   cmd->add_option("--accounts", flags->accounts,
                   "projects and shares (TOML, as fastgpud --accounts): tasks go to its projects "
                   "by a hash of their names, and share the cluster by weight");
+  cmd->add_flag("--preemptible", flags->preemptible,
+                "trace tasks are preemptible: projects below their share reclaim GPUs from "
+                "projects above theirs (a reclaimed task runs again from the start)");
   cmd->add_option("--format", flags->format, "table, json or csv")->capture_default_str();
   cmd->add_option("--out", flags->out_dir,
                   "also write replay.{json,csv,txt} (autoscale.* with --autoscale) here");

@@ -58,6 +58,10 @@ struct ReplayOptions {
   /// the default project).
   Accounts accounts = Accounts::single_project();
   std::vector<int32_t> project_of_task = {};
+  /// Trace tasks are preemptible: a project below its share reclaims GPUs from projects above
+  /// theirs at once (no grace in the replay); a reclaimed task queues again and runs its whole
+  /// duration anew.
+  bool preemptible = false;
 };
 
 /// The state of the cluster at one sample time.
@@ -99,6 +103,7 @@ struct ReplayRun {
   int64_t tasks_placed = 0;
   int64_t tasks_infeasible = 0;    // never placed: no node could hold them
   int64_t tasks_still_queued = 0;  // never placed: still waiting when the trace ended
+  int64_t tasks_reclaimed = 0;     // attempts stopped for a project below its share
   double mean_alloc_percent = 0;   // time-weighted over the makespan
   DelayStats delay;
   int64_t start_time = 0;  // first arrival

@@ -7,6 +7,9 @@
 namespace fastgpu {
 namespace {
 
+// Scans at one event time, at most: reclaims that keep freeing room for each other end here.
+constexpr int kMaxScansPerEvent = 8;
+
 // The replay's queue discipline in the engine's terms: backfill passes a head for ever; strict
 // FIFO lets a head that does not fit hold everything behind it at once.
 QueueRules replay_rules(const ReplayOptions& options) {
@@ -51,12 +54,25 @@ class ReplayEngine::QueueSide : public QueueHost {
     return verdict;
   }
   bool waits_only_for_gpus(const QueueEntry&) override { return false; }
-  bool stoppable(uint64_t) const override { return false; }
-  bool fits_if_released(const QueueEntry&, NodeIndex, std::span<const uint64_t>) override {
-    return false;
+  bool stoppable(uint64_t rank) const override {
+    return e_.options_.preemptible && e_.running_flag_[e_.order_[rank]];
+  }
+  // Gives the victims' capacity back, asks the node, and takes it again.
+  bool fits_if_released(const QueueEntry& entry, NodeIndex node,
+                        std::span<const uint64_t> victims) override {
+    for (uint64_t rank : victims) {
+      const uint32_t i = e_.order_[rank];
+      (void)e_.ledger_.release(e_.trace_[i].shape, e_.placements_[i]);
+    }
+    const bool fits = fits_now(e_.ledger_.spec(node), e_.ledger_.state(node), entry.shape);
+    for (uint64_t rank : victims) {
+      const uint32_t i = e_.order_[rank];
+      (void)e_.ledger_.allocate(e_.trace_[i].shape, e_.placements_[i]);
+    }
+    return fits;
   }
   int64_t pool_gpu_milli() const override { return e_.in_service_gpu_milli(); }
-  void preempt(uint64_t, std::string_view) override {}
+  void preempt(uint64_t rank, std::string_view) override { e_.reclaim(e_.order_[rank], t_); }
 
   const Status& error() const { return error_; }
 
@@ -75,6 +91,8 @@ ReplayEngine::ReplayEngine(std::span<const Task> trace, CapacityLedger& ledger, 
       run_(*run),
       hooks_(hooks),
       placements_(trace.size()),
+      attempt_(trace.size(), 0),
+      running_flag_(trace.size(), 0),
       queue_(replay_rules(options), options.accounts.projects),
       tried_(trace.size(), 0),
       released_flag_(ledger.node_count(), 0),
@@ -158,7 +176,13 @@ Status ReplayEngine::step(int64_t t) {
   if (hooks_) {
     if (Status s = hooks_->before_scan(t, *this); !s.is_ok()) return s;
   }
-  if (Status s = scan_queue(t); !s.is_ok()) return s;
+  // A reclaim frees capacity during a scan that only the next scan can give: scan again at
+  // the same time until none happens (each round reclaims only from projects above their share).
+  for (int round = 0; round < kMaxScansPerEvent; ++round) {
+    const int64_t reclaimed = run_.tasks_reclaimed;
+    if (Status s = scan_queue(t); !s.is_ok()) return s;
+    if (run_.tasks_reclaimed == reclaimed) break;
+  }
   return hooks_ ? hooks_->after_scan(t, *this) : Status::ok();
 }
 
@@ -239,7 +263,10 @@ void ReplayEngine::advance_to(int64_t t) {
 Status ReplayEngine::depart_at(int64_t t) {
   while (!departures_.empty() && departures_.top().time == t) {
     const uint32_t i = departures_.top().task;
+    const bool stale = departures_.top().attempt != attempt_[i];
     departures_.pop();
+    if (stale) continue;
+    running_flag_[i] = 0;
     if (Status s = ledger_.release(trace_[i].shape, placements_[i]); !s.is_ok()) return s;
     queue_.release(rank_[i]);
     --running_;
@@ -275,14 +302,32 @@ void ReplayEngine::arrive_at(int64_t t) {
       ++run_.tasks_infeasible;
       continue;
     }
-    QueueEntry entry;
-    entry.id = next_arrival_;  // the arrival rank: FIFO within a project
-    entry.project = project_of(i);
-    entry.enqueued_us = t;
-    entry.shape = trace_[i].shape;
-    entry.gpu_milli = entry.shape.total_gpu_milli();
-    queue_.push(std::move(entry));
+    enqueue(i, t);
   }
+}
+
+void ReplayEngine::enqueue(uint32_t i, int64_t t) {
+  QueueEntry entry;
+  entry.id = rank_[i];  // the arrival rank: FIFO within a project
+  entry.project = project_of(i);
+  entry.enqueued_us = t;
+  entry.shape = trace_[i].shape;
+  entry.gpu_milli = entry.shape.total_gpu_milli();
+  entry.preemptible = options_.preemptible;
+  queue_.push(std::move(entry));
+}
+
+void ReplayEngine::reclaim(uint32_t i, int64_t t) {
+  (void)ledger_.release(trace_[i].shape, placements_[i]);
+  mark_released(placements_[i].node);
+  if (hooks_) hooks_->on_release(placements_[i].node, t);
+  queue_.release(rank_[i]);
+  running_flag_[i] = 0;
+  ++attempt_[i];  // its departure is stale
+  --running_;
+  ++run_.tasks_reclaimed;
+  tried_[i] = 0;
+  enqueue(i, t);
 }
 
 // False only when task `i` cannot fit now: it failed before and fits no node released since.
@@ -297,23 +342,30 @@ bool ReplayEngine::may_fit(uint32_t i) const {
 Status ReplayEngine::start(uint32_t i, const Placement& placement, int64_t t) {
   const Task& task = trace_[i];
   if (Status s = ledger_.allocate(task.shape, placement); !s.is_ok()) return s;
-  ++run_.tasks_placed;
-  delays_.push_back(t - task.creation_time);
-  project_delays_[project_of(i)].push_back(t - task.creation_time);
+  if (attempt_[i]++ == 0) {  // a reclaimed task's later starts are not new placements
+    ++run_.tasks_placed;
+    delays_.push_back(t - task.creation_time);
+    project_delays_[project_of(i)].push_back(t - task.creation_time);
+  }
   const int64_t duration = task.deletion_time - task.creation_time;
   if (duration == 0) return ledger_.release(task.shape, placement);
   placements_[i] = placement;
-  departures_.push({t + duration, i});
+  running_flag_[i] = 1;
+  departures_.push({t + duration, i, attempt_[i]});
   ++running_;
   if (hooks_) hooks_->on_start(placement.node, t);
   return Status::ok();
 }
 
 Status ReplayEngine::scan_queue(int64_t t) {
+  const size_t before = released_.size();
   QueueSide side(*this, t);
   queue_.pass(t, side);
-  for (NodeIndex n : released_) released_flag_[n] = 0;
-  released_.clear();
+  // Nodes released before the scan were tried in it; those reclaims released during it are
+  // new to the tasks that failed earlier in it, so they stay for the next scan.
+  for (size_t k = 0; k < before; ++k) released_flag_[released_[k]] = 0;
+  released_.erase(released_.begin(), released_.begin() + static_cast<std::ptrdiff_t>(before));
+  for (NodeIndex n : released_) released_flag_[n] = 1;
   return side.error();
 }
 

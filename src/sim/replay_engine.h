@@ -77,6 +77,10 @@ class ReplayEngine {
   bool feasible(const TaskShape& shape);
   bool may_fit(uint32_t i) const;
   Status start(uint32_t i, const Placement& placement, int64_t t);
+  // Reclaims running task `i` at `t` for a project below its share: its capacity goes back at
+  // once and it queues again, to run its whole duration anew.
+  void reclaim(uint32_t i, int64_t t);
+  void enqueue(uint32_t i, int64_t t);
   Status scan_queue(int64_t t);
   void abandon_queue();
   Status step(int64_t t);
@@ -90,6 +94,7 @@ class ReplayEngine {
   struct Departure {
     int64_t time = 0;
     uint32_t task = 0;
+    uint32_t attempt = 0;  // a departure of an attempt that was reclaimed is stale
     bool operator>(const Departure& o) const {
       return time != o.time ? time > o.time : task > o.task;
     }
@@ -109,6 +114,8 @@ class ReplayEngine {
   int64_t trace_end_ = 0;
   std::priority_queue<Departure, std::vector<Departure>, std::greater<>> departures_;
   std::vector<Placement> placements_;  // by task index, while it runs
+  std::vector<uint32_t> attempt_;      // by task index: starts so far
+  std::vector<uint8_t> running_flag_;  // by task index: it holds capacity now
   int64_t running_ = 0;
 
   // Waiting tasks; an entry's id is the task's arrival rank (its index in order_).

@@ -39,9 +39,10 @@ nlohmann::json projects_json(const std::vector<ProjectReplay>& projects) {
 // Per project, when there are several: weight, GPUs held while all waited, delays.
 std::string projects_table(const ReplayRun& r) {
   if (r.projects.size() < 2) return {};
-  std::string out =
-      format("  %-12s %7s %7s %8s %9s %8s %8s   (contended %lld s)\n", "project", "tasks", "placed",
-             "weight", "gpu_share", "p50", "p99", static_cast<long long>(r.contended_seconds));
+  std::string out = format(
+      "  %-12s %7s %7s %8s %9s %8s %8s   (contended %lld s; %lld attempts reclaimed)\n", "project",
+      "tasks", "placed", "weight", "gpu_share", "p50", "p99",
+      static_cast<long long>(r.contended_seconds), static_cast<long long>(r.tasks_reclaimed));
   for (const ProjectReplay& p : r.projects) {
     out += format("  %-12s %7lld %7lld %7.1f%% %8.1f%% %8lld %8lld\n", p.name.c_str(),
                   static_cast<long long>(p.tasks), static_cast<long long>(p.placed),
@@ -62,6 +63,8 @@ nlohmann::json replay_run_json(const ReplayRun& r) {
       {"tasks_total", r.tasks_total},
       {"tasks_placed", r.tasks_placed},
       {"tasks_infeasible", r.tasks_infeasible},
+      {"tasks_reclaimed", r.tasks_reclaimed},
+      {"tasks_reclaimed", r.tasks_reclaimed},
       {"tasks_still_queued", r.tasks_still_queued},
       {"mean_alloc_percent", r.mean_alloc_percent},
       {"delay_seconds",

@@ -209,8 +209,9 @@ void QueueEngine::pass_resource(ResourceQueue& queue, int64_t resource, int64_t 
 QueueEngine::Considered QueueEngine::consider(const QueueEntry& entry, bool aged, QueueHost& host,
                                               PassState& state) {
   const bool pool = state.resource == kPoolResource;
-  if ((state.held_for_gpus || state.held_by_claim) && entry.asks_gpu()) {
-    // Held for an entry ahead; while it is room being made, this one may make room too.
+  if (state.held_by_claim || (state.held_for_gpus && entry.asks_gpu())) {
+    // Held for an entry ahead (for room made, wholly: it counted on the CPUs and memory free
+    // too); while it is room being made, this one may make room too.
     if (state.held_by_claim && pool && make_room_once(entry, host, state)) {
       return {PendingReason::kPreempting};
     }
@@ -242,7 +243,10 @@ bool QueueEngine::make_room_once(const QueueEntry& entry, QueueHost& host, PassS
       shares_.preemptible_outside(entry.project) == 0) {
     return false;  // no task it could preempt or reclaim
   }
-  if (claims_.contains(entry.id)) return true;  // its victims are still stopping
+  if (auto claim = claims_.find(entry.id); claim != claims_.end()) {
+    if (claim->second.victims_left > 0) return true;  // its victims are still stopping
+    claims_.erase(claim);  // they are gone and it still does not fit: room may be made anew
+  }
   const auto key = std::tuple(entry.milli_tflops, entry.shape, entry.project, entry.priority);
   if (std::find(state.no_room.begin(), state.no_room.end(), key) != state.no_room.end()) {
     return false;
@@ -303,8 +307,10 @@ void QueueEngine::release(uint64_t id) {
   shares_.release(id);
   auto freeing = freeing_.find(id);
   if (freeing == freeing_.end()) return;
+  // The claim stays until its entry starts or leaves, or fails once more with every victim
+  // gone: until then the room counts as its.
   auto claim = claims_.find(freeing->second);
-  if (claim != claims_.end() && --claim->second.victims_left == 0) claims_.erase(claim);
+  if (claim != claims_.end() && claim->second.victims_left > 0) --claim->second.victims_left;
   freeing_.erase(freeing);
 }
 

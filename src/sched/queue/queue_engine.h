@@ -70,7 +70,8 @@ class QueueEngine {
   /// used up. A pool entry that cannot start may make room (PostFilter): the victims chosen are
   /// stopped through the host and the entry holds the GPUs while they stop; entries behind it
   /// may not start on GPUs meanwhile, but may make room for themselves with other victims.
-  /// Room made for an entry is not made again until its victims are released.
+  /// Room made for an entry is not made again until its victims are released and it still
+  /// does not fit; until it starts, that room counts as its project's for fair shares.
   void pass(int64_t now_us, QueueHost& host);
 
   /// Why entry `id` waits, as of the last pass over its resource; kNone when it does not wait
