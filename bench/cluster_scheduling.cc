@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -151,12 +152,21 @@ void wait_until_placed(const DaemonProcess& daemon) {
   }
 }
 
-int run(int agent_count, int fill_percent, int probes) {
+int run(int agent_count, int fill_percent, int probes, const std::string& accounts) {
   testing::TempDir dir;
   // The daemon's own GPU is too small for the probes' 0.5 of an A100: they land on agents.
   // Every idle agent holds one HTTP thread with its long-poll; the rest serve the probes.
-  DaemonProcess daemon(dir.path(), {"--simulate-gpus", "1x10tflops", "--node-timeout", "600",
-                                    "--http-threads", std::to_string(agent_count + 64)});
+  // Real agents are distinct peers; here all are 127.0.0.1, so the cap per peer is raised.
+  std::vector<std::string> flags = {"--simulate-gpus",
+                                    "1x10tflops",
+                                    "--node-timeout",
+                                    "600",
+                                    "--http-threads",
+                                    std::to_string(agent_count + 64),
+                                    "--max-connections-per-peer",
+                                    "16384"};
+  if (!accounts.empty()) flags.insert(flags.end(), {"--accounts", accounts});
+  DaemonProcess daemon(dir.path(), flags);
   if (!daemon.started()) {
     std::fprintf(stderr, "fastgpud did not start:\n%s", daemon.log().c_str());
     return 1;
@@ -189,6 +199,9 @@ int run(int agent_count, int fill_percent, int probes) {
 }  // namespace fastgpu::bench
 
 int main(int argc, char** argv) {
+  // fastgpud closes an idle kept-alive connection after its request deadline; a client writing
+  // to it must get EPIPE and reconnect, not die of SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"fastgpud scheduling latency over many agents' nodes (agents simulated)"};
   int agents = 1000;
   int fill = 50;
@@ -198,6 +211,8 @@ int main(int argc, char** argv) {
   app.add_option("--fill", fill, "percent of the GPUs to fill with long tasks first")
       ->check(CLI::Range(0, 90));
   app.add_option("--probes", probes, "probe tasks to time")->check(CLI::Range(1, 100'000));
+  std::string accounts;
+  app.add_option("--accounts", accounts, "fastgpud --accounts FILE (projects and shares)");
   CLI11_PARSE(app, argc, argv);
-  return fastgpu::bench::run(agents, fill, probes);
+  return fastgpu::bench::run(agents, fill, probes, accounts);
 }

@@ -204,11 +204,14 @@ std::vector<std::unique_ptr<testing::AgentProcess>> start_agents(const DaemonPro
   return agents;
 }
 
-int run(int tasks, int clients, int queued, int agent_count, int running, int idle_waiters) {
+int run(int tasks, int clients, int queued, int agent_count, int running, int idle_waiters,
+        const std::string& accounts) {
   testing::TempDir dir;
-  DaemonProcess daemon(dir.path(),
-                       {"--simulate-gpus", agent_count > 0 ? "1x10tflops" : "8xA100-80GB",
-                        "--http-threads", std::to_string(std::max(64, idle_waiters + 100))});
+  std::vector<std::string> flags = {
+      "--simulate-gpus", agent_count > 0 ? "1x10tflops" : "8xA100-80GB", "--http-threads",
+      std::to_string(std::max(64, idle_waiters + 100))};
+  if (!accounts.empty()) flags.insert(flags.end(), {"--accounts", accounts});
+  DaemonProcess daemon(dir.path(), flags);
   if (!daemon.started()) {
     std::fprintf(stderr, "fastgpud did not start:\n%s", daemon.log().c_str());
     return 1;
@@ -259,6 +262,8 @@ int main(int argc, char** argv) {
   int clients = 16;
   int queued = 0;
   int agents = 0;
+  std::string accounts;
+  app.add_option("--accounts", accounts, "fastgpud --accounts FILE (projects and shares)");
   app.add_option("--tasks", tasks, "tasks to submit")->check(CLI::Range(1, 10'000'000));
   app.add_option("--clients", clients, "concurrent clients")->check(CLI::Range(1, 1024));
   app.add_option("--queued", queued, "then queue this many tasks and report RSS (0: skip)")
@@ -274,5 +279,5 @@ int main(int argc, char** argv) {
                  "only report the daemon's CPU per task with this many idle long-polls beside")
       ->check(CLI::Range(0, 4000));
   CLI11_PARSE(app, argc, argv);
-  return fastgpu::bench::run(tasks, clients, queued, agents, running, idle_waiters);
+  return fastgpu::bench::run(tasks, clients, queued, agents, running, idle_waiters, accounts);
 }

@@ -88,16 +88,19 @@ void with_id(const Request& req, Response& res, WithId handler) {
 
 // ---- Tasks ---------------------------------------------------------------------------------
 
-// Task records as the API shows them: each with its project; a waiting one, on the leader,
-// with why it waits (`pending_reason`, and `pending_reason_text` for people).
-nlohmann::json tasks_to_json(const ApiContext& ctx, std::span<const TaskRecord> records) {
+// Task records as the API shows them: each with its project; with `reasons` (a round trip to
+// the scheduling loop), a waiting one on the leader also says why it waits
+// (`pending_reason`, and `pending_reason_text` for people).
+nlohmann::json tasks_to_json(const ApiContext& ctx, std::span<const TaskRecord> records,
+                             bool reasons_asked = true) {
   std::vector<TaskId> pending;
   for (const TaskRecord& t : records) {
     if (t.state == TaskState::kPending) pending.push_back(t.id);
   }
   std::vector<PendingReason> reasons;
   const bool leading = ctx.leadership == nullptr || ctx.leadership->leading();
-  if (pending.empty() || !leading || !ctx.scheduler->pending_reasons(pending, &reasons).is_ok()) {
+  if (!reasons_asked || pending.empty() || !leading ||
+      !ctx.scheduler->pending_reasons(pending, &reasons).is_ok()) {
     reasons.clear();
   }
   nlohmann::json tasks = nlohmann::json::array();
@@ -144,7 +147,8 @@ void post_task(const ApiContext& ctx, const Principal& who, const Request& req, 
   if (ApiError e = ctx.scheduler->submit(std::move(spec), &task); !e.is_ok()) {
     return send_error(res, e);
   }
-  send_json(res, 201, task_json(ctx, task));
+  // Just submitted: no pass has seen it, and a submission must not wait for the loop.
+  send_json(res, 201, tasks_to_json(ctx, std::span(&task, 1), /*reasons_asked=*/false).at(0));
 }
 
 ApiError task_filter(const Request& req, const Principal& who, TaskFilter* filter) {

@@ -68,6 +68,11 @@ void add_daemon_flags(CLI::App& app, DaemonOptions* o) {
                  "/healthz and agents have threads of their own)")
       ->check(CLI::Range(4, 65536))
       ->capture_default_str();
+  app.add_option("--agent-threads", o->agent_threads,
+                 "most agent syncs and /healthz requests served at once (a thread each, started "
+                 "as needed): every agent long-polls, so at least the number of agents")
+      ->check(CLI::Range(4, 65536))
+      ->capture_default_str();
   app.add_option("--max-connections", o->max_connections,
                  "client connections open at once; past it new ones are refused (503)")
       ->check(CLI::Range(int64_t{16}, int64_t{1} << 20))

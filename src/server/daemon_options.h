@@ -24,11 +24,12 @@ struct DaemonOptions {
   std::optional<std::string> simulate_gpus;  // --simulate-gpus SPEC
   std::string simulated_gpu_nodes;           // --simulated-gpu-nodes PREFIX
   std::string policy = "fgd-balanced";
-  std::string tokens_file;                  // empty: no tokens (loopback only)
-  std::vector<std::string> allowed_hosts;   // Host names besides IPs, localhost, this host's own
-  std::string ready_file;                   // written with the bound port once serving; empty: none
-  int http_threads = 4096;                  // most users' requests served at once, a thread each
-  int64_t max_connections = 16384;          // client connections open at once, in all
+  std::string tokens_file;                 // empty: no tokens (loopback only)
+  std::vector<std::string> allowed_hosts;  // Host names besides IPs, localhost, this host's own
+  std::string ready_file;                  // written with the bound port once serving; empty: none
+  int http_threads = 4096;                 // most users' requests served at once, a thread each
+  int agent_threads = 4096;         // most agents' syncs (long-polls) and /healthz served at once
+  int64_t max_connections = 16384;  // client connections open at once, in all
   int64_t max_connections_per_peer = 2048;  // from one IP address
   double request_deadline = 10;             // seconds for a request to arrive whole
   int64_t max_long_polls = 1000;            // long-polls of everyone at once

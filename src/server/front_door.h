@@ -32,7 +32,7 @@ struct FrontDoorLimits {
   size_t max_body_bytes = size_t{1} << 20;
   size_t max_buffered_bytes = size_t{256} << 20;  // unfinished requests held, in all
   size_t user_threads = 4096;                     // serving users' requests at once
-  size_t reserved_threads = 64;                   // serving /healthz and agents at once
+  size_t reserved_threads = 4096;  // serving /healthz and agents at once (each agent long-polls)
 };
 
 /// Accepts, reads and hands on HTTP/1.1 requests (see the file comment). `serve` answers the

@@ -119,6 +119,7 @@ FrontDoorLimits front_door_limits(const DaemonOptions& options) {
       std::chrono::milliseconds(static_cast<int64_t>(options.request_deadline * 1000));
   limits.max_body_bytes = kMaxBodyBytes;
   limits.user_threads = static_cast<size_t>(options.http_threads);
+  limits.reserved_threads = static_cast<size_t>(options.agent_threads);
   return limits;
 }
 
