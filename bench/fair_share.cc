@@ -35,28 +35,8 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-std::string write_accounts(const TempDir& dir, const std::string& text) {
-  return testing::write_private_file(dir.path() + "/accounts.toml", text);
-}
-
-const char* kTwoProjects = R"(
-[projects.vision]
-share = 3
-users = ["alice"]
-[projects.nlp]
-share = 1
-users = ["bob"]
-[projects.capped]
-max_gpus = 2
-max_priority = 100
-users = ["carol"]
-)";
-
 std::vector<std::string> daemon_flags(const TempDir& dir, std::vector<std::string> more) {
-  std::vector<std::string> flags = {
-      "--simulate-gpus", "8xA100-80GB",
-      "--tokens-file",   testing::write_user_tokens(dir, {"alice", "bob", "carol"}),
-      "--accounts",      write_accounts(dir, kTwoProjects)};
+  std::vector<std::string> flags = testing::three_project_flags(dir);
   flags.insert(flags.end(), more.begin(), more.end());
   return flags;
 }

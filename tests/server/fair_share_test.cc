@@ -9,25 +9,6 @@
 namespace fastgpu::testing {
 namespace {
 
-const char* kAccounts = R"(
-[projects.vision]
-share = 3
-users = ["alice"]
-[projects.nlp]
-share = 1
-users = ["bob"]
-[projects.capped]
-max_gpus = 2
-max_priority = 100
-users = ["carol"]
-)";
-
-std::vector<std::string> Flags(const TempDir& dir, const std::string& gpus = "8xA100-80GB") {
-  return {"--simulate-gpus", gpus,
-          "--tokens-file",   write_user_tokens(dir, {"alice", "bob", "carol"}),
-          "--accounts",      write_private_file(dir.path() + "/accounts.toml", kAccounts)};
-}
-
 void Submit(const DaemonProcess& daemon, const std::string& user, const std::string& body,
             int times = 1) {
   for (int i = 0; i < times; ++i) {
@@ -38,7 +19,7 @@ void Submit(const DaemonProcess& daemon, const std::string& user, const std::str
 
 TEST(FairShare, ProjectsShareGpusByTheirWeights) {
   TempDir dir;
-  DaemonProcess daemon(dir.path(), Flags(dir));
+  DaemonProcess daemon(dir.path(), three_project_flags(dir));
   ASSERT_TRUE(daemon.started()) << daemon.log();
   Submit(daemon, "alice", R"({"gpus": 1, "seconds": 1})", 24);
   Submit(daemon, "bob", R"({"gpus": 1, "seconds": 1})", 24);
@@ -59,7 +40,7 @@ TEST(FairShare, ProjectsShareGpusByTheirWeights) {
 
 TEST(FairShare, AProjectStaysWithinItsCapsAndPriorityLimit) {
   TempDir dir;
-  DaemonProcess daemon(dir.path(), Flags(dir));
+  DaemonProcess daemon(dir.path(), three_project_flags(dir));
   ASSERT_TRUE(daemon.started()) << daemon.log();
   const Answer high =
       daemon.post("/v1/tasks", R"({"gpus": 1, "seconds": 1, "priority": 101})", token_of("carol"));
@@ -89,7 +70,7 @@ TEST(FairShare, AProjectStaysWithinItsCapsAndPriorityLimit) {
 
 TEST(FairShare, AProjectBelowItsShareReclaimsPreemptibleTasks) {
   TempDir dir;
-  DaemonProcess daemon(dir.path(), Flags(dir));
+  DaemonProcess daemon(dir.path(), three_project_flags(dir));
   ASSERT_TRUE(daemon.started()) << daemon.log();
   Submit(daemon, "alice", R"({"gpus": 1, "preemptible": true, "argv": ["sleep", "600"]})", 8);
   ASSERT_TRUE(

@@ -21,6 +21,24 @@ std::map<std::string, UserLoad> loads_by_owner(const DaemonProcess& daemon,
   return loads;
 }
 
+std::vector<std::string> three_project_flags(const TempDir& dir, const std::string& gpus) {
+  const std::string accounts = write_private_file(dir.path() + "/accounts.toml", R"(
+[projects.vision]
+share = 3
+users = ["alice"]
+[projects.nlp]
+share = 1
+users = ["bob"]
+[projects.capped]
+max_gpus = 2
+max_priority = 100
+users = ["carol"]
+)");
+  return {"--simulate-gpus", gpus,
+          "--tokens-file",   write_user_tokens(dir, {"alice", "bob", "carol"}),
+          "--accounts",      accounts};
+}
+
 std::string token_of(const std::string& user) { return user + "-token-0123456789"; }
 
 std::string write_user_tokens(const TempDir& dir, const std::vector<std::string>& users) {

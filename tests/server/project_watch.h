@@ -27,4 +27,10 @@ std::string write_user_tokens(const TempDir& dir, const std::vector<std::string>
 std::string token_of(const std::string& user);
 inline constexpr const char* kAdminToken = "admin-token-0123456789";
 
+/// fastgpud flags for the fair-share scenarios: `gpus` simulated, tokens for alice, bob and
+/// carol, and an accounts file (in `dir`) of vision (share 3: alice), nlp (share 1: bob) and
+/// capped (max_gpus 2, max_priority 100: carol).
+std::vector<std::string> three_project_flags(const TempDir& dir,
+                                             const std::string& gpus = "8xA100-80GB");
+
 }  // namespace fastgpu::testing
