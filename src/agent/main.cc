@@ -1,5 +1,6 @@
 // fastgpu-agent: the node agent of a multi-host pool (docs/ARCHITECTURE.md, "Agents").
 
+#include <csignal>
 #include <cstdio>
 #include <thread>
 
@@ -56,9 +57,11 @@ int run(AgentOptions options) {
   if (const int cleared = node.clear_left_over(); cleared > 0) {
     std::fprintf(stderr, "fastgpu-agent: cleared %d task sandbox(es) of an earlier run\n", cleared);
   }
-  // SIGINT and SIGTERM stop the agent, which then kills its tasks.
+  // SIGINT and SIGTERM stop the agent, which then kills its tasks; SIGHUP (a closed terminal)
+  // does nothing: it has no configuration to reread.
   std::thread signals([&node] {
-    (void)wait_for_stop_signal();
+    while (wait_for_control_signal() == SIGHUP) {
+    }
     node.stop();
   });
   signals.detach();
@@ -70,7 +73,7 @@ int run(AgentOptions options) {
 }  // namespace fastgpu
 
 int main(int argc, char** argv) {
-  fastgpu::block_stop_signals();
+  fastgpu::block_control_signals();
   CLI::App app{"fastgpu-agent: runs fastgpud's tasks on this GPU host"};
   fastgpu::AgentOptions options;
   fastgpu::add_agent_flags(app, &options);

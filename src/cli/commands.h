@@ -15,6 +15,8 @@ void add_task_commands(CLI::App& app);
 void add_vgpu_commands(CLI::App& app);
 /// `fastgpu scale log | cost`: the live autoscaler's decisions and its cost account.
 void add_scale_commands(CLI::App& app);
+/// `fastgpu usage`: GPU time, task ends and cost per user and project.
+void add_usage_command(CLI::App& app);
 /// `fastgpu top`, a live view of fastgpud's GPUs and tasks.
 void add_top_command(CLI::App& app);
 

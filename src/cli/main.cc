@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   fastgpu::cli::add_vgpu_commands(app);
   fastgpu::cli::add_top_command(app);
   fastgpu::cli::add_scale_commands(app);
+  fastgpu::cli::add_usage_command(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

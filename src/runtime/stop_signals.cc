@@ -7,24 +7,25 @@
 namespace fastgpu {
 namespace {
 
-sigset_t stop_set() {
+sigset_t control_set() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   return set;
 }
 
 }  // namespace
 
-void block_stop_signals() {
-  const sigset_t set = stop_set();
+void block_control_signals() {
+  const sigset_t set = control_set();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 }
 
-int wait_for_stop_signal() {
-  const sigset_t set = stop_set();
+int wait_for_control_signal() {
+  const sigset_t set = control_set();
   int signal = 0;
   sigwait(&set, &signal);
   return signal;

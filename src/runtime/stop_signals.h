@@ -1,15 +1,15 @@
 #pragma once
-// How fastgpud and fastgpu-agent learn they must stop: SIGINT or SIGTERM, taken by one thread
-// with sigwait rather than by a handler.
+// How fastgpud and fastgpu-agent learn they must stop (SIGINT, SIGTERM) or reread their
+// configuration (SIGHUP): taken by one thread with sigwait rather than by a handler.
 
 namespace fastgpu {
 
-/// Blocks SIGINT and SIGTERM in the calling thread and ignores SIGPIPE. Call first thing in
-/// main(), so that every thread started later inherits the mask.
-void block_stop_signals();
+/// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread and ignores SIGPIPE. Call first
+/// thing in main(), so that every thread started later inherits the mask.
+void block_control_signals();
 
-/// Waits until SIGINT or SIGTERM arrives (they must be blocked, see block_stop_signals) and
-/// returns its number.
-int wait_for_stop_signal();
+/// Waits until SIGINT, SIGTERM or SIGHUP arrives (they must be blocked, see
+/// block_control_signals) and returns its number.
+int wait_for_control_signal();
 
 }  // namespace fastgpu

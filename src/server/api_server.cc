@@ -7,12 +7,15 @@
 #include <fstream>
 #include <functional>
 
+#include "core/wall_clock.h"
+#include "server/accounts_reload.h"
 #include "server/agent_request.h"
 #include "server/metrics_page.h"
 #include "server/openapi.h"
 #include "server/port_owner.h"
 #include "server/record_json.h"
 #include "server/task_request.h"
+#include "server/usage_report.h"
 #include "server/vgpu_request.h"
 
 namespace fastgpu {
@@ -118,6 +121,19 @@ nlohmann::json tasks_to_json(const ApiContext& ctx, std::span<const TaskRecord> 
   return tasks;
 }
 
+// A vGPU as the API shows it: with its project and, while it waits for a GPU, why.
+nlohmann::json vgpu_json(const ApiContext& ctx, const VgpuRecord& record) {
+  nlohmann::json vgpu = vgpu_to_json(record, *ctx.scheduler->pool());
+  vgpu["project"] = ctx.scheduler->project_of(record.spec.owner);
+  if (record.state != VgpuState::kPending) return vgpu;
+  if (const PendingReason reason = ctx.scheduler->vgpu_pending_reason(record.id);
+      reason != PendingReason::kNone) {
+    vgpu["pending_reason"] = pending_reason_code(reason);
+    vgpu["pending_reason_text"] = pending_reason_sentence(reason);
+  }
+  return vgpu;
+}
+
 nlohmann::json task_json(const ApiContext& ctx, const TaskRecord& record) {
   return tasks_to_json(ctx, std::span(&record, 1)).at(0);
 }
@@ -214,10 +230,7 @@ void answer_task(const ApiContext& ctx, const Principal& who, const Request& req
 
 void answer_vgpu(const ApiContext& ctx, const Principal& who, const Request& req, Response& res,
                  const std::function<ApiError(int64_t)>& act) {
-  const auto render = [](const ApiContext& ctx, const VgpuRecord& vgpu) {
-    return vgpu_to_json(vgpu, *ctx.scheduler->pool());
-  };
-  answer_after<VgpuRecord>(ctx, who, req, res, load_vgpu, render, act);
+  answer_after<VgpuRecord>(ctx, who, req, res, load_vgpu, vgpu_json, act);
 }
 
 void get_task(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
@@ -311,7 +324,7 @@ void post_vgpu(const ApiContext& ctx, const Principal& who, const Request& req, 
   }
   VgpuRecord vgpu;
   if (ApiError e = load_vgpu(ctx, who, id, &vgpu); !e.is_ok()) return send_error(res, e);
-  send_json(res, 201, vgpu_to_json(vgpu, *ctx.scheduler->pool()));
+  send_json(res, 201, vgpu_json(ctx, vgpu));
 }
 
 void list_vgpus(const ApiContext& ctx, const Principal& who, const Request&, Response& res) {
@@ -322,7 +335,7 @@ void list_vgpus(const ApiContext& ctx, const Principal& who, const Request&, Res
     return send_error(res, ApiError::from_status(s));
   }
   nlohmann::json out = nlohmann::json::array();
-  for (const VgpuRecord& v : vgpus) out.push_back(vgpu_to_json(v, *ctx.scheduler->pool()));
+  for (const VgpuRecord& v : vgpus) out.push_back(vgpu_json(ctx, v));
   send_json(res, 200, {{"vgpus", out}});
 }
 
@@ -403,6 +416,60 @@ void remove_node(const ApiContext& ctx, const Principal& who, const Request& req
     return send_error(res, e);
   }
   list_nodes(ctx, who, req, res);
+}
+
+// ---- Usage ---------------------------------------------------------------------------------
+
+// The query of GET /v1/usage: `since` (seconds since the epoch; default 0: all of it), and
+// `user` (an admin's choice; a user sees only their own).
+ApiError usage_query(const Request& req, const Principal& who, UsageQuery* query) {
+  if (req.has_param("since")) {
+    const std::string text = req.get_param_value("since");
+    double seconds = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+    if (ec != std::errc() || end != text.data() + text.size() || !(seconds >= 0) ||
+        seconds > 1e11) {
+      return ApiError::invalid_argument(
+          "query \"since\": must be seconds since the Unix epoch, 0 to 1e11");
+    }
+    query->since_us = static_cast<int64_t>(seconds * 1e6);
+  }
+  if (req.has_param("user")) {
+    const std::string user = req.get_param_value("user");
+    if (!who.admin && user != who.user) {
+      return ApiError::forbidden("query \"user\": only an admin may see another user's usage");
+    }
+    query->owner = user;
+  }
+  if (!who.admin) query->owner = who.user;
+  return {};
+}
+
+void get_usage(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
+  UsageQuery query;
+  if (ApiError e = usage_query(req, who, &query); !e.is_ok()) return send_error(res, e);
+  const int64_t until_us = wall_clock_us();
+  std::vector<UsageTotal> totals, live;
+  if (Status s = ctx.store->usage_totals(query, &totals); !s.is_ok()) {
+    return send_error(res, ApiError::from_status(s));
+  }
+  if (ApiError e = ctx.scheduler->live_usage(query, &live); !e.is_ok()) {
+    return send_error(res, e);
+  }
+  totals.insert(totals.end(), live.begin(), live.end());
+  const UsageReportScope scope{query.since_us, until_us, who.admin};
+  send_json(res, 200, usage_report(totals, *ctx.scheduler->accounts(), scope));
+}
+
+void reload_accounts(const ApiContext& ctx, const Principal& who, const Request&, Response& res) {
+  if (!who.admin) {
+    return send_error(res, ApiError::forbidden("only an admin may reload the accounts file"));
+  }
+  std::string summary;
+  if (Status s = reload_accounts_file(ctx.accounts_file, ctx.scheduler, &summary); !s.is_ok()) {
+    return send_error(res, ApiError::from_status(s));  // 400: a bad file; 409: none
+  }
+  send_json(res, 200, {{"reloaded", summary}});
 }
 
 // ---- The live autoscaler ---------------------------------------------------------------------
@@ -578,6 +645,8 @@ void ApiServer::add_routes() {
   router_->Get("/v1/gpus", leader_route(list_gpus));
   router_->Get("/v1/nodes", leader_route(list_nodes));
   router_->Delete(R"(/v1/nodes/([^/]+))", leader_route(remove_node));
+  router_->Get("/v1/usage", leader_route(get_usage));
+  router_->Post("/v1/accounts/reload", leader_route(reload_accounts));
   router_->Get("/v1/scale/log", leader_route(scale_log));
   router_->Get("/v1/scale/cost", leader_route(scale_cost));
   router_->Post("/v1/vgpus", leader_route(post_vgpu));

@@ -43,6 +43,8 @@ struct ApiContext {
   std::vector<std::string> host_names;
   /// Admits long-polls (task and vGPU waits, log follows); 429 past its limits.
   LongPollGate* long_polls = nullptr;
+  /// fastgpud's --accounts file, reread by POST /v1/accounts/reload; empty: none.
+  std::string accounts_file;
 };
 
 /// An HTTP server on one address: cpp-httplib's routing behind a FrontDoor, which reads each

@@ -17,6 +17,7 @@
 #include "runtime/descriptor_limit.h"
 #include "runtime/inventory_factory.h"
 #include "runtime/stop_signals.h"
+#include "server/accounts_reload.h"
 #include "server/api_server.h"
 #include "server/autoscale_setup.h"
 #include "server/confinement_setup.h"
@@ -136,10 +137,16 @@ void write_ready_file(const std::string& path, int port) {
   std::filesystem::rename(path + ".tmp", path);
 }
 
-// Stops `server` on SIGINT or SIGTERM, which main() blocked in every thread; long-polls are
-// answered at once so their threads can be joined.
-void stop_on_signal(ApiServer* server, Scheduler* scheduler) {
-  const int signal = wait_for_stop_signal();
+// Rereads the accounts file on SIGHUP; stops `server` on SIGINT or SIGTERM (main() blocked all
+// three in every thread), answering long-polls at once so their threads can be joined.
+void serve_signals(ApiServer* server, Scheduler* scheduler, const std::string& accounts_file) {
+  int signal = 0;
+  while ((signal = wait_for_control_signal()) == SIGHUP) {
+    std::string loaded;
+    const Status s = reload_accounts_file(accounts_file, scheduler, &loaded);
+    std::fprintf(stderr, "fastgpud: SIGHUP: %s\n",
+                 s.is_ok() ? loaded.c_str() : s.message().c_str());
+  }
   std::fprintf(stderr, "fastgpud: signal %d, stopping\n", signal);
   scheduler->completions().close();
   server->stop();
@@ -255,7 +262,7 @@ int run(const DaemonOptions& options) {
                           static_cast<size_t>(options.max_long_polls));
   ApiServer server({scheduler.get(), store.get(), inventory.get(), &writer, &tokens, join_token,
                     is_loopback_host(host), &leadership, nullptr, confiner->describe(),
-                    host_names(options), &long_polls},
+                    host_names(options), &long_polls, options.accounts_file},
                    front_door_limits(options), {options.tls_cert, options.tls_key});
   if (Status s = server.bind(host, port); !s.is_ok()) return fail(s.message());
   if (!options.autoscale.empty()) {
@@ -301,7 +308,7 @@ int run(const DaemonOptions& options) {
       stop_leading);
   if (!led.is_ok()) return fail(led.message());
   if (!options.ready_file.empty()) write_ready_file(options.ready_file, server.port());
-  std::thread signals(stop_on_signal, &server, scheduler.get());
+  std::thread signals(serve_signals, &server, scheduler.get(), options.accounts_file);
   signals.detach();
   server.serve();
   leadership.stop();
@@ -315,7 +322,7 @@ int run(const DaemonOptions& options) {
 }  // namespace fastgpu
 
 int main(int argc, char** argv) {
-  fastgpu::block_stop_signals();
+  fastgpu::block_control_signals();
   fastgpu::raise_descriptor_limit();
   ::umask(077);  // the database, logs and everything else the daemon writes are its own
 

@@ -24,6 +24,22 @@ std::string render_metrics(const Scheduler& scheduler, const BatchWriter& writer
     out += "fastgpu_gpu_allocated_milli{gpu=\"" + std::to_string(i) + "\",uuid=\"" +
            devices[i].uuid + "\"} " + std::to_string(snap.allocated_milli[i]) + "\n";
   }
+  out +=
+      "# HELP fastgpu_project_gpus_held GPUs held by a project's tasks and vGPUs.\n"
+      "# TYPE fastgpu_project_gpus_held gauge\n";
+  const std::vector<std::string>& projects = snap.project_names;
+  for (size_t p = 0; p < projects.size() && p < snap.project_gpu_milli.size(); ++p) {
+    out += "fastgpu_project_gpus_held{project=\"" + projects[p] + "\"} " +
+           std::to_string(static_cast<double>(snap.project_gpu_milli[p]) / 1000) + "\n";
+  }
+  out +=
+      "# HELP fastgpu_project_tasks_waiting Tasks of a project waiting to start.\n"
+      "# TYPE fastgpu_project_tasks_waiting gauge\n";
+  for (size_t p = 0; p < projects.size() && p < snap.project_queued.size(); ++p) {
+    out += "fastgpu_project_tasks_waiting{project=\"" + projects[p] + "\"} " +
+           std::to_string(snap.project_queued[p]) + "\n";
+  }
+  out += scheduler.usage_meter().render();
   out += scheduler.schedule_latency().render("fastgpu_schedule_latency_seconds",
                                              "Submit to running latency.");
   const BatchWriter::Stats stats = writer.stats();

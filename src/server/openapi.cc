@@ -35,6 +35,14 @@ std::string openapi_document() {
       {"/v1/scale/cost",
        {{"get",
          operation("node-seconds and cost of autoscaled nodes, per type and total", "200")}}},
+      {"/v1/accounts/reload",
+       {{"post", operation("admins: reread the --accounts file (400 naming file, key and line "
+                           "when it is bad; the accounts in force then stay)",
+                           "200")}}},
+      {"/v1/usage",
+       {{"get", operation("GPU-seconds, task ends and cost per user (admins: every user and "
+                          "project) since ?since= (epoch seconds); ?user= (admins)",
+                          "200")}}},
       {"/v1/vgpus",
        {{"post", operation("create a vGPU: {tflops} or {gpu}, optional memory, lease, ttl, "
                            "idle_timeout (seconds)",

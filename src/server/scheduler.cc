@@ -59,7 +59,8 @@ Scheduler::Scheduler(Store* store, Writer* writer, GpuPool pool, Options options
              options_.accounts.projects),
       agent_of_node_(ledger_.node_count(), 0),
       published_pool_(pool_),
-      queued_view_(options_.accounts.projects.size()) {}
+      accounts_(std::make_shared<const Accounts>(options_.accounts)),
+      queued_view_(options_.accounts.projects.size(), 0) {}
 
 Scheduler::~Scheduler() { stop(); }
 
@@ -281,8 +282,11 @@ void Scheduler::iterate() {
   }
   start_held_launches(epoch_confirmed);
   if (snapshot_stale_) publish_snapshot();
-  for (size_t p = 0; p < queued_view_.size(); ++p) {
-    queued_view_[p].store(queue_.queued_in(static_cast<int32_t>(p)), std::memory_order_relaxed);
+  {
+    std::lock_guard lock(accounts_mu_);
+    for (size_t p = 0; p < queued_view_.size(); ++p) {
+      queued_view_[p] = queue_.queued_in(static_cast<int32_t>(p));
+    }
   }
   std::vector<std::function<void()>> after;
   after.swap(after_commit_);
@@ -396,8 +400,10 @@ void Scheduler::preempt(LiveTask& victim, std::string_view reason) {
   const TaskId id = victim.record.id;
   victim.ending = true;  // no other end is recorded for this attempt
   victim.preempted = true;
-  batch_.add(transition(id, TaskState::kRunning, TaskState::kPreempted, std::string(reason)),
-             [](const WriteResult&) {});
+  batch_.add(
+      charged(transition(id, TaskState::kRunning, TaskState::kPreempted, std::string(reason)),
+              victim.record, held_gpu_milli(victim)),
+      [](const WriteResult&) {});
   batch_.add(transition(id, TaskState::kPreempted, TaskState::kPending),
              [this, id](const WriteResult& result) {
                LiveTask& victim = live_.at(id);
@@ -593,9 +599,10 @@ void Scheduler::fail_start(LiveTask& task, const Status& why) {
   if (options_.confiner != nullptr) options_.confiner->finish(id);
   release(task);
   task.ending = true;
-  batch_.add(
-      transition(id, TaskState::kPending, TaskState::kFailed, "could not start: " + why.message()),
-      [this, id](const WriteResult&) { forget(id); });
+  batch_.add(charged(transition(id, TaskState::kPending, TaskState::kFailed,
+                                "could not start: " + why.message()),
+                     task.record, 0),
+             [this, id](const WriteResult&) { forget(id); });
 }
 
 void Scheduler::run_deferred() {
@@ -637,6 +644,7 @@ void Scheduler::commit_start(LiveTask& task, TaskTransition start) {
 void Scheduler::finish_running(LiveTask& task, TaskState to, std::optional<int32_t> exit_code,
                                std::string reason) {
   const TaskId id = task.record.id;
+  const int64_t held = held_gpu_milli(task);
   release(task);
   task.ending = true;
   TaskTransition end = transition(id, TaskState::kRunning, to, std::move(reason));
@@ -647,6 +655,7 @@ void Scheduler::finish_running(LiveTask& task, TaskState to, std::optional<int32
   }
   end.at_us =
       wall_clock_us();  // when the slice was given back, before anything else can start on it
+  end = charged(std::move(end), task.record, held);
   if (task.record.spec.vgpu == kNoVgpu) {  // a pool task's ledger is its own
     forget_ledger(enforcement_id(options_.enforcement_prefix, kNoVgpu, id));
   }
@@ -728,6 +737,11 @@ void Scheduler::publish_snapshot() {
   }
   snap.queued = queue_.size();
   snap.running = running_ids_.size();
+  for (size_t p = 0; p < accounts_->projects.size(); ++p) {  // tasks and vGPUs
+    snap.project_names.push_back(accounts_->projects[p].name);
+    snap.project_gpu_milli.push_back(queue_.shares().held_gpu_milli(static_cast<int32_t>(p)));
+    snap.project_queued.push_back(queue_.queued_in(static_cast<int32_t>(p)));
+  }
   std::lock_guard lock(views_mu_);
   snapshot_ = std::move(snap);
 }
@@ -751,11 +765,12 @@ void Scheduler::cancel_on_loop(TaskId id, std::function<void(ApiError)> reply) {
                                     std::string(task_state_name(record.state))));
   }
   // Committed but not yet handed to the loop: the compare-and-set keeps it from starting.
-  batch_.add(transition(id, TaskState::kPending, TaskState::kCancelled, "cancelled"),
-             [this, id, reply](const WriteResult& result) {
-               if (result.status.is_ok()) completions_.finish(id);
-               reply(ApiError::from_status(result.status));
-             });
+  batch_.add(
+      charged(transition(id, TaskState::kPending, TaskState::kCancelled, "cancelled"), record, 0),
+      [this, id, reply](const WriteResult& result) {
+        if (result.status.is_ok()) completions_.finish(id);
+        reply(ApiError::from_status(result.status));
+      });
 }
 
 void Scheduler::cancel_live(LiveTask& task, std::function<void(ApiError)> reply) {
@@ -763,7 +778,8 @@ void Scheduler::cancel_live(LiveTask& task, std::function<void(ApiError)> reply)
   const TaskState from = task.record.state;
   task.ending = true;
   if (from == TaskState::kPending) queue_.erase(id);
-  batch_.add(transition(id, from, TaskState::kCancelled, "cancelled"),
+  batch_.add(charged(transition(id, from, TaskState::kCancelled, "cancelled"), task.record,
+                     held_gpu_milli(task)),
              [this, id, from, reply](const WriteResult& result) {
                LiveTask& task = live_.at(id);
                if (!result.status.is_ok()) {

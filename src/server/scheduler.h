@@ -31,6 +31,7 @@
 #include "server/latency_histogram.h"
 #include "server/task_confiner.h"
 #include "server/task_launch.h"
+#include "server/usage_meter.h"
 #include "server/vgpu_expiry.h"
 #include "server/vgpu_slice.h"
 #include "server/write_batch.h"
@@ -52,6 +53,9 @@ struct PoolSnapshot {
   std::vector<MilliCpu> free_cpu_milli;    // per ledger node
   size_t queued = 0;                       // pending tasks
   size_t running = 0;                      // tasks holding capacity
+  std::vector<std::string> project_names;  // the projects, by index
+  std::vector<int64_t> project_gpu_milli;  // per project: GPU-milli its tasks and vGPUs hold
+  std::vector<size_t> project_queued;      // per project: tasks waiting
 };
 
 /// The scheduler of one host. One loop thread owns the ledger, the queue, the vGPU slices and
@@ -206,11 +210,27 @@ class Scheduler {
   /// 404 for an unknown agent, 409 while it is busy. Thread-safe.
   ApiError retire_agent(const std::string& name);
 
-  /// The name of the project `user`'s work counts against. Thread-safe.
-  const std::string& project_of(const std::string& user) const;
+  /// The projects, their users and the prices of a GPU-hour, as now. Thread-safe.
+  std::shared_ptr<const Accounts> accounts() const;
+  /// The name of the project `user`'s work counts against now. Thread-safe.
+  std::string project_of(const std::string& user) const;
+  /// Replaces the projects, users and prices (the accounts file reloaded) at the loop's next
+  /// iteration (on a replica that does not lead, once it leads): waiting tasks, running ones
+  /// and vGPUs move to their users' new projects, and new limits apply from the next pass.
+  /// Nothing running is stopped for a lower limit. Thread-safe.
+  void reload_accounts(Accounts accounts);
   /// Why each of tasks `ids` waits, as of the last scheduling pass (kNone for one that does not
   /// wait). Thread-safe.
   ApiError pending_reasons(std::vector<TaskId> ids, std::vector<PendingReason>* out);
+
+  /// Why vGPU `id` is not placed yet (kQuota, kResources), as of the last try; kNone when it is
+  /// placed or was not tried yet. Thread-safe.
+  PendingReason vgpu_pending_reason(VgpuId id) const;
+  /// What running tasks and active vGPUs matching `query` have held so far (state "running" or
+  /// "active", no ends), summed per owner, project, model, kind and state. Thread-safe.
+  ApiError live_usage(const UsageQuery& query, std::vector<UsageTotal>* out);
+  /// Per-project usage counters of the ends charged since the daemon started.
+  const UsageMeter& usage_meter() const { return usage_meter_; }
 
   /// Long-polls, see CompletionBoard. Thread-safe.
   CompletionBoard& completions() { return completions_; }
@@ -321,7 +341,32 @@ class Scheduler {
   TaskSlice slice_of(const LiveTask& task) const;
   void set_view(const VgpuRecord& record);
   TaskShape vgpu_shape(const VgpuSpec& spec) const;
+  // Places a vGPU of `spec` within its project's quota: takes its slice in the ledger, files
+  // what it holds in the queue engine under `holding_key`, and returns where; nullopt, with
+  // *reason, when it does not fit now. *taken gets the shape taken.
+  std::optional<Placement> place_slice(const VgpuSpec& spec, uint64_t holding_key, TaskShape* taken,
+                                       PendingReason* reason);
+  void set_vgpu_reason(VgpuId id, PendingReason reason);
+  // A placed vGPU as the queue engine counts it: its project's GPUs and GPU memory, not a task.
+  Holding vgpu_holding(uint64_t key, const std::string& owner, const TaskShape& shape,
+                       const Placement& placement) const;
+  // Makes `accounts` the projects of the queue and of every later charge (reload_accounts).
+  void apply_accounts(std::shared_ptr<const Accounts> accounts);
+  // The engine's id of vGPU `id`'s holding (a negative id: one not yet saved).
+  static uint64_t vgpu_holding_key(int64_t id);
   GpuModelId model_at(const Placement& placement) const;
+
+  // Usage (scheduler_usage.cc). `t`, an end of `record`'s attempt, charged to its owner's
+  // project for `gpu_milli` held (at_us set to now when unset), and counted in usage_meter_.
+  TaskTransition charged(TaskTransition t, const TaskRecord& record, int64_t gpu_milli);
+  // The charge of a vGPU being deleted (counted in usage_meter_); nullopt when it held no GPU.
+  std::optional<UsageCharge> vgpu_charge(const VgpuSlice& slice);
+  // Milli-GPU of the pool `task` holds now (0 for a vGPU's task: its vGPU is charged).
+  int64_t held_gpu_milli(const LiveTask& task) const;
+  // Milli-GPU a recorded attempt held, from its placement (for one not taken back).
+  int64_t recorded_gpu_milli(const TaskRecord& record) const;
+  // The GPU model's name at `placement`; "" when none or the node is not known (yet).
+  std::string model_name_at(const std::optional<Placement>& placement) const;
 
   // A compare-and-set state change of task `id`, with a failure reason when non-empty.
   static TaskTransition transition(TaskId id, TaskState from, TaskState to,
@@ -394,6 +439,7 @@ class Scheduler {
   std::unordered_map<std::string, int64_t> agent_by_name_;
   std::vector<int64_t> agent_of_node_;  // per ledger node: its agent, 0 for this host
   int64_t next_agent_id_ = 1;
+  int64_t unsaved_vgpus_ = 0;  // vGPUs placed before their id was known, for their holding keys
   // Tasks that ran on agents before a restart, requeued once those agents have fenced.
   std::vector<std::pair<std::chrono::steady_clock::time_point, TaskRecord>> lost_on_agents_;
   std::chrono::steady_clock::time_point health_published_;  // when heartbeats were last shown
@@ -409,13 +455,18 @@ class Scheduler {
   std::vector<LaunchOutcome> launched_;  // guarded by inbox_mu_
   bool stopping_ = false;                // guarded by inbox_mu_
   mutable std::mutex views_mu_;
-  std::unordered_map<VgpuId, VgpuRecord> vgpu_views_;  // guarded by views_mu_
-  PoolSnapshot snapshot_;                              // guarded by views_mu_
-  std::string paused_view_;                            // guarded by views_mu_
-  std::shared_ptr<const GpuPool> published_pool_;      // guarded by views_mu_
-  std::vector<std::atomic<size_t>> queued_view_;       // per project, as of the last iteration
+  std::unordered_map<VgpuId, VgpuRecord> vgpu_views_;       // guarded by views_mu_
+  std::unordered_map<VgpuId, PendingReason> vgpu_reasons_;  // guarded by views_mu_
+  PoolSnapshot snapshot_;                                   // guarded by views_mu_
+  std::string paused_view_;                                 // guarded by views_mu_
+  std::shared_ptr<const GpuPool> published_pool_;           // guarded by views_mu_
+  mutable std::mutex accounts_mu_;
+  // Replaced only on the loop, which reads it without the lock; others copy it under the lock.
+  std::shared_ptr<const Accounts> accounts_;
+  std::vector<size_t> queued_view_;  // per project, as of the last iteration; accounts_mu_
   CompletionBoard completions_;
   LatencyHistogram schedule_latency_;
+  UsageMeter usage_meter_;
   UnrecordedStarts unrecorded_;             // shared with launch threads and the lease's
   std::unique_ptr<LaunchWorker> launcher_;  // created by start(), closed by stop()
   std::thread thread_;

@@ -242,11 +242,13 @@ void Scheduler::drop_from_agent(LiveTask& task, const std::string& reason) {
 
 void Scheduler::lose(LiveTask& task, const std::string& reason) {
   const TaskId id = task.record.id;
+  const int64_t held = held_gpu_milli(task);
   release(task);
   task.ending = true;
   const bool retry = task.record.retries_used < task.record.spec.max_retries;
   log_agent("task " + std::to_string(id) + " lost: " + reason + (retry ? "; retrying" : ""));
-  TaskTransition lost = transition(id, TaskState::kRunning, TaskState::kLost, reason);
+  TaskTransition lost =
+      charged(transition(id, TaskState::kRunning, TaskState::kLost, reason), task.record, held);
   if (!retry) return batch_.add(std::move(lost), [this, id](const WriteResult&) { forget(id); });
   batch_.add(std::move(lost), [](const WriteResult&) {});
   TaskTransition again = transition(id, TaskState::kLost, TaskState::kPending);

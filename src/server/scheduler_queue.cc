@@ -7,9 +7,6 @@
 namespace fastgpu {
 namespace {
 
-// Holdings of placed vGPUs share the engine's id space with tasks: this bit keeps them apart.
-constexpr uint64_t kVgpuHoldingBit = uint64_t{1} << 62;
-
 int64_t steady_us(std::chrono::steady_clock::time_point at) {
   return std::chrono::duration_cast<std::chrono::microseconds>(at.time_since_epoch()).count();
 }
@@ -80,7 +77,7 @@ QueueEntry Scheduler::queue_entry(const LiveTask& task) const {
   entry.id = static_cast<uint64_t>(task.record.id);
   entry.resource = spec.vgpu;
   entry.priority = spec.priority;
-  entry.project = options_.accounts.project_of(spec.owner);
+  entry.project = accounts_->project_of(spec.owner);
   entry.user = spec.owner;
   entry.enqueued_us = steady_us(task.queued_at);
   entry.shape = spec.shape;
@@ -96,11 +93,36 @@ QueueEntry Scheduler::queue_entry(const LiveTask& task) const {
 
 void Scheduler::enqueue(const LiveTask& task) { queue_.push(queue_entry(task)); }
 
+uint64_t Scheduler::vgpu_holding_key(int64_t id) {
+  // Holdings of vGPUs share the engine's id space with tasks: this bit keeps them apart (and
+  // the next one those of vGPUs whose id the store has not given yet, numbered below zero).
+  constexpr uint64_t kVgpuHoldingBit = uint64_t{1} << 62;
+  constexpr uint64_t kUnsavedBit = uint64_t{1} << 61;
+  return id >= 0 ? kVgpuHoldingBit | static_cast<uint64_t>(id)
+                 : kVgpuHoldingBit | kUnsavedBit | static_cast<uint64_t>(-id);
+}
+
+Holding Scheduler::vgpu_holding(uint64_t key, const std::string& owner, const TaskShape& shape,
+                                const Placement& placement) const {
+  Holding held;
+  held.id = key;
+  held.project = accounts_->project_of(owner);
+  held.user = owner;
+  held.priority = INT32_MAX;  // never stopped for a task (it is not a task)
+  held.gpu_milli = shape.total_gpu_milli();
+  held.gpu_memory_mib = shape.gpu_memory_mib > 0
+                            ? shape.gpu_memory_mib
+                            : memory_of_share(model_at(placement), shape.gpu_milli);
+  held.node = placement.node;
+  held.counts_as_task = false;
+  return held;
+}
+
 Holding Scheduler::holding_of(const LiveTask& task) const {
   const TaskSpec& spec = task.record.spec;
   Holding held;
   held.id = static_cast<uint64_t>(task.record.id);
-  held.project = options_.accounts.project_of(spec.owner);
+  held.project = accounts_->project_of(spec.owner);
   held.user = spec.owner;
   held.priority = spec.priority;
   held.preemptible = spec.preemptible;
@@ -122,8 +144,9 @@ StartVerdict Scheduler::start_from_queue(LiveTask& task, const QuotaRoom& room) 
       if (std::string why = slice->second.infeasibility(spec, model); !why.empty()) {
         task.ending = true;
         const TaskId id = task.record.id;
-        batch_.add(transition(id, TaskState::kPending, TaskState::kFailed, why),
-                   [this, id](const WriteResult&) { forget(id); });
+        batch_.add(
+            charged(transition(id, TaskState::kPending, TaskState::kFailed, why), task.record, 0),
+            [this, id](const WriteResult&) { forget(id); });
         verdict.outcome = StartVerdict::Outcome::kLeft;
         return verdict;
       }
@@ -182,20 +205,47 @@ bool Scheduler::fits_pool_now(const TaskSpec& spec) {
   return false;
 }
 
-const std::string& Scheduler::project_of(const std::string& user) const {
-  return options_.accounts.projects[options_.accounts.project_of(user)].name;
+std::shared_ptr<const Accounts> Scheduler::accounts() const {
+  std::lock_guard lock(accounts_mu_);
+  return accounts_;
+}
+
+std::string Scheduler::project_of(const std::string& user) const {
+  const std::shared_ptr<const Accounts> accounts = this->accounts();
+  return accounts->projects[accounts->project_of(user)].name;
+}
+
+void Scheduler::reload_accounts(Accounts accounts) {
+  auto fresh = std::make_shared<const Accounts>(std::move(accounts));
+  {
+    std::lock_guard lock(inbox_mu_);
+    commands_.push_back([this, fresh] { apply_accounts(fresh); });
+  }
+  inbox_cv_.notify_one();
+}
+
+void Scheduler::apply_accounts(std::shared_ptr<const Accounts> accounts) {
+  queue_.regroup(accounts->projects,
+                 [&](const std::string& user) { return accounts->project_of(user); });
+  {
+    std::lock_guard lock(accounts_mu_);
+    accounts_ = accounts;
+    queued_view_.assign(accounts->projects.size(), 0);
+  }
+  dirty_ = true;
+  snapshot_stale_ = true;
 }
 
 ApiError Scheduler::admit_to_project(const TaskSpec& spec) const {
-  const int32_t project = options_.accounts.project_of(spec.owner);
-  const ProjectRules& rules = options_.accounts.projects[project];
+  std::lock_guard lock(accounts_mu_);  // API threads: accounts_ and queued_view_ under it
+  const int32_t project = accounts_->project_of(spec.owner);
+  const ProjectRules& rules = accounts_->projects[project];
   if (rules.max_priority && spec.priority > *rules.max_priority) {
     return ApiError::forbidden("field \"priority\": project '" + rules.name +
                                "' allows priority at most " + std::to_string(*rules.max_priority) +
                                " (max_priority), asked " + std::to_string(spec.priority));
   }
-  if (rules.max_queued > 0 &&
-      queued_view_[project].load(std::memory_order_relaxed) >= size_t(rules.max_queued)) {
+  if (rules.max_queued > 0 && queued_view_.at(project) >= size_t(rules.max_queued)) {
     return ApiError::too_many_requests("project '" + rules.name + "' has " +
                                        std::to_string(rules.max_queued) +
                                        " tasks waiting, its max_queued: submit when some start");

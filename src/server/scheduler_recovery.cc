@@ -96,6 +96,10 @@ Status Scheduler::recover_vgpus() {
         if (Status s = writer_->unplace_vgpu(vgpu.id); !s.is_ok()) return s;
         vgpu.placement.reset();
         vgpu.state = VgpuState::kPending;
+      } else if (auto shape = pool_->shape_on_node(vgpu_shape(vgpu.spec), vgpu.spec.milli_tflops,
+                                                   vgpu.placement->node)) {
+        queue_.hold(
+            vgpu_holding(vgpu_holding_key(vgpu.id), vgpu.spec.owner, *shape, *vgpu.placement));
       }
     }
     slices_.emplace(vgpu.id, VgpuSlice(vgpu));
@@ -154,9 +158,10 @@ Status Scheduler::recover_task(TaskRecord record) {
         return Status::ok();
       }
       const TaskTransition lost =
-          transition(record.id, TaskState::kRunning, TaskState::kLost,
-                     on_this_host ? "its process was gone when the daemon restarted"
-                                  : "it ran on an agent when the daemon restarted");
+          charged(transition(record.id, TaskState::kRunning, TaskState::kLost,
+                             on_this_host ? "its process was gone when the daemon restarted"
+                                          : "it ran on an agent when the daemon restarted"),
+                  record, recorded_gpu_milli(record));
       if (Status s = writer_->transition_task(lost); !s.is_ok()) return s;
       (void)apply_transition(lost, wall_clock_us(), &record);
       std::fprintf(stderr, "fastgpud: task %lld lost: %s%s\n", static_cast<long long>(record.id),

@@ -90,37 +90,36 @@ void Scheduler::create_vgpu_on_loop(VgpuSpec spec, VgpuId* id,
                                            : std::to_string(spec.gpu_milli) + " milli-GPU") +
                                       ", " + std::to_string(spec.memory_mib) + " MiB)"));
   }
-  std::optional<Placement> placement;
-  std::optional<TaskShape> taken;
-  for (const TaskShape& shape : pool_->candidate_shapes(base, spec.milli_tflops)) {
-    const PlaceDecision decision = placer_->decide(shape);
-    if (decision.outcome == PlaceOutcome::kPlaced &&
-        ledger_.allocate(shape, decision.placement).is_ok()) {
-      placement = decision.placement;
-      taken = shape;
-      break;
+  // Until its id is known, what it holds is filed under a key of its own.
+  const uint64_t unsaved_key = vgpu_holding_key(-(++unsaved_vgpus_));
+  TaskShape taken;
+  PendingReason reason = PendingReason::kNone;
+  const std::optional<Placement> placement = place_slice(spec, unsaved_key, &taken, &reason);
+  batch_.add(CreateVgpu{spec, placement}, [this, spec, placement, taken, unsaved_key, reason, id,
+                                           reply](const WriteResult& result) {
+    if (placement) queue_.release(unsaved_key);
+    if (!result.status.is_ok()) {
+      if (placement) (void)ledger_.release(taken, *placement);
+      return reply(ApiError::from_status(result.status));
     }
-  }
-  batch_.add(CreateVgpu{spec, placement},
-             [this, spec, placement, taken, id, reply](const WriteResult& result) {
-               if (!result.status.is_ok()) {
-                 if (taken) (void)ledger_.release(*taken, *placement);
-                 return reply(ApiError::from_status(result.status));
-               }
-               VgpuRecord record;
-               record.id = result.ids.front();
-               record.spec = spec;
-               record.state = placement ? VgpuState::kActive : VgpuState::kPending;
-               record.placement = placement;
-               record.created_at_us = wall_clock_us();
-               slices_.emplace(record.id, VgpuSlice(record));
-               expiry_.track(record, wall_clock_us());
-               set_view(record);
-               *id = record.id;
-               dirty_ = true;
-               publish_snapshot();  // /v1/gpus shows the slice once the create is answered
-               reply({});
-             });
+    VgpuRecord record;
+    record.id = result.ids.front();
+    record.spec = spec;
+    record.state = placement ? VgpuState::kActive : VgpuState::kPending;
+    record.placement = placement;
+    record.created_at_us = wall_clock_us();
+    if (placement) {
+      queue_.hold(vgpu_holding(vgpu_holding_key(record.id), spec.owner, taken, *placement));
+    }
+    slices_.emplace(record.id, VgpuSlice(record));
+    expiry_.track(record, wall_clock_us());
+    set_vgpu_reason(record.id, reason);
+    set_view(record);
+    *id = record.id;
+    dirty_ = true;
+    publish_snapshot();  // /v1/gpus shows the slice once the create is answered
+    reply({});
+  });
 }
 
 bool Scheduler::try_place_pending_vgpus() {
@@ -128,33 +127,71 @@ bool Scheduler::try_place_pending_vgpus() {
   for (auto& [id, slice] : slices_) {
     if (slice.placed() || slice.deleting()) continue;
     const VgpuSpec& spec = slice.record().spec;
-    for (const TaskShape& shape : pool_->candidate_shapes(vgpu_shape(spec), spec.milli_tflops)) {
-      const PlaceDecision decision = placer_->decide(shape);
-      if (decision.outcome != PlaceOutcome::kPlaced ||
-          !ledger_.allocate(shape, decision.placement).is_ok()) {
-        continue;
-      }
-      slice.mutable_record().placement = decision.placement;  // holds it until the commit
-      const VgpuId vgpu = id;
-      batch_.add(PlaceVgpu{vgpu, decision.placement},
-                 [this, vgpu, shape, placement = decision.placement](const WriteResult& result) {
-                   // A deletion is never queued behind its placement (a deleting slice is not
-                   // placed), so the slice is still there.
-                   VgpuSlice& slice = slices_.at(vgpu);
-                   if (!result.status.is_ok()) {
-                     (void)ledger_.release(shape, placement);
-                     slice.mutable_record().placement.reset();
-                     return;
-                   }
-                   slice.mutable_record().state = VgpuState::kActive;
-                   set_view(slice.record());
-                   dirty_ = true;
-                 });
-      placed_any = true;
-      break;
-    }
+    TaskShape shape;
+    PendingReason reason = PendingReason::kNone;
+    const std::optional<Placement> placement =
+        place_slice(spec, vgpu_holding_key(id), &shape, &reason);
+    set_vgpu_reason(id, reason);
+    if (!placement) continue;
+    slice.mutable_record().placement = placement;  // holds it until the commit
+    const VgpuId vgpu = id;
+    batch_.add(PlaceVgpu{vgpu, *placement},
+               [this, vgpu, shape, placement = *placement](const WriteResult& result) {
+                 // A deletion is never queued behind its placement (a deleting slice is not
+                 // placed), so the slice is still there.
+                 VgpuSlice& slice = slices_.at(vgpu);
+                 if (!result.status.is_ok()) {
+                   (void)ledger_.release(shape, placement);
+                   queue_.release(vgpu_holding_key(vgpu));
+                   slice.mutable_record().placement.reset();
+                   return;
+                 }
+                 slice.mutable_record().state = VgpuState::kActive;
+                 slice.set_active_since_us(wall_clock_us());
+                 set_view(slice.record());
+                 dirty_ = true;
+               });
+    placed_any = true;
   }
   return placed_any;
+}
+
+std::optional<Placement> Scheduler::place_slice(const VgpuSpec& spec, uint64_t holding_key,
+                                                TaskShape* taken, PendingReason* reason) {
+  const QuotaRoom room = queue_.shares().capacity_room(accounts_->project_of(spec.owner));
+  bool over_quota = false;
+  for (const TaskShape& shape : pool_->candidate_shapes(vgpu_shape(spec), spec.milli_tflops)) {
+    if (shape.total_gpu_milli() > room.gpu_milli || shape.gpu_memory_mib > room.gpu_memory_mib) {
+      over_quota = true;
+      continue;
+    }
+    const PlaceDecision decision = placer_->decide(shape);
+    if (decision.outcome != PlaceOutcome::kPlaced ||
+        !ledger_.allocate(shape, decision.placement).is_ok()) {
+      continue;
+    }
+    *taken = shape;
+    *reason = PendingReason::kNone;
+    queue_.hold(vgpu_holding(holding_key, spec.owner, shape, decision.placement));
+    return decision.placement;
+  }
+  *reason = over_quota ? PendingReason::kQuota : PendingReason::kResources;
+  return std::nullopt;
+}
+
+void Scheduler::set_vgpu_reason(VgpuId id, PendingReason reason) {
+  std::lock_guard lock(views_mu_);
+  if (reason == PendingReason::kNone) {
+    vgpu_reasons_.erase(id);
+  } else {
+    vgpu_reasons_[id] = reason;
+  }
+}
+
+PendingReason Scheduler::vgpu_pending_reason(VgpuId id) const {
+  std::lock_guard lock(views_mu_);
+  auto it = vgpu_reasons_.find(id);
+  return it == vgpu_reasons_.end() ? PendingReason::kNone : it->second;
 }
 
 void Scheduler::delete_vgpu_on_loop(VgpuId id, bool force, std::string reason,
@@ -181,7 +218,8 @@ void Scheduler::delete_vgpu_on_loop(VgpuId id, bool force, std::string reason,
     if (task.record.spec.vgpu == id && !task.ending) cancel_live(task, [](const ApiError&) {});
   }
   found->second.set_deleting(true);
-  batch_.add(DeleteVgpu{id, std::move(reason)}, [this, id, reply](const WriteResult& result) {
+  DeleteVgpu request{id, std::move(reason), vgpu_charge(found->second)};
+  batch_.add(std::move(request), [this, id, reply](const WriteResult& result) {
     VgpuSlice& slice = slices_.at(id);
     if (!result.status.is_ok()) {
       slice.set_deleting(false);
@@ -193,7 +231,9 @@ void Scheduler::delete_vgpu_on_loop(VgpuId id, bool force, std::string reason,
       if (auto shape = pool_->shape_on_node(vgpu_shape(spec), spec.milli_tflops, placement.node)) {
         (void)ledger_.release(*shape, placement);
       }
+      queue_.release(vgpu_holding_key(id));
     }
+    set_vgpu_reason(id, PendingReason::kNone);
     slice.mutable_record().state = VgpuState::kDeleted;
     set_view(slice.record());
     slices_.erase(id);

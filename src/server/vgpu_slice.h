@@ -27,6 +27,10 @@ class VgpuSlice {
   /// True from the moment its deletion is queued for commit: it is placed no more.
   bool deleting() const { return deleting_; }
   void set_deleting(bool deleting) { deleting_ = deleting; }
+  /// When it took its GPU, if this daemon placed it after its creation (0: at its creation, or
+  /// before a restart): where its usage is charged from.
+  int64_t active_since_us() const { return active_since_us_; }
+  void set_active_since_us(int64_t at_us) { active_since_us_ = at_us; }
 
   /// Compute units of the slice on `model`.
   int64_t capacity_units(GpuModelId model) const;
@@ -52,6 +56,7 @@ class VgpuSlice {
   MemoryMib used_memory_ = 0;
   int running_ = 0;
   bool deleting_ = false;
+  int64_t active_since_us_ = 0;
 };
 
 }  // namespace fastgpu

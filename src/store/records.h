@@ -118,6 +118,16 @@ struct TaskRecord {
   bool operator==(const TaskRecord&) const = default;
 };
 
+/// Whom the end of a task's attempt, or of a vGPU's stretch on a GPU, is charged to: the store
+/// writes it to its usage ledger in the same transaction as the change that ends it.
+struct UsageCharge {
+  std::string project;    // the owner's project when it ended
+  std::string model;      // the GPU model it held ("" when it held no GPU)
+  int64_t gpu_milli = 0;  // milli-GPU held; GPU-seconds = gpu_milli / 1000 * seconds held
+  int64_t since_us = 0;   // a vGPU's: when it took its GPU (0: its creation)
+  bool operator==(const UsageCharge&) const = default;
+};
+
 /// A state change of one task with compare-and-set semantics: it applies only when the task is
 /// in state `from`, and only when is_legal_transition(from, to). Each optional field that is set
 /// is recorded with the change; unset fields keep their stored value, except that:
@@ -140,6 +150,9 @@ struct TaskTransition {
   std::optional<int64_t> cpu_ns;
   std::optional<int64_t> peak_memory_bytes;
   bool count_retry = false;  // retries_used += 1 (a lost task going back to pending)
+  // Set on a change into succeeded, failed, cancelled, lost or preempted: the store records the
+  // attempt in its usage ledger (its GPU time when it leaves running, else a count only).
+  std::optional<UsageCharge> charge;
 };
 
 /// Applies `t` to `record` in memory, checking the precondition and the state machine.

@@ -1,6 +1,8 @@
 #include "store/sql_store.h"
 
+#include <algorithm>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "core/wall_clock.h"
@@ -200,6 +202,39 @@ Status SqlStore::list_vgpus(const VgpuFilter& filter, std::vector<VgpuRecord>* v
         db->query(select_vgpus_sql() + where_clause(conditions) + " ORDER BY id");
     if (filter.owner) query->bind(*filter.owner);
     return read_all(query.get(), read_vgpu, keep_every<VgpuRecord>, vgpus);
+  });
+}
+
+Status SqlStore::usage_totals(const UsageQuery& query, std::vector<UsageTotal>* totals) {
+  totals->clear();
+  return with_reader([&](SqlConnection* db) {
+    // Each row counts from the later of its start and since_us; integer milli-GPU-ms cannot
+    // overflow before a million GPUs have run for decades.
+    std::string sql =
+        "SELECT owner, project, model, kind, end_state, COUNT(*), CAST(SUM(gpu_milli * "
+        "((ended_at_us - CASE WHEN started_at_us > ? THEN started_at_us ELSE ? END) / 1000)) "
+        "AS BIGINT) FROM usage_ledger WHERE ended_at_us >= ?";
+    if (query.owner) sql += " AND owner = ?";
+    sql += " GROUP BY owner, project, model, kind, end_state";
+    std::unique_ptr<SqlQuery> rows = db->query(sql);
+    rows->bind(query.since_us).bind(query.since_us).bind(query.since_us);
+    if (query.owner) rows->bind(*query.owner);
+    while (rows->next_row()) {
+      UsageTotal total;
+      total.owner = rows->column_text();
+      total.project = rows->column_text();
+      total.model = rows->column_text();
+      total.kind = rows->column_text();
+      total.state = rows->column_text();
+      total.ends = rows->column_int64();
+      total.gpu_milli_ms = rows->column_int64();
+      totals->push_back(std::move(total));
+    }
+    std::sort(totals->begin(), totals->end(), [](const UsageTotal& a, const UsageTotal& b) {
+      return std::tie(a.owner, a.project, a.model, a.kind, a.state) <
+             std::tie(b.owner, b.project, b.model, b.kind, b.state);
+    });
+    return rows->status();
   });
 }
 

@@ -24,6 +24,7 @@ class SqlStore : public Store {
   Status load_unfinished_tasks(std::vector<TaskRecord>* tasks) final;
   Status get_vgpu(VgpuId id, VgpuRecord* vgpu) final;
   Status list_vgpus(const VgpuFilter& filter, std::vector<VgpuRecord>* vgpus) final;
+  Status usage_totals(const UsageQuery& query, std::vector<UsageTotal>* totals) final;
   Status claim_write_epoch(int64_t* epoch) final;
   Status confirm_write_epoch() final;
 

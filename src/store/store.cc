@@ -51,6 +51,8 @@ Status Writer::place_vgpu(VgpuId id, Placement placement) {
 
 Status Writer::unplace_vgpu(VgpuId id) { return write_one(UnplaceVgpu{id}, nullptr); }
 
-Status Writer::delete_vgpu(VgpuId id) { return write_one(DeleteVgpu{id, ""}, nullptr); }
+Status Writer::delete_vgpu(VgpuId id) {
+  return write_one(DeleteVgpu{id, "", std::nullopt}, nullptr);
+}
 
 }  // namespace fastgpu

@@ -51,6 +51,8 @@ struct UnplaceVgpu {
 struct DeleteVgpu {
   VgpuId id = 0;
   std::string reason;  // why, as the record keeps it
+  // Set when it held a GPU: the store records that stretch in its usage ledger.
+  std::optional<UsageCharge> charge;
 };
 
 /// One write. TaskTransition (records.h) is the compare-and-set state change of a task.
@@ -126,6 +128,28 @@ struct VgpuFilter {
   bool include_deleted = false;
 };
 
+/// Which part of the usage ledger usage_totals() sums: what ended at or after since_us, and only
+/// `owner`'s when set.
+struct UsageQuery {
+  int64_t since_us = 0;
+  std::optional<std::string> owner;
+};
+
+/// What a kind of end sums to in the usage ledger. kind is "task" or "vgpu"; state is the task
+/// state the attempt ended in ("succeeded", ..., "preempted"), or "deleted" for a vGPU.
+/// gpu_milli_ms (milli-GPU times milliseconds: GPU-seconds = gpu_milli_ms / 1e6) counts only the
+/// time since the query's since_us.
+struct UsageTotal {
+  std::string owner;
+  std::string project;
+  std::string model;
+  std::string kind;
+  std::string state;
+  int64_t ends = 0;
+  int64_t gpu_milli_ms = 0;
+  bool operator==(const UsageTotal&) const = default;
+};
+
 /// The durable state of fastgpud. Writes (Writer) are durable when they return OK; reads see
 /// every write that returned before they started. All methods are thread-safe; reads may run
 /// concurrently with each other and with a write. Errors are values: no method throws.
@@ -146,6 +170,10 @@ class Store : public Writer {
 
   /// vGPUs matching `filter`, in id order.
   virtual Status list_vgpus(const VgpuFilter& filter, std::vector<VgpuRecord>* vgpus) = 0;
+
+  /// The usage ledger summed per owner, project, model, kind and state, for `query`, into *totals,
+  /// sorted by those fields (byte order).
+  virtual Status usage_totals(const UsageQuery& query, std::vector<UsageTotal>* totals) = 0;
 
   /// Fences off every earlier writer: records a new write epoch in the store (*epoch) and, from
   /// then on, runs each write() only while no newer epoch exists. A replica calls it when it

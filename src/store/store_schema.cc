@@ -101,6 +101,22 @@ INSERT INTO write_epoch (id, epoch) VALUES (1, 0);
     {6, R"sql(
 ALTER TABLE tasks ADD COLUMN preemptible {int} NOT NULL DEFAULT 0;
 )sql"},
+    // v7: the usage ledger: one row per ended task attempt and per vGPU stretch on a GPU.
+    {7, R"sql(
+CREATE TABLE usage_ledger (
+  kind TEXT NOT NULL CHECK (kind IN ('task', 'vgpu')),
+  ref_id {int} NOT NULL,
+  owner TEXT NOT NULL,
+  project TEXT NOT NULL,
+  model TEXT NOT NULL,
+  gpu_milli {int} NOT NULL,
+  started_at_us {int} NOT NULL,
+  ended_at_us {int} NOT NULL,
+  end_state TEXT NOT NULL
+);
+CREATE INDEX usage_by_end ON usage_ledger (ended_at_us);
+CREATE INDEX usage_by_owner ON usage_ledger (owner, ended_at_us);
+)sql"},
 };
 
 // `sql` with every `token` replaced by `value`.

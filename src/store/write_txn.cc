@@ -1,5 +1,6 @@
 #include "store/write_txn.h"
 
+#include <algorithm>
 #include <bit>
 #include <string>
 #include <type_traits>
@@ -84,7 +85,13 @@ Status WriteTxn::transition_task(const TaskTransition& t) {
   if (Status s = apply_transition(t, now_us_, &task); !s.is_ok()) return s;
   std::unique_ptr<SqlQuery> update = db_->query(update_task_sql());
   bind_task_update(task, t.from, update.get());
-  return run_expecting_one_change(update.get(), "task");
+  if (Status s = run_expecting_one_change(update.get(), "task"); !s.is_ok()) return s;
+  const bool ends = t.to != TaskState::kPending && t.to != TaskState::kRunning;
+  if (!t.charge || !ends) return Status::ok();
+  // Only an attempt that was running held its slice; any other end is counted, not timed.
+  const int64_t started = t.from == TaskState::kRunning ? task.started_at_us : task.ended_at_us;
+  return record_usage("task", task.id, task.spec.owner, *t.charge, started, task.ended_at_us,
+                      task_state_name(t.to));
 }
 
 Status WriteTxn::create_vgpu(CreateVgpu* request, std::vector<int64_t>* ids) {
@@ -139,7 +146,24 @@ Status WriteTxn::delete_vgpu(const DeleteVgpu& request) {
   vgpu.state = VgpuState::kDeleted;
   vgpu.deleted_at_us = now_us_;
   vgpu.deleted_reason = request.reason;
-  return update_vgpu(vgpu, expected);
+  if (Status s = update_vgpu(vgpu, expected); !s.is_ok()) return s;
+  if (!request.charge || expected != VgpuState::kActive) return Status::ok();
+  const int64_t since =
+      request.charge->since_us > 0 ? request.charge->since_us : vgpu.created_at_us;
+  return record_usage("vgpu", vgpu.id, vgpu.spec.owner, *request.charge, std::min(since, now_us_),
+                      now_us_, "deleted");
+}
+
+Status WriteTxn::record_usage(std::string_view kind, int64_t ref_id, const std::string& owner,
+                              const UsageCharge& charge, int64_t started_us, int64_t ended_us,
+                              std::string_view end_state) {
+  std::unique_ptr<SqlQuery> insert = db_->query(
+      "INSERT INTO usage_ledger (kind, ref_id, owner, project, model, gpu_milli, started_at_us, "
+      "ended_at_us, end_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  insert->bind(kind).bind(ref_id).bind(owner).bind(charge.project).bind(charge.model);
+  insert->bind(std::max<int64_t>(charge.gpu_milli, 0)).bind(started_us).bind(ended_us);
+  insert->bind(end_state);
+  return insert->run();
 }
 
 Status WriteTxn::assign_task_uid(const AssignTaskUid& request, std::vector<int64_t>* ids) {

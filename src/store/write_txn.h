@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "store/sql_connection.h"
 #include "store/store.h"
@@ -39,6 +40,11 @@ class WriteTxn {
   Status assign_task_uid(const AssignTaskUid& request, std::vector<int64_t>* ids);
 
   Status check_task_vgpus(const std::vector<TaskSpec>& specs);
+  // Adds one row to the usage ledger: `owner`'s `kind` ("task" or "vgpu") `ref_id` held
+  // charge.gpu_milli from started_us to ended_us and ended in `end_state`.
+  Status record_usage(std::string_view kind, int64_t ref_id, const std::string& owner,
+                      const UsageCharge& charge, int64_t started_us, int64_t ended_us,
+                      std::string_view end_state);
   // Reads vGPU `id` into *vgpu; kFailedPrecondition naming its state unless it is `expected`.
   Status find_vgpu_in(VgpuId id, VgpuState expected, VgpuRecord* vgpu);
   Status update_vgpu(const VgpuRecord& vgpu, VgpuState expected);

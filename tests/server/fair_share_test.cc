@@ -68,6 +68,43 @@ TEST(FairShare, AProjectStaysWithinItsCapsAndPriorityLimit) {
   EXPECT_TRUE(saw_quota);
 }
 
+TEST(FairShare, AProjectsVgpusCountInItsQuotaAndWaitSayingWhy) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), three_project_flags(dir));
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  const auto create = [&](const char* body) {
+    const Answer a = daemon.post("/v1/vgpus", body, token_of("carol"));
+    EXPECT_EQ(a.status, 201) << a.body;
+    return a.json;
+  };
+  const nlohmann::json first = create(R"({"gpu": 1})");
+  EXPECT_EQ(create(R"({"gpu": 1})")["state"], "active");
+  // capped may hold 2 GPUs: its vGPUs hold them all.
+  const nlohmann::json third = create(R"({"gpu": 0.5})");
+  EXPECT_EQ(third["state"], "pending");
+  EXPECT_EQ(third["pending_reason"], "quota") << third.dump();
+  EXPECT_EQ(third["project"], "capped");
+  Submit(daemon, "carol", R"({"gpus": 1, "seconds": 1})");
+  ASSERT_TRUE(eventually(
+      [&] {
+        return daemon.get("/v1/tasks", token_of("carol"))
+                   .json["tasks"][0]
+                   .value("pending_reason", "") == "quota";
+      },
+      std::chrono::seconds(10)));
+  EXPECT_NE(daemon.get("/metrics").body.find("fastgpu_project_gpus_held{project=\"capped\"} 2"),
+            std::string::npos);
+  // Deleting one gives the room back: the waiting vGPU takes its GPU.
+  const std::string first_id = std::to_string(first["id"].get<int>());
+  ASSERT_EQ(daemon.del("/v1/vgpus/" + first_id, token_of("carol")).status, 200);
+  const std::string third_id = std::to_string(third["id"].get<int>());
+  EXPECT_TRUE(eventually(
+      [&] {
+        return daemon.get("/v1/vgpus/" + third_id, token_of("carol")).json["state"] == "active";
+      },
+      std::chrono::seconds(10)));
+}
+
 TEST(FairShare, AProjectBelowItsShareReclaimsPreemptibleTasks) {
   TempDir dir;
   DaemonProcess daemon(dir.path(), three_project_flags(dir));

@@ -11,6 +11,7 @@ namespace {
 constexpr double kMaxShare = 1e6;
 constexpr double kMaxGpus = 1e7;
 constexpr int64_t kMaxCount = int64_t{1} << 31;
+constexpr double kMaxPrice = 1e6;
 
 // Project names appear in metrics labels and command output: short, plain.
 bool valid_project_name(std::string_view name) {
@@ -77,6 +78,22 @@ Status parse_project(const toml::node& node, std::string_view source, std::strin
   return Status::ok();
 }
 
+// [prices]: the cost of one GPU-hour per GPU model name, "default" for every other model.
+Status parse_prices(const toml::table& table, std::string_view source, Accounts* accounts) {
+  TableReader r(table, std::string(source) + ": [prices]");
+  for (const auto& [key, node] : table) {
+    const std::string model(key.str());
+    double price = 0;
+    if (Status s = r.number(model, 0, kMaxPrice, true, &price); !s.is_ok()) return s;
+    if (model == "default") {
+      accounts->default_gpu_hour_price = price;
+    } else {
+      accounts->gpu_hour_price[model] = price;
+    }
+  }
+  return r.finish();
+}
+
 Status parse_document(const toml::table& doc, std::string_view source, Accounts* accounts) {
   TableReader top(doc, std::string(source));
   std::string default_name = "default";
@@ -87,6 +104,11 @@ Status parse_document(const toml::table& doc, std::string_view source, Accounts*
     for (const auto& [name, node] : *projects) {
       if (Status s = parse_project(node, source, name.str(), accounts); !s.is_ok()) return s;
     }
+  }
+  const toml::table* prices = nullptr;
+  if (Status s = top.table("prices", &prices); !s.is_ok()) return s;
+  if (prices) {
+    if (Status s = parse_prices(*prices, source, accounts); !s.is_ok()) return s;
   }
   if (Status s = top.finish(); !s.is_ok()) return s;
   accounts->default_project = accounts->find(default_name);
@@ -105,6 +127,11 @@ Status parse_document(const toml::table& doc, std::string_view source, Accounts*
 int32_t Accounts::project_of(const std::string& user) const {
   auto it = project_of_user.find(user);
   return it == project_of_user.end() ? default_project : it->second;
+}
+
+double Accounts::gpu_hour_price_of(const std::string& model) const {
+  auto it = gpu_hour_price.find(model);
+  return it == gpu_hour_price.end() ? default_gpu_hour_price : it->second;
 }
 
 int32_t Accounts::find(std::string_view name) const {

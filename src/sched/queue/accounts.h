@@ -24,11 +24,19 @@ namespace fastgpu {
 ///   max_queued = 1000             # tasks waiting at once
 ///   max_priority = 100            # highest priority its users may ask
 ///   users = ["alice", "dave"]
+///
+///   [prices]                      # cost of one GPU-hour by GPU model, for usage reports
+///   default = 1.0                 # every model not named (0 when absent)
+///   "H100-SXM5-80GB" = 2.5
 struct Accounts {
   std::vector<ProjectRules> projects;  // never empty
   std::map<std::string, int32_t> project_of_user;
   int32_t default_project = 0;
+  std::map<std::string, double> gpu_hour_price;  // by GPU model name
+  double default_gpu_hour_price = 0;
 
+  /// The cost of one GPU-hour of `model`.
+  double gpu_hour_price_of(const std::string& model) const;
   /// The project of `user`: the one naming it, else the default project.
   int32_t project_of(const std::string& user) const;
   /// The index of the project called `name`, or -1.

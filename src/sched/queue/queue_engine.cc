@@ -108,6 +108,31 @@ void QueueEngine::push(QueueEntry entry) {
   waiting_.emplace(id, Waiting{std::move(entry), PendingReason::kNone, 0, pass_count_});
 }
 
+void QueueEngine::regroup(std::vector<ProjectRules> projects,
+                          const std::function<int32_t(const std::string& user)>& project_of) {
+  std::vector<Holding> holdings;
+  for (const auto& [id, held] : shares_.holdings()) {
+    holdings.push_back(held);
+    holdings.back().project = project_of(held.user);
+  }
+  std::vector<QueueEntry> entries;
+  for (const auto& [id, waiting] : waiting_) {
+    entries.push_back(waiting.entry);
+    entries.back().project = project_of(waiting.entry.user);
+  }
+  std::unordered_map<uint64_t, Claim> claims = claims_;
+  for (auto& [id, claim] : claims) claim.project = project_of(waiting_.at(id).entry.user);
+
+  shares_ = ShareBook(std::move(projects));
+  for (const Holding& held : holdings) shares_.hold(held);
+  waiting_.clear();
+  resources_.clear();
+  queued_per_project_.assign(shares_.project_count(), 0);
+  queued_gpu_milli_.assign(shares_.project_count(), 0);
+  for (QueueEntry& entry : entries) push(std::move(entry));
+  claims_ = std::move(claims);
+}
+
 bool QueueEngine::erase(uint64_t id) {
   auto it = waiting_.find(id);
   if (it == waiting_.end()) return false;

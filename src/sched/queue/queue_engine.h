@@ -7,6 +7,7 @@
 // in: it owns no clock and no thread.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -57,6 +58,12 @@ class QueueEngine {
   std::vector<uint64_t> waiting_ids() const;
   /// Entries of `project` waiting, over all resources.
   size_t queued_in(int32_t project) const { return queued_per_project_.at(project); }
+
+  /// Replaces the projects (an accounts file reloaded): every waiting entry and holding moves to
+  /// the project `project_of` gives its user, keeping its place in time; room being made stays
+  /// its entry's. Call between passes.
+  void regroup(std::vector<ProjectRules> projects,
+               const std::function<int32_t(const std::string& user)>& project_of);
 
   /// Records capacity of the pool held outside a pass (a task re-adopted after a restart, a
   /// vGPU placed); pass() records what it starts itself.

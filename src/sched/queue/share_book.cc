@@ -72,8 +72,13 @@ double ShareBook::load(int32_t project) const {
 
 std::optional<QuotaRoom> ShareBook::room(int32_t project) const {
   const ProjectRules& rules = rules_.at(project);
+  if (rules.max_running > 0 && totals_.at(project).tasks >= rules.max_running) return std::nullopt;
+  return capacity_room(project);
+}
+
+QuotaRoom ShareBook::capacity_room(int32_t project) const {
+  const ProjectRules& rules = rules_.at(project);
   const Totals& totals = totals_.at(project);
-  if (rules.max_running > 0 && totals.tasks >= rules.max_running) return std::nullopt;
   QuotaRoom room;
   if (rules.max_gpu_milli > 0)
     room.gpu_milli = std::max<int64_t>(0, rules.max_gpu_milli - totals.gpu_milli);

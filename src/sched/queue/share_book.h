@@ -55,6 +55,8 @@ class ShareBook {
   double load(int32_t project) const;
   /// What the project's limits leave for one more task; nullopt when it runs max_running tasks.
   std::optional<QuotaRoom> room(int32_t project) const;
+  /// The GPUs and GPU memory the project's limits leave (max_running aside: for a vGPU).
+  QuotaRoom capacity_room(int32_t project) const;
 
   /// Weighted max-min shares of `capacity` GPU-milli among projects wanting `demand` each
   /// (indexed by project; a project's demand is capped by its max_gpu_milli): each gets its

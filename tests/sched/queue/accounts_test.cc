@@ -50,6 +50,15 @@ TEST(Accounts, ANamedDefaultProjectTakesTheOthers) {
   EXPECT_EQ(a.projects[a.project_of("anyone")].share, 0.5);
 }
 
+TEST(Accounts, PricesAGpuHourByModelWithADefault) {
+  Accounts a;
+  ASSERT_TRUE(
+      parse_accounts("[prices]\ndefault = 1.5\n\"H100-SXM5-80GB\" = 2.5\n", "a.toml", &a).is_ok());
+  EXPECT_EQ(a.gpu_hour_price_of("H100-SXM5-80GB"), 2.5);
+  EXPECT_EQ(a.gpu_hour_price_of("A100"), 1.5);
+  EXPECT_EQ(Accounts::single_project().gpu_hour_price_of("A100"), 0) << "no prices: no cost";
+}
+
 void ExpectError(const std::string& text, const std::vector<std::string>& parts) {
   Accounts a;
   const Status s = parse_accounts(text, "acc.toml", &a);
@@ -70,6 +79,8 @@ TEST(Accounts, RefusesBadFilesNamingWhatIsWrong) {
   ExpectError("projects = 3\n", {"'projects'", "table"});
   ExpectError("[quota]\n", {"'quota'", "unknown field"});
   ExpectError("[projects.a\n", {"acc.toml:1:"});
+  ExpectError("[prices]\nH100 = -2\n", {"[prices]", "'H100'", "line 2"});
+  ExpectError("[prices]\nH100 = \"cheap\"\n", {"[prices]", "'H100'"});
 }
 
 }  // namespace

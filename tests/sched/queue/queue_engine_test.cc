@@ -254,5 +254,31 @@ TEST(QueueEngine, AHeadOfAnotherProjectHoldsByFairShare) {
   EXPECT_FALSE(host.running(3));
 }
 
+TEST(QueueEngine, RegroupingMovesHoldingsAndWaitingEntriesToTheNewProjects) {
+  LedgerHost host(gpu_nodes(1, 2));
+  const std::vector<ProjectRules> two = {ProjectRules{.name = "a"}, ProjectRules{.name = "b"}};
+  QueueEngine engine(Rules(), two);
+  engine.push(Entry(1, 2, 0, 0, /*project=*/0, "alice"));
+  engine.pass(0, host);
+  engine.push(Entry(2, 1, 0, 1, /*project=*/1, "bob"));
+  engine.pass(1, host);
+  ASSERT_EQ(engine.shares().held_gpu_milli(0), 2000);
+  ASSERT_EQ(engine.queued_in(1), 1u);
+  // The new file has a project "c" first and puts alice and bob together in "b".
+  const std::vector<ProjectRules> three = {ProjectRules{.name = "c"}, ProjectRules{.name = "a"},
+                                           ProjectRules{.name = "b", .max_gpu_milli = 2000}};
+  engine.regroup(three, [](const std::string& user) { return user == "carol" ? 0 : 2; });
+  EXPECT_EQ(engine.shares().project_count(), 3u);
+  EXPECT_EQ(engine.shares().held_gpu_milli(2), 2000);
+  EXPECT_EQ(engine.shares().held_gpu_milli(0), 0);
+  EXPECT_EQ(engine.queued_in(2), 1u);
+  EXPECT_EQ(engine.queued_in(1), 0u);
+  // Alice's task ends: bob's may start, within b's new limit.
+  host.end(1, engine);
+  engine.pass(2, host);
+  EXPECT_TRUE(host.running(2));
+  EXPECT_EQ(engine.find(2), nullptr);
+}
+
 }  // namespace
 }  // namespace fastgpu
