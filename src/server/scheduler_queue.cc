@@ -227,6 +227,7 @@ void Scheduler::reload_accounts(Accounts accounts) {
 void Scheduler::apply_accounts(std::shared_ptr<const Accounts> accounts) {
   queue_.regroup(accounts->projects,
                  [&](const std::string& user) { return accounts->project_of(user); });
+  queue_.set_usage_half_life(accounts->usage_half_life_us);
   {
     std::lock_guard lock(accounts_mu_);
     accounts_ = accounts;

@@ -91,6 +91,9 @@ struct ProjectReplay {
   /// Its part of the GPUs the projects held, time-weighted over the times every project with
   /// tasks had some waiting (contended_seconds); 0 when there were none.
   double contended_gpu_percent = 0;
+  /// The same over the times every project with tasks wanted at least its weighted part of the
+  /// GPUs (held plus waiting GPU-asks; saturated_seconds): when the weights alone decide.
+  double saturated_gpu_percent = 0;
 };
 
 /// What one replay measured.
@@ -111,6 +114,7 @@ struct ReplayRun {
   std::vector<ReplaySample> series;
   std::vector<ProjectReplay> projects;  // per project of the options' accounts
   int64_t contended_seconds = 0;        // time every project with tasks had some waiting
+  int64_t saturated_seconds = 0;        // time every one wanted at least its part of the GPUs
   double seconds = 0;                   // wall time of the run, setup included
 
   int64_t makespan() const { return end_time - start_time; }

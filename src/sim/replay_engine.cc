@@ -17,6 +17,8 @@ QueueRules replay_rules(const ReplayOptions& options) {
   rules.patience_us = options.backfill ? std::numeric_limits<int64_t>::max() : 0;
   rules.aging_us = 0;
   rules.backfill_window = std::numeric_limits<size_t>::max();
+  // The replay's clock counts the trace's seconds: so do the times of its rules.
+  rules.usage_half_life_us = options.accounts.usage_half_life_us / 1'000'000;
   return rules;
 }
 
@@ -97,8 +99,10 @@ ReplayEngine::ReplayEngine(std::span<const Task> trace, CapacityLedger& ledger, 
       tried_(trace.size(), 0),
       released_flag_(ledger.node_count(), 0),
       project_delays_(options.accounts.projects.size()),
-      project_area_(options.accounts.projects.size(), 0),
-      project_has_tasks_(options.accounts.projects.size(), 0) {
+      contended_{std::vector<double>(options.accounts.projects.size(), 0)},
+      saturated_{std::vector<double>(options.accounts.projects.size(), 0)},
+      project_has_tasks_(options.accounts.projects.size(), 0),
+      fair_part_(options.accounts.projects.size(), 0) {
   order_.resize(trace.size());
   std::iota(order_.begin(), order_.end(), 0u);
   std::stable_sort(order_.begin(), order_.end(), [&](uint32_t a, uint32_t b) {
@@ -108,6 +112,15 @@ ReplayEngine::ReplayEngine(std::span<const Task> trace, CapacityLedger& ledger, 
   for (uint32_t r = 0; r < order_.size(); ++r) rank_[order_[r]] = r;
   for (const Task& t : trace) trace_end_ = std::max(trace_end_, t.deletion_time);
   for (uint32_t i = 0; i < trace.size(); ++i) project_has_tasks_[project_of(i)] = 1;
+  double weights = 0;
+  for (size_t p = 0; p < fair_part_.size(); ++p) {
+    if (project_has_tasks_[p]) weights += options.accounts.projects[p].share;
+  }
+  for (size_t p = 0; p < fair_part_.size(); ++p) {
+    if (!project_has_tasks_[p]) continue;
+    fair_part_[p] = static_cast<int64_t>(static_cast<double>(ledger.total_gpu_milli()) *
+                                         options.accounts.projects[p].share / weights);
+  }
   run_.start_time = trace[order_.front()].creation_time;
   next_sample_ = run_.start_time;
 }
@@ -135,26 +148,43 @@ int32_t ReplayEngine::project_of(uint32_t i) const {
                                           : options_.project_of_task[i];
 }
 
-// While every project with tasks has some waiting, each one's GPUs count toward its share.
+void ReplayEngine::ShareWindow::add(const ShareBook& shares, double dt) {
+  seconds += dt;
+  for (size_t p = 0; p < area.size(); ++p) {
+    area[p] += static_cast<double>(shares.held_gpu_milli(static_cast<int32_t>(p))) * dt;
+  }
+}
+
+double ReplayEngine::ShareWindow::percent(size_t project) const {
+  double total = 0;
+  for (double a : area) total += a;
+  return total > 0 ? 100.0 * area[project] / total : 0;
+}
+
+// Each project's GPUs count toward its share while every project with tasks has some waiting
+// (contended), and while every one wants at least its weighted part of the GPUs (saturated).
 void ReplayEngine::add_project_area(double dt) {
-  for (size_t p = 0; p < project_area_.size(); ++p) {
-    if (project_has_tasks_[p] && queue_.queued_in(static_cast<int32_t>(p)) == 0) return;
+  bool all_wait = true, all_want_their_part = true;
+  for (size_t p = 0; p < fair_part_.size(); ++p) {
+    if (!project_has_tasks_[p]) continue;
+    const auto project = static_cast<int32_t>(p);
+    all_wait = all_wait && queue_.queued_in(project) > 0;
+    all_want_their_part =
+        all_want_their_part && queue_.queued_in(project) > 0 &&
+        queue_.shares().held_gpu_milli(project) + queue_.queued_gpu_milli(project) >= fair_part_[p];
   }
-  contended_seconds_ += dt;
-  for (size_t p = 0; p < project_area_.size(); ++p) {
-    project_area_[p] +=
-        static_cast<double>(queue_.shares().held_gpu_milli(static_cast<int32_t>(p))) * dt;
-  }
+  if (all_wait) contended_.add(queue_.shares(), dt);
+  if (all_want_their_part) saturated_.add(queue_.shares(), dt);
 }
 
 void ReplayEngine::summarize_projects() {
   const auto& projects = options_.accounts.projects;
-  double weights = 0, area = 0;
+  double weights = 0;
   for (size_t p = 0; p < projects.size(); ++p) {
     if (project_has_tasks_[p]) weights += projects[p].share;
-    area += project_area_[p];
   }
-  run_.contended_seconds = static_cast<int64_t>(contended_seconds_);
+  run_.contended_seconds = static_cast<int64_t>(contended_.seconds);
+  run_.saturated_seconds = static_cast<int64_t>(saturated_.seconds);
   run_.projects.clear();
   for (size_t p = 0; p < projects.size(); ++p) {
     ProjectReplay project;
@@ -162,7 +192,8 @@ void ReplayEngine::summarize_projects() {
     project.weight_percent = project_has_tasks_[p] ? 100.0 * projects[p].share / weights : 0;
     project.placed = static_cast<int64_t>(project_delays_[p].size());
     project.delay = summarize_delays(std::move(project_delays_[p]));
-    project.contended_gpu_percent = area > 0 ? 100.0 * project_area_[p] / area : 0;
+    project.contended_gpu_percent = contended_.percent(p);
+    project.saturated_gpu_percent = saturated_.percent(p);
     run_.projects.push_back(std::move(project));
   }
   for (uint32_t i = 0; i < trace_.size(); ++i) run_.projects[project_of(i)].tasks += 1;

@@ -126,11 +126,19 @@ class ReplayEngine {
 
   std::vector<int64_t> delays_;
   std::vector<std::vector<int64_t>> project_delays_;  // per project
-  std::vector<double> project_area_;  // per project: ∫ milli-GPU held dt while all wait
+  // GPUs held per project, integrated over the times a condition on every project held.
+  struct ShareWindow {
+    std::vector<double> area;  // per project: ∫ milli-GPU held dt
+    double seconds = 0;
+    void add(const ShareBook& shares, double dt);
+    double percent(size_t project) const;
+  };
+  ShareWindow contended_;  // every project with tasks has some waiting
+  ShareWindow saturated_;  // every one wants at least its weighted part of the GPUs
   std::vector<uint8_t> project_has_tasks_;
-  double contended_seconds_ = 0;
-  double alloc_area_ = 0;     // ∫ milli-GPU allocated to tasks dt since the first arrival
-  double capacity_area_ = 0;  // ∫ milli-GPU in service dt since the first arrival
+  std::vector<int64_t> fair_part_;  // per project: its weighted part of the GPUs (milli)
+  double alloc_area_ = 0;           // ∫ milli-GPU allocated to tasks dt since the first arrival
+  double capacity_area_ = 0;        // ∫ milli-GPU in service dt since the first arrival
   int64_t last_time_ = 0;
   int64_t next_sample_ = 0;
 };

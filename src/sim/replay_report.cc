@@ -31,7 +31,8 @@ nlohmann::json projects_json(const std::vector<ProjectReplay>& projects) {
                    {"tasks", p.tasks},
                    {"placed", p.placed},
                    {"delay_seconds", {{"p50", p.delay.p50}, {"p99", p.delay.p99}}},
-                   {"contended_gpu_percent", p.contended_gpu_percent}});
+                   {"contended_gpu_percent", p.contended_gpu_percent},
+                   {"saturated_gpu_percent", p.saturated_gpu_percent}});
   }
   return out;
 }
@@ -40,14 +41,16 @@ nlohmann::json projects_json(const std::vector<ProjectReplay>& projects) {
 std::string projects_table(const ReplayRun& r) {
   if (r.projects.size() < 2) return {};
   std::string out = format(
-      "  %-12s %7s %7s %8s %9s %8s %8s   (contended %lld s; %lld attempts reclaimed)\n", "project",
-      "tasks", "placed", "weight", "gpu_share", "p50", "p99",
-      static_cast<long long>(r.contended_seconds), static_cast<long long>(r.tasks_reclaimed));
+      "  %-12s %7s %7s %8s %9s %9s %8s %8s   (contended %lld s, saturated %lld s; %lld "
+      "attempts reclaimed)\n",
+      "project", "tasks", "placed", "weight", "gpu_share", "sat_share", "p50", "p99",
+      static_cast<long long>(r.contended_seconds), static_cast<long long>(r.saturated_seconds),
+      static_cast<long long>(r.tasks_reclaimed));
   for (const ProjectReplay& p : r.projects) {
-    out += format("  %-12s %7lld %7lld %7.1f%% %8.1f%% %8lld %8lld\n", p.name.c_str(),
+    out += format("  %-12s %7lld %7lld %7.1f%% %8.1f%% %8.1f%% %8lld %8lld\n", p.name.c_str(),
                   static_cast<long long>(p.tasks), static_cast<long long>(p.placed),
-                  p.weight_percent, p.contended_gpu_percent, static_cast<long long>(p.delay.p50),
-                  static_cast<long long>(p.delay.p99));
+                  p.weight_percent, p.contended_gpu_percent, p.saturated_gpu_percent,
+                  static_cast<long long>(p.delay.p50), static_cast<long long>(p.delay.p99));
   }
   return out;
 }
@@ -75,6 +78,7 @@ nlohmann::json replay_run_json(const ReplayRun& r) {
       {"seconds", r.seconds},
       {"series", series_json(r.series)},
       {"contended_seconds", r.contended_seconds},
+      {"saturated_seconds", r.saturated_seconds},
       {"projects", projects_json(r.projects)}};
 }
 

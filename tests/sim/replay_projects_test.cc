@@ -60,6 +60,27 @@ TEST(ReplayProjects, ProjectsShareTheClusterByWeight) {
   // Contended from 1 s; the first 9 s vision holds all 8 (it came first, nothing preempts).
   EXPECT_GT(run.projects[0].contended_gpu_percent, 70);
   EXPECT_LT(run.projects[0].contended_gpu_percent, 85);
+  EXPECT_GT(run.saturated_seconds, 0) << "both want more than their parts";
+  EXPECT_NEAR(run.projects[0].saturated_gpu_percent, run.projects[0].contended_gpu_percent, 5);
+}
+
+// nlp waits with one task only: it wants less than its part (2 of 8 GPUs), so the time counts
+// as contended but not as saturated, when the weights alone would decide.
+TEST(ReplayProjects, SaturatedTimeNeedsEveryProjectToWantItsPart) {
+  std::vector<Task> trace = {KeepGoing(1000)};
+  ReplayOptions options = TwoProjects(false);
+  options.project_of_task.push_back(0);
+  for (int i = 0; i < 40; ++i) {
+    trace.push_back(OneGpu(0, 10));
+    options.project_of_task.push_back(0);
+  }
+  trace.push_back(OneGpu(1, 10));
+  options.project_of_task.push_back(1);
+  ReplayRun run;
+  ASSERT_TRUE(run_replay(Cluster(), trace, options, &run).is_ok());
+  EXPECT_GT(run.contended_seconds, 0);
+  EXPECT_EQ(run.saturated_seconds, 0);
+  EXPECT_EQ(run.projects[0].saturated_gpu_percent, 0);
 }
 
 // With preemptible tasks, nlp reclaims its 2 GPUs at once instead of waiting 9 s.

@@ -12,6 +12,7 @@ constexpr double kMaxShare = 1e6;
 constexpr double kMaxGpus = 1e7;
 constexpr int64_t kMaxCount = int64_t{1} << 31;
 constexpr double kMaxPrice = 1e6;
+constexpr double kMaxHalfLifeSeconds = 10.0 * 365 * 24 * 3600;
 
 // Project names appear in metrics labels and command output: short, plain.
 bool valid_project_name(std::string_view name) {
@@ -98,6 +99,12 @@ Status parse_document(const toml::table& doc, std::string_view source, Accounts*
   TableReader top(doc, std::string(source));
   std::string default_name = "default";
   if (Status s = top.text("default_project", false, &default_name); !s.is_ok()) return s;
+  double half_life_s = 0;
+  if (Status s = top.number("usage_half_life", 0, kMaxHalfLifeSeconds, false, &half_life_s);
+      !s.is_ok()) {
+    return s;
+  }
+  accounts->usage_half_life_us = std::llround(half_life_s * 1e6);
   const toml::table* projects = nullptr;
   if (Status s = top.table("projects", &projects); !s.is_ok()) return s;
   if (projects) {

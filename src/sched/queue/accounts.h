@@ -16,6 +16,8 @@ namespace fastgpu {
 /// The projects sharing a pool, and which project each user belongs to.
 ///
 ///   default_project = "default"   # users named nowhere go here (created when not listed)
+///   usage_half_life = 604800      # seconds: past use counts in fair share, halving each
+///                                 # week (absent or 0: only what is held now counts)
 ///   [projects.vision]
 ///   share = 3                     # fair-share weight (> 0; default 1)
 ///   max_gpus = 6                  # GPUs held at once, fractions allowed
@@ -34,6 +36,7 @@ struct Accounts {
   int32_t default_project = 0;
   std::map<std::string, double> gpu_hour_price;  // by GPU model name
   double default_gpu_hour_price = 0;
+  int64_t usage_half_life_us = 0;  // 0: past use does not count in fair share
 
   /// The cost of one GPU-hour of `model`.
   double gpu_hour_price_of(const std::string& model) const;

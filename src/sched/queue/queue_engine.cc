@@ -122,8 +122,19 @@ void QueueEngine::regroup(std::vector<ProjectRules> projects,
   }
   std::unordered_map<uint64_t, Claim> claims = claims_;
   for (auto& [id, claim] : claims) claim.project = project_of(waiting_.at(id).entry.user);
+  std::map<std::string, double> recent_use;  // a project keeps its recent use by its name
+  for (size_t p = 0; p < shares_.project_count(); ++p) {
+    const auto project = static_cast<int32_t>(p);
+    recent_use[shares_.rules(project).name] = shares_.recent_use(project);
+  }
 
   shares_ = ShareBook(std::move(projects));
+  for (size_t p = 0; p < shares_.project_count(); ++p) {
+    const auto project = static_cast<int32_t>(p);
+    if (auto it = recent_use.find(shares_.rules(project).name); it != recent_use.end()) {
+      shares_.set_recent_use(project, it->second);
+    }
+  }
   for (const Holding& held : holdings) shares_.hold(held);
   waiting_.clear();
   resources_.clear();
@@ -193,6 +204,8 @@ PendingReason QueueEngine::reason(uint64_t id) const {
 }
 
 void QueueEngine::pass(int64_t now_us, QueueHost& host) {
+  if (recent_use_at_) shares_.age_recent_use(now_us - *recent_use_at_, rules_.usage_half_life_us);
+  recent_use_at_ = now_us;
   std::vector<int64_t> resources;
   resources.reserve(resources_.size());
   for (const auto& [resource, queue] : resources_) resources.push_back(resource);

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -37,6 +38,10 @@ struct QueueRules {
   int64_t aging_us = 0;
   /// Most entries one pass examines per resource after the first that does not fit.
   size_t backfill_window = 1000;
+  /// Past use counts in fair share too: a project's load adds its recent use, an average of
+  /// the GPUs it held with this half-life (Slurm's and KAI's decayed usage). 0: only what is
+  /// held now counts.
+  int64_t usage_half_life_us = 0;
 };
 
 /// Waiting tasks per resource, and what the pool's holders hold. Not thread-safe: its owner
@@ -58,6 +63,11 @@ class QueueEngine {
   std::vector<uint64_t> waiting_ids() const;
   /// Entries of `project` waiting, over all resources.
   size_t queued_in(int32_t project) const { return queued_per_project_.at(project); }
+  /// GPUs (thousandths) the pool entries of `project` waiting would hold.
+  int64_t queued_gpu_milli(int32_t project) const { return queued_gpu_milli_.at(project); }
+
+  /// Changes QueueRules::usage_half_life_us (an accounts file reloaded).
+  void set_usage_half_life(int64_t half_life_us) { rules_.usage_half_life_us = half_life_us; }
 
   /// Replaces the projects (an accounts file reloaded): every waiting entry and holding moves to
   /// the project `project_of` gives its user, keeping its place in time; room being made stays
@@ -167,6 +177,7 @@ class QueueEngine {
   std::unordered_map<uint64_t, Claim> claims_;      // by waiting entry
   std::unordered_map<uint64_t, uint64_t> freeing_;  // victim -> the entry it stops for
   uint64_t pass_count_ = 0;
+  std::optional<int64_t> recent_use_at_;  // when recent use was last aged (the last pass)
   bool in_pass_ = false;  // erase() leaves empty maps for after the pass (cursors point in)
 };
 

@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 
 namespace fastgpu {
 
 ShareBook::ShareBook(std::vector<ProjectRules> projects)
-    : rules_(std::move(projects)), totals_(rules_.size()) {
+    : rules_(std::move(projects)), totals_(rules_.size()), recent_(rules_.size(), 0) {
   assert(!rules_.empty());
 }
 
@@ -67,7 +68,16 @@ int64_t ShareBook::preemptible_outside(int32_t project) const {
 }
 
 double ShareBook::load(int32_t project) const {
-  return static_cast<double>(held_gpu_milli(project)) / rules_.at(project).share;
+  return (static_cast<double>(held_gpu_milli(project)) + recent_.at(project)) /
+         rules_.at(project).share;
+}
+
+void ShareBook::age_recent_use(int64_t elapsed_us, int64_t half_life_us) {
+  if (half_life_us <= 0 || elapsed_us <= 0) return;
+  const double kept = std::exp2(-static_cast<double>(elapsed_us) / half_life_us);
+  for (size_t p = 0; p < recent_.size(); ++p) {
+    recent_[p] = recent_[p] * kept + static_cast<double>(totals_[p].gpu_milli) * (1 - kept);
+  }
 }
 
 std::optional<QuotaRoom> ShareBook::room(int32_t project) const {

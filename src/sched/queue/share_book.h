@@ -51,8 +51,17 @@ class ShareBook {
   int32_t lowest_priority(int32_t project) const;
   /// Tasks holding capacity marked preemptible, over every project but `project`.
   int64_t preemptible_outside(int32_t project) const;
-  /// Held GPUs over share: the project with the lowest load is served first.
+  /// Held GPUs, plus recent use when it is kept, over share: the project with the lowest load is
+  /// served first.
   double load(int32_t project) const;
+  /// Moves each project's recent use toward what it holds now, as an exponential average of
+  /// held GPU-milli with half-life `half_life_us`, over `elapsed_us` (the time since the last
+  /// call; what is held is taken as held throughout).
+  void age_recent_use(int64_t elapsed_us, int64_t half_life_us);
+  /// The project's recent use: GPU-milli held on average, recent time weighing most.
+  double recent_use(int32_t project) const { return recent_.at(project); }
+  /// Sets it (to carry it over to a new ShareBook when the projects change).
+  void set_recent_use(int32_t project, double gpu_milli) { recent_.at(project) = gpu_milli; }
   /// What the project's limits leave for one more task; nullopt when it runs max_running tasks.
   std::optional<QuotaRoom> room(int32_t project) const;
   /// The GPUs and GPU memory the project's limits leave (max_running aside: for a vGPU).
@@ -76,6 +85,7 @@ class ShareBook {
 
   std::vector<ProjectRules> rules_;
   std::vector<Totals> totals_;
+  std::vector<double> recent_;  // per project: recent use, GPU-milli (0 unless it is kept)
   std::unordered_map<uint64_t, Holding> holdings_;
 };
 

@@ -59,6 +59,15 @@ TEST(Accounts, PricesAGpuHourByModelWithADefault) {
   EXPECT_EQ(Accounts::single_project().gpu_hour_price_of("A100"), 0) << "no prices: no cost";
 }
 
+TEST(Accounts, AUsageHalfLifeIsInSeconds) {
+  Accounts a;
+  ASSERT_TRUE(parse_accounts("usage_half_life = 3600\n", "a.toml", &a).is_ok());
+  EXPECT_EQ(a.usage_half_life_us, int64_t{3600} * 1'000'000);
+  EXPECT_EQ(Accounts::single_project().usage_half_life_us, 0);
+  Accounts bad;
+  EXPECT_FALSE(parse_accounts("usage_half_life = -1\n", "a.toml", &bad).is_ok());
+}
+
 void ExpectError(const std::string& text, const std::vector<std::string>& parts) {
   Accounts a;
   const Status s = parse_accounts(text, "acc.toml", &a);

@@ -280,5 +280,43 @@ TEST(QueueEngine, RegroupingMovesHoldingsAndWaitingEntriesToTheNewProjects) {
   EXPECT_EQ(engine.find(2), nullptr);
 }
 
+// Project 0 held all 4 GPUs for 100 s; then both projects wait with a task that needs every
+// GPU. With a usage half-life the one that used less recently goes first; without, neither
+// holds anything now and the tie goes to the first project.
+uint64_t FirstStartedAfterPastUse(int64_t half_life_s) {
+  LedgerHost host(gpu_nodes(1, 4));
+  QueueRules rules = Rules();
+  rules.usage_half_life_us = half_life_s * kSecond;
+  QueueEngine engine(rules, {ProjectRules{.name = "a"}, ProjectRules{.name = "b"}});
+  for (uint64_t id = 1; id <= 4; ++id) engine.push(Entry(id, 1, 0, 0, 0, "alice"));
+  engine.pass(0, host);
+  engine.pass(100 * kSecond, host);
+  for (uint64_t id = 1; id <= 4; ++id) host.end(id, engine);
+  engine.push(Entry(5, 4, 0, 100 * kSecond, 0, "alice"));
+  engine.push(Entry(6, 4, 0, 100 * kSecond, 1, "bob"));
+  engine.pass(101 * kSecond, host);
+  EXPECT_EQ(host.started().size(), 5u);
+  return host.started().back();
+}
+
+TEST(QueueEngine, WithAUsageHalfLifeRecentUseCountsInFairShare) {
+  EXPECT_EQ(FirstStartedAfterPastUse(/*half_life_s=*/0), 5u);
+  EXPECT_EQ(FirstStartedAfterPastUse(/*half_life_s=*/10), 6u);
+}
+
+TEST(QueueEngine, RecentUseDecaysWithItsHalfLife) {
+  ShareBook book({ProjectRules{.name = "a"}});
+  Holding held;
+  held.id = 1;
+  held.gpu_milli = 4000;
+  book.hold(held);
+  book.age_recent_use(10 * kSecond, 10 * kSecond);  // one half-life at 4 GPUs
+  EXPECT_NEAR(book.recent_use(0), 2000, 1);
+  book.release(1);
+  book.age_recent_use(10 * kSecond, 10 * kSecond);  // one more with none
+  EXPECT_NEAR(book.recent_use(0), 1000, 1);
+  EXPECT_NEAR(book.load(0), 1000, 1);
+}
+
 }  // namespace
 }  // namespace fastgpu
