@@ -14,13 +14,19 @@ CapacityLedger::CapacityLedger(std::vector<NodeSpec> nodes)
   states_.reserve(specs_.size());
   for (const NodeSpec& s : specs_) {
     states_.push_back(empty_node_state(s));
-    total_gpu_milli_ += int64_t{s.num_gpus} * kMilliPerGpu;
+    add_totals(s);
   }
+}
+
+void CapacityLedger::add_totals(const NodeSpec& spec) {
+  total_gpu_milli_ += int64_t{spec.num_gpus} * kMilliPerGpu;
+  total_cpu_milli_ += spec.cpu_milli;
+  total_memory_mib_ += spec.memory_mib;
 }
 
 NodeIndex CapacityLedger::add_node(NodeSpec spec) {
   states_.push_back(empty_node_state(spec));
-  total_gpu_milli_ += int64_t{spec.num_gpus} * kMilliPerGpu;
+  add_totals(spec);
   specs_.push_back(std::move(spec));
   const NodeIndex n = static_cast<NodeIndex>(specs_.size() - 1);
   record_change(n);

@@ -67,6 +67,9 @@ class CapacityLedger {
   int64_t total_gpu_milli() const { return total_gpu_milli_; }
   /// Milli-GPU currently allocated, over all GPUs.
   int64_t allocated_gpu_milli() const { return allocated_gpu_milli_; }
+  /// Sum over all nodes of their CPU (milli-cores) and host memory (MiB).
+  int64_t total_cpu_milli() const { return total_cpu_milli_; }
+  int64_t total_memory_mib() const { return total_memory_mib_; }
 
   /// Number of changes ever made; grows by one per successful allocate/release.
   uint64_t change_sequence() const { return sequence_; }
@@ -83,11 +86,14 @@ class CapacityLedger {
 
  private:
   void record_change(NodeIndex n);
+  void add_totals(const NodeSpec& spec);
 
   std::vector<NodeSpec> specs_;
   std::vector<NodeState> states_;
   int64_t total_gpu_milli_ = 0;
   int64_t allocated_gpu_milli_ = 0;
+  int64_t total_cpu_milli_ = 0;
+  int64_t total_memory_mib_ = 0;
   uint64_t sequence_ = 0;
   std::vector<NodeIndex> journal_;  // ring buffer; size is a power of two
 };

@@ -54,7 +54,10 @@ class Scheduler::QueueSide : public QueueHost {
     return fits;
   }
 
-  int64_t pool_gpu_milli() const override { return s_.ledger_.total_gpu_milli(); }
+  PoolCapacity pool_capacity() const override {
+    const CapacityLedger& ledger = s_.ledger_;
+    return {ledger.total_gpu_milli(), ledger.total_cpu_milli(), ledger.total_memory_mib()};
+  }
 
   void preempt(uint64_t victim, std::string_view reason) override {
     s_.preempt(s_.live_.at(victim), reason);
@@ -130,6 +133,8 @@ Holding Scheduler::holding_of(const LiveTask& task) const {
   if (task.pool_shape) {
     held.gpu_milli = task.pool_shape->total_gpu_milli();
     held.gpu_memory_mib = int64_t{task.pool_shape->num_gpu} * task.pool_shape->gpu_memory_mib;
+    held.cpu_milli = task.pool_shape->cpu_milli;
+    held.memory_mib = task.pool_shape->memory_mib;
   }
   return held;
 }

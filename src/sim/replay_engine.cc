@@ -52,6 +52,8 @@ class ReplayEngine::QueueSide : public QueueHost {
     verdict.outcome = task.deletion_time == task.creation_time ? StartVerdict::Outcome::kLeft
                                                                : StartVerdict::Outcome::kStarted;
     verdict.held.gpu_milli = shape.total_gpu_milli();
+    verdict.held.cpu_milli = shape.cpu_milli;
+    verdict.held.memory_mib = shape.memory_mib;
     verdict.held.node = decision.placement.node;
     return verdict;
   }
@@ -73,7 +75,10 @@ class ReplayEngine::QueueSide : public QueueHost {
     }
     return fits;
   }
-  int64_t pool_gpu_milli() const override { return e_.in_service_gpu_milli(); }
+  // Nodes the autoscaler has not added count in CPU and memory: only GPUs are kept exact.
+  PoolCapacity pool_capacity() const override {
+    return {e_.in_service_gpu_milli(), e_.ledger_.total_cpu_milli(), e_.ledger_.total_memory_mib()};
+  }
   void preempt(uint64_t rank, std::string_view) override { e_.reclaim(e_.order_[rank], t_); }
 
   const Status& error() const { return error_; }

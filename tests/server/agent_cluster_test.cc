@@ -56,7 +56,11 @@ std::string recorded_task(const std::string& record, const std::string& seconds)
 
 TEST(AgentCluster, ThousandTasksSurviveAnAgentKilledMidRun) {
   TempDir dir;
-  DaemonProcess daemon(dir.path(), kDaemonFlags);
+  // A node timeout of 4 s: on a loaded machine (CI's other tests on 2 cores) a live agent's
+  // syncs can fall 2 s behind, and its tasks would be lost and run again beside the killed ones.
+  std::vector<std::string> flags = kDaemonFlags;
+  flags.back() = "4";
+  DaemonProcess daemon(dir.path(), flags);
   ASSERT_TRUE(daemon.started());
   std::vector<std::unique_ptr<AgentProcess>> agents;
   for (int i = 0; i < 3; ++i) {
@@ -107,7 +111,7 @@ TEST(AgentCluster, ThousandTasksSurviveAnAgentKilledMidRun) {
   // and then exits: one found dead here may have written its end after the first read, so the
   // record is read again once the dead are known, and only those still without an end count.
   // An attempt the victim started as it was killed (after victim_attempts was read) dies a
-  // moment later: the dead are read 600 ms after the kill, long before the node timeout (2 s)
+  // moment later: the dead are read 600 ms after the kill, long before the node timeout (4 s)
   // lets the daemon start anything again.
   std::this_thread::sleep_until(killed_at + milliseconds(600));
   std::set<pid_t> dead;

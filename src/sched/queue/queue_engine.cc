@@ -206,6 +206,7 @@ PendingReason QueueEngine::reason(uint64_t id) const {
 void QueueEngine::pass(int64_t now_us, QueueHost& host) {
   if (recent_use_at_) shares_.age_recent_use(now_us - *recent_use_at_, rules_.usage_half_life_us);
   recent_use_at_ = now_us;
+  shares_.set_pool(host.pool_capacity());
   std::vector<int64_t> resources;
   resources.reserve(resources_.size());
   for (const auto& [resource, queue] : resources_) resources.push_back(resource);
@@ -393,13 +394,27 @@ bool QueueEngine::reclaim_for(const QueueEntry& entry, QueueHost& host) {
   for (size_t p = 0; p < projects; ++p) {
     demand[p] = shares_.held_gpu_milli(static_cast<int32_t>(p)) + queued_gpu_milli_[p];
   }
-  const std::vector<int64_t> entitled = shares_.entitlements(demand, host.pool_gpu_milli());
+  const std::vector<int64_t> entitled =
+      shares_.entitlements(demand, host.pool_capacity().gpu_milli);
   const int32_t own = entry.project;
   if (held[own] + entry.gpu_milli > entitled[own]) return false;
+  // Only from projects the order would still serve after this one once the task moved (a load
+  // at least as high: when CPU or memory binds, a project may be above its GPUs' entitlement yet
+  // below in dominant share): the GPUs taken back would otherwise go straight back, and again.
+  Holding gained;
+  gained.gpu_milli = entry.gpu_milli;
+  gained.cpu_milli = entry.shape.cpu_milli;
+  gained.memory_mib = entry.shape.memory_mib;
+  const double own_load = shares_.load_with(own, gained);
   std::vector<VictimCandidate> candidates;
   for (const auto& [id, h] : shares_.holdings()) {
-    if (h.counts_as_task && h.preemptible && h.project != own &&
-        held[h.project] - h.gpu_milli >= entitled[h.project] && host.stoppable(id)) {
+    if (!h.counts_as_task || !h.preemptible || h.project == own) continue;
+    Holding lost;
+    lost.gpu_milli = -h.gpu_milli;
+    lost.cpu_milli = -h.cpu_milli;
+    lost.memory_mib = -h.memory_mib;
+    if (held[h.project] - h.gpu_milli >= entitled[h.project] &&
+        shares_.load_with(h.project, lost) >= own_load && host.stoppable(id)) {
       candidates.push_back({id, h.priority, h.node});
     }
   }

@@ -37,6 +37,8 @@ struct Holding {
   int32_t priority = 0;
   int64_t gpu_milli = 0;       // GPUs held, in thousandths
   int64_t gpu_memory_mib = 0;  // GPU memory held, over all its GPUs
+  int64_t cpu_milli = 0;       // CPU held (milli-cores): for dominant shares when CPU binds
+  int64_t memory_mib = 0;      // host memory held: for dominant shares when memory binds
   NodeIndex node = 0;          // where: victims of a preemption all share the waiting task's node
   bool preemptible = false;
   bool counts_as_task = true;  // false for a vGPU: not counted in max_running

@@ -29,6 +29,13 @@ struct StartVerdict {
   Holding held;  // when started on the pool: what it holds (id and owner are the entry's)
 };
 
+/// What the pool holds in all: what fair shares divide.
+struct PoolCapacity {
+  int64_t gpu_milli = 0;
+  int64_t cpu_milli = 0;
+  int64_t memory_mib = 0;
+};
+
 /// The host of a QueueEngine. Its calls come only from within QueueEngine::pass().
 class QueueHost {
  public:
@@ -45,8 +52,8 @@ class QueueHost {
   /// node) gave its capacity back. Must be monotone: more victims never fit less.
   virtual bool fits_if_released(const QueueEntry& entry, NodeIndex node,
                                 std::span<const uint64_t> victims) = 0;
-  /// The pool's GPUs, in thousandths: what fair shares divide.
-  virtual int64_t pool_gpu_milli() const = 0;
+  /// The pool's GPUs (thousandths), CPU (milli-cores) and host memory (MiB).
+  virtual PoolCapacity pool_capacity() const = 0;
   /// Stops holding `victim` to make room (preemption by priority, or a reclaim by fair share:
   /// `reason` says which); it gives its capacity back later, through QueueEngine::release().
   virtual void preempt(uint64_t victim, std::string_view reason) = 0;

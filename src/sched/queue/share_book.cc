@@ -15,6 +15,8 @@ void ShareBook::add(const Holding& holding, int sign) {
   Totals& totals = totals_.at(holding.project);
   totals.gpu_milli += sign * holding.gpu_milli;
   totals.gpu_memory_mib += sign * holding.gpu_memory_mib;
+  totals.cpu_milli += sign * holding.cpu_milli;
+  totals.memory_mib += sign * holding.memory_mib;
   if (holding.counts_as_task) {
     totals.tasks += sign;
     if (holding.preemptible) totals.preemptible += sign;
@@ -67,9 +69,33 @@ int64_t ShareBook::preemptible_outside(int32_t project) const {
   return count;
 }
 
-double ShareBook::load(int32_t project) const {
-  return (static_cast<double>(held_gpu_milli(project)) + recent_.at(project)) /
-         rules_.at(project).share;
+double ShareBook::load_with(int32_t project, const Holding& change) const {
+  const Totals& totals = totals_.at(project);
+  const double gpus =
+      static_cast<double>(totals.gpu_milli + change.gpu_milli) + recent_.at(project);
+  if (pool_.gpu_milli <= 0) return gpus / rules_.at(project).share;
+  double dominant = gpus / static_cast<double>(pool_.gpu_milli);
+  if (cpu_binds_) {
+    dominant = std::max(dominant, static_cast<double>(totals.cpu_milli + change.cpu_milli) /
+                                      static_cast<double>(pool_.cpu_milli));
+  }
+  if (memory_binds_) {
+    dominant = std::max(dominant, static_cast<double>(totals.memory_mib + change.memory_mib) /
+                                      static_cast<double>(pool_.memory_mib));
+  }
+  return dominant / rules_.at(project).share;
+}
+
+void ShareBook::set_pool(const PoolCapacity& pool) {
+  pool_ = pool;
+  int64_t cpu = 0, memory = 0;
+  for (const Totals& totals : totals_) {
+    cpu += totals.cpu_milli;
+    memory += totals.memory_mib;
+  }
+  cpu_binds_ = pool.cpu_milli > 0 && cpu >= kBindingFraction * static_cast<double>(pool.cpu_milli);
+  memory_binds_ =
+      pool.memory_mib > 0 && memory >= kBindingFraction * static_cast<double>(pool.memory_mib);
 }
 
 void ShareBook::age_recent_use(int64_t elapsed_us, int64_t half_life_us) {

@@ -51,9 +51,17 @@ class ShareBook {
   int32_t lowest_priority(int32_t project) const;
   /// Tasks holding capacity marked preemptible, over every project but `project`.
   int64_t preemptible_outside(int32_t project) const;
-  /// Held GPUs, plus recent use when it is kept, over share: the project with the lowest load is
-  /// served first.
-  double load(int32_t project) const;
+  /// The project's dominant share over its weight: the project with the lowest load is served
+  /// first. Its dominant share is its part of the pool's GPUs (held, plus recent use when it is
+  /// kept), or of the pool's CPU or host memory when that resource binds, whichever is larger
+  /// (dominant resource fairness). Before set_pool(): held GPUs plus recent use, over share.
+  double load(int32_t project) const { return load_with(project, {}); }
+  /// The project's load were it to hold `change` more (its fields added; negative ones taken).
+  double load_with(int32_t project, const Holding& change) const;
+  /// What the pool holds; a resource binds while at least kBindingFraction of it is held. Set at
+  /// each pass (the pool grows and shrinks).
+  void set_pool(const PoolCapacity& pool);
+  static constexpr double kBindingFraction = 0.9;
   /// Moves each project's recent use toward what it holds now, as an exponential average of
   /// held GPU-milli with half-life `half_life_us`, over `elapsed_us` (the time since the last
   /// call; what is held is taken as held throughout).
@@ -76,6 +84,8 @@ class ShareBook {
   struct Totals {
     int64_t gpu_milli = 0;
     int64_t gpu_memory_mib = 0;
+    int64_t cpu_milli = 0;
+    int64_t memory_mib = 0;
     int32_t tasks = 0;
     int32_t preemptible = 0;
     std::multiset<int32_t> priorities;                 // of its tasks
@@ -86,6 +96,9 @@ class ShareBook {
   std::vector<ProjectRules> rules_;
   std::vector<Totals> totals_;
   std::vector<double> recent_;  // per project: recent use, GPU-milli (0 unless it is kept)
+  PoolCapacity pool_;
+  bool cpu_binds_ = false;
+  bool memory_binds_ = false;
   std::unordered_map<uint64_t, Holding> holdings_;
 };
 

@@ -43,6 +43,8 @@ StartVerdict LedgerHost::try_start(const QueueEntry& entry, const QuotaRoom& roo
   started_.push_back(entry.id);
   verdict.outcome = StartVerdict::Outcome::kStarted;
   verdict.held.gpu_milli = entry.shape.total_gpu_milli();
+  verdict.held.cpu_milli = entry.shape.cpu_milli;
+  verdict.held.memory_mib = entry.shape.memory_mib;
   verdict.held.node = decision.placement.node;
   return verdict;
 }
@@ -97,6 +99,8 @@ Holding LedgerHost::run(uint64_t id, const TaskShape& shape) {
   Holding held;
   held.id = id;
   held.gpu_milli = shape.total_gpu_milli();
+  held.cpu_milli = shape.cpu_milli;
+  held.memory_mib = shape.memory_mib;
   held.node = decision.placement.node;
   return held;
 }

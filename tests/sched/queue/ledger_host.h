@@ -30,7 +30,9 @@ class LedgerHost : public QueueHost {
   bool stoppable(uint64_t id) const override;
   bool fits_if_released(const QueueEntry& entry, NodeIndex node,
                         std::span<const uint64_t> victims) override;
-  int64_t pool_gpu_milli() const override { return ledger_.total_gpu_milli(); }
+  PoolCapacity pool_capacity() const override {
+    return {ledger_.total_gpu_milli(), ledger_.total_cpu_milli(), ledger_.total_memory_mib()};
+  }
   void preempt(uint64_t victim, std::string_view reason) override;
 
   /// Task `id` ends: its capacity goes back to the ledger and the engine.

@@ -318,5 +318,56 @@ TEST(QueueEngine, RecentUseDecaysWithItsHalfLife) {
   EXPECT_NEAR(book.load(0), 1000, 1);
 }
 
+// On one node of 4 GPUs and 64 cores, project a runs one GPU with `a_cores` cores, project b
+// two GPUs with a core each; then each waits with a task of one GPU and a core, and one GPU is
+// left. Returns who gets it.
+uint64_t WhoGetsTheLastGpu(int64_t a_cores) {
+  LedgerHost host(gpu_nodes(1, 4));
+  QueueEngine engine(Rules(), {ProjectRules{.name = "a"}, ProjectRules{.name = "b"}});
+  QueueEntry heavy = Entry(1, 1, 0, 0, 0, "alice");
+  heavy.shape.cpu_milli = a_cores * 1000;
+  engine.push(heavy);
+  engine.push(Entry(2, 1, 0, 0, 1, "bob"));
+  engine.push(Entry(3, 1, 0, 0, 1, "bob"));
+  engine.pass(0, host);
+  EXPECT_EQ(host.started().size(), 3u);
+  engine.push(Entry(4, 1, 0, 1, 0, "alice"));
+  engine.push(Entry(5, 1, 0, 1, 1, "bob"));
+  engine.pass(1, host);
+  EXPECT_EQ(host.started().size(), 4u);
+  return host.started().back();
+}
+
+TEST(QueueEngine, WhenCpuBindsTheDominantShareDecides) {
+  // CPU plentiful: a holds fewer GPUs, it goes first.
+  EXPECT_EQ(WhoGetsTheLastGpu(10), 4u);
+  // a holds 60 of 64 cores: CPU binds, a's dominant share (94% of the CPU) is above b's (half
+  // the GPUs), so b goes first.
+  EXPECT_EQ(WhoGetsTheLastGpu(60), 5u);
+}
+
+// CPU binds: r holds 1 GPU and 55 of 64 cores, v 7 GPUs with a core each (preemptible). By
+// GPUs r is below its half and v above, but in dominant share r (0.86) is ahead of v (0.88 of
+// the GPUs, 0.75 once one went): taking a GPU from v would only give v the lower load and the
+// GPU back. Nothing is reclaimed.
+TEST(QueueEngine, NoReclaimFromAProjectThatWouldThenComeFirst) {
+  LedgerHost host(gpu_nodes(1, 8));
+  QueueEngine engine(Rules(), {{.name = "r"}, {.name = "v"}});
+  QueueEntry heavy = Entry(1, 1, 0, 0, 0, "rita");
+  heavy.shape.cpu_milli = 55'000;
+  engine.push(heavy);
+  for (uint64_t id = 2; id <= 8; ++id) {
+    QueueEntry e = Entry(id, 1, 0, 0, 1, "vic");
+    e.preemptible = true;
+    engine.push(e);
+  }
+  engine.pass(0, host);
+  ASSERT_EQ(host.started().size(), 8u);
+  engine.push(Entry(9, 1, 0, kSecond, 0, "rita"));
+  engine.pass(kSecond, host);
+  EXPECT_TRUE(host.preempted().empty());
+  EXPECT_EQ(engine.reason(9), PendingReason::kResources);
+}
+
 }  // namespace
 }  // namespace fastgpu
