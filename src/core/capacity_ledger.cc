@@ -1,5 +1,6 @@
 #include "core/capacity_ledger.h"
 
+#include <cstdint>
 #include <string>
 
 namespace fastgpu {
@@ -19,9 +20,13 @@ CapacityLedger::CapacityLedger(std::vector<NodeSpec> nodes)
 }
 
 void CapacityLedger::add_totals(const NodeSpec& spec) {
+  // An agent's node may report its memory as unlimited (a huge value): the sums saturate.
+  const auto saturating_add = [](int64_t* sum, int64_t value) {
+    *sum = value > 0 && *sum > INT64_MAX - value ? INT64_MAX : *sum + value;
+  };
   total_gpu_milli_ += int64_t{spec.num_gpus} * kMilliPerGpu;
-  total_cpu_milli_ += spec.cpu_milli;
-  total_memory_mib_ += spec.memory_mib;
+  saturating_add(&total_cpu_milli_, spec.cpu_milli);
+  saturating_add(&total_memory_mib_, spec.memory_mib);
 }
 
 NodeIndex CapacityLedger::add_node(NodeSpec spec) {

@@ -67,7 +67,7 @@ class CapacityLedger {
   int64_t total_gpu_milli() const { return total_gpu_milli_; }
   /// Milli-GPU currently allocated, over all GPUs.
   int64_t allocated_gpu_milli() const { return allocated_gpu_milli_; }
-  /// Sum over all nodes of their CPU (milli-cores) and host memory (MiB).
+  /// Sum over all nodes of their CPU (milli-cores) and host memory (MiB), at most INT64_MAX.
   int64_t total_cpu_milli() const { return total_cpu_milli_; }
   int64_t total_memory_mib() const { return total_memory_mib_; }
 

@@ -153,3 +153,21 @@ TEST(CapacityLedger, FencedNodeTakesNothingUntilLifted) {
 
 }  // namespace
 }  // namespace fastgpu
+
+namespace fastgpu {
+namespace {
+
+TEST(CapacityLedgerTotals, SumCpuAndMemoryAndSaturateOnAnUnlimitedNode) {
+  const NodeSpec small{"a", 4000, 1024, 1, 0, 16384};
+  CapacityLedger ledger({small});
+  EXPECT_EQ(ledger.total_cpu_milli(), 4000);
+  EXPECT_EQ(ledger.total_memory_mib(), 1024);
+  NodeSpec unlimited = small;
+  unlimited.memory_mib = INT64_MAX / 4;  // an agent that reports no memory limit
+  for (int i = 0; i < 5; ++i) ledger.add_node(unlimited);
+  EXPECT_EQ(ledger.total_memory_mib(), INT64_MAX);
+  EXPECT_EQ(ledger.total_cpu_milli(), 24000);
+}
+
+}  // namespace
+}  // namespace fastgpu

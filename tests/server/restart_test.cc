@@ -48,7 +48,7 @@ nlohmann::json run_then_kill_daemon(const TempDir& dir, const std::string& body)
 TEST(RestartTest, RunningProcessOutlivesTheDaemonAndIsReadopted) {
   TempDir dir;
   const nlohmann::json running =
-      run_then_kill_daemon(dir, R"({"argv": ["sleep", "2"], "gpu": 0.5})");
+      run_then_kill_daemon(dir, R"({"argv": ["sleep", "5"], "gpu": 0.5})");
   const int64_t id = running["id"];
   const int pid = running["pid"];
   ASSERT_EQ(::kill(pid, 0), 0) << "the task's process died with the daemon";
