@@ -38,20 +38,23 @@ ReplayOptions TwoProjects(bool preemptible) {
   return options;
 }
 
+// Adds `count` ten-second one-GPU tasks arriving at `created`, of project `project`.
+void AddOneGpuTasks(int count, int64_t created, int32_t project, std::vector<Task>* trace,
+                    ReplayOptions* options) {
+  for (int i = 0; i < count; ++i) {
+    trace->push_back(OneGpu(created, 10));
+    options->project_of_task.push_back(project);
+  }
+}
+
 // 8 GPUs; vision's 40 ten-second tasks arrive first, nlp's 40 a second later: once vision's
 // first wave ends, GPUs go 6 to vision and 2 to nlp while both wait.
 TEST(ReplayProjects, ProjectsShareTheClusterByWeight) {
   std::vector<Task> trace = {KeepGoing(1000)};
   ReplayOptions options = TwoProjects(false);
   options.project_of_task.push_back(0);
-  for (int i = 0; i < 40; ++i) {
-    trace.push_back(OneGpu(0, 10));
-    options.project_of_task.push_back(0);
-  }
-  for (int i = 0; i < 40; ++i) {
-    trace.push_back(OneGpu(1, 10));
-    options.project_of_task.push_back(1);
-  }
+  AddOneGpuTasks(40, 0, 0, &trace, &options);
+  AddOneGpuTasks(40, 1, 1, &trace, &options);
   ReplayRun run;
   ASSERT_TRUE(run_replay(Cluster(), trace, options, &run).is_ok());
   ASSERT_EQ(run.projects.size(), 2u);
@@ -70,12 +73,8 @@ TEST(ReplayProjects, SaturatedTimeNeedsEveryProjectToWantItsPart) {
   std::vector<Task> trace = {KeepGoing(1000)};
   ReplayOptions options = TwoProjects(false);
   options.project_of_task.push_back(0);
-  for (int i = 0; i < 40; ++i) {
-    trace.push_back(OneGpu(0, 10));
-    options.project_of_task.push_back(0);
-  }
-  trace.push_back(OneGpu(1, 10));
-  options.project_of_task.push_back(1);
+  AddOneGpuTasks(40, 0, 0, &trace, &options);
+  AddOneGpuTasks(1, 1, 1, &trace, &options);
   ReplayRun run;
   ASSERT_TRUE(run_replay(Cluster(), trace, options, &run).is_ok());
   EXPECT_GT(run.contended_seconds, 0);
