@@ -188,8 +188,7 @@ std::optional<Placement> Scheduler::reserve(LiveTask& task, const QuotaRoom& roo
   *reason = PendingReason::kResources;
   bool over_quota = false;
   for (const TaskShape& shape : pool_->candidate_shapes(spec.shape, spec.milli_tflops)) {
-    if (shape.total_gpu_milli() > room.gpu_milli ||
-        int64_t{shape.num_gpu} * shape.gpu_memory_mib > room.gpu_memory_mib) {
+    if (!room.holds(shape)) {
       over_quota = true;
       continue;
     }

@@ -161,7 +161,7 @@ std::optional<Placement> Scheduler::place_slice(const VgpuSpec& spec, uint64_t h
   const QuotaRoom room = queue_.shares().capacity_room(accounts_->project_of(spec.owner));
   bool over_quota = false;
   for (const TaskShape& shape : pool_->candidate_shapes(vgpu_shape(spec), spec.milli_tflops)) {
-    if (shape.total_gpu_milli() > room.gpu_milli || shape.gpu_memory_mib > room.gpu_memory_mib) {
+    if (!room.holds(shape)) {
       over_quota = true;
       continue;
     }

@@ -15,6 +15,11 @@ namespace fastgpu {
 struct QuotaRoom {
   int64_t gpu_milli = INT64_MAX;
   int64_t gpu_memory_mib = INT64_MAX;
+  /// Whether `shape`'s GPUs and GPU memory fit in the room.
+  bool holds(const TaskShape& shape) const {
+    return shape.total_gpu_milli() <= gpu_milli &&
+           int64_t{shape.num_gpu} * shape.gpu_memory_mib <= gpu_memory_mib;
+  }
 };
 
 /// The host's answer to a start attempt.
