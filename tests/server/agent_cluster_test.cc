@@ -95,6 +95,13 @@ TEST(AgentCluster, ThousandTasksSurviveAnAgentKilledMidRun) {
       },
       milliseconds(10000)));
   const std::string victim = "host" + std::to_string(victim_index);
+  // Attempts already gone without an end: on a loaded machine a live agent can miss its
+  // heartbeats for the node timeout, be told to stop its tasks, and run them again later,
+  // there or elsewhere. They are not the kill's.
+  std::set<pid_t> stopped_before;
+  for (pid_t pid : unended_attempts(record)) {
+    if (!alive(pid)) stopped_before.insert(pid);
+  }
   agents[victim_index]->kill_hard();
   const auto killed_at = steady_clock::now();
   // The task guard kills the agent's tasks with it. Within half the node timeout (before the
@@ -116,7 +123,7 @@ TEST(AgentCluster, ThousandTasksSurviveAnAgentKilledMidRun) {
   std::this_thread::sleep_until(killed_at + milliseconds(600));
   std::set<pid_t> dead;
   for (pid_t pid : unended_attempts(record)) {
-    if (!alive(pid)) dead.insert(pid);
+    if (!alive(pid) && !stopped_before.contains(pid)) dead.insert(pid);
   }
   std::set<pid_t> killed;
   for (pid_t pid : unended_attempts(record)) {
@@ -152,15 +159,18 @@ TEST(AgentCluster, ThousandTasksSurviveAnAgentKilledMidRun) {
       EXPECT_NE(task["host"], victim) << "a task killed with its agent finished on it";
     }
   }
-  EXPECT_EQ(overlapping_tasks(record, killed), std::vector<int64_t>{});
-  // One attempt per task ran to its end; the only others are those killed with their agent.
+  std::set<pid_t> never_ended = killed;
+  never_ended.insert(stopped_before.begin(), stopped_before.end());
+  EXPECT_EQ(overlapping_tasks(record, never_ended), std::vector<int64_t>{});
+  // One attempt per task ran to its end; the only others are those killed with their agent (or
+  // stopped before it, above).
   // Every task ran to its end at least once. (A task that ended on the victim just before the
   // kill, unreported, ran again: at least once, never twice at once.)
   std::map<int64_t, int> ended;
   for (const RecordLine& line : read_record(record)) ended[line.task] += line.what == "end";
   EXPECT_EQ(ended.size(), static_cast<size_t>(kTasks));
   for (const auto& [task, ends] : ended) EXPECT_GE(ends, 1) << "task " << task;
-  EXPECT_EQ(unended_attempts(record), killed);
+  EXPECT_EQ(unended_attempts(record), never_ended);
   const Answer nodes = daemon.get("/v1/nodes");
   for (const auto& node : nodes.json["nodes"]) {
     if (node["host"] == victim) {

@@ -33,6 +33,10 @@ constexpr const char* kBob = "bob-token-0123456789ab";
 constexpr const char* kAdmin = "admin-token-0123456789";
 constexpr const char* kJoin = "join-token-abcdef0123456789";
 constexpr int kFlood = 1200;
+// A request the flood does not hold up answers within this; one stuck behind it would wait for
+// the long-polls' 60 s or the slow connections' end. Generous, for sanitizer builds on a loaded
+// machine: the figures themselves are printed and kept in docs/BENCHMARKS.md.
+constexpr milliseconds kServedWithin{5000};
 
 int threads_of(pid_t pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
@@ -42,7 +46,7 @@ int threads_of(pid_t pid) {
   return -1;
 }
 
-// A daemon with users alice, bob and an admin, agents joining with a join token, a 2-second node
+// A daemon with users alice, bob and an admin, agents joining with a join token, a 4-second node
 // timeout, and one real agent.
 class FloodTest : public ::testing::Test {
  protected:
@@ -53,7 +57,7 @@ class FloodTest : public ::testing::Test {
             std::string(kAlice) + " alice\n" + kBob + " bob\n" + kAdmin + " root admin\n")),
         join_(write_private_file(dir_.path() + "-join", std::string(kJoin) + "\n")),
         daemon_(dir_.path(), {"--simulate-gpus", "1x10tflops", "--tokens-file", tokens_,
-                              "--join-token-file", join_, "--node-timeout", "2"}),
+                              "--join-token-file", join_, "--node-timeout", "4"}),
         agent_(daemon_.port(), "worker", dir_.path() + "-worker",
                {"--simulate-gpus", "1x400tflops", "--join-token-file", join_}) {}
   ~FloodTest() override {
@@ -132,14 +136,25 @@ TEST_F(FloodTest, LongPollsFromOneUserLeaveRoomForEveryoneElse) {
     polls.push_back(std::make_unique<RawConnection>(daemon_.port()));
     ASSERT_TRUE(polls.back()->send(wait)) << "connection " << i;
   }
-  std::this_thread::sleep_for(milliseconds(1500));  // every request is in
+  // Every request is in once all but the 250 alice may hold (--max-long-polls-per-user) are
+  // refused; then no more are.
+  // (What a connection received is read once: the answers seen so far are kept.)
+  std::vector<std::string> answers(polls.size());
+  const auto count_refused = [&] {
+    int refused = 0;
+    for (size_t i = 0; i < polls.size(); ++i) {
+      answers[i] += polls[i]->received();
+      refused += answers[i].find(" 429 ") != std::string::npos;
+    }
+    return refused;
+  };
+  EXPECT_TRUE(eventually([&] { return count_refused() >= kFlood - 250; }, milliseconds(20000)));
+  std::this_thread::sleep_for(milliseconds(500));
+  EXPECT_EQ(count_refused(), kFlood - 250) << "alice may hold 250 long-polls";
   register_scripted_agent();  // now: it syncs only when timed below, so must not time out first
-  int refused = 0;
-  for (auto& poll : polls) refused += poll->received().find(" 429 ") != std::string::npos;
-  EXPECT_EQ(refused, kFlood - 250) << "alice may hold 250 long-polls (--max-long-polls-per-user)";
   for (int round = 0; round < 3; ++round) {
     for (milliseconds took : time_the_others()) {
-      EXPECT_LT(took, milliseconds(1000));
+      EXPECT_LT(took, kServedWithin);
       slowest_ = std::max(slowest_, took);
     }
   }
@@ -183,10 +198,10 @@ TEST_F(FloodTest, SlowlorisConnectionsLeaveRoomForEveryoneElse) {
   const auto start = steady_clock::now();
   register_scripted_agent();
   slowest_ = std::chrono::duration_cast<milliseconds>(steady_clock::now() - start);
-  EXPECT_LT(slowest_, milliseconds(1000)) << "an agent's registration";
+  EXPECT_LT(slowest_, kServedWithin) << "an agent's registration";
   for (int round = 0; round < 3; ++round) {
     for (milliseconds took : time_the_others()) {
-      EXPECT_LT(took, milliseconds(1000));
+      EXPECT_LT(took, kServedWithin);
       slowest_ = std::max(slowest_, took);
     }
     std::this_thread::sleep_for(milliseconds(300));
