@@ -1,6 +1,7 @@
 #include "core/gpu_model.h"
 
 #include <array>
+#include <cstdio>
 #include <deque>
 #include <mutex>
 #include <string>
@@ -84,6 +85,12 @@ std::optional<MilliGpu> milli_tflops_to_milli_gpu(int64_t milli_tflops, GpuModel
   const int64_t capacity = gpu_model_spec(model).milli_tflops;
   if (milli_tflops <= 0 || milli_tflops > capacity) return std::nullopt;
   return static_cast<MilliGpu>((milli_tflops * kMilliPerGpu + capacity - 1) / capacity);
+}
+
+std::string format_tflops(int64_t milli_tflops) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", static_cast<double>(milli_tflops) / 1000);
+  return text;
 }
 
 }  // namespace fastgpu

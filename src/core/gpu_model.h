@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "core/units.h"
@@ -60,5 +61,8 @@ constexpr GpuModelMask model_bit(GpuModelId id) { return GpuModelMask{1} << id; 
 /// never holds less than was asked. Returns nullopt when the request exceeds one whole GPU or
 /// is not positive.
 std::optional<MilliGpu> milli_tflops_to_milli_gpu(int64_t milli_tflops, GpuModelId model);
+
+/// milli-TFLOPS as TFLOPS for messages: "20", "12.5".
+std::string format_tflops(int64_t milli_tflops);
 
 }  // namespace fastgpu

@@ -38,8 +38,10 @@ class ApiError {
   /// A follower replica's answer to what only the leader serves.
   static ApiError not_leader(std::string m) { return {503, "not_leader", std::move(m)}; }
 
-  /// Maps a store or runtime Status: invalid argument -> 400, not found -> 404, failed
-  /// precondition -> 409, anything else (I/O) -> 503.
+  /// The API's answer to a Status of the layers below: invalid argument -> 400,
+  /// unauthenticated -> 401, permission denied -> 403, not found -> 404, failed precondition
+  /// -> 409, infeasible -> 422, limit exceeded -> 429; resource exhausted, unavailable and I/O
+  /// errors -> 503. The one place a Status gets an HTTP code.
   static ApiError from_status(const Status& status);
 
   bool is_ok() const { return http_status_ == 200; }

@@ -160,7 +160,7 @@ void post_task(const ApiContext& ctx, const Principal& who, const Request& req, 
     if (ApiError e = load_vgpu(ctx, who, spec.vgpu, &vgpu); !e.is_ok()) return send_error(res, e);
   }
   TaskRecord task;
-  if (ApiError e = ctx.scheduler->submit(std::move(spec), &task); !e.is_ok()) {
+  if (ApiError e = ApiError::from_status(ctx.scheduler->submit(std::move(spec), &task)); !e.is_ok()) {
     return send_error(res, e);
   }
   // Just submitted: no pass has seen it, and a submission must not wait for the loop.
@@ -211,12 +211,12 @@ void list_tasks(const ApiContext& ctx, const Principal& who, const Request& req,
 // given; its error is the answer), then reads the object again and sends it.
 template <typename Record, typename Load, typename Render>
 void answer_after(const ApiContext& ctx, const Principal& who, const Request& req, Response& res,
-                  Load load, Render render, const std::function<ApiError(int64_t)>& act) {
+                  Load load, Render render, const std::function<Status(int64_t)>& act) {
   with_id(req, res, [&](int64_t id) {
     Record record;
     if (ApiError e = load(ctx, who, id, &record); !e.is_ok()) return send_error(res, e);
     if (act) {
-      if (ApiError e = act(id); !e.is_ok()) return send_error(res, e);
+      if (ApiError e = ApiError::from_status(act(id)); !e.is_ok()) return send_error(res, e);
       if (ApiError e = load(ctx, who, id, &record); !e.is_ok()) return send_error(res, e);
     }
     send_json(res, 200, render(ctx, record));
@@ -224,12 +224,12 @@ void answer_after(const ApiContext& ctx, const Principal& who, const Request& re
 }
 
 void answer_task(const ApiContext& ctx, const Principal& who, const Request& req, Response& res,
-                 const std::function<ApiError(int64_t)>& act) {
+                 const std::function<Status(int64_t)>& act) {
   answer_after<TaskRecord>(ctx, who, req, res, load_task, task_json, act);
 }
 
 void answer_vgpu(const ApiContext& ctx, const Principal& who, const Request& req, Response& res,
-                 const std::function<ApiError(int64_t)>& act) {
+                 const std::function<Status(int64_t)>& act) {
   answer_after<VgpuRecord>(ctx, who, req, res, load_vgpu, vgpu_json, act);
 }
 
@@ -254,7 +254,7 @@ void wait_task(const ApiContext& ctx, const Principal& who, const Request& req, 
   if (ApiError e = enter_long_poll(ctx, who, &pass); !e.is_ok()) return send_error(res, e);
   answer_task(ctx, who, req, res, [&](int64_t id) {
     ctx.scheduler->completions().wait_task(id, timeout);
-    return ApiError();
+    return Status();
   });
 }
 
@@ -319,7 +319,7 @@ void post_vgpu(const ApiContext& ctx, const Principal& who, const Request& req, 
     return send_error(res, e);
   }
   VgpuId id = 0;
-  if (ApiError e = ctx.scheduler->create_vgpu(std::move(spec), &id); !e.is_ok()) {
+  if (ApiError e = ApiError::from_status(ctx.scheduler->create_vgpu(std::move(spec), &id)); !e.is_ok()) {
     return send_error(res, e);
   }
   VgpuRecord vgpu;
@@ -355,7 +355,7 @@ void renew_vgpu(const ApiContext& ctx, const Principal& who, const Request& req,
     VgpuRecord vgpu;
     if (ApiError e = load_vgpu(ctx, who, id, &vgpu); !e.is_ok()) return send_error(res, e);
     int64_t lease_end_us = 0;
-    if (ApiError e = ctx.scheduler->renew_vgpu(id, &lease_end_us); !e.is_ok()) {
+    if (ApiError e = ApiError::from_status(ctx.scheduler->renew_vgpu(id, &lease_end_us)); !e.is_ok()) {
       return send_error(res, e);
     }
     const nlohmann::json expires =
@@ -412,7 +412,7 @@ void list_nodes(const ApiContext& ctx, const Principal&, const Request&, Respons
 
 void remove_node(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
   if (!who.admin) return send_error(res, ApiError::forbidden("only an admin may remove a node"));
-  if (ApiError e = ctx.scheduler->remove_agent(req.matches[1], who.user); !e.is_ok()) {
+  if (ApiError e = ApiError::from_status(ctx.scheduler->remove_agent(req.matches[1], who.user)); !e.is_ok()) {
     return send_error(res, e);
   }
   list_nodes(ctx, who, req, res);
@@ -453,7 +453,7 @@ void get_usage(const ApiContext& ctx, const Principal& who, const Request& req, 
   if (Status s = ctx.store->usage_totals(query, &totals); !s.is_ok()) {
     return send_error(res, ApiError::from_status(s));
   }
-  if (ApiError e = ctx.scheduler->live_usage(query, &live); !e.is_ok()) {
+  if (ApiError e = ApiError::from_status(ctx.scheduler->live_usage(query, &live)); !e.is_ok()) {
     return send_error(res, e);
   }
   totals.insert(totals.end(), live.begin(), live.end());
@@ -513,7 +513,7 @@ void register_agent(const ApiContext& ctx, const Request& req, Response& res) {
                                                  "+ characters is required"));
   }
   RegisterReply reply;
-  if (ApiError e = ctx.scheduler->register_agent(std::move(request), &reply); !e.is_ok()) {
+  if (ApiError e = ApiError::from_status(ctx.scheduler->register_agent(std::move(request), &reply)); !e.is_ok()) {
     return send_error(res, e);
   }
   send_json(res, 200, to_json(reply));
@@ -524,7 +524,7 @@ void sync_agent(const ApiContext& ctx, const Request& req, Response& res) {
   if (ApiError e = parse_sync_request(req.body, &request); !e.is_ok()) return send_error(res, e);
   request.credential = req.get_header_value(kAgentCredentialHeader);
   SyncReply reply;
-  if (ApiError e = ctx.scheduler->sync_agent(request, &reply); !e.is_ok()) {
+  if (ApiError e = ApiError::from_status(ctx.scheduler->sync_agent(request, &reply)); !e.is_ok()) {
     return send_error(res, e);
   }
   send_json(res, 200, to_json(reply));

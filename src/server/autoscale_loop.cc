@@ -174,7 +174,7 @@ void AutoscaleLoop::scale_down(const ScaleDown& down, int64_t now_us) {
     node = live_.at(down.node);
   }
   const std::string& type = config_.catalog.types[node.type].name;
-  if (ApiError e = scheduler_->retire_agent(node.name); !e.is_ok()) {
+  if (Status e = scheduler_->retire_agent(node.name); !e.is_ok()) {
     return note("scale-down-skipped", type, node.name, 0, e.message(), now_us);
   }
   std::string detail;

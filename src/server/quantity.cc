@@ -3,7 +3,6 @@
 #include <array>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <utility>
 
 namespace fastgpu {
@@ -82,12 +81,6 @@ std::optional<int64_t> seconds_to_ms(double seconds) {
   constexpr double kYearSeconds = 366.0 * 24 * 3600;
   if (!(seconds > 0) || seconds > kYearSeconds) return std::nullopt;
   return std::max<int64_t>(1, std::llround(seconds * 1000));
-}
-
-std::string format_tflops(int64_t milli_tflops) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", static_cast<double>(milli_tflops) / 1000);
-  return text;
 }
 
 }  // namespace fastgpu

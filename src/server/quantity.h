@@ -35,7 +35,5 @@ std::optional<int64_t> tflops_to_milli(double tflops);
 /// Positive seconds (at most a year) as milliseconds, rounding to the nearest and to at least 1.
 std::optional<int64_t> seconds_to_ms(double seconds);
 
-/// milli-TFLOPS as TFLOPS for messages: "20", "12.5".
-std::string format_tflops(int64_t milli_tflops);
 
 }  // namespace fastgpu

@@ -10,7 +10,7 @@
 #include "core/wall_clock.h"
 #include "sched/policy_registry.h"
 #include "server/output_cap.h"
-#include "server/quantity.h"
+#include "core/gpu_model.h"
 #include "server/vgpu_enforcement.h"
 
 namespace fastgpu {
@@ -111,7 +111,7 @@ TaskTransition Scheduler::transition(TaskId id, TaskState from, TaskState to, st
 
 // ---- API threads -------------------------------------------------------------------------
 
-ApiError Scheduler::admit_task(TaskSpec* spec) const {
+Status Scheduler::admit_task(TaskSpec* spec) const {
   const std::shared_ptr<const GpuPool> pool = this->pool();  // pool_ belongs to the loop
   if (spec->vgpu != kNoVgpu) {
     VgpuRecord vgpu;
@@ -119,7 +119,7 @@ ApiError Scheduler::admit_task(TaskSpec* spec) const {
       std::lock_guard lock(views_mu_);
       auto it = vgpu_views_.find(spec->vgpu);
       if (it == vgpu_views_.end()) {
-        return ApiError::not_found("field \"vgpu\": vGPU " + std::to_string(spec->vgpu) +
+        return Status::not_found("field \"vgpu\": vGPU " + std::to_string(spec->vgpu) +
                                    " does not exist");
       }
       vgpu = it->second;
@@ -133,19 +133,19 @@ ApiError Scheduler::admit_task(TaskSpec* spec) const {
     if (spec->milli_tflops > 0) {
       const std::optional<MilliGpu> milli = milli_tflops_to_milli_gpu(spec->milli_tflops, model);
       if (!milli) {
-        return ApiError::infeasible("the task asks for " + format_tflops(spec->milli_tflops) +
+        return Status::infeasible("the task asks for " + format_tflops(spec->milli_tflops) +
                                     " TFLOPS, more than vGPU " + std::to_string(vgpu.id) +
                                     "'s GPU offers");
       }
       spec->shape.gpu_milli = *milli;
     }
     if (std::string why = VgpuSlice(vgpu).infeasibility(*spec, model); !why.empty()) {
-      return ApiError::infeasible(why);
+      return Status::infeasible(why);
     }
   } else if (spec->milli_tflops > 0) {
     const std::vector<TaskShape> shapes = pool->candidate_shapes(spec->shape, spec->milli_tflops);
     if (shapes.empty()) {
-      return ApiError::infeasible("no GPU of this host offers " +
+      return Status::infeasible("no GPU of this host offers " +
                                   format_tflops(spec->milli_tflops) + " TFLOPS");
     }
     spec->shape.gpu_milli = shapes.front().gpu_milli;
@@ -154,7 +154,7 @@ ApiError Scheduler::admit_task(TaskSpec* spec) const {
                               options_.feasible_elsewhere(spec->shape);
   if (spec->vgpu == kNoVgpu && !pool->could_ever_fit(spec->shape, spec->milli_tflops) &&
       !fits_elsewhere) {
-    return ApiError::infeasible("no GPU group of this host could ever hold the task (" +
+    return Status::infeasible("no GPU group of this host could ever hold the task (" +
                                 std::to_string(spec->shape.num_gpu) + " GPU(s) of " +
                                 std::to_string(spec->shape.gpu_milli) + " milli-GPU, " +
                                 std::to_string(spec->shape.gpu_memory_mib) +
@@ -163,20 +163,20 @@ ApiError Scheduler::admit_task(TaskSpec* spec) const {
   }
   spec->synthetic.milli_tflops = spec->milli_tflops;
   if (std::string problem = validate_task_spec(*spec); !problem.empty()) {
-    return ApiError::invalid_argument(problem);
+    return Status::invalid_argument(problem);
   }
   return {};
 }
 
-ApiError Scheduler::submit(TaskSpec spec, TaskRecord* out) {
-  if (ApiError e = admit_task(&spec); !e.is_ok()) return e;
-  if (ApiError e = admit_enforcement(&spec); !e.is_ok()) return e;
-  if (ApiError e = admit_to_project(spec); !e.is_ok()) return e;
+Status Scheduler::submit(TaskSpec spec, TaskRecord* out) {
+  if (Status e = admit_task(&spec); !e.is_ok()) return e;
+  if (Status e = admit_enforcement(&spec); !e.is_ok()) return e;
+  if (Status e = admit_to_project(spec); !e.is_ok()) return e;
   std::vector<TaskId> ids;
   if (Status s = writer_->create_tasks({std::move(spec)}, &ids); !s.is_ok()) {
-    return ApiError::from_status(s);
+    return s;
   }
-  if (Status s = store_->get_task(ids.front(), out); !s.is_ok()) return ApiError::from_status(s);
+  if (Status s = store_->get_task(ids.front(), out); !s.is_ok()) return s;
   completions_.add(out->id, out->spec.vgpu);
   {
     std::lock_guard lock(inbox_mu_);
@@ -186,11 +186,11 @@ ApiError Scheduler::submit(TaskSpec spec, TaskRecord* out) {
   return {};
 }
 
-ApiError Scheduler::admit_enforcement(TaskSpec* spec) const {
+Status Scheduler::admit_enforcement(TaskSpec* spec) const {
   const bool fractional = spec->shape.num_gpu > 0 && spec->shape.gpu_milli < kMilliPerGpu;
   if (!fractional || !spec->enforce || !options_.enforcement.library.empty()) return {};
   if (!options_.allow_unenforced) {
-    return ApiError::unavailable(
+    return Status::unavailable(
         "this fastgpud has no vGPU enforcement library (lib/libfastgpu-vgpu.so beside its bin/), "
         "so it cannot hold a task to a fractional slice; install the library, or start "
         "fastgpud with --allow-unenforced to run such tasks without it");
@@ -199,21 +199,21 @@ ApiError Scheduler::admit_enforcement(TaskSpec* spec) const {
   return {};
 }
 
-ApiError Scheduler::run_on_loop(std::function<void(std::function<void(ApiError)>)> command) {
-  auto done = std::make_shared<std::promise<ApiError>>();
-  std::future<ApiError> answer = done->get_future();
+Status Scheduler::run_on_loop(std::function<void(std::function<void(Status)>)> command) {
+  auto done = std::make_shared<std::promise<Status>>();
+  std::future<Status> answer = done->get_future();
   {
     std::lock_guard lock(inbox_mu_);
-    if (stopping_) return ApiError::unavailable("the daemon is stopping");
+    if (stopping_) return Status::unavailable("the daemon is stopping");
     commands_.push_back([command = std::move(command), done] {
-      command([done](ApiError e) { done->set_value(std::move(e)); });
+      command([done](Status e) { done->set_value(std::move(e)); });
     });
   }
   inbox_cv_.notify_one();
   return answer.get();
 }
 
-ApiError Scheduler::cancel(TaskId id) {
+Status Scheduler::cancel(TaskId id) {
   return run_on_loop([this, id](auto reply) { cancel_on_loop(id, std::move(reply)); });
 }
 
@@ -307,7 +307,7 @@ void Scheduler::absorb(TaskRecord record) {
   if (const VgpuId vgpu = it->second.record.spec.vgpu; vgpu != kNoVgpu) {
     auto slice = slices_.find(vgpu);
     if (slice == slices_.end() || slice->second.deleting()) {
-      cancel_live(it->second, [](const ApiError&) {});
+      cancel_live(it->second, [](const Status&) {});
     }
   }
 }
@@ -749,20 +749,20 @@ void Scheduler::publish_snapshot() {
 
 // ---- Cancel and vGPUs, on the loop ----------------------------------------------------------
 
-void Scheduler::cancel_on_loop(TaskId id, std::function<void(ApiError)> reply) {
+void Scheduler::cancel_on_loop(TaskId id, std::function<void(Status)> reply) {
   if (auto it = live_.find(id); it != live_.end()) {
     if (it->second.launching) {
       deferred_.push_back([this, id, reply] { cancel_on_loop(id, reply); });
       return;
     }
     if (it->second.ending)
-      return reply(ApiError::conflict("task " + std::to_string(id) + " is already finishing"));
+      return reply(Status::failed_precondition("task " + std::to_string(id) + " is already finishing"));
     return cancel_live(it->second, std::move(reply));
   }
   TaskRecord record;
-  if (Status s = store_->get_task(id, &record); !s.is_ok()) return reply(ApiError::from_status(s));
+  if (Status s = store_->get_task(id, &record); !s.is_ok()) return reply(s);
   if (record.state != TaskState::kPending) {
-    return reply(ApiError::conflict("task " + std::to_string(id) + " is already " +
+    return reply(Status::failed_precondition("task " + std::to_string(id) + " is already " +
                                     std::string(task_state_name(record.state))));
   }
   // Committed but not yet handed to the loop: the compare-and-set keeps it from starting.
@@ -770,11 +770,11 @@ void Scheduler::cancel_on_loop(TaskId id, std::function<void(ApiError)> reply) {
       charged(transition(id, TaskState::kPending, TaskState::kCancelled, "cancelled"), record, 0),
       [this, id, reply](const WriteResult& result) {
         if (result.status.is_ok()) completions_.finish(id);
-        reply(ApiError::from_status(result.status));
+        reply(result.status);
       });
 }
 
-void Scheduler::cancel_live(LiveTask& task, std::function<void(ApiError)> reply) {
+void Scheduler::cancel_live(LiveTask& task, std::function<void(Status)> reply) {
   const TaskId id = task.record.id;
   const TaskState from = task.record.state;
   task.ending = true;
@@ -786,7 +786,7 @@ void Scheduler::cancel_live(LiveTask& task, std::function<void(ApiError)> reply)
                if (!result.status.is_ok()) {
                  task.ending = false;
                  if (from == TaskState::kPending) enqueue(task);
-                 return reply(ApiError::from_status(result.status));
+                 return reply(result.status);
                }
                if (from == TaskState::kRunning && stop_process(task, options_.kill_grace)) {
                  completions_.finish(id);  // the slice is given back when the process is gone

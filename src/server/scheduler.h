@@ -25,7 +25,6 @@
 #include "sched/queue/accounts.h"
 #include "sched/queue/queue_engine.h"
 #include "server/agent_session.h"
-#include "server/api_error.h"
 #include "server/completion_board.h"
 #include "server/gpu_pool.h"
 #include "server/latency_histogram.h"
@@ -167,48 +166,48 @@ class Scheduler {
   /// Completes and checks a parsed task spec: resolves TFLOPS to a share, gives a task in a
   /// vGPU without compute the whole vGPU, and refuses what could never run (422) or names a
   /// missing vGPU (404). Thread-safe.
-  ApiError admit_task(TaskSpec* spec) const;
+  Status admit_task(TaskSpec* spec) const;
   /// Admits, commits and queues one task; *out receives the stored record. Thread-safe.
-  ApiError submit(TaskSpec spec, TaskRecord* out);
+  Status submit(TaskSpec spec, TaskRecord* out);
   /// Cancels a pending or running task (its process group gets SIGTERM, then SIGKILL after
   /// the grace period). 409 when it already finished. Thread-safe.
-  ApiError cancel(TaskId id);
+  Status cancel(TaskId id);
   /// Creates a vGPU, placed now when capacity allows, else pending until it does. 422 when no
   /// GPU could ever hold it. Thread-safe.
-  ApiError create_vgpu(VgpuSpec spec, VgpuId* id);
+  Status create_vgpu(VgpuSpec spec, VgpuId* id);
   /// Deletes a vGPU and gives its slice back; its record keeps `reason`. 409 while it has
   /// unfinished tasks, unless `force`, which cancels them. Thread-safe.
-  ApiError delete_vgpu(VgpuId id, bool force, std::string reason);
+  Status delete_vgpu(VgpuId id, bool force, std::string reason);
   /// Extends the lease of vGPU `id` by its lease period; *lease_end_us gets the new expiry
   /// (wall clock), 0 when it has no lease. 404 for a vGPU that is gone. Thread-safe.
-  ApiError renew_vgpu(VgpuId id, int64_t* lease_end_us);
+  Status renew_vgpu(VgpuId id, int64_t* lease_end_us);
   /// Ends the lease of vGPU `id` now: it is deleted once its tasks have ended. Thread-safe.
-  ApiError release_vgpu(VgpuId id);
+  Status release_vgpu(VgpuId id);
 
   /// Registers agent `request.name` (or takes a returning one back, with its nodes and a new
   /// session and credential): its GPUs become nodes of the pool. 409 when a returning agent
   /// reports a different number of GPUs, or when the name's agent is still heartbeating and
   /// `request.credential` is not its credential; 400 for an inventory the pool cannot take.
   /// Thread-safe.
-  ApiError register_agent(RegisterRequest request, RegisterReply* out);
+  Status register_agent(RegisterRequest request, RegisterReply* out);
   /// Declares agent `name`'s nodes not ready now, as if it had timed out (its tasks are lost and
   /// retried), and voids its credential so that a new registration of the name is taken. `by`
   /// names who asked, for the log. 404 for an unknown name. Thread-safe.
-  ApiError remove_agent(const std::string& name, const std::string& by);
+  Status remove_agent(const std::string& name, const std::string& by);
   /// An agent's heartbeat: records the ends it reports (acknowledged once committed), orders it
   /// to stop what it runs but should not, marks lost what it was given but no longer knows, then
   /// answers with the tasks to start and stop, waiting up to request.wait_ms for some. 409 when
   /// the session is not current or the node was declared not ready: the agent must stop its
   /// tasks and register again; 401 when request.credential is not the session's. Thread-safe.
-  ApiError sync_agent(const SyncRequest& request, SyncReply* out);
+  Status sync_agent(const SyncRequest& request, SyncReply* out);
 
   /// The queued pool tasks (not those of vGPUs, nor TFLOPS-sized ones, whose shape depends on
   /// the GPU model) and the agents. Thread-safe.
-  ApiError autoscale_view(AutoscaleView* out);
+  Status autoscale_view(AutoscaleView* out);
   /// Retires agent `name` when it is idle: its nodes are fenced off at once and its syncs and
   /// registrations are refused from then on, so nothing lands there while it is stopped.
   /// 404 for an unknown agent, 409 while it is busy. Thread-safe.
-  ApiError retire_agent(const std::string& name);
+  Status retire_agent(const std::string& name);
 
   /// The projects, their users and the prices of a GPU-hour, as now. Thread-safe.
   std::shared_ptr<const Accounts> accounts() const;
@@ -221,14 +220,14 @@ class Scheduler {
   void reload_accounts(Accounts accounts);
   /// Why each of tasks `ids` waits, as of the last scheduling pass (kNone for one that does not
   /// wait). Thread-safe.
-  ApiError pending_reasons(std::vector<TaskId> ids, std::vector<PendingReason>* out);
+  Status pending_reasons(std::vector<TaskId> ids, std::vector<PendingReason>* out);
 
   /// Why vGPU `id` is not placed yet (kQuota, kResources), as of the last try; kNone when it is
   /// placed or was not tried yet. Thread-safe.
   PendingReason vgpu_pending_reason(VgpuId id) const;
   /// What running tasks and active vGPUs matching `query` have held so far (state "running" or
   /// "active", no ends), summed per owner, project, model, kind and state. Thread-safe.
-  ApiError live_usage(const UsageQuery& query, std::vector<UsageTotal>* out);
+  Status live_usage(const UsageQuery& query, std::vector<UsageTotal>* out);
   /// Per-project usage counters of the ends charged since the daemon started.
   const UsageMeter& usage_meter() const { return usage_meter_; }
 
@@ -265,7 +264,7 @@ class Scheduler {
             std::unique_ptr<PlacementPolicy> policy);
 
   // Runs `command` on the loop thread and waits for it to call its reply.
-  ApiError run_on_loop(std::function<void(std::function<void(ApiError)>)> command);
+  Status run_on_loop(std::function<void(std::function<void(Status)>)> command);
   void loop();
   void iterate();
 
@@ -308,10 +307,10 @@ class Scheduler {
   std::string log_cap_reason() const;
   // A fractional task this daemon cannot hold to its slice (no enforcement library): refused,
   // or with Options::allow_unenforced recorded as not enforced.
-  ApiError admit_enforcement(TaskSpec* spec) const;
+  Status admit_enforcement(TaskSpec* spec) const;
   // The limits of the submitter's project that apply at submission: max_priority (403) and
   // max_queued (429, against the queue as of the last loop iteration).
-  ApiError admit_to_project(const TaskSpec& spec) const;
+  Status admit_to_project(const TaskSpec& spec) const;
   // After a failed commit: ends the replica through on_fenced when a newer one leads.
   void check_fenced();
   void on_launched(LaunchOutcome outcome);
@@ -331,11 +330,11 @@ class Scheduler {
   void hold(LiveTask& task);
   void forget(TaskId id);
   void publish_snapshot();
-  void cancel_on_loop(TaskId id, std::function<void(ApiError)> reply);
-  void cancel_live(LiveTask& task, std::function<void(ApiError)> reply);
-  void create_vgpu_on_loop(VgpuSpec spec, VgpuId* id, std::function<void(ApiError)> reply);
+  void cancel_on_loop(TaskId id, std::function<void(Status)> reply);
+  void cancel_live(LiveTask& task, std::function<void(Status)> reply);
+  void create_vgpu_on_loop(VgpuSpec spec, VgpuId* id, std::function<void(Status)> reply);
   void delete_vgpu_on_loop(VgpuId id, bool force, std::string reason,
-                           std::function<void(ApiError)> reply);
+                           std::function<void(Status)> reply);
   // Deletes the vGPUs whose lease lapsed, ttl ran out or idle timeout came (scheduler_vgpus.cc).
   void reclaim_expired_vgpus();
   TaskSlice slice_of(const LiveTask& task) const;
@@ -374,9 +373,9 @@ class Scheduler {
 
   // Agents (scheduler_agents.cc), on the loop.
   void register_on_loop(RegisterRequest request, RegisterReply* out,
-                        std::function<void(ApiError)> reply);
+                        std::function<void(Status)> reply);
   Status add_agent_nodes(AgentSession& agent, RegisterRequest request);
-  void sync_on_loop(const SyncRequest& request, std::function<void(ApiError)> reply);
+  void sync_on_loop(const SyncRequest& request, std::function<void(Status)> reply);
   void append_agent_output(AgentSession& agent, const LogChunk& chunk);
   void apply_agent_exit(AgentSession& agent, const TaskExitReport& report);
   void reconcile(AgentSession& agent, const SyncRequest& request);
@@ -392,7 +391,7 @@ class Scheduler {
 
   // The live autoscaler (scheduler_autoscale.cc), on the loop.
   bool agent_busy(const AgentSession& agent) const;
-  void retire_on_loop(const std::string& name, std::function<void(ApiError)> reply);
+  void retire_on_loop(const std::string& name, std::function<void(Status)> reply);
 
   // Recovery (scheduler_recovery.cc).
   // Takes the slice of a vGPU recorded as placed back in the ledger; the reason it cannot

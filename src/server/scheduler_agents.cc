@@ -39,17 +39,17 @@ bool append_to_file(const std::string& path, std::string_view bytes) {
 
 // ---- API threads -------------------------------------------------------------------------
 
-ApiError Scheduler::register_agent(RegisterRequest request, RegisterReply* out) {
+Status Scheduler::register_agent(RegisterRequest request, RegisterReply* out) {
   return run_on_loop([this, request = std::move(request), out](auto reply) {
     register_on_loop(request, out, std::move(reply));
   });
 }
 
-ApiError Scheduler::remove_agent(const std::string& name, const std::string& by) {
+Status Scheduler::remove_agent(const std::string& name, const std::string& by) {
   return run_on_loop([this, &name, &by](auto reply) {
     auto known = agent_by_name_.find(name);
     if (known == agent_by_name_.end()) {
-      return reply(ApiError::not_found("no agent node " + name));
+      return reply(Status::not_found("no agent node " + name));
     }
     AgentSession& agent = agents_.at(known->second);
     agent.barred_credential = agent.credential;
@@ -58,9 +58,9 @@ ApiError Scheduler::remove_agent(const std::string& name, const std::string& by)
   });
 }
 
-ApiError Scheduler::sync_agent(const SyncRequest& request, SyncReply* out) {
+Status Scheduler::sync_agent(const SyncRequest& request, SyncReply* out) {
   std::shared_ptr<AgentOutbox> outbox;
-  ApiError e = run_on_loop([this, &request, &outbox](auto reply) {
+  Status e = run_on_loop([this, &request, &outbox](auto reply) {
     if (auto it = agents_.find(request.agent_id); it != agents_.end()) outbox = it->second.outbox;
     sync_on_loop(request, std::move(reply));
   });
@@ -72,7 +72,7 @@ ApiError Scheduler::sync_agent(const SyncRequest& request, SyncReply* out) {
 // ---- The loop ----------------------------------------------------------------------------
 
 void Scheduler::register_on_loop(RegisterRequest request, RegisterReply* out,
-                                 std::function<void(ApiError)> reply) {
+                                 std::function<void(Status)> reply) {
   const size_t gpu_count = request.devices.size();
   std::string credential = std::move(request.credential);  // `request` moves on below
   auto known = agent_by_name_.find(request.name);
@@ -82,29 +82,29 @@ void Scheduler::register_on_loop(RegisterRequest request, RegisterReply* out,
     agent.name = request.name;
     agent.gpu_count = gpu_count;
     if (Status s = add_agent_nodes(agent, std::move(request)); !s.is_ok()) {
-      return reply(ApiError::invalid_argument("field \"devices\": " + s.message()));
+      return reply(Status::invalid_argument("field \"devices\": " + s.message()));
     }
     known = agent_by_name_.emplace(agent.name, agent.id).first;
     agents_.emplace(agent.id, std::move(agent));
   }
   AgentSession& agent = agents_.at(known->second);
   if (!agent.barred_credential.empty() && same_secret(credential, agent.barred_credential)) {
-    return reply(ApiError::conflict("agent " + agent.name +
+    return reply(Status::failed_precondition("agent " + agent.name +
                                     " was removed by an admin: restart "
                                     "fastgpu-agent to register it again"));
   }
   if (agent.ready && !same_secret(credential, agent.credential)) {
-    return reply(ApiError::conflict(
+    return reply(Status::failed_precondition(
         "agent " + agent.name +
         " is registered and heartbeating: another registration under its "
         "name is refused until its node times out or an admin removes it (fastgpu nodes rm " +
         agent.name + ")"));
   }
   if (agent.retired) {
-    return reply(ApiError::conflict("agent " + agent.name + " was retired by the autoscaler"));
+    return reply(Status::failed_precondition("agent " + agent.name + " was retired by the autoscaler"));
   }
   if (agent.gpu_count != gpu_count) {
-    return reply(ApiError::conflict("agent " + agent.name + " registered with " +
+    return reply(Status::failed_precondition("agent " + agent.name + " registered with " +
                                     std::to_string(agent.gpu_count) + " GPU(s), now reports " +
                                     std::to_string(gpu_count)));
   }
@@ -150,15 +150,15 @@ void Scheduler::set_pool(std::shared_ptr<const GpuPool> pool) {
   published_pool_ = pool_;
 }
 
-void Scheduler::sync_on_loop(const SyncRequest& request, std::function<void(ApiError)> reply) {
+void Scheduler::sync_on_loop(const SyncRequest& request, std::function<void(Status)> reply) {
   auto it = agents_.find(request.agent_id);
   if (it == agents_.end() || it->second.epoch != request.epoch || !it->second.ready) {
-    return reply(ApiError::conflict("agent session " + std::to_string(request.epoch) +
+    return reply(Status::failed_precondition("agent session " + std::to_string(request.epoch) +
                                     " is not current: stop every task and register again"));
   }
   AgentSession& agent = it->second;
   if (!same_secret(request.credential, agent.credential)) {
-    return reply(ApiError::unauthenticated("agent " + agent.name +
+    return reply(Status::unauthenticated("agent " + agent.name +
                                            ": missing or wrong agent "
                                            "credential (header " +
                                            std::string(kAgentCredentialHeader) + ")"));

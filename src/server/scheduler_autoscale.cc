@@ -7,7 +7,7 @@
 
 namespace fastgpu {
 
-ApiError Scheduler::autoscale_view(AutoscaleView* out) {
+Status Scheduler::autoscale_view(AutoscaleView* out) {
   return run_on_loop([this, out](auto reply) {
     out->pending.clear();
     out->pending_tflops.clear();
@@ -40,16 +40,16 @@ bool Scheduler::agent_busy(const AgentSession& agent) const {
   return false;
 }
 
-ApiError Scheduler::retire_agent(const std::string& name) {
+Status Scheduler::retire_agent(const std::string& name) {
   return run_on_loop([this, name](auto reply) { retire_on_loop(name, std::move(reply)); });
 }
 
-void Scheduler::retire_on_loop(const std::string& name, std::function<void(ApiError)> reply) {
+void Scheduler::retire_on_loop(const std::string& name, std::function<void(Status)> reply) {
   auto known = agent_by_name_.find(name);
-  if (known == agent_by_name_.end()) return reply(ApiError::not_found("no agent " + name));
+  if (known == agent_by_name_.end()) return reply(Status::not_found("no agent " + name));
   AgentSession& agent = agents_.at(known->second);
   if (agent.retired) return reply({});
-  if (agent_busy(agent)) return reply(ApiError::conflict("agent " + name + " runs tasks"));
+  if (agent_busy(agent)) return reply(Status::failed_precondition("agent " + name + " runs tasks"));
   agent.retired = true;
   if (agent.ready) {
     agent.ready = false;

@@ -241,24 +241,24 @@ void Scheduler::apply_accounts(std::shared_ptr<const Accounts> accounts) {
   snapshot_stale_ = true;
 }
 
-ApiError Scheduler::admit_to_project(const TaskSpec& spec) const {
+Status Scheduler::admit_to_project(const TaskSpec& spec) const {
   std::lock_guard lock(accounts_mu_);  // API threads: accounts_ and queued_view_ under it
   const int32_t project = accounts_->project_of(spec.owner);
   const ProjectRules& rules = accounts_->projects[project];
   if (rules.max_priority && spec.priority > *rules.max_priority) {
-    return ApiError::forbidden("field \"priority\": project '" + rules.name +
+    return Status::permission_denied("field \"priority\": project '" + rules.name +
                                "' allows priority at most " + std::to_string(*rules.max_priority) +
                                " (max_priority), asked " + std::to_string(spec.priority));
   }
   if (rules.max_queued > 0 && queued_view_.at(project) >= size_t(rules.max_queued)) {
-    return ApiError::too_many_requests("project '" + rules.name + "' has " +
+    return Status::limit_exceeded("project '" + rules.name + "' has " +
                                        std::to_string(rules.max_queued) +
                                        " tasks waiting, its max_queued: submit when some start");
   }
   return {};
 }
 
-ApiError Scheduler::pending_reasons(std::vector<TaskId> ids, std::vector<PendingReason>* out) {
+Status Scheduler::pending_reasons(std::vector<TaskId> ids, std::vector<PendingReason>* out) {
   return run_on_loop([this, ids = std::move(ids), out](auto reply) {
     out->clear();
     for (TaskId id : ids) out->push_back(queue_.reason(static_cast<uint64_t>(id)));

@@ -64,7 +64,7 @@ std::optional<UsageCharge> Scheduler::vgpu_charge(const VgpuSlice& slice) {
   return charge;
 }
 
-ApiError Scheduler::live_usage(const UsageQuery& query, std::vector<UsageTotal>* out) {
+Status Scheduler::live_usage(const UsageQuery& query, std::vector<UsageTotal>* out) {
   return run_on_loop([this, query, out](auto reply) {
     using Key = std::tuple<std::string, std::string, std::string, std::string, std::string>;
     std::map<Key, int64_t> milli_ms;

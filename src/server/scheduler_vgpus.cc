@@ -4,43 +4,43 @@
 #include <cstdio>
 
 #include "core/wall_clock.h"
-#include "server/quantity.h"
+#include "core/gpu_model.h"
 #include "server/scheduler.h"
 #include "server/vgpu_enforcement.h"
 
 namespace fastgpu {
 
-ApiError Scheduler::create_vgpu(VgpuSpec spec, VgpuId* id) {
+Status Scheduler::create_vgpu(VgpuSpec spec, VgpuId* id) {
   if (std::string problem = validate_vgpu_spec(spec); !problem.empty()) {
-    return ApiError::invalid_argument(problem);
+    return Status::invalid_argument(problem);
   }
   return run_on_loop([this, spec = std::move(spec), id](auto reply) {
     create_vgpu_on_loop(spec, id, std::move(reply));
   });
 }
 
-ApiError Scheduler::delete_vgpu(VgpuId id, bool force, std::string reason) {
+Status Scheduler::delete_vgpu(VgpuId id, bool force, std::string reason) {
   return run_on_loop([this, id, force, reason = std::move(reason)](auto reply) {
     delete_vgpu_on_loop(id, force, reason, std::move(reply));
   });
 }
 
-ApiError Scheduler::renew_vgpu(VgpuId id, int64_t* lease_end_us) {
+Status Scheduler::renew_vgpu(VgpuId id, int64_t* lease_end_us) {
   return run_on_loop([this, id, lease_end_us](auto reply) {
     auto slice = slices_.find(id);
     if (slice == slices_.end() || slice->second.deleting()) {
-      return reply(ApiError::not_found("vGPU " + std::to_string(id) + " does not exist"));
+      return reply(Status::not_found("vGPU " + std::to_string(id) + " does not exist"));
     }
     *lease_end_us = expiry_.renew(id, wall_clock_us());
     reply({});
   });
 }
 
-ApiError Scheduler::release_vgpu(VgpuId id) {
+Status Scheduler::release_vgpu(VgpuId id) {
   return run_on_loop([this, id](auto reply) {
     auto slice = slices_.find(id);
     if (slice == slices_.end() || slice->second.deleting()) {
-      return reply(ApiError::not_found("vGPU " + std::to_string(id) + " does not exist"));
+      return reply(Status::not_found("vGPU " + std::to_string(id) + " does not exist"));
     }
     expiry_.release(id, slice->second.record().spec, wall_clock_us());
     next_expiry_check_ = {};  // a released idle vGPU goes in this iteration
@@ -59,7 +59,7 @@ void Scheduler::reclaim_expired_vgpus() {
     if (slice == slices_.end() || slice->second.deleting()) continue;
     std::fprintf(stderr, "fastgpud: vGPU %lld reclaimed: %s\n", static_cast<long long>(due.id),
                  due.reason.c_str());
-    delete_vgpu_on_loop(due.id, due.force, due.reason, [](const ApiError&) {});
+    delete_vgpu_on_loop(due.id, due.force, due.reason, [](const Status&) {});
   }
 }
 
@@ -81,10 +81,10 @@ void Scheduler::set_view(const VgpuRecord& record) {
 }
 
 void Scheduler::create_vgpu_on_loop(VgpuSpec spec, VgpuId* id,
-                                    std::function<void(ApiError)> reply) {
+                                    std::function<void(Status)> reply) {
   const TaskShape base = vgpu_shape(spec);
   if (!pool_->could_ever_fit(base, spec.milli_tflops)) {
-    return reply(ApiError::infeasible("no GPU of this host could hold the vGPU (" +
+    return reply(Status::infeasible("no GPU of this host could hold the vGPU (" +
                                       (spec.milli_tflops > 0
                                            ? format_tflops(spec.milli_tflops) + " TFLOPS"
                                            : std::to_string(spec.gpu_milli) + " milli-GPU") +
@@ -100,7 +100,7 @@ void Scheduler::create_vgpu_on_loop(VgpuSpec spec, VgpuId* id,
     if (placement) queue_.release(unsaved_key);
     if (!result.status.is_ok()) {
       if (placement) (void)ledger_.release(taken, *placement);
-      return reply(ApiError::from_status(result.status));
+      return reply(result.status);
     }
     VgpuRecord record;
     record.id = result.ids.front();
@@ -195,13 +195,13 @@ PendingReason Scheduler::vgpu_pending_reason(VgpuId id) const {
 }
 
 void Scheduler::delete_vgpu_on_loop(VgpuId id, bool force, std::string reason,
-                                    std::function<void(ApiError)> reply) {
+                                    std::function<void(Status)> reply) {
   auto found = slices_.find(id);
   if (found == slices_.end()) {
-    return reply(ApiError::not_found("vGPU " + std::to_string(id) + " does not exist"));
+    return reply(Status::not_found("vGPU " + std::to_string(id) + " does not exist"));
   }
   if (found->second.deleting()) {
-    return reply(ApiError::conflict("vGPU " + std::to_string(id) + " is being deleted"));
+    return reply(Status::failed_precondition("vGPU " + std::to_string(id) + " is being deleted"));
   }
   if (vgpu_launching(id)) {
     deferred_.push_back(
@@ -209,13 +209,13 @@ void Scheduler::delete_vgpu_on_loop(VgpuId id, bool force, std::string reason,
     return;
   }
   if (const int unfinished = completions_.unfinished_in(id); unfinished > 0 && !force) {
-    return reply(ApiError::conflict("vGPU " + std::to_string(id) + " has " +
+    return reply(Status::failed_precondition("vGPU " + std::to_string(id) + " has " +
                                     std::to_string(unfinished) +
                                     " unfinished task(s); wait for them or delete with "
                                     "?force=true to cancel them"));
   }
   for (auto& [task_id, task] : live_) {
-    if (task.record.spec.vgpu == id && !task.ending) cancel_live(task, [](const ApiError&) {});
+    if (task.record.spec.vgpu == id && !task.ending) cancel_live(task, [](const Status&) {});
   }
   found->second.set_deleting(true);
   DeleteVgpu request{id, std::move(reason), vgpu_charge(found->second)};
@@ -223,7 +223,7 @@ void Scheduler::delete_vgpu_on_loop(VgpuId id, bool force, std::string reason,
     VgpuSlice& slice = slices_.at(id);
     if (!result.status.is_ok()) {
       slice.set_deleting(false);
-      return reply(ApiError::from_status(result.status));
+      return reply(result.status);
     }
     if (slice.placed()) {
       const VgpuSpec& spec = slice.record().spec;
