@@ -6,8 +6,8 @@
 #include <string_view>
 
 #include "fuzz_check.h"
-#include "server/task_request.h"
-#include "server/vgpu_request.h"
+#include "server/api/task_request.h"
+#include "server/api/vgpu_request.h"
 
 namespace {
 

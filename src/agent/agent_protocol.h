@@ -1,6 +1,6 @@
 #pragma once
 // The messages between fastgpu-agent and fastgpud (docs/API.md, "Agents"), as plain structs and
-// their JSON. The daemon checks what agents send field by field (server/agent_request.h); the
+// their JSON. The daemon checks what agents send field by field (server/api/agent_request.h); the
 // agent reads the daemon's answers with parse_register_reply() and parse_sync_reply().
 
 #include <cstdint>

@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "server/quantity.h"
+#include "server/api/quantity.h"
 
 namespace fastgpu {
 namespace {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "core/status.h"
-#include "server/auth.h"
+#include "server/api/auth.h"
 #include "server/daemon_options.h"
 #include "server/task_confiner.h"
 #include "server/task_identities.h"

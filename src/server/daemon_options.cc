@@ -4,7 +4,7 @@
 #include <cstdlib>
 
 #include "sched/policy_registry.h"
-#include "server/quantity.h"
+#include "server/api/quantity.h"
 
 namespace fastgpu {
 

@@ -18,7 +18,7 @@
 #include "runtime/inventory_factory.h"
 #include "runtime/stop_signals.h"
 #include "server/accounts_reload.h"
-#include "server/api_server.h"
+#include "server/api/api_server.h"
 #include "server/autoscale_setup.h"
 #include "server/confinement_setup.h"
 #include "server/daemon_options.h"

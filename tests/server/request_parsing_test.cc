@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include "server/quantity.h"
-#include "server/task_request.h"
-#include "server/vgpu_request.h"
+#include "server/api/quantity.h"
+#include "server/api/task_request.h"
+#include "server/api/vgpu_request.h"
 
 namespace fastgpu {
 namespace {

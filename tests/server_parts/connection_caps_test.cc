@@ -1,6 +1,6 @@
 // Connections counted per peer address and in all.
 
-#include "server/connection_caps.h"
+#include "server/api/connection_caps.h"
 
 #include <gtest/gtest.h>
 

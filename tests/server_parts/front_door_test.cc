@@ -2,7 +2,7 @@
 // its deadline, a peer past its cap is refused at once while another is served, /healthz and
 // agents keep threads users cannot take, and pipelined requests are answered in order.
 
-#include "server/front_door.h"
+#include "server/api/front_door.h"
 
 #include <gtest/gtest.h>
 

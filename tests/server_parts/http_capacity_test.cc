@@ -10,8 +10,8 @@
 #include <optional>
 #include <thread>
 
-#include "server/elastic_thread_pool.h"
-#include "server/long_poll_gate.h"
+#include "server/api/elastic_thread_pool.h"
+#include "server/api/long_poll_gate.h"
 
 namespace fastgpu {
 namespace {

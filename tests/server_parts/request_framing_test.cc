@@ -1,7 +1,7 @@
 // Where a request ends in a connection's bytes: the front door hands a request on only once
 // frame_request says it is whole, and refuses what fastgpud does not take.
 
-#include "server/request_framing.h"
+#include "server/api/request_framing.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "server/json_body.h"
+#include "server/api/json_body.h"
 
 #include <cmath>
 

@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "agent/agent_protocol.h"
-#include "server/api_error.h"
+#include "server/api/api_error.h"
 
 namespace fastgpu {
 

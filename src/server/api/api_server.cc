@@ -1,4 +1,4 @@
-#include "server/api_server.h"
+#include "server/api/api_server.h"
 
 #include <httplib.h>
 
@@ -9,14 +9,14 @@
 
 #include "core/wall_clock.h"
 #include "server/accounts_reload.h"
-#include "server/agent_request.h"
-#include "server/metrics_page.h"
-#include "server/openapi.h"
-#include "server/port_owner.h"
-#include "server/record_json.h"
-#include "server/task_request.h"
-#include "server/usage_report.h"
-#include "server/vgpu_request.h"
+#include "server/api/agent_request.h"
+#include "server/api/metrics_page.h"
+#include "server/api/openapi.h"
+#include "server/api/port_owner.h"
+#include "server/api/record_json.h"
+#include "server/api/task_request.h"
+#include "server/api/usage_report.h"
+#include "server/api/vgpu_request.h"
 
 namespace fastgpu {
 namespace {

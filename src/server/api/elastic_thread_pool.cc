@@ -1,4 +1,4 @@
-#include "server/elastic_thread_pool.h"
+#include "server/api/elastic_thread_pool.h"
 
 #include <algorithm>
 #include <chrono>

@@ -1,4 +1,4 @@
-#include "server/openapi.h"
+#include "server/api/openapi.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,4 +1,4 @@
-#include "server/usage_report.h"
+#include "server/api/usage_report.h"
 
 #include <map>
 #include <string>

@@ -1,4 +1,4 @@
-#include "server/long_poll_gate.h"
+#include "server/api/long_poll_gate.h"
 
 namespace fastgpu {
 

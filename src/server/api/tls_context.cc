@@ -1,4 +1,4 @@
-#include "server/tls_context.h"
+#include "server/api/tls_context.h"
 
 namespace fastgpu {
 

@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "server/api_error.h"
+#include "server/api/api_error.h"
 
 namespace fastgpu {
 

@@ -1,7 +1,7 @@
-#include "server/agent_request.h"
+#include "server/api/agent_request.h"
 
 #include "core/base64.h"
-#include "server/json_body.h"
+#include "server/api/json_body.h"
 
 namespace fastgpu {
 namespace {

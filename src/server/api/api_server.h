@@ -6,12 +6,12 @@
 #include <vector>
 
 #include "runtime/gpu_inventory.h"
-#include "server/auth.h"
+#include "server/api/auth.h"
 #include "server/autoscale_loop.h"
-#include "server/front_door.h"
+#include "server/api/front_door.h"
 #include "server/leadership.h"
-#include "server/long_poll_gate.h"
-#include "server/request_fence.h"
+#include "server/api/long_poll_gate.h"
+#include "server/api/request_fence.h"
 #include "server/scheduler.h"
 #include "store/batch_writer.h"
 

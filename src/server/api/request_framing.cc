@@ -1,4 +1,4 @@
-#include "server/request_framing.h"
+#include "server/api/request_framing.h"
 
 #include <algorithm>
 #include <cctype>

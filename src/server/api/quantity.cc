@@ -1,4 +1,4 @@
-#include "server/quantity.h"
+#include "server/api/quantity.h"
 
 #include <array>
 #include <charconv>

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "server/api_error.h"
+#include "server/api/api_error.h"
 
 namespace fastgpu {
 

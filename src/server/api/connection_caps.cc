@@ -1,4 +1,4 @@
-#include "server/connection_caps.h"
+#include "server/api/connection_caps.h"
 
 namespace fastgpu {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "server/api_error.h"
+#include "server/api/api_error.h"
 
 namespace fastgpu {
 

@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "server/api_error.h"
+#include "server/api/api_error.h"
 
 namespace fastgpu {
 

@@ -1,4 +1,4 @@
-#include "server/record_json.h"
+#include "server/api/record_json.h"
 
 namespace fastgpu {
 namespace {

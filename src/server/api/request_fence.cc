@@ -1,4 +1,4 @@
-#include "server/request_fence.h"
+#include "server/api/request_fence.h"
 
 #include <arpa/inet.h>
 

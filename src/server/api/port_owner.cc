@@ -1,4 +1,4 @@
-#include "server/port_owner.h"
+#include "server/api/port_owner.h"
 
 #include <charconv>
 #include <cstdio>

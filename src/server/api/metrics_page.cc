@@ -1,4 +1,4 @@
-#include "server/metrics_page.h"
+#include "server/api/metrics_page.h"
 
 namespace fastgpu {
 namespace {

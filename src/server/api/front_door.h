@@ -15,11 +15,11 @@
 #include <unordered_map>
 
 #include "core/status.h"
-#include "server/api_error.h"
-#include "server/connection_caps.h"
-#include "server/elastic_thread_pool.h"
-#include "server/http_connection.h"
-#include "server/tls_context.h"
+#include "server/api/api_error.h"
+#include "server/api/connection_caps.h"
+#include "server/api/elastic_thread_pool.h"
+#include "server/api/http_connection.h"
+#include "server/api/tls_context.h"
 
 namespace fastgpu {
 

@@ -1,7 +1,7 @@
-#include "server/vgpu_request.h"
+#include "server/api/vgpu_request.h"
 
-#include "server/json_body.h"
-#include "server/quantity.h"
+#include "server/api/json_body.h"
+#include "server/api/quantity.h"
 
 namespace fastgpu {
 

@@ -1,4 +1,4 @@
-#include "server/http_connection.h"
+#include "server/api/http_connection.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

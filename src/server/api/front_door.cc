@@ -1,4 +1,4 @@
-#include "server/front_door.h"
+#include "server/api/front_door.h"
 
 #include <fcntl.h>
 #include <netdb.h>
@@ -16,7 +16,7 @@
 #include <cstdio>
 #include <vector>
 
-#include "server/request_framing.h"
+#include "server/api/request_framing.h"
 
 namespace fastgpu {
 namespace {

@@ -1,10 +1,10 @@
-#include "server/task_request.h"
+#include "server/api/task_request.h"
 
 #include <cctype>
 #include <cmath>
 
-#include "server/json_body.h"
-#include "server/quantity.h"
+#include "server/api/json_body.h"
+#include "server/api/quantity.h"
 
 namespace fastgpu {
 namespace {
