@@ -18,7 +18,7 @@
 #include "autoscale/cost_account.h"
 #include "server/node_provider.h"
 #include "server/scale_log.h"
-#include "server/scheduler.h"
+#include "server/loop/scheduler.h"
 
 namespace fastgpu {
 

@@ -7,8 +7,8 @@
 #include "core/status.h"
 #include "server/api/auth.h"
 #include "server/daemon_options.h"
-#include "server/task_confiner.h"
-#include "server/task_identities.h"
+#include "server/loop/task_confiner.h"
+#include "server/loop/task_identities.h"
 
 namespace fastgpu {
 

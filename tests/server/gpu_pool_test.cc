@@ -1,6 +1,6 @@
 // GpuPool: the daemon's own GPUs plus the hosts agents add.
 
-#include "server/gpu_pool.h"
+#include "server/loop/gpu_pool.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // The reclaim rules of vGPUs (lease, ttl, idle timeout) on a fake clock.
 
-#include "server/vgpu_expiry.h"
+#include "server/loop/vgpu_expiry.h"
 
 #include <gtest/gtest.h>
 

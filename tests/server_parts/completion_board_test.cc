@@ -1,6 +1,6 @@
 // CompletionBoard: waits end when their own task (or vGPU) finishes, not when another does.
 
-#include "server/completion_board.h"
+#include "server/loop/completion_board.h"
 
 #include <gtest/gtest.h>
 

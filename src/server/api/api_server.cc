@@ -8,7 +8,7 @@
 #include <functional>
 
 #include "core/wall_clock.h"
-#include "server/accounts_reload.h"
+#include "server/loop/accounts_reload.h"
 #include "server/api/agent_request.h"
 #include "server/api/metrics_page.h"
 #include "server/api/openapi.h"

@@ -12,7 +12,7 @@
 #include "server/leadership.h"
 #include "server/api/long_poll_gate.h"
 #include "server/api/request_fence.h"
-#include "server/scheduler.h"
+#include "server/loop/scheduler.h"
 #include "store/batch_writer.h"
 
 namespace fastgpu {

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "server/scheduler.h"
+#include "server/loop/scheduler.h"
 #include "store/batch_writer.h"
 
 namespace fastgpu {

@@ -3,8 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "server/gpu_pool.h"
-#include "server/scheduler.h"
+#include "server/loop/gpu_pool.h"
+#include "server/loop/scheduler.h"
 #include "store/records.h"
 
 namespace fastgpu {

@@ -1,4 +1,4 @@
-#include "server/task_confiner.h"
+#include "server/loop/task_confiner.h"
 
 namespace fastgpu {
 

@@ -1,4 +1,4 @@
-#include "server/task_identities.h"
+#include "server/loop/task_identities.h"
 
 #include <charconv>
 

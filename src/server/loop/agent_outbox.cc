@@ -1,4 +1,4 @@
-#include "server/agent_outbox.h"
+#include "server/loop/agent_outbox.h"
 
 namespace fastgpu {
 

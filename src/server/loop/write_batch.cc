@@ -1,4 +1,4 @@
-#include "server/write_batch.h"
+#include "server/loop/write_batch.h"
 
 namespace fastgpu {
 

@@ -1,4 +1,4 @@
-#include "server/completion_board.h"
+#include "server/loop/completion_board.h"
 
 namespace fastgpu {
 

@@ -13,8 +13,8 @@
 
 #include "core/secret.h"
 #include "core/wall_clock.h"
-#include "server/output_cap.h"
-#include "server/scheduler.h"
+#include "server/loop/output_cap.h"
+#include "server/loop/scheduler.h"
 
 namespace fastgpu {
 namespace {

@@ -2,7 +2,7 @@
 // holds once started, and the engine's questions (does it fit, may this one stop, what fits if
 // those stop) answered from the ledger, the vGPU slices and the placer.
 
-#include "server/scheduler.h"
+#include "server/loop/scheduler.h"
 
 namespace fastgpu {
 namespace {

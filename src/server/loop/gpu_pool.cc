@@ -1,4 +1,4 @@
-#include "server/gpu_pool.h"
+#include "server/loop/gpu_pool.h"
 
 #include <algorithm>
 

@@ -6,7 +6,7 @@
 
 #include "core/status.h"
 #include "runtime/task_sandbox.h"
-#include "server/task_identities.h"
+#include "server/loop/task_identities.h"
 #include "store/records.h"
 
 namespace fastgpu {

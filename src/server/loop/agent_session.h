@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/capacity_ledger.h"
-#include "server/agent_outbox.h"
+#include "server/loop/agent_outbox.h"
 
 namespace fastgpu {
 

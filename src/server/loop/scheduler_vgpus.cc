@@ -5,8 +5,8 @@
 
 #include "core/wall_clock.h"
 #include "core/gpu_model.h"
-#include "server/scheduler.h"
-#include "server/vgpu_enforcement.h"
+#include "server/loop/scheduler.h"
+#include "server/loop/vgpu_enforcement.h"
 
 namespace fastgpu {
 

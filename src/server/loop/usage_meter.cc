@@ -1,4 +1,4 @@
-#include "server/usage_meter.h"
+#include "server/loop/usage_meter.h"
 
 #include <cstdio>
 

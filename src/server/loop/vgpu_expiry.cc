@@ -1,4 +1,4 @@
-#include "server/vgpu_expiry.h"
+#include "server/loop/vgpu_expiry.h"
 
 namespace fastgpu {
 namespace {

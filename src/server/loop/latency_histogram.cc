@@ -1,4 +1,4 @@
-#include "server/latency_histogram.h"
+#include "server/loop/latency_histogram.h"
 
 #include <algorithm>
 #include <cstdio>

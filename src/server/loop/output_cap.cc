@@ -1,4 +1,4 @@
-#include "server/output_cap.h"
+#include "server/loop/output_cap.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -3,7 +3,7 @@
 
 #include <numeric>
 
-#include "server/scheduler.h"
+#include "server/loop/scheduler.h"
 
 namespace fastgpu {
 

@@ -9,7 +9,7 @@
 
 #include "core/wall_clock.h"
 #include "runtime/group_leaders.h"
-#include "server/scheduler.h"
+#include "server/loop/scheduler.h"
 
 namespace fastgpu {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/accounts_reload.h"
+#include "server/loop/accounts_reload.h"
 
 namespace fastgpu {
 

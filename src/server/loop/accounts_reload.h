@@ -5,7 +5,7 @@
 #include <string>
 
 #include "core/status.h"
-#include "server/scheduler.h"
+#include "server/loop/scheduler.h"
 
 namespace fastgpu {
 

@@ -1,4 +1,4 @@
-#include "server/vgpu_slice.h"
+#include "server/loop/vgpu_slice.h"
 
 #include <cstdio>
 

@@ -1,4 +1,4 @@
-#include "server/vgpu_enforcement.h"
+#include "server/loop/vgpu_enforcement.h"
 
 #include <sys/mman.h>
 

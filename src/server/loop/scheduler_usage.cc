@@ -6,7 +6,7 @@
 #include <map>
 #include <tuple>
 
-#include "server/scheduler.h"
+#include "server/loop/scheduler.h"
 
 namespace fastgpu {
 namespace {

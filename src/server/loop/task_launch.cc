@@ -1,4 +1,4 @@
-#include "server/task_launch.h"
+#include "server/loop/task_launch.h"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "server/scheduler.h"
+#include "server/loop/scheduler.h"
 
 #include <pthread.h>
 
@@ -9,9 +9,9 @@
 
 #include "core/wall_clock.h"
 #include "sched/policy_registry.h"
-#include "server/output_cap.h"
+#include "server/loop/output_cap.h"
 #include "core/gpu_model.h"
-#include "server/vgpu_enforcement.h"
+#include "server/loop/vgpu_enforcement.h"
 
 namespace fastgpu {
 namespace {
