@@ -4,8 +4,8 @@
 
 #include <filesystem>
 
-#include "server/exec_provider.h"
-#include "server/local_provider.h"
+#include "server/cluster/exec_provider.h"
+#include "server/cluster/local_provider.h"
 
 namespace fastgpu {
 

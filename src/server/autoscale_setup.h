@@ -4,9 +4,9 @@
 #include <memory>
 #include <string>
 
-#include "server/autoscale_loop.h"
+#include "server/cluster/autoscale_loop.h"
 #include "server/daemon_options.h"
-#include "server/node_provider.h"
+#include "server/cluster/node_provider.h"
 
 namespace fastgpu {
 

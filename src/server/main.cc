@@ -22,7 +22,7 @@
 #include "server/autoscale_setup.h"
 #include "server/confinement_setup.h"
 #include "server/daemon_options.h"
-#include "server/leadership.h"
+#include "server/cluster/leadership.h"
 #include "server/state_dir.h"
 #include "server/loop/task_launch.h"
 #include "server/loop/vgpu_enforcement.h"

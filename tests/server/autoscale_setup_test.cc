@@ -5,9 +5,9 @@
 
 #include <gtest/gtest.h>
 
-#include "server/exec_provider.h"
-#include "server/local_provider.h"
-#include "server/scale_log.h"
+#include "server/cluster/exec_provider.h"
+#include "server/cluster/local_provider.h"
+#include "server/cluster/scale_log.h"
 
 namespace fastgpu {
 namespace {

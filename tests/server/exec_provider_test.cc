@@ -2,7 +2,7 @@
 // detail, what a finished script leaves running survives it, and a script past its timeout is
 // killed with everything in its process group.
 
-#include "server/exec_provider.h"
+#include "server/cluster/exec_provider.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>

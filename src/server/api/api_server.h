@@ -7,9 +7,9 @@
 
 #include "runtime/gpu_inventory.h"
 #include "server/api/auth.h"
-#include "server/autoscale_loop.h"
+#include "server/cluster/autoscale_loop.h"
 #include "server/api/front_door.h"
-#include "server/leadership.h"
+#include "server/cluster/leadership.h"
 #include "server/api/long_poll_gate.h"
 #include "server/api/request_fence.h"
 #include "server/loop/scheduler.h"

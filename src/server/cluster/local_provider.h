@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "runtime/process_supervisor.h"
-#include "server/node_provider.h"
+#include "server/cluster/node_provider.h"
 
 namespace fastgpu {
 

@@ -1,4 +1,4 @@
-#include "server/scale_log.h"
+#include "server/cluster/scale_log.h"
 
 namespace fastgpu {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "server/node_provider.h"
+#include "server/cluster/node_provider.h"
 
 namespace fastgpu {
 

@@ -1,4 +1,4 @@
-#include "server/local_provider.h"
+#include "server/cluster/local_provider.h"
 
 #include <thread>
 

@@ -1,4 +1,4 @@
-#include "server/leadership.h"
+#include "server/cluster/leadership.h"
 
 #include <utility>
 

@@ -1,4 +1,4 @@
-#include "server/autoscale_loop.h"
+#include "server/cluster/autoscale_loop.h"
 
 #include <pthread.h>
 

@@ -16,8 +16,8 @@
 
 #include "autoscale/autoscaler.h"
 #include "autoscale/cost_account.h"
-#include "server/node_provider.h"
-#include "server/scale_log.h"
+#include "server/cluster/node_provider.h"
+#include "server/cluster/scale_log.h"
 #include "server/loop/scheduler.h"
 
 namespace fastgpu {

@@ -1,4 +1,4 @@
-#include "server/exec_provider.h"
+#include "server/cluster/exec_provider.h"
 
 #include <signal.h>
 #include <sys/wait.h>
