@@ -40,9 +40,7 @@ class Status {
     return {Code::kFailedPrecondition, std::move(msg)};
   }
   static Status infeasible(std::string msg) { return {Code::kInfeasible, std::move(msg)}; }
-  static Status limit_exceeded(std::string msg) {
-    return {Code::kLimitExceeded, std::move(msg)};
-  }
+  static Status limit_exceeded(std::string msg) { return {Code::kLimitExceeded, std::move(msg)}; }
   static Status unavailable(std::string msg) { return {Code::kUnavailable, std::move(msg)}; }
   static Status resource_exhausted(std::string msg) {
     return {Code::kResourceExhausted, std::move(msg)};

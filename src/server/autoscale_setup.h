@@ -5,8 +5,8 @@
 #include <string>
 
 #include "server/cluster/autoscale_loop.h"
-#include "server/daemon_options.h"
 #include "server/cluster/node_provider.h"
+#include "server/daemon_options.h"
 
 namespace fastgpu {
 

@@ -8,7 +8,6 @@
 #include <functional>
 
 #include "core/wall_clock.h"
-#include "server/loop/accounts_reload.h"
 #include "server/api/agent_request.h"
 #include "server/api/metrics_page.h"
 #include "server/api/openapi.h"
@@ -17,6 +16,7 @@
 #include "server/api/task_request.h"
 #include "server/api/usage_report.h"
 #include "server/api/vgpu_request.h"
+#include "server/loop/accounts_reload.h"
 
 namespace fastgpu {
 namespace {
@@ -160,7 +160,8 @@ void post_task(const ApiContext& ctx, const Principal& who, const Request& req, 
     if (ApiError e = load_vgpu(ctx, who, spec.vgpu, &vgpu); !e.is_ok()) return send_error(res, e);
   }
   TaskRecord task;
-  if (ApiError e = ApiError::from_status(ctx.scheduler->submit(std::move(spec), &task)); !e.is_ok()) {
+  if (ApiError e = ApiError::from_status(ctx.scheduler->submit(std::move(spec), &task));
+      !e.is_ok()) {
     return send_error(res, e);
   }
   // Just submitted: no pass has seen it, and a submission must not wait for the loop.
@@ -319,7 +320,8 @@ void post_vgpu(const ApiContext& ctx, const Principal& who, const Request& req, 
     return send_error(res, e);
   }
   VgpuId id = 0;
-  if (ApiError e = ApiError::from_status(ctx.scheduler->create_vgpu(std::move(spec), &id)); !e.is_ok()) {
+  if (ApiError e = ApiError::from_status(ctx.scheduler->create_vgpu(std::move(spec), &id));
+      !e.is_ok()) {
     return send_error(res, e);
   }
   VgpuRecord vgpu;
@@ -355,7 +357,8 @@ void renew_vgpu(const ApiContext& ctx, const Principal& who, const Request& req,
     VgpuRecord vgpu;
     if (ApiError e = load_vgpu(ctx, who, id, &vgpu); !e.is_ok()) return send_error(res, e);
     int64_t lease_end_us = 0;
-    if (ApiError e = ApiError::from_status(ctx.scheduler->renew_vgpu(id, &lease_end_us)); !e.is_ok()) {
+    if (ApiError e = ApiError::from_status(ctx.scheduler->renew_vgpu(id, &lease_end_us));
+        !e.is_ok()) {
       return send_error(res, e);
     }
     const nlohmann::json expires =
@@ -412,7 +415,8 @@ void list_nodes(const ApiContext& ctx, const Principal&, const Request&, Respons
 
 void remove_node(const ApiContext& ctx, const Principal& who, const Request& req, Response& res) {
   if (!who.admin) return send_error(res, ApiError::forbidden("only an admin may remove a node"));
-  if (ApiError e = ApiError::from_status(ctx.scheduler->remove_agent(req.matches[1], who.user)); !e.is_ok()) {
+  if (ApiError e = ApiError::from_status(ctx.scheduler->remove_agent(req.matches[1], who.user));
+      !e.is_ok()) {
     return send_error(res, e);
   }
   list_nodes(ctx, who, req, res);
@@ -513,7 +517,8 @@ void register_agent(const ApiContext& ctx, const Request& req, Response& res) {
                                                  "+ characters is required"));
   }
   RegisterReply reply;
-  if (ApiError e = ApiError::from_status(ctx.scheduler->register_agent(std::move(request), &reply)); !e.is_ok()) {
+  if (ApiError e = ApiError::from_status(ctx.scheduler->register_agent(std::move(request), &reply));
+      !e.is_ok()) {
     return send_error(res, e);
   }
   send_json(res, 200, to_json(reply));

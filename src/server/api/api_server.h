@@ -7,11 +7,11 @@
 
 #include "runtime/gpu_inventory.h"
 #include "server/api/auth.h"
-#include "server/cluster/autoscale_loop.h"
 #include "server/api/front_door.h"
-#include "server/cluster/leadership.h"
 #include "server/api/long_poll_gate.h"
 #include "server/api/request_fence.h"
+#include "server/cluster/autoscale_loop.h"
+#include "server/cluster/leadership.h"
 #include "server/loop/scheduler.h"
 #include "store/batch_writer.h"
 

@@ -35,5 +35,4 @@ std::optional<int64_t> tflops_to_milli(double tflops);
 /// Positive seconds (at most a year) as milliseconds, rounding to the nearest and to at least 1.
 std::optional<int64_t> seconds_to_ms(double seconds);
 
-
 }  // namespace fastgpu

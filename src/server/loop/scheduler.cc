@@ -7,10 +7,10 @@
 #include <filesystem>
 #include <future>
 
+#include "core/gpu_model.h"
 #include "core/wall_clock.h"
 #include "sched/policy_registry.h"
 #include "server/loop/output_cap.h"
-#include "core/gpu_model.h"
 #include "server/loop/vgpu_enforcement.h"
 
 namespace fastgpu {
@@ -120,7 +120,7 @@ Status Scheduler::admit_task(TaskSpec* spec) const {
       auto it = vgpu_views_.find(spec->vgpu);
       if (it == vgpu_views_.end()) {
         return Status::not_found("field \"vgpu\": vGPU " + std::to_string(spec->vgpu) +
-                                   " does not exist");
+                                 " does not exist");
       }
       vgpu = it->second;
     }
@@ -134,8 +134,8 @@ Status Scheduler::admit_task(TaskSpec* spec) const {
       const std::optional<MilliGpu> milli = milli_tflops_to_milli_gpu(spec->milli_tflops, model);
       if (!milli) {
         return Status::infeasible("the task asks for " + format_tflops(spec->milli_tflops) +
-                                    " TFLOPS, more than vGPU " + std::to_string(vgpu.id) +
-                                    "'s GPU offers");
+                                  " TFLOPS, more than vGPU " + std::to_string(vgpu.id) +
+                                  "'s GPU offers");
       }
       spec->shape.gpu_milli = *milli;
     }
@@ -145,8 +145,8 @@ Status Scheduler::admit_task(TaskSpec* spec) const {
   } else if (spec->milli_tflops > 0) {
     const std::vector<TaskShape> shapes = pool->candidate_shapes(spec->shape, spec->milli_tflops);
     if (shapes.empty()) {
-      return Status::infeasible("no GPU of this host offers " +
-                                  format_tflops(spec->milli_tflops) + " TFLOPS");
+      return Status::infeasible("no GPU of this host offers " + format_tflops(spec->milli_tflops) +
+                                " TFLOPS");
     }
     spec->shape.gpu_milli = shapes.front().gpu_milli;
   }
@@ -155,11 +155,11 @@ Status Scheduler::admit_task(TaskSpec* spec) const {
   if (spec->vgpu == kNoVgpu && !pool->could_ever_fit(spec->shape, spec->milli_tflops) &&
       !fits_elsewhere) {
     return Status::infeasible("no GPU group of this host could ever hold the task (" +
-                                std::to_string(spec->shape.num_gpu) + " GPU(s) of " +
-                                std::to_string(spec->shape.gpu_milli) + " milli-GPU, " +
-                                std::to_string(spec->shape.gpu_memory_mib) +
-                                " MiB GPU memory each, " + std::to_string(spec->shape.cpu_milli) +
-                                " milli-CPU)");
+                              std::to_string(spec->shape.num_gpu) + " GPU(s) of " +
+                              std::to_string(spec->shape.gpu_milli) + " milli-GPU, " +
+                              std::to_string(spec->shape.gpu_memory_mib) +
+                              " MiB GPU memory each, " + std::to_string(spec->shape.cpu_milli) +
+                              " milli-CPU)");
   }
   spec->synthetic.milli_tflops = spec->milli_tflops;
   if (std::string problem = validate_task_spec(*spec); !problem.empty()) {
@@ -756,14 +756,15 @@ void Scheduler::cancel_on_loop(TaskId id, std::function<void(Status)> reply) {
       return;
     }
     if (it->second.ending)
-      return reply(Status::failed_precondition("task " + std::to_string(id) + " is already finishing"));
+      return reply(
+          Status::failed_precondition("task " + std::to_string(id) + " is already finishing"));
     return cancel_live(it->second, std::move(reply));
   }
   TaskRecord record;
   if (Status s = store_->get_task(id, &record); !s.is_ok()) return reply(s);
   if (record.state != TaskState::kPending) {
     return reply(Status::failed_precondition("task " + std::to_string(id) + " is already " +
-                                    std::string(task_state_name(record.state))));
+                                             std::string(task_state_name(record.state))));
   }
   // Committed but not yet handed to the loop: the compare-and-set keeps it from starting.
   batch_.add(

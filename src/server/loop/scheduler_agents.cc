@@ -90,8 +90,8 @@ void Scheduler::register_on_loop(RegisterRequest request, RegisterReply* out,
   AgentSession& agent = agents_.at(known->second);
   if (!agent.barred_credential.empty() && same_secret(credential, agent.barred_credential)) {
     return reply(Status::failed_precondition("agent " + agent.name +
-                                    " was removed by an admin: restart "
-                                    "fastgpu-agent to register it again"));
+                                             " was removed by an admin: restart "
+                                             "fastgpu-agent to register it again"));
   }
   if (agent.ready && !same_secret(credential, agent.credential)) {
     return reply(Status::failed_precondition(
@@ -101,12 +101,13 @@ void Scheduler::register_on_loop(RegisterRequest request, RegisterReply* out,
         agent.name + ")"));
   }
   if (agent.retired) {
-    return reply(Status::failed_precondition("agent " + agent.name + " was retired by the autoscaler"));
+    return reply(
+        Status::failed_precondition("agent " + agent.name + " was retired by the autoscaler"));
   }
   if (agent.gpu_count != gpu_count) {
     return reply(Status::failed_precondition("agent " + agent.name + " registered with " +
-                                    std::to_string(agent.gpu_count) + " GPU(s), now reports " +
-                                    std::to_string(gpu_count)));
+                                             std::to_string(agent.gpu_count) +
+                                             " GPU(s), now reports " + std::to_string(gpu_count)));
   }
   if (!agent.ready) {
     for (const NodeFence& fence : agent.fences) ledger_.lift_fence(fence);
@@ -153,15 +154,16 @@ void Scheduler::set_pool(std::shared_ptr<const GpuPool> pool) {
 void Scheduler::sync_on_loop(const SyncRequest& request, std::function<void(Status)> reply) {
   auto it = agents_.find(request.agent_id);
   if (it == agents_.end() || it->second.epoch != request.epoch || !it->second.ready) {
-    return reply(Status::failed_precondition("agent session " + std::to_string(request.epoch) +
+    return reply(
+        Status::failed_precondition("agent session " + std::to_string(request.epoch) +
                                     " is not current: stop every task and register again"));
   }
   AgentSession& agent = it->second;
   if (!same_secret(request.credential, agent.credential)) {
     return reply(Status::unauthenticated("agent " + agent.name +
-                                           ": missing or wrong agent "
-                                           "credential (header " +
-                                           std::string(kAgentCredentialHeader) + ")"));
+                                         ": missing or wrong agent "
+                                         "credential (header " +
+                                         std::string(kAgentCredentialHeader) + ")"));
   }
   agent.last_seen = std::chrono::steady_clock::now();
   agent.last_seen_us = wall_clock_us();

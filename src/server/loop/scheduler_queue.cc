@@ -247,13 +247,14 @@ Status Scheduler::admit_to_project(const TaskSpec& spec) const {
   const ProjectRules& rules = accounts_->projects[project];
   if (rules.max_priority && spec.priority > *rules.max_priority) {
     return Status::permission_denied("field \"priority\": project '" + rules.name +
-                               "' allows priority at most " + std::to_string(*rules.max_priority) +
-                               " (max_priority), asked " + std::to_string(spec.priority));
+                                     "' allows priority at most " +
+                                     std::to_string(*rules.max_priority) +
+                                     " (max_priority), asked " + std::to_string(spec.priority));
   }
   if (rules.max_queued > 0 && queued_view_.at(project) >= size_t(rules.max_queued)) {
     return Status::limit_exceeded("project '" + rules.name + "' has " +
-                                       std::to_string(rules.max_queued) +
-                                       " tasks waiting, its max_queued: submit when some start");
+                                  std::to_string(rules.max_queued) +
+                                  " tasks waiting, its max_queued: submit when some start");
   }
   return {};
 }

@@ -3,8 +3,8 @@
 
 #include <cstdio>
 
-#include "core/wall_clock.h"
 #include "core/gpu_model.h"
+#include "core/wall_clock.h"
 #include "server/loop/scheduler.h"
 #include "server/loop/vgpu_enforcement.h"
 
@@ -80,15 +80,14 @@ void Scheduler::set_view(const VgpuRecord& record) {
   }
 }
 
-void Scheduler::create_vgpu_on_loop(VgpuSpec spec, VgpuId* id,
-                                    std::function<void(Status)> reply) {
+void Scheduler::create_vgpu_on_loop(VgpuSpec spec, VgpuId* id, std::function<void(Status)> reply) {
   const TaskShape base = vgpu_shape(spec);
   if (!pool_->could_ever_fit(base, spec.milli_tflops)) {
-    return reply(Status::infeasible("no GPU of this host could hold the vGPU (" +
-                                      (spec.milli_tflops > 0
-                                           ? format_tflops(spec.milli_tflops) + " TFLOPS"
-                                           : std::to_string(spec.gpu_milli) + " milli-GPU") +
-                                      ", " + std::to_string(spec.memory_mib) + " MiB)"));
+    return reply(
+        Status::infeasible("no GPU of this host could hold the vGPU (" +
+                           (spec.milli_tflops > 0 ? format_tflops(spec.milli_tflops) + " TFLOPS"
+                                                  : std::to_string(spec.gpu_milli) + " milli-GPU") +
+                           ", " + std::to_string(spec.memory_mib) + " MiB)"));
   }
   // Until its id is known, what it holds is filed under a key of its own.
   const uint64_t unsaved_key = vgpu_holding_key(-(++unsaved_vgpus_));
@@ -210,9 +209,9 @@ void Scheduler::delete_vgpu_on_loop(VgpuId id, bool force, std::string reason,
   }
   if (const int unfinished = completions_.unfinished_in(id); unfinished > 0 && !force) {
     return reply(Status::failed_precondition("vGPU " + std::to_string(id) + " has " +
-                                    std::to_string(unfinished) +
-                                    " unfinished task(s); wait for them or delete with "
-                                    "?force=true to cancel them"));
+                                             std::to_string(unfinished) +
+                                             " unfinished task(s); wait for them or delete with "
+                                             "?force=true to cancel them"));
   }
   for (auto& [task_id, task] : live_) {
     if (task.record.spec.vgpu == id && !task.ending) cancel_live(task, [](const Status&) {});
