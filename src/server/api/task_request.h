@@ -16,7 +16,7 @@ inline constexpr int64_t kMaxTaskRetries = 100;
 
 /// Parses the body of a task submission for `owner` into *spec (see docs/API.md for the fields).
 /// Compute asked in TFLOPS leaves spec->shape.gpu_milli at 0: the share depends on the GPU model,
-/// which admission (Scheduler::admit_task) resolves. A task in a vGPU that asks for no compute
+/// which admission (Admission::admit) resolves. A task in a vGPU that asks for no compute
 /// gets num_gpu 0 here and the whole vGPU at admission. Errors name the field; *spec is then
 /// unspecified.
 ApiError parse_task_request(std::string_view body, const std::string& owner, TaskSpec* spec);

@@ -58,10 +58,11 @@ Scheduler::Scheduler(Store* store, Writer* writer, GpuPool pool, Options options
                         std::chrono::microseconds(options_.aging).count(), kBackfillWindow,
                         options_.accounts.usage_half_life_us},
              options_.accounts.projects),
-      agent_of_node_(ledger_.node_count(), 0),
-      published_pool_(pool_),
+      agents_(ledger_.node_count()),
       accounts_(std::make_shared<const Accounts>(options_.accounts)),
-      queued_view_(options_.accounts.projects.size(), 0) {}
+      admission_(Admission::Rules{options_.feasible_elsewhere,
+                                  !options_.enforcement.library.empty(), options_.allow_unenforced},
+                 pool_, accounts_) {}
 
 Scheduler::~Scheduler() { stop(); }
 
@@ -111,67 +112,8 @@ TaskTransition Scheduler::transition(TaskId id, TaskState from, TaskState to, st
 
 // ---- API threads -------------------------------------------------------------------------
 
-Status Scheduler::admit_task(TaskSpec* spec) const {
-  const std::shared_ptr<const GpuPool> pool = this->pool();  // pool_ belongs to the loop
-  if (spec->vgpu != kNoVgpu) {
-    VgpuRecord vgpu;
-    {
-      std::lock_guard lock(views_mu_);
-      auto it = vgpu_views_.find(spec->vgpu);
-      if (it == vgpu_views_.end()) {
-        return Status::not_found("field \"vgpu\": vGPU " + std::to_string(spec->vgpu) +
-                                 " does not exist");
-      }
-      vgpu = it->second;
-    }
-    if (spec->shape.num_gpu == 0 && spec->milli_tflops == 0) {  // the whole vGPU
-      spec->shape.num_gpu = 1;
-      spec->shape.gpu_milli = vgpu.spec.gpu_milli;
-      spec->milli_tflops = vgpu.spec.milli_tflops;
-    }
-    const GpuModelId model = pool->nodes()[vgpu.placement ? vgpu.placement->node : 0].model;
-    if (spec->milli_tflops > 0) {
-      const std::optional<MilliGpu> milli = milli_tflops_to_milli_gpu(spec->milli_tflops, model);
-      if (!milli) {
-        return Status::infeasible("the task asks for " + format_tflops(spec->milli_tflops) +
-                                  " TFLOPS, more than vGPU " + std::to_string(vgpu.id) +
-                                  "'s GPU offers");
-      }
-      spec->shape.gpu_milli = *milli;
-    }
-    if (std::string why = VgpuSlice(vgpu).infeasibility(*spec, model); !why.empty()) {
-      return Status::infeasible(why);
-    }
-  } else if (spec->milli_tflops > 0) {
-    const std::vector<TaskShape> shapes = pool->candidate_shapes(spec->shape, spec->milli_tflops);
-    if (shapes.empty()) {
-      return Status::infeasible("no GPU of this host offers " + format_tflops(spec->milli_tflops) +
-                                " TFLOPS");
-    }
-    spec->shape.gpu_milli = shapes.front().gpu_milli;
-  }
-  const bool fits_elsewhere = spec->milli_tflops == 0 && options_.feasible_elsewhere &&
-                              options_.feasible_elsewhere(spec->shape);
-  if (spec->vgpu == kNoVgpu && !pool->could_ever_fit(spec->shape, spec->milli_tflops) &&
-      !fits_elsewhere) {
-    return Status::infeasible("no GPU group of this host could ever hold the task (" +
-                              std::to_string(spec->shape.num_gpu) + " GPU(s) of " +
-                              std::to_string(spec->shape.gpu_milli) + " milli-GPU, " +
-                              std::to_string(spec->shape.gpu_memory_mib) +
-                              " MiB GPU memory each, " + std::to_string(spec->shape.cpu_milli) +
-                              " milli-CPU)");
-  }
-  spec->synthetic.milli_tflops = spec->milli_tflops;
-  if (std::string problem = validate_task_spec(*spec); !problem.empty()) {
-    return Status::invalid_argument(problem);
-  }
-  return {};
-}
-
 Status Scheduler::submit(TaskSpec spec, TaskRecord* out) {
-  if (Status e = admit_task(&spec); !e.is_ok()) return e;
-  if (Status e = admit_enforcement(&spec); !e.is_ok()) return e;
-  if (Status e = admit_to_project(spec); !e.is_ok()) return e;
+  if (Status e = admission_.admit(&spec); !e.is_ok()) return e;
   std::vector<TaskId> ids;
   if (Status s = writer_->create_tasks({std::move(spec)}, &ids); !s.is_ok()) {
     return s;
@@ -183,19 +125,6 @@ Status Scheduler::submit(TaskSpec spec, TaskRecord* out) {
     new_tasks_.push_back(*out);
   }
   inbox_cv_.notify_one();
-  return {};
-}
-
-Status Scheduler::admit_enforcement(TaskSpec* spec) const {
-  const bool fractional = spec->shape.num_gpu > 0 && spec->shape.gpu_milli < kMilliPerGpu;
-  if (!fractional || !spec->enforce || !options_.enforcement.library.empty()) return {};
-  if (!options_.allow_unenforced) {
-    return Status::unavailable(
-        "this fastgpud has no vGPU enforcement library (lib/libfastgpu-vgpu.so beside its bin/), "
-        "so it cannot hold a task to a fractional slice; install the library, or start "
-        "fastgpud with --allow-unenforced to run such tasks without it");
-  }
-  spec->enforce = false;  // what the API shows: this task is not held to its slice
   return {};
 }
 
@@ -222,10 +151,7 @@ PoolSnapshot Scheduler::snapshot() const {
   return snapshot_;
 }
 
-std::shared_ptr<const GpuPool> Scheduler::pool() const {
-  std::lock_guard lock(views_mu_);
-  return published_pool_;
-}
+std::shared_ptr<const GpuPool> Scheduler::pool() const { return admission_.pool(); }
 
 // ---- The loop ----------------------------------------------------------------------------
 
@@ -283,12 +209,9 @@ void Scheduler::iterate() {
   }
   start_held_launches(epoch_confirmed);
   if (snapshot_stale_) publish_snapshot();
-  {
-    std::lock_guard lock(accounts_mu_);
-    for (size_t p = 0; p < queued_view_.size(); ++p) {
-      queued_view_[p] = queue_.queued_in(static_cast<int32_t>(p));
-    }
-  }
+  std::vector<size_t> queued(accounts_->projects.size());
+  for (size_t p = 0; p < queued.size(); ++p) queued[p] = queue_.queued_in(static_cast<int32_t>(p));
+  admission_.publish_queued(std::move(queued));
   std::vector<std::function<void()>> after;
   after.swap(after_commit_);
   for (auto& then : after) then();
@@ -488,7 +411,7 @@ void Scheduler::launch(LiveTask& task) {
     commit_start(task, start_transition(task));
     return;
   }
-  if (agent_of_node_[task.placement.node] != 0) return assign_to_agent(task);
+  if (agents_.agent_of(task.placement.node) != 0) return assign_to_agent(task);
   const std::string base = log_base(id);
   task.launching = true;
   // Refused only while stopping: the task then stays pending in the store.
@@ -733,7 +656,7 @@ void Scheduler::publish_snapshot() {
   }
   for (const NodeState& node : ledger_.states()) snap.free_cpu_milli.push_back(node.free_cpu);
   snap.node_health.assign(ledger_.node_count(), NodeHealth{});
-  for (const auto& [id, agent] : agents_) {
+  for (const auto& [id, agent] : agents_.sessions()) {
     for (NodeIndex n : agent.nodes) snap.node_health[n] = {agent.ready, agent.last_seen_us};
   }
   snap.queued = queue_.size();

@@ -24,7 +24,8 @@
 #include "sched/placer.h"
 #include "sched/queue/accounts.h"
 #include "sched/queue/queue_engine.h"
-#include "server/loop/agent_session.h"
+#include "server/loop/admission.h"
+#include "server/loop/agent_registry.h"
 #include "server/loop/completion_board.h"
 #include "server/loop/gpu_pool.h"
 #include "server/loop/latency_histogram.h"
@@ -163,11 +164,8 @@ class Scheduler {
   /// while placements run. Thread-safe.
   std::string placements_paused() const;
 
-  /// Completes and checks a parsed task spec: resolves TFLOPS to a share, gives a task in a
-  /// vGPU without compute the whole vGPU, and refuses what could never run (422) or names a
-  /// missing vGPU (404). Thread-safe.
-  Status admit_task(TaskSpec* spec) const;
-  /// Admits, commits and queues one task; *out receives the stored record. Thread-safe.
+  /// Admits (Admission::admit), commits and queues one task; *out receives the stored record.
+  /// Thread-safe.
   Status submit(TaskSpec spec, TaskRecord* out);
   /// Cancels a pending or running task (its process group gets SIGTERM, then SIGKILL after
   /// the grace period). 409 when it already finished. Thread-safe.
@@ -305,12 +303,6 @@ class Scheduler {
   void forget_ledger(const std::string& enforcement_id) const;
   // The failure reason of a task whose output passed the log cap.
   std::string log_cap_reason() const;
-  // A fractional task this daemon cannot hold to its slice (no enforcement library): refused,
-  // or with Options::allow_unenforced recorded as not enforced.
-  Status admit_enforcement(TaskSpec* spec) const;
-  // The limits of the submitter's project that apply at submission: max_priority (403) and
-  // max_queued (429, against the queue as of the last loop iteration).
-  Status admit_to_project(const TaskSpec& spec) const;
   // After a failed commit: ends the replica through on_fenced when a newer one leads.
   void check_fenced();
   void on_launched(LaunchOutcome outcome);
@@ -338,7 +330,6 @@ class Scheduler {
   // Deletes the vGPUs whose lease lapsed, ttl ran out or idle timeout came (scheduler_vgpus.cc).
   void reclaim_expired_vgpus();
   TaskSlice slice_of(const LiveTask& task) const;
-  void set_view(const VgpuRecord& record);
   TaskShape vgpu_shape(const VgpuSpec& spec) const;
   // Places a vGPU of `spec` within its project's quota: takes its slice in the ledger, files
   // what it holds in the queue engine under `holding_key`, and returns where; nullopt, with
@@ -433,18 +424,12 @@ class Scheduler {
   std::string placements_paused_;  // why the disk stops placements; empty: they run
   bool dirty_ = true;              // something changed that may let a queued task start
   bool snapshot_stale_ = false;    // the published snapshot misses a change of the loop's
-  std::vector<std::function<void()>> after_commit_;   // run once this iteration's batch commits
-  std::unordered_map<int64_t, AgentSession> agents_;  // by id
-  std::unordered_map<std::string, int64_t> agent_by_name_;
-  std::vector<int64_t> agent_of_node_;  // per ledger node: its agent, 0 for this host
-  int64_t next_agent_id_ = 1;
+  std::vector<std::function<void()>> after_commit_;  // run once this iteration's batch commits
+  AgentRegistry agents_;
   int64_t unsaved_vgpus_ = 0;  // vGPUs placed before their id was known, for their holding keys
   // Tasks that ran on agents before a restart, requeued once those agents have fenced.
   std::vector<std::pair<std::chrono::steady_clock::time_point, TaskRecord>> lost_on_agents_;
   std::chrono::steady_clock::time_point health_published_;  // when heartbeats were last shown
-  // Sessions are numbered from the start time in microseconds, so that a session of an earlier
-  // run of the daemon never matches one of this run.
-  int64_t next_epoch_ = wall_clock_us();
 
   // Shared with API threads.
   mutable std::mutex inbox_mu_;
@@ -454,15 +439,14 @@ class Scheduler {
   std::vector<LaunchOutcome> launched_;  // guarded by inbox_mu_
   bool stopping_ = false;                // guarded by inbox_mu_
   mutable std::mutex views_mu_;
-  std::unordered_map<VgpuId, VgpuRecord> vgpu_views_;       // guarded by views_mu_
   std::unordered_map<VgpuId, PendingReason> vgpu_reasons_;  // guarded by views_mu_
   PoolSnapshot snapshot_;                                   // guarded by views_mu_
   std::string paused_view_;                                 // guarded by views_mu_
-  std::shared_ptr<const GpuPool> published_pool_;           // guarded by views_mu_
-  mutable std::mutex accounts_mu_;
-  // Replaced only on the loop, which reads it without the lock; others copy it under the lock.
+  // The loop's accounts; admission_ holds the copy API threads read.
   std::shared_ptr<const Accounts> accounts_;
-  std::vector<size_t> queued_view_;  // per project, as of the last iteration; accounts_mu_
+  // Checks tasks on API threads against the pool, vGPUs, accounts and queues the loop
+  // publishes to it.
+  Admission admission_;
   CompletionBoard completions_;
   LatencyHistogram schedule_latency_;
   UsageMeter usage_meter_;

@@ -47,11 +47,9 @@ Status Scheduler::register_agent(RegisterRequest request, RegisterReply* out) {
 
 Status Scheduler::remove_agent(const std::string& name, const std::string& by) {
   return run_on_loop([this, &name, &by](auto reply) {
-    auto known = agent_by_name_.find(name);
-    if (known == agent_by_name_.end()) {
-      return reply(Status::not_found("no agent node " + name));
-    }
-    AgentSession& agent = agents_.at(known->second);
+    AgentSession* known = agents_.find_by_name(name);
+    if (known == nullptr) return reply(Status::not_found("no agent node " + name));
+    AgentSession& agent = *known;
     agent.barred_credential = agent.credential;
     if (agent.ready) node_down(agent, "removed by " + by);
     reply({});
@@ -61,7 +59,7 @@ Status Scheduler::remove_agent(const std::string& name, const std::string& by) {
 Status Scheduler::sync_agent(const SyncRequest& request, SyncReply* out) {
   std::shared_ptr<AgentOutbox> outbox;
   Status e = run_on_loop([this, &request, &outbox](auto reply) {
-    if (auto it = agents_.find(request.agent_id); it != agents_.end()) outbox = it->second.outbox;
+    if (AgentSession* agent = agents_.find(request.agent_id)) outbox = agent->outbox;
     sync_on_loop(request, std::move(reply));
   });
   if (!e.is_ok()) return e;
@@ -75,39 +73,17 @@ void Scheduler::register_on_loop(RegisterRequest request, RegisterReply* out,
                                  std::function<void(Status)> reply) {
   const size_t gpu_count = request.devices.size();
   std::string credential = std::move(request.credential);  // `request` moves on below
-  auto known = agent_by_name_.find(request.name);
-  if (known == agent_by_name_.end()) {
-    AgentSession agent;
-    agent.id = next_agent_id_++;
-    agent.name = request.name;
-    agent.gpu_count = gpu_count;
+  AgentSession* known = agents_.find_by_name(request.name);
+  if (known == nullptr) {
+    AgentSession agent = agents_.make(request.name, gpu_count);
     if (Status s = add_agent_nodes(agent, std::move(request)); !s.is_ok()) {
       return reply(Status::invalid_argument("field \"devices\": " + s.message()));
     }
-    known = agent_by_name_.emplace(agent.name, agent.id).first;
-    agents_.emplace(agent.id, std::move(agent));
+    known = &agents_.add(std::move(agent));
   }
-  AgentSession& agent = agents_.at(known->second);
-  if (!agent.barred_credential.empty() && same_secret(credential, agent.barred_credential)) {
-    return reply(Status::failed_precondition("agent " + agent.name +
-                                             " was removed by an admin: restart "
-                                             "fastgpu-agent to register it again"));
-  }
-  if (agent.ready && !same_secret(credential, agent.credential)) {
-    return reply(Status::failed_precondition(
-        "agent " + agent.name +
-        " is registered and heartbeating: another registration under its "
-        "name is refused until its node times out or an admin removes it (fastgpu nodes rm " +
-        agent.name + ")"));
-  }
-  if (agent.retired) {
-    return reply(
-        Status::failed_precondition("agent " + agent.name + " was retired by the autoscaler"));
-  }
-  if (agent.gpu_count != gpu_count) {
-    return reply(Status::failed_precondition("agent " + agent.name + " registered with " +
-                                             std::to_string(agent.gpu_count) +
-                                             " GPU(s), now reports " + std::to_string(gpu_count)));
+  AgentSession& agent = *known;
+  if (Status s = AgentRegistry::check_return(agent, credential, gpu_count); !s.is_ok()) {
+    return reply(s);
   }
   if (!agent.ready) {
     for (const NodeFence& fence : agent.fences) ledger_.lift_fence(fence);
@@ -115,7 +91,7 @@ void Scheduler::register_on_loop(RegisterRequest request, RegisterReply* out,
     agent.ready = true;
     dirty_ = true;
   }
-  agent.epoch = next_epoch_++;
+  agent.epoch = agents_.new_epoch();
   agent.credential = std::move(credential);
   agent.outbox->set_epoch(agent.epoch);
   agent.last_seen = std::chrono::steady_clock::now();
@@ -136,7 +112,7 @@ Status Scheduler::add_agent_nodes(AgentSession& agent, RegisterRequest request) 
   }
   for (NodeIndex n : added) {
     ledger_.add_node(next->nodes()[n]);
-    agent_of_node_.push_back(agent.id);
+    agents_.add_node(agent.id);
   }
   agent.nodes = std::move(added);
   rebuild_placer();
@@ -147,18 +123,17 @@ Status Scheduler::add_agent_nodes(AgentSession& agent, RegisterRequest request) 
 
 void Scheduler::set_pool(std::shared_ptr<const GpuPool> pool) {
   pool_ = std::move(pool);
-  std::lock_guard lock(views_mu_);
-  published_pool_ = pool_;
+  admission_.publish_pool(pool_);
 }
 
 void Scheduler::sync_on_loop(const SyncRequest& request, std::function<void(Status)> reply) {
-  auto it = agents_.find(request.agent_id);
-  if (it == agents_.end() || it->second.epoch != request.epoch || !it->second.ready) {
+  AgentSession* known = agents_.find(request.agent_id);
+  if (known == nullptr || known->epoch != request.epoch || !known->ready) {
     return reply(
         Status::failed_precondition("agent session " + std::to_string(request.epoch) +
                                     " is not current: stop every task and register again"));
   }
-  AgentSession& agent = it->second;
+  AgentSession& agent = *known;
   if (!same_secret(request.credential, agent.credential)) {
     return reply(Status::unauthenticated("agent " + agent.name +
                                          ": missing or wrong agent "
@@ -268,7 +243,7 @@ void Scheduler::lose(LiveTask& task, const std::string& reason) {
 
 void Scheduler::assign_to_agent(LiveTask& task) {
   const TaskId id = task.record.id;
-  task.agent = agent_of_node_[task.placement.node];
+  task.agent = agents_.agent_of(task.placement.node);
   TaskTransition start = start_transition(task);
   start.stdout_path = log_base(id) + ".out";  // appended to as the agent sends output
   start.stderr_path = log_base(id) + ".err";
@@ -304,7 +279,7 @@ void Scheduler::hand_to_agent(LiveTask& task) {
 
 void Scheduler::check_agents() {
   const auto now = std::chrono::steady_clock::now();
-  for (auto& [id, agent] : agents_) {
+  for (auto& [id, agent] : agents_.sessions()) {
     if (agent.ready && now - agent.last_seen > options_.node_timeout) {
       node_down(agent, "silent for " + std::to_string(options_.node_timeout.count()) + " ms");
     }

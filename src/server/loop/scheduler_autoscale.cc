@@ -24,7 +24,7 @@ Status Scheduler::autoscale_view(AutoscaleView* out) {
       }
     }
     out->agents.clear();
-    for (const auto& [id, agent] : agents_) {
+    for (const auto& [id, agent] : agents_.sessions()) {
       out->agents.push_back({agent.name, agent.ready && !agent.retired, agent_busy(agent)});
     }
     reply({});
@@ -45,9 +45,9 @@ Status Scheduler::retire_agent(const std::string& name) {
 }
 
 void Scheduler::retire_on_loop(const std::string& name, std::function<void(Status)> reply) {
-  auto known = agent_by_name_.find(name);
-  if (known == agent_by_name_.end()) return reply(Status::not_found("no agent " + name));
-  AgentSession& agent = agents_.at(known->second);
+  AgentSession* known = agents_.find_by_name(name);
+  if (known == nullptr) return reply(Status::not_found("no agent " + name));
+  AgentSession& agent = *known;
   if (agent.retired) return reply({});
   if (agent_busy(agent)) return reply(Status::failed_precondition("agent " + name + " runs tasks"));
   agent.retired = true;

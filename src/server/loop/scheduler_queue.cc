@@ -209,10 +209,7 @@ bool Scheduler::fits_pool_now(const TaskSpec& spec) {
   return false;
 }
 
-std::shared_ptr<const Accounts> Scheduler::accounts() const {
-  std::lock_guard lock(accounts_mu_);
-  return accounts_;
-}
+std::shared_ptr<const Accounts> Scheduler::accounts() const { return admission_.accounts(); }
 
 std::string Scheduler::project_of(const std::string& user) const {
   const std::shared_ptr<const Accounts> accounts = this->accounts();
@@ -232,31 +229,10 @@ void Scheduler::apply_accounts(std::shared_ptr<const Accounts> accounts) {
   queue_.regroup(accounts->projects,
                  [&](const std::string& user) { return accounts->project_of(user); });
   queue_.set_usage_half_life(accounts->usage_half_life_us);
-  {
-    std::lock_guard lock(accounts_mu_);
-    accounts_ = accounts;
-    queued_view_.assign(accounts->projects.size(), 0);
-  }
+  accounts_ = accounts;
+  admission_.publish_accounts(std::move(accounts));
   dirty_ = true;
   snapshot_stale_ = true;
-}
-
-Status Scheduler::admit_to_project(const TaskSpec& spec) const {
-  std::lock_guard lock(accounts_mu_);  // API threads: accounts_ and queued_view_ under it
-  const int32_t project = accounts_->project_of(spec.owner);
-  const ProjectRules& rules = accounts_->projects[project];
-  if (rules.max_priority && spec.priority > *rules.max_priority) {
-    return Status::permission_denied("field \"priority\": project '" + rules.name +
-                                     "' allows priority at most " +
-                                     std::to_string(*rules.max_priority) +
-                                     " (max_priority), asked " + std::to_string(spec.priority));
-  }
-  if (rules.max_queued > 0 && queued_view_.at(project) >= size_t(rules.max_queued)) {
-    return Status::limit_exceeded("project '" + rules.name + "' has " +
-                                  std::to_string(rules.max_queued) +
-                                  " tasks waiting, its max_queued: submit when some start");
-  }
-  return {};
 }
 
 Status Scheduler::pending_reasons(std::vector<TaskId> ids, std::vector<PendingReason>* out) {

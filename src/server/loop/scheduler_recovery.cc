@@ -104,7 +104,7 @@ Status Scheduler::recover_vgpus() {
     }
     slices_.emplace(vgpu.id, VgpuSlice(vgpu));
     expiry_.track(vgpu, wall_clock_us());  // a lease gets a whole period from the restart
-    set_view(vgpu);
+    admission_.publish_vgpu(vgpu);
   }
   return Status::ok();
 }

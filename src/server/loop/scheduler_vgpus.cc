@@ -71,15 +71,6 @@ TaskShape Scheduler::vgpu_shape(const VgpuSpec& spec) const {
   return shape;
 }
 
-void Scheduler::set_view(const VgpuRecord& record) {
-  std::lock_guard lock(views_mu_);
-  if (record.state == VgpuState::kDeleted) {
-    vgpu_views_.erase(record.id);
-  } else {
-    vgpu_views_[record.id] = record;
-  }
-}
-
 void Scheduler::create_vgpu_on_loop(VgpuSpec spec, VgpuId* id, std::function<void(Status)> reply) {
   const TaskShape base = vgpu_shape(spec);
   if (!pool_->could_ever_fit(base, spec.milli_tflops)) {
@@ -113,7 +104,7 @@ void Scheduler::create_vgpu_on_loop(VgpuSpec spec, VgpuId* id, std::function<voi
     slices_.emplace(record.id, VgpuSlice(record));
     expiry_.track(record, wall_clock_us());
     set_vgpu_reason(record.id, reason);
-    set_view(record);
+    admission_.publish_vgpu(record);
     *id = record.id;
     dirty_ = true;
     publish_snapshot();  // /v1/gpus shows the slice once the create is answered
@@ -147,7 +138,7 @@ bool Scheduler::try_place_pending_vgpus() {
                  }
                  slice.mutable_record().state = VgpuState::kActive;
                  slice.set_active_since_us(wall_clock_us());
-                 set_view(slice.record());
+                 admission_.publish_vgpu(slice.record());
                  dirty_ = true;
                });
     placed_any = true;
@@ -234,7 +225,7 @@ void Scheduler::delete_vgpu_on_loop(VgpuId id, bool force, std::string reason,
     }
     set_vgpu_reason(id, PendingReason::kNone);
     slice.mutable_record().state = VgpuState::kDeleted;
-    set_view(slice.record());
+    admission_.publish_vgpu(slice.record());
     slices_.erase(id);
     expiry_.forget(id);
     forget_ledger(enforcement_id(options_.enforcement_prefix, id, 0));
