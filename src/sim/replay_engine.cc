@@ -4,6 +4,8 @@
 #include <limits>
 #include <numeric>
 
+#include "sched/queue/node_fences.h"
+
 namespace fastgpu {
 namespace {
 
@@ -28,7 +30,7 @@ QueueRules replay_rules(const ReplayOptions& options) {
 // Nothing is preempted: trace tasks are not preemptible.
 class ReplayEngine::QueueSide : public QueueHost {
  public:
-  QueueSide(ReplayEngine& engine, int64_t t) : e_(engine), t_(t) {}
+  QueueSide(ReplayEngine& engine, int64_t t) : e_(engine), t_(t), fences_(engine.ledger_) {}
 
   StartVerdict try_start(const QueueEntry& entry, const QuotaRoom& room) override {
     StartVerdict verdict;
@@ -75,6 +77,8 @@ class ReplayEngine::QueueSide : public QueueHost {
     }
     return fits;
   }
+  void fence_node(NodeIndex node) override { fences_.fence(node); }
+  void lift_node_fence(NodeIndex node) override { fences_.lift(node); }
   // Nodes the autoscaler has not added count in CPU and memory: only GPUs are kept exact.
   PoolCapacity pool_capacity() const override {
     return {e_.in_service_gpu_milli(), e_.ledger_.total_cpu_milli(), e_.ledger_.total_memory_mib()};
@@ -86,6 +90,7 @@ class ReplayEngine::QueueSide : public QueueHost {
  private:
   ReplayEngine& e_;
   int64_t t_;
+  NodeFences fences_;
   Status error_ = Status::ok();
 };
 

@@ -211,7 +211,16 @@ void QueueEngine::pass(int64_t now_us, QueueHost& host) {
   resources.reserve(resources_.size());
   for (const auto& [resource, queue] : resources_) resources.push_back(resource);
   in_pass_ = true;
-  for (int64_t resource : resources) pass_resource(resources_.at(resource), resource, now_us, host);
+  for (int64_t resource : resources) {
+    if (resource != kPoolResource) {
+      pass_resource(resources_.at(resource), resource, now_us, host);
+      continue;
+    }
+    // Room being made is its claimant's: nothing else starts on a node whose victims stop.
+    for (const auto& [id, claim] : claims_) fence(claim.node, host);
+    pass_resource(resources_.at(resource), resource, now_us, host);
+    while (!fenced_.empty()) unfence(fenced_.back(), host);
+  }
   in_pass_ = false;
   for (int64_t resource : resources) remove_empty(resource);
 }
@@ -247,34 +256,59 @@ void QueueEngine::pass_resource(ResourceQueue& queue, int64_t resource, int64_t 
 
 QueueEngine::Considered QueueEngine::consider(const QueueEntry& entry, bool aged, QueueHost& host,
                                               PassState& state) {
-  const bool pool = state.resource == kPoolResource;
-  if (state.held_by_claim || (state.held_for_gpus && entry.asks_gpu())) {
-    // Held for an entry ahead (for room made, wholly: it counted on the CPUs and memory free
-    // too); while it is room being made, this one may make room too.
-    if (state.held_by_claim && pool && make_room_once(entry, host, state)) {
-      return {PendingReason::kPreempting};
-    }
+  if (state.held_for_gpus && entry.asks_gpu()) {
+    // Held for a head past its patience that waits for GPUs.
     return {entry.project == state.queue.held_by_project ? PendingReason::kHeldForHead
                                                          : PendingReason::kFairShare};
   }
+  // The room being made for it (its node fenced from the others) is its own to try. Room made
+  // on one node for several entries is theirs alike.
+  auto claim = claims_.find(entry.id);
+  const std::optional<NodeIndex> claimed =
+      claim == claims_.end() ? std::nullopt : std::optional(claim->second.node);
+  if (claimed) unfence(*claimed, host);
+  const Considered considered = consider_unfenced(entry, aged, host, state);
+  if (claimed && node_claimed(*claimed)) fence(*claimed, host);
+  return considered;
+}
+
+QueueEngine::Considered QueueEngine::consider_unfenced(const QueueEntry& entry, bool aged,
+                                                       QueueHost& host, PassState& state) {
   const std::optional<QuotaRoom> room = shares_.room(entry.project);
   if (!room) return {PendingReason::kQuota};
   const Request request{entry.milli_tflops, entry.shape};
   auto known = state.failed.find(request);
   PendingReason reason;
-  if (known != state.failed.end()) {
+  if (known != state.failed.end() && !claims_.contains(entry.id)) {
     reason = known->second;
   } else {
     if (offer(entry, aged, *room, host, &reason)) return {PendingReason::kNone, false, true};
     if (reason == PendingReason::kQuota) return {reason};  // its own limit, not the resource
     state.failed.emplace(request, reason);
   }
-  if (pool && make_room_once(entry, host, state)) {
-    state.held_by_claim = true;
-    state.queue.held_by_project = entry.project;
-    return {PendingReason::kPreempting, true};
+  // While room is made for it, patience does not apply: it holds that node, not the pool.
+  if (state.resource == kPoolResource && make_room_once(entry, host, state)) {
+    return {PendingReason::kPreempting};
   }
   return {reason, true};
+}
+
+void QueueEngine::fence(NodeIndex node, QueueHost& host) {
+  if (std::find(fenced_.begin(), fenced_.end(), node) != fenced_.end()) return;
+  host.fence_node(node);
+  fenced_.push_back(node);
+}
+
+void QueueEngine::unfence(NodeIndex node, QueueHost& host) {
+  auto it = std::find(fenced_.begin(), fenced_.end(), node);
+  if (it == fenced_.end()) return;
+  host.lift_node_fence(node);
+  fenced_.erase(it);
+}
+
+bool QueueEngine::node_claimed(NodeIndex node) const {
+  return std::any_of(claims_.begin(), claims_.end(),
+                     [&](const auto& claim) { return claim.second.node == node; });
 }
 
 bool QueueEngine::make_room_once(const QueueEntry& entry, QueueHost& host, PassState& state) {
@@ -335,11 +369,13 @@ FitsIfReleased fits_for(const QueueEntry& entry, QueueHost& host) {
 
 void QueueEngine::claim(const QueueEntry& entry, const VictimChoice& choice, QueueHost& host,
                         std::string_view why) {
-  claims_[entry.id] = {entry.project, entry.gpu_milli, choice.victims.size()};
+  const NodeIndex node = shares_.find(choice.victims.front())->node;
+  claims_[entry.id] = {entry.project, entry.gpu_milli, choice.victims.size(), node};
   for (uint64_t victim : choice.victims) {
     freeing_[victim] = entry.id;
     host.preempt(victim, why);
   }
+  fence(node, host);  // after the stops: what a stop gave back at once is fenced too
 }
 
 void QueueEngine::release(uint64_t id) {

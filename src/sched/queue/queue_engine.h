@@ -134,7 +134,6 @@ class QueueEngine {
     std::vector<std::tuple<int64_t, TaskShape, int32_t, int32_t>> no_room = {};
     size_t examined_after_failure = 0;
     bool held_for_gpus = false;  // a head past its patience waits for GPUs: they are its
-    bool held_by_claim = false;  // room is being made for an entry ahead
   };
   // What considering one entry came to.
   struct Considered {
@@ -147,10 +146,19 @@ class QueueEngine {
     int32_t project = 0;
     int64_t gpu_milli = 0;
     size_t victims_left = 0;
+    NodeIndex node = 0;  // where the victims run: fenced from other entries during a pass
   };
 
   void pass_resource(ResourceQueue& queue, int64_t resource, int64_t now_us, QueueHost& host);
+  // consider_unfenced() with the node of the entry's own claim (if any) open to it.
   Considered consider(const QueueEntry& entry, bool aged, QueueHost& host, PassState& state);
+  Considered consider_unfenced(const QueueEntry& entry, bool aged, QueueHost& host,
+                               PassState& state);
+  // Fences `node` through the host for the rest of the pass (once), or lifts that fence.
+  void fence(NodeIndex node, QueueHost& host);
+  void unfence(NodeIndex node, QueueHost& host);
+  // Whether room is being made on `node`.
+  bool node_claimed(NodeIndex node) const;
   // make_room() unless room is already being made for it, or could not be for an identical
   // entry in this pass; true when room is (being) made.
   bool make_room_once(const QueueEntry& entry, QueueHost& host, PassState& state);
@@ -176,6 +184,7 @@ class QueueEngine {
   std::vector<int64_t> queued_gpu_milli_;           // per project: what its pool entries would hold
   std::unordered_map<uint64_t, Claim> claims_;      // by waiting entry
   std::unordered_map<uint64_t, uint64_t> freeing_;  // victim -> the entry it stops for
+  std::vector<NodeIndex> fenced_;                   // claims' nodes fenced in this pass
   uint64_t pass_count_ = 0;
   std::optional<int64_t> recent_use_at_;  // when recent use was last aged (the last pass)
   bool in_pass_ = false;  // erase() leaves empty maps for after the pass (cursors point in)

@@ -59,6 +59,10 @@ class QueueHost {
                                 std::span<const uint64_t> victims) = 0;
   /// The pool's GPUs (thousandths), CPU (milli-cores) and host memory (MiB).
   virtual PoolCapacity pool_capacity() const = 0;
+  /// Keeps every entry off node `node` until lift_node_fence(node): room being made there is
+  /// another's. Called at most once per node before its lift (NodeFences does both).
+  virtual void fence_node(NodeIndex node) = 0;
+  virtual void lift_node_fence(NodeIndex node) = 0;
   /// Stops holding `victim` to make room (preemption by priority, or a reclaim by fair share:
   /// `reason` says which); it gives its capacity back later, through QueueEngine::release().
   virtual void preempt(uint64_t victim, std::string_view reason) = 0;

@@ -2,6 +2,7 @@
 // holds once started, and the engine's questions (does it fit, may this one stop, what fits if
 // those stop) answered from the ledger, the vGPU slices and the placer.
 
+#include "sched/queue/node_fences.h"
 #include "server/loop/scheduler.h"
 
 namespace fastgpu {
@@ -15,7 +16,7 @@ int64_t steady_us(std::chrono::steady_clock::time_point at) {
 
 class Scheduler::QueueSide : public QueueHost {
  public:
-  explicit QueueSide(Scheduler& s) : s_(s) {}
+  explicit QueueSide(Scheduler& s) : s_(s), fences_(s.ledger_) {}
 
   StartVerdict try_start(const QueueEntry& entry, const QuotaRoom& room) override {
     return s_.start_from_queue(s_.live_.at(entry.id), room);
@@ -54,6 +55,9 @@ class Scheduler::QueueSide : public QueueHost {
     return fits;
   }
 
+  void fence_node(NodeIndex node) override { fences_.fence(node); }
+  void lift_node_fence(NodeIndex node) override { fences_.lift(node); }
+
   PoolCapacity pool_capacity() const override {
     const CapacityLedger& ledger = s_.ledger_;
     return {ledger.total_gpu_milli(), ledger.total_cpu_milli(), ledger.total_memory_mib()};
@@ -65,6 +69,7 @@ class Scheduler::QueueSide : public QueueHost {
 
  private:
   Scheduler& s_;
+  NodeFences fences_;
 };
 
 void Scheduler::schedule_pass() {

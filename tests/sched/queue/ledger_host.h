@@ -10,6 +10,7 @@
 
 #include "core/capacity_ledger.h"
 #include "sched/placer.h"
+#include "sched/queue/node_fences.h"
 #include "sched/queue/queue_engine.h"
 #include "sched/queue/queue_host.h"
 
@@ -33,6 +34,8 @@ class LedgerHost : public QueueHost {
   PoolCapacity pool_capacity() const override {
     return {ledger_.total_gpu_milli(), ledger_.total_cpu_milli(), ledger_.total_memory_mib()};
   }
+  void fence_node(NodeIndex node) override { fences_.fence(node); }
+  void lift_node_fence(NodeIndex node) override { fences_.lift(node); }
   void preempt(uint64_t victim, std::string_view reason) override;
 
   /// Task `id` ends: its capacity goes back to the ledger and the engine.
@@ -54,6 +57,7 @@ class LedgerHost : public QueueHost {
     Placement placement;
   };
   CapacityLedger ledger_;
+  NodeFences fences_{ledger_};
   std::unique_ptr<Placer> placer_;
   std::map<uint64_t, Running> running_;
   std::set<uint64_t> stopping_;

@@ -191,6 +191,38 @@ TEST(QueueEngine, RoomIsMadeForEachWaitingTaskOnceWithDistinctVictims) {
   EXPECT_TRUE(host.running(4));
 }
 
+// While victims stop, only their node is kept for the task they stop for: other tasks start on
+// other nodes meanwhile, and none (not even one ordered ahead) takes the room being made.
+TEST(QueueEngine, RoomBeingMadeFencesOnlyTheVictimsNode) {
+  std::vector<NodeSpec> nodes = gpu_nodes(1, 2);  // node 0: 2 GPUs, node 1: 1 GPU
+  nodes.push_back(gpu_nodes(1, 1)[0]);
+  LedgerHost host(nodes);
+  QueueEngine engine(Rules(), OneProject());
+  for (uint64_t id : {1, 2, 3}) engine.push(Entry(id, 1, 0));
+  engine.pass(0, host);
+  ASSERT_EQ(host.started().size(), 3u);
+  uint64_t on_small_node = 0;
+  for (uint64_t id : {1, 2, 3}) {
+    if (engine.shares().find(id)->node == 1) on_small_node = id;
+  }
+  engine.push(Entry(4, 2, 10));  // fits only on node 0, once both of its tasks stop
+  engine.pass(1, host);
+  ASSERT_EQ(host.preempted().size(), 2u);
+  host.end(on_small_node, engine);  // node 1 frees up while the victims still stop
+  engine.push(Entry(5, 1, 0));
+  engine.pass(2, host);
+  ASSERT_TRUE(host.running(5)) << "a task that fits elsewhere waited for the victims";
+  EXPECT_EQ(engine.shares().find(5)->node, 1u);
+  EXPECT_EQ(engine.reason(4), PendingReason::kPreempting);
+  host.end_preempted(engine);    // the victims are gone: node 0 is free, and fenced for 4
+  engine.push(Entry(6, 1, 20));  // ordered ahead of 4, and would fit on node 0
+  engine.pass(3, host);
+  ASSERT_TRUE(host.running(4));
+  EXPECT_EQ(engine.shares().find(4)->node, 0u);
+  EXPECT_FALSE(host.running(6));
+  EXPECT_EQ(host.preempted().back(), 5u) << "6 makes room of its own, on node 1";
+}
+
 TEST(QueueEngine, ATaskStartedForItsAgeIsNotPreemptedByPriority) {
   LedgerHost host(gpu_nodes(1, 1));
   QueueEngine engine(Rules(/*patience_s=*/1000, /*aging_s=*/60), OneProject());
