@@ -228,10 +228,7 @@ void Scheduler::absorb(TaskRecord record) {
   dirty_ = true;
   // Committed just before its vGPU's deletion was: the deletion did not see it to cancel it.
   if (const VgpuId vgpu = it->second.record.spec.vgpu; vgpu != kNoVgpu) {
-    auto slice = slices_.find(vgpu);
-    if (slice == slices_.end() || slice->second.deleting()) {
-      cancel_live(it->second, [](const Status&) {});
-    }
+    if (vgpus_.live(vgpu) == nullptr) cancel_live(it->second, [](const Status&) {});
   }
 }
 
@@ -379,8 +376,8 @@ TaskSlice Scheduler::slice_of(const LiveTask& task) const {
   }
   MemoryMib memory = spec.shape.gpu_memory_mib;
   // In a vGPU, the limits enforced are the vGPU's, shared by all its tasks' processes.
-  if (auto vgpu = slices_.find(spec.vgpu); vgpu != slices_.end() && vgpu->second.placed()) {
-    const VgpuRecord& record = vgpu->second.record();
+  if (const VgpuSlice* vgpu = vgpus_.placed(spec.vgpu)) {
+    const VgpuRecord& record = vgpu->record();
     if (auto shape = pool_->shape_on_node(vgpu_shape(record.spec), record.spec.milli_tflops,
                                           record.placement->node)) {
       slice.compute_share = shape->gpu_milli;
@@ -595,9 +592,9 @@ void Scheduler::hold(LiveTask& task) {
   const TaskSpec& spec = task.record.spec;
   task.placement = task.record.placement.value_or(Placement{});
   if (spec.vgpu != kNoVgpu) {
-    auto it = slices_.find(spec.vgpu);
-    if (it == slices_.end() || !it->second.placed()) return;
-    it->second.take(spec, model_at(task.placement));
+    VgpuSlice* slice = vgpus_.placed(spec.vgpu);
+    if (slice == nullptr) return;
+    slice->take(spec, model_at(task.placement));
     task.holds_vgpu = true;
     return;
   }
@@ -618,8 +615,8 @@ void Scheduler::release(LiveTask& task) {
     queue_.release(task.record.id);
   }
   if (task.holds_vgpu) {
-    if (auto it = slices_.find(task.record.spec.vgpu); it != slices_.end()) {
-      it->second.give(task.record.spec, model_at(task.placement));
+    if (VgpuSlice* slice = vgpus_.find(task.record.spec.vgpu)) {
+      slice->give(task.record.spec, model_at(task.placement));
     }
     task.holds_vgpu = false;
   }
@@ -649,7 +646,7 @@ void Scheduler::publish_snapshot() {
           kMilliPerGpu - ledger_.state(n).free_milli[slot];
     }
   }
-  for (const auto& [id, slice] : slices_) {
+  for (const auto& [id, slice] : vgpus_.slices()) {
     if (!slice.placed()) continue;
     for (int index : pool_->device_indices(*slice.record().placement))
       snap.vgpus[index].push_back(id);

@@ -32,7 +32,7 @@
 #include "server/loop/task_confiner.h"
 #include "server/loop/task_launch.h"
 #include "server/loop/usage_meter.h"
-#include "server/loop/vgpu_expiry.h"
+#include "server/loop/vgpu_book.h"
 #include "server/loop/vgpu_slice.h"
 #include "server/loop/write_batch.h"
 #include "store/store.h"
@@ -336,14 +336,11 @@ class Scheduler {
   // *reason, when it does not fit now. *taken gets the shape taken.
   std::optional<Placement> place_slice(const VgpuSpec& spec, uint64_t holding_key, TaskShape* taken,
                                        PendingReason* reason);
-  void set_vgpu_reason(VgpuId id, PendingReason reason);
   // A placed vGPU as the queue engine counts it: its project's GPUs and GPU memory, not a task.
   Holding vgpu_holding(uint64_t key, const std::string& owner, const TaskShape& shape,
                        const Placement& placement) const;
   // Makes `accounts` the projects of the queue and of every later charge (reload_accounts).
   void apply_accounts(std::shared_ptr<const Accounts> accounts);
-  // The engine's id of vGPU `id`'s holding (a negative id: one not yet saved).
-  static uint64_t vgpu_holding_key(int64_t id);
   GpuModelId model_at(const Placement& placement) const;
 
   // Usage (scheduler_usage.cc). `t`, an end of `record`'s attempt, charged to its owner's
@@ -413,8 +410,7 @@ class Scheduler {
   // The deadlines of the tasks in running_ids_ that have one, soonest first; an entry leaves
   // when it is acted on or its task stops running.
   std::set<std::pair<std::chrono::steady_clock::time_point, TaskId>> deadlines_;
-  std::unordered_map<VgpuId, VgpuSlice> slices_;
-  VgpuExpiry expiry_;  // leases, ttls and idle timeouts of slices_
+  VgpuBook vgpus_;
   std::chrono::steady_clock::time_point next_expiry_check_;
   WriteBatch batch_;
   std::vector<Command> deferred_;         // commands waiting for a task's launch to finish
@@ -426,7 +422,6 @@ class Scheduler {
   bool snapshot_stale_ = false;    // the published snapshot misses a change of the loop's
   std::vector<std::function<void()>> after_commit_;  // run once this iteration's batch commits
   AgentRegistry agents_;
-  int64_t unsaved_vgpus_ = 0;  // vGPUs placed before their id was known, for their holding keys
   // Tasks that ran on agents before a restart, requeued once those agents have fenced.
   std::vector<std::pair<std::chrono::steady_clock::time_point, TaskRecord>> lost_on_agents_;
   std::chrono::steady_clock::time_point health_published_;  // when heartbeats were last shown
@@ -439,9 +434,8 @@ class Scheduler {
   std::vector<LaunchOutcome> launched_;  // guarded by inbox_mu_
   bool stopping_ = false;                // guarded by inbox_mu_
   mutable std::mutex views_mu_;
-  std::unordered_map<VgpuId, PendingReason> vgpu_reasons_;  // guarded by views_mu_
-  PoolSnapshot snapshot_;                                   // guarded by views_mu_
-  std::string paused_view_;                                 // guarded by views_mu_
+  PoolSnapshot snapshot_;    // guarded by views_mu_
+  std::string paused_view_;  // guarded by views_mu_
   // The loop's accounts; admission_ holds the copy API threads read.
   std::shared_ptr<const Accounts> accounts_;
   // Checks tasks on API threads against the pool, vGPUs, accounts and queues the loop

@@ -101,15 +101,6 @@ QueueEntry Scheduler::queue_entry(const LiveTask& task) const {
 
 void Scheduler::enqueue(const LiveTask& task) { queue_.push(queue_entry(task)); }
 
-uint64_t Scheduler::vgpu_holding_key(int64_t id) {
-  // Holdings of vGPUs share the engine's id space with tasks: this bit keeps them apart (and
-  // the next one those of vGPUs whose id the store has not given yet, numbered below zero).
-  constexpr uint64_t kVgpuHoldingBit = uint64_t{1} << 62;
-  constexpr uint64_t kUnsavedBit = uint64_t{1} << 61;
-  return id >= 0 ? kVgpuHoldingBit | static_cast<uint64_t>(id)
-                 : kVgpuHoldingBit | kUnsavedBit | static_cast<uint64_t>(-id);
-}
-
 Holding Scheduler::vgpu_holding(uint64_t key, const std::string& owner, const TaskShape& shape,
                                 const Placement& placement) const {
   Holding held;
@@ -148,10 +139,9 @@ StartVerdict Scheduler::start_from_queue(LiveTask& task, const QuotaRoom& room) 
   StartVerdict verdict;
   const TaskSpec& spec = task.record.spec;
   if (spec.vgpu != kNoVgpu) {
-    auto slice = slices_.find(spec.vgpu);
-    if (slice != slices_.end() && slice->second.placed()) {
-      const GpuModelId model = model_at(*slice->second.record().placement);
-      if (std::string why = slice->second.infeasibility(spec, model); !why.empty()) {
+    if (const VgpuSlice* slice = vgpus_.placed(spec.vgpu)) {
+      const GpuModelId model = model_at(*slice->record().placement);
+      if (std::string why = slice->infeasibility(spec, model); !why.empty()) {
         task.ending = true;
         const TaskId id = task.record.id;
         batch_.add(
@@ -175,12 +165,12 @@ std::optional<Placement> Scheduler::reserve(LiveTask& task, const QuotaRoom& roo
                                             PendingReason* reason) {
   const TaskSpec& spec = task.record.spec;
   if (spec.vgpu != kNoVgpu) {
-    auto it = slices_.find(spec.vgpu);
-    if (it == slices_.end() || !it->second.placed()) {
+    VgpuSlice* placed = vgpus_.placed(spec.vgpu);
+    if (placed == nullptr) {
       *reason = PendingReason::kNodeNotReady;
       return std::nullopt;
     }
-    VgpuSlice& slice = it->second;
+    VgpuSlice& slice = *placed;
     const GpuModelId model = model_at(*slice.record().placement);
     if (!slice.fits_now(spec, model)) {
       *reason = PendingReason::kVgpuBusy;

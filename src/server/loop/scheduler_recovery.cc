@@ -99,11 +99,10 @@ Status Scheduler::recover_vgpus() {
       } else if (auto shape = pool_->shape_on_node(vgpu_shape(vgpu.spec), vgpu.spec.milli_tflops,
                                                    vgpu.placement->node)) {
         queue_.hold(
-            vgpu_holding(vgpu_holding_key(vgpu.id), vgpu.spec.owner, *shape, *vgpu.placement));
+            vgpu_holding(VgpuBook::holding_key(vgpu.id), vgpu.spec.owner, *shape, *vgpu.placement));
       }
     }
-    slices_.emplace(vgpu.id, VgpuSlice(vgpu));
-    expiry_.track(vgpu, wall_clock_us());  // a lease gets a whole period from the restart
+    vgpus_.add(vgpu, wall_clock_us());  // a lease gets a whole period from the restart
     admission_.publish_vgpu(vgpu);
   }
   return Status::ok();

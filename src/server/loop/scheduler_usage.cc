@@ -81,7 +81,7 @@ Status Scheduler::live_usage(const UsageQuery& query, std::vector<UsageTotal>* o
       add(task.record.spec.owner, task.record.placement, "task", "running", held_gpu_milli(task),
           task.record.started_at_us);
     }
-    for (const auto& [id, slice] : slices_) {
+    for (const auto& [id, slice] : vgpus_.slices()) {
       const VgpuRecord& vgpu = slice.record();
       if (!vgpu.placement || slice.deleting()) continue;
       const int64_t since =

@@ -27,22 +27,21 @@ Status Scheduler::delete_vgpu(VgpuId id, bool force, std::string reason) {
 
 Status Scheduler::renew_vgpu(VgpuId id, int64_t* lease_end_us) {
   return run_on_loop([this, id, lease_end_us](auto reply) {
-    auto slice = slices_.find(id);
-    if (slice == slices_.end() || slice->second.deleting()) {
+    if (vgpus_.live(id) == nullptr) {
       return reply(Status::not_found("vGPU " + std::to_string(id) + " does not exist"));
     }
-    *lease_end_us = expiry_.renew(id, wall_clock_us());
+    *lease_end_us = vgpus_.expiry().renew(id, wall_clock_us());
     reply({});
   });
 }
 
 Status Scheduler::release_vgpu(VgpuId id) {
   return run_on_loop([this, id](auto reply) {
-    auto slice = slices_.find(id);
-    if (slice == slices_.end() || slice->second.deleting()) {
+    const VgpuSlice* slice = vgpus_.live(id);
+    if (slice == nullptr) {
       return reply(Status::not_found("vGPU " + std::to_string(id) + " does not exist"));
     }
-    expiry_.release(id, slice->second.record().spec, wall_clock_us());
+    vgpus_.expiry().release(id, slice->record().spec, wall_clock_us());
     next_expiry_check_ = {};  // a released idle vGPU goes in this iteration
     reply({});
   });
@@ -50,13 +49,12 @@ Status Scheduler::release_vgpu(VgpuId id) {
 
 void Scheduler::reclaim_expired_vgpus() {
   const auto now = std::chrono::steady_clock::now();
-  if (expiry_.size() == 0 || now < next_expiry_check_) return;
+  if (vgpus_.expiry().size() == 0 || now < next_expiry_check_) return;
   next_expiry_check_ = now + kExpiryCheckPeriod;
   // A task is unfinished from its submission (launching ones included) to its end.
   const auto busy = [this](VgpuId id) { return completions_.unfinished_in(id) > 0; };
-  for (VgpuReclaim& due : expiry_.due(wall_clock_us(), busy)) {
-    auto slice = slices_.find(due.id);
-    if (slice == slices_.end() || slice->second.deleting()) continue;
+  for (VgpuReclaim& due : vgpus_.expiry().due(wall_clock_us(), busy)) {
+    if (vgpus_.live(due.id) == nullptr) continue;
     std::fprintf(stderr, "fastgpud: vGPU %lld reclaimed: %s\n", static_cast<long long>(due.id),
                  due.reason.c_str());
     delete_vgpu_on_loop(due.id, due.force, due.reason, [](const Status&) {});
@@ -81,7 +79,7 @@ void Scheduler::create_vgpu_on_loop(VgpuSpec spec, VgpuId* id, std::function<voi
                            ", " + std::to_string(spec.memory_mib) + " MiB)"));
   }
   // Until its id is known, what it holds is filed under a key of its own.
-  const uint64_t unsaved_key = vgpu_holding_key(-(++unsaved_vgpus_));
+  const uint64_t unsaved_key = vgpus_.unsaved_holding_key();
   TaskShape taken;
   PendingReason reason = PendingReason::kNone;
   const std::optional<Placement> placement = place_slice(spec, unsaved_key, &taken, &reason);
@@ -99,11 +97,10 @@ void Scheduler::create_vgpu_on_loop(VgpuSpec spec, VgpuId* id, std::function<voi
     record.placement = placement;
     record.created_at_us = wall_clock_us();
     if (placement) {
-      queue_.hold(vgpu_holding(vgpu_holding_key(record.id), spec.owner, taken, *placement));
+      queue_.hold(vgpu_holding(VgpuBook::holding_key(record.id), spec.owner, taken, *placement));
     }
-    slices_.emplace(record.id, VgpuSlice(record));
-    expiry_.track(record, wall_clock_us());
-    set_vgpu_reason(record.id, reason);
+    vgpus_.add(record, wall_clock_us());
+    vgpus_.set_reason(record.id, reason);
     admission_.publish_vgpu(record);
     *id = record.id;
     dirty_ = true;
@@ -114,14 +111,14 @@ void Scheduler::create_vgpu_on_loop(VgpuSpec spec, VgpuId* id, std::function<voi
 
 bool Scheduler::try_place_pending_vgpus() {
   bool placed_any = false;
-  for (auto& [id, slice] : slices_) {
+  for (auto& [id, slice] : vgpus_.slices()) {
     if (slice.placed() || slice.deleting()) continue;
     const VgpuSpec& spec = slice.record().spec;
     TaskShape shape;
     PendingReason reason = PendingReason::kNone;
     const std::optional<Placement> placement =
-        place_slice(spec, vgpu_holding_key(id), &shape, &reason);
-    set_vgpu_reason(id, reason);
+        place_slice(spec, VgpuBook::holding_key(id), &shape, &reason);
+    vgpus_.set_reason(id, reason);
     if (!placement) continue;
     slice.mutable_record().placement = placement;  // holds it until the commit
     const VgpuId vgpu = id;
@@ -129,10 +126,10 @@ bool Scheduler::try_place_pending_vgpus() {
                [this, vgpu, shape, placement = *placement](const WriteResult& result) {
                  // A deletion is never queued behind its placement (a deleting slice is not
                  // placed), so the slice is still there.
-                 VgpuSlice& slice = slices_.at(vgpu);
+                 VgpuSlice& slice = vgpus_.at(vgpu);
                  if (!result.status.is_ok()) {
                    (void)ledger_.release(shape, placement);
-                   queue_.release(vgpu_holding_key(vgpu));
+                   queue_.release(VgpuBook::holding_key(vgpu));
                    slice.mutable_record().placement.reset();
                    return;
                  }
@@ -169,28 +166,15 @@ std::optional<Placement> Scheduler::place_slice(const VgpuSpec& spec, uint64_t h
   return std::nullopt;
 }
 
-void Scheduler::set_vgpu_reason(VgpuId id, PendingReason reason) {
-  std::lock_guard lock(views_mu_);
-  if (reason == PendingReason::kNone) {
-    vgpu_reasons_.erase(id);
-  } else {
-    vgpu_reasons_[id] = reason;
-  }
-}
-
-PendingReason Scheduler::vgpu_pending_reason(VgpuId id) const {
-  std::lock_guard lock(views_mu_);
-  auto it = vgpu_reasons_.find(id);
-  return it == vgpu_reasons_.end() ? PendingReason::kNone : it->second;
-}
+PendingReason Scheduler::vgpu_pending_reason(VgpuId id) const { return vgpus_.reason(id); }
 
 void Scheduler::delete_vgpu_on_loop(VgpuId id, bool force, std::string reason,
                                     std::function<void(Status)> reply) {
-  auto found = slices_.find(id);
-  if (found == slices_.end()) {
+  VgpuSlice* found = vgpus_.find(id);
+  if (found == nullptr) {
     return reply(Status::not_found("vGPU " + std::to_string(id) + " does not exist"));
   }
-  if (found->second.deleting()) {
+  if (found->deleting()) {
     return reply(Status::failed_precondition("vGPU " + std::to_string(id) + " is being deleted"));
   }
   if (vgpu_launching(id)) {
@@ -207,10 +191,10 @@ void Scheduler::delete_vgpu_on_loop(VgpuId id, bool force, std::string reason,
   for (auto& [task_id, task] : live_) {
     if (task.record.spec.vgpu == id && !task.ending) cancel_live(task, [](const Status&) {});
   }
-  found->second.set_deleting(true);
-  DeleteVgpu request{id, std::move(reason), vgpu_charge(found->second)};
+  found->set_deleting(true);
+  DeleteVgpu request{id, std::move(reason), vgpu_charge(*found)};
   batch_.add(std::move(request), [this, id, reply](const WriteResult& result) {
-    VgpuSlice& slice = slices_.at(id);
+    VgpuSlice& slice = vgpus_.at(id);
     if (!result.status.is_ok()) {
       slice.set_deleting(false);
       return reply(result.status);
@@ -221,13 +205,11 @@ void Scheduler::delete_vgpu_on_loop(VgpuId id, bool force, std::string reason,
       if (auto shape = pool_->shape_on_node(vgpu_shape(spec), spec.milli_tflops, placement.node)) {
         (void)ledger_.release(*shape, placement);
       }
-      queue_.release(vgpu_holding_key(id));
+      queue_.release(VgpuBook::holding_key(id));
     }
-    set_vgpu_reason(id, PendingReason::kNone);
     slice.mutable_record().state = VgpuState::kDeleted;
     admission_.publish_vgpu(slice.record());
-    slices_.erase(id);
-    expiry_.forget(id);
+    vgpus_.remove(id);
     forget_ledger(enforcement_id(options_.enforcement_prefix, id, 0));
     dirty_ = true;
     publish_snapshot();
