@@ -154,6 +154,7 @@ TEST_F(ApiTest, AHigherPriorityTaskPreemptsALowerOne) {
   EXPECT_EQ(again["state"], "running");
   EXPECT_NE(again["pid"], first_pid);
   EXPECT_EQ(again["retries_used"], 0);
+  EXPECT_EQ(again["failure_reason"], "") << "the running attempt is not the preempted one";
   for (int64_t id : low) daemon_.post("/v1/tasks/" + std::to_string(id) + "/cancel", "");
 }
 

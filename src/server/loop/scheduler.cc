@@ -392,6 +392,7 @@ TaskSlice Scheduler::slice_of(const LiveTask& task) const {
 TaskTransition Scheduler::start_transition(const LiveTask& task) const {
   TaskTransition start = transition(task.record.id, TaskState::kPending, TaskState::kRunning);
   start.placement = task.placement;
+  start.failure_reason = std::string();  // why the last attempt ended is not this attempt's
   start.at_us = wall_clock_us();
   return start;
 }
