@@ -143,9 +143,9 @@ void Admission::publish_accounts(std::shared_ptr<const Accounts> accounts) {
   queued_.assign(accounts_->projects.size(), 0);
 }
 
-void Admission::publish_queued(std::vector<size_t> queued) {
-  std::lock_guard lock(mu_);
-  if (queued.size() == queued_.size()) queued_ = std::move(queued);
+void Admission::publish_queued(const QueueEngine& queue) {
+  std::lock_guard lock(mu_);  // in place: this runs at every iteration of the loop
+  for (size_t p = 0; p < queued_.size(); ++p) queued_[p] = queue.queued_in(static_cast<int32_t>(p));
 }
 
 }  // namespace fastgpu

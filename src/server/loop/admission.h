@@ -12,6 +12,7 @@
 #include "core/status.h"
 #include "core/task.h"
 #include "sched/queue/accounts.h"
+#include "sched/queue/queue_engine.h"
 #include "server/loop/gpu_pool.h"
 #include "store/records.h"
 
@@ -48,11 +49,11 @@ class Admission {
 
   /// The loop's side: the pool now (an agent added nodes), a vGPU's record now (a deleted one
   /// is forgotten), the accounts now (with every project's queue emptied), and how many tasks
-  /// wait per project (indexed as the accounts' projects).
+  /// wait per project in `queue` (whose projects are the accounts' last published).
   void publish_pool(std::shared_ptr<const GpuPool> pool);
   void publish_vgpu(const VgpuRecord& record);
   void publish_accounts(std::shared_ptr<const Accounts> accounts);
-  void publish_queued(std::vector<size_t> queued);
+  void publish_queued(const QueueEngine& queue);
 
  private:
   // The shape: what it asks resolved, and whether anything could ever hold it.

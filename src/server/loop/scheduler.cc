@@ -209,9 +209,7 @@ void Scheduler::iterate() {
   }
   start_held_launches(epoch_confirmed);
   if (snapshot_stale_) publish_snapshot();
-  std::vector<size_t> queued(accounts_->projects.size());
-  for (size_t p = 0; p < queued.size(); ++p) queued[p] = queue_.queued_in(static_cast<int32_t>(p));
-  admission_.publish_queued(std::move(queued));
+  admission_.publish_queued(queue_);
   std::vector<std::function<void()>> after;
   after.swap(after_commit_);
   for (auto& then : after) then();
