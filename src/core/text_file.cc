@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -31,6 +32,21 @@ Status read_secret_file(const std::string& path, std::string* contents) {
                                        " lets others read or change it: chmod 600 " + path);
   }
   return read_file(path, contents);
+}
+
+bool append_file(const std::string& path, std::string_view bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  const int write_errno = errno;
+  ::close(fd);
+  errno = write_errno;
+  return bytes.empty();
 }
 
 }  // namespace fastgpu

@@ -1,8 +1,9 @@
 #pragma once
 // Reading a whole file into memory, for the parsers of outside input (traces, catalogs,
-// secrets).
+// secrets), and appending to one (task logs).
 
 #include <string>
+#include <string_view>
 
 #include "core/status.h"
 
@@ -16,5 +17,9 @@ Status read_file(const std::string& path, std::string* contents);
 /// regular file or that its group or others may read or write: kFailedPrecondition naming the
 /// path, its mode and the chmod that fixes it.
 Status read_secret_file(const std::string& path, std::string* contents);
+
+/// Appends `bytes` to the file at `path`, created with mode 0600 when absent; false (errno set)
+/// when it cannot open it or write all of them.
+bool append_file(const std::string& path, std::string_view bytes);
 
 }  // namespace fastgpu

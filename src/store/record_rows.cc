@@ -17,7 +17,7 @@ constexpr const char* kTaskSpecColumns =
 constexpr const char* kTaskLifeColumns =
     "state, retries_used, node, gpus, pid, process_start_time, exit_code, failure_reason, "
     "created_at_us, started_at_us, ended_at_us, stdout_path, stderr_path, cpu_ns, "
-    "peak_memory_bytes";
+    "peak_memory_bytes, attempts";
 
 constexpr const char* kVgpuSpecColumns =
     "owner, milli_tflops, gpu_milli, memory_mib, lease_ms, ttl_ms, idle_timeout_ms";
@@ -139,7 +139,7 @@ void bind_task_life(const TaskRecord& t, SqlQuery* stmt) {
   stmt->bind(t.exit_code).bind(t.failure_reason);
   stmt->bind(t.created_at_us).bind(t.started_at_us).bind(t.ended_at_us);
   stmt->bind(t.stdout_path).bind(t.stderr_path);
-  stmt->bind(t.cpu_ns).bind(t.peak_memory_bytes);
+  stmt->bind(t.cpu_ns).bind(t.peak_memory_bytes).bind(int64_t{t.attempts});
 }
 
 bool read_task_life(SqlQuery* stmt, TaskRecord* t) {
@@ -160,6 +160,7 @@ bool read_task_life(SqlQuery* stmt, TaskRecord* t) {
   t->stderr_path = stmt->column_text();
   t->cpu_ns = stmt->column_int64();
   t->peak_memory_bytes = stmt->column_int64();
+  t->attempts = static_cast<int32_t>(stmt->column_int64());
   return state.has_value();
 }
 

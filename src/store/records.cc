@@ -148,7 +148,10 @@ Status apply_transition(const TaskTransition& t, int64_t now_us, TaskRecord* rec
   if (t.to == TaskState::kPending) reset_attempt(record);
   record_fields(t, record);
   if (t.count_retry) ++record->retries_used;
-  if (t.to == TaskState::kRunning) record->started_at_us = at;
+  if (t.to == TaskState::kRunning) {
+    record->started_at_us = at;
+    ++record->attempts;
+  }
   if (t.to != TaskState::kRunning && t.to != TaskState::kPending) record->ended_at_us = at;
   record->state = t.to;
   return Status::ok();

@@ -103,6 +103,7 @@ struct TaskRecord {
   TaskSpec spec;
   TaskState state = TaskState::kPending;
   int32_t retries_used = 0;
+  int32_t attempts = 0;                // attempts started: 1 while the first runs
   std::optional<Placement> placement;  // set while placed (running), cleared on requeue
   int32_t pid = 0;                     // 0: no process
   uint64_t process_start_time = 0;     // clock ticks after boot, as /proc/PID/stat field 22

@@ -117,6 +117,10 @@ CREATE TABLE usage_ledger (
 CREATE INDEX usage_by_end ON usage_ledger (ended_at_us);
 CREATE INDEX usage_by_owner ON usage_ledger (owner, ended_at_us);
 )sql"},
+    // v8: how many attempts of a task have started (its logs mark each after the first).
+    {8, R"sql(
+ALTER TABLE tasks ADD COLUMN attempts {int} NOT NULL DEFAULT 0;
+)sql"},
 };
 
 // `sql` with every `token` replaced by `value`.

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "daemon_process.h"
@@ -67,7 +68,8 @@ TEST_F(ApiTest, CancelRunningAndPendingTasks) {
   // Two whole-GPU tasks fill the host; the third waits.
   std::vector<int64_t> ids;
   for (int i = 0; i < 3; ++i) {
-    const Answer a = daemon_.post("/v1/tasks", R"({"argv": ["sleep", "30"], "gpus": 1})");
+    const Answer a =
+        daemon_.post("/v1/tasks", R"({"argv": ["sh", "-c", "echo up; exec sleep 30"], "gpus": 1})");
     ASSERT_EQ(a.status, 201) << a.body;
     ids.push_back(a.json["id"]);
   }
@@ -129,7 +131,8 @@ TEST_F(ApiTest, AHigherPriorityTaskPreemptsALowerOne) {
   ASSERT_TRUE(daemon_.started()) << daemon_.log();
   std::vector<int64_t> low;
   for (int i = 0; i < 2; ++i) {  // both GPUs, priority 0
-    const Answer a = daemon_.post("/v1/tasks", R"({"argv": ["sleep", "30"], "gpus": 1})");
+    const Answer a =
+        daemon_.post("/v1/tasks", R"({"argv": ["sh", "-c", "echo up; exec sleep 30"], "gpus": 1})");
     ASSERT_EQ(a.status, 201) << a.body;
     low.push_back(a.json["id"]);
   }
@@ -155,6 +158,18 @@ TEST_F(ApiTest, AHigherPriorityTaskPreemptsALowerOne) {
   EXPECT_NE(again["pid"], first_pid);
   EXPECT_EQ(again["retries_used"], 0);
   EXPECT_EQ(again["failure_reason"], "") << "the running attempt is not the preempted one";
+  EXPECT_EQ(again["attempts"], 2);
+  // Its log marks where the second attempt begins.
+  const std::string logs = "/v1/tasks/" + std::to_string(low[1]) + "/logs";
+  std::string log;
+  for (int i = 0; i < 250 && (log = daemon_.get(logs).body).rfind("up\n") < 5; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const std::string marker = "up\n--- fastgpu: attempt 2 of task " + std::to_string(low[1]) +
+                             " (attempt 1 ended: preempted";
+  EXPECT_EQ(log.substr(0, marker.size()), marker) << log;
+  EXPECT_TRUE(log.ends_with(") ---\nup\n")) << log;
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 3) << log;
   for (int64_t id : low) daemon_.post("/v1/tasks/" + std::to_string(id) + "/cancel", "");
 }
 

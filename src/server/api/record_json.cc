@@ -61,6 +61,7 @@ nlohmann::json task_to_json(const TaskRecord& task, const GpuPool& pool) {
       {"preemptible", spec.preemptible},
       {"max_retries", spec.max_retries},
       {"retries_used", task.retries_used},
+      {"attempts", task.attempts},
       {"timeout", spec.timeout_ms / 1000.0},
       {"exit_code", task.exit_code ? nlohmann::json(*task.exit_code) : nullptr},
       {"failure_reason", task.failure_reason},

@@ -3,13 +3,16 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <future>
 
 #include "core/gpu_model.h"
 #include "core/wall_clock.h"
 #include "sched/policy_registry.h"
+#include "server/loop/attempt_marker.h"
 #include "server/loop/output_cap.h"
 #include "server/loop/vgpu_enforcement.h"
 
@@ -322,7 +325,9 @@ void Scheduler::preempt(LiveTask& victim, std::string_view reason) {
   batch_.add(
       charged(transition(id, TaskState::kRunning, TaskState::kPreempted, std::string(reason)),
               victim.record, held_gpu_milli(victim)),
-      [](const WriteResult&) {});
+      [this, id, why = std::string(reason)](const WriteResult& result) {
+        if (result.status.is_ok()) live_.at(id).record.failure_reason = why;  // for the next marker
+      });
   batch_.add(transition(id, TaskState::kPreempted, TaskState::kPending),
              [this, id](const WriteResult& result) {
                LiveTask& victim = live_.at(id);
@@ -407,8 +412,12 @@ void Scheduler::launch(LiveTask& task) {
     commit_start(task, start_transition(task));
     return;
   }
-  if (agents_.agent_of(task.placement.node) != 0) return assign_to_agent(task);
   const std::string base = log_base(id);
+  if (!mark_attempt_in_logs(base, task.record)) {
+    log_line("task " + std::to_string(id) + ": cannot mark attempt " +
+             std::to_string(task.record.attempts + 1) + " in its logs: " + std::strerror(errno));
+  }
+  if (agents_.agent_of(task.placement.node) != 0) return assign_to_agent(task);
   task.launching = true;
   // Refused only while stopping: the task then stays pending in the store.
   LaunchJob job{id,

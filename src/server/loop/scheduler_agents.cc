@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "core/secret.h"
+#include "core/text_file.h"
 #include "core/wall_clock.h"
 #include "server/loop/output_cap.h"
 #include "server/loop/scheduler.h"
@@ -20,20 +21,6 @@ namespace fastgpu {
 namespace {
 
 void log_agent(const std::string& line) { std::fprintf(stderr, "fastgpud: %s\n", line.c_str()); }
-
-// Appends `bytes` to the file at `path`, created 0600 when absent; false when it cannot.
-bool append_to_file(const std::string& path, std::string_view bytes) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd < 0) return false;
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return bytes.empty();
-}
 
 }  // namespace
 
@@ -175,7 +162,7 @@ void Scheduler::append_agent_output(AgentSession& agent, const LogChunk& chunk) 
   }
   received = end;
   const char* suffix = chunk.stream == LogStream::kStdout ? ".out" : ".err";
-  if (!bytes.empty() && !append_to_file(log_base(chunk.task) + suffix, bytes)) {
+  if (!bytes.empty() && !append_file(log_base(chunk.task) + suffix, bytes)) {
     log_agent("task " + std::to_string(chunk.task) + ": cannot write its " +
               log_stream_name(chunk.stream) + ": " + std::strerror(errno));
   }
