@@ -52,8 +52,8 @@ test-tsan: deps
 	  fastgpu_runtime_tests fastgpu_server_parts_tests
 	$(TSAN_BUILD)/bin/fastgpu sim pack --nodes tests/data/golden_nodes.csv \
 	  --pods tests/data/golden_pods.csv --policy random,best-fit,fgd,fgd-balanced --seeds 1-8 --jobs 4
-	$(TSAN_BUILD)/bin/fastgpu_vgpu_tests --gtest_filter='$(TSAN_VGPU_TESTS)'
-	$(TSAN_BUILD)/bin/fastgpu_runtime_tests --gtest_filter='LaunchWorker*:UnrecordedStarts*'
+	scripts/run-gtest-filter.sh $(TSAN_BUILD)/bin/fastgpu_vgpu_tests '$(TSAN_VGPU_TESTS)'
+	scripts/run-gtest-filter.sh $(TSAN_BUILD)/bin/fastgpu_runtime_tests 'LaunchWorker*:UnrecordedStarts*'
 	$(TSAN_BUILD)/bin/fastgpu_server_parts_tests
 
 fuzz: deps

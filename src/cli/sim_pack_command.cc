@@ -112,7 +112,8 @@ void add_sim_pack_command(CLI::App& sim) {
       "pack", "Packing experiment of the FGD paper: arrivals only, allocation per 1% arrived");
   cmd->add_option("--nodes", flags->nodes, "node list CSV (default: the openb GPU nodes)");
   cmd->add_option("--pods", flags->pods, "pod list CSV (default: openb_pod_list_default)");
-  cmd->add_option("--policy", flags->policies, "policies, comma-separated (default: ours)");
+  cmd->add_option("--policy", flags->policies,
+                  "policies, comma-separated (default: fgd-balanced, ours)");
   cmd->add_option("--seeds", flags->seeds, "seeds: 42-51 or 1,2,3")->capture_default_str();
   cmd->add_option("--inflate", flags->inflate, "arrived GPU demand to stop at, × capacity")
       ->capture_default_str();

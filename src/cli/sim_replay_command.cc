@@ -174,7 +174,8 @@ void add_sim_replay_command(CLI::App& sim) {
   cmd->add_option("--nodes", flags->nodes, "node list CSV (default: the openb GPU nodes)");
   cmd->add_option("--pods", flags->pods,
                   "pod list CSV with times, 11 columns (default: openb_pod_list_default)");
-  cmd->add_option("--policy", flags->policies, "policies, comma-separated (default: ours)");
+  cmd->add_option("--policy", flags->policies,
+                  "policies, comma-separated (default: fgd-balanced, ours)");
   cmd->add_option("--seed", flags->seed, "seed of the engine's tie-break")->capture_default_str();
   cmd->add_option("--interval", flags->interval, "seconds between samples of the series")
       ->capture_default_str();
