@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "runtime/confined_spawn.h"
+#include "runtime/exit_record.h"
 
 namespace fastgpu {
 namespace {
@@ -39,14 +40,26 @@ void reset_signals() {
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
-// stdin from /dev/null, stdout and stderr to the task's files, nothing else open.
+// The descriptor the exit record is written to once the streams are set up.
+constexpr int kExitRecordFd = 3;
+
+// stdin from /dev/null, stdout and stderr to the task's files, the exit record's descriptor (if
+// any) as kExitRecordFd, closed on exec so that the command never holds it; nothing else open.
 bool set_up_streams(const GuardedCommand& command) {
   const int null_fd = ::open("/dev/null", O_RDONLY);
   if (null_fd < 0 || ::dup2(null_fd, 0) < 0 || ::dup2(command.stdout_fd, 1) < 0 ||
       ::dup2(command.stderr_fd, 2) < 0) {
     return false;
   }
-  ::close_range(3, ~0U, 0);
+  int first_closed = kExitRecordFd;
+  if (command.exit_record_fd >= 0) {
+    if (::dup2(command.exit_record_fd, kExitRecordFd) < 0 ||
+        ::fcntl(kExitRecordFd, F_SETFD, FD_CLOEXEC) != 0) {
+      return false;
+    }
+    first_closed = kExitRecordFd + 1;
+  }
+  ::close_range(static_cast<unsigned>(first_closed), ~0U, 0);
   return true;
 }
 
@@ -86,9 +99,11 @@ bool set_up_streams(const GuardedCommand& command) {
   // only the command takes the task's identity, and enters its directory as that identity.
   if (command.confinement != nullptr && join_cgroups(*command.confinement) != 0) ::_exit(126);
   if (!set_up_streams(command)) ::_exit(126);
-  set_disposition(SIGUSR2, kill_group);
-  ::prctl(PR_SET_PDEATHSIG, SIGUSR2);
-  if (::getppid() != owner) kill_group(0);  // the owner died before the line above
+  if (command.dies_with_owner) {
+    set_disposition(SIGUSR2, kill_group);
+    ::prctl(PR_SET_PDEATHSIG, SIGUSR2);
+    if (::getppid() != owner) kill_group(0);  // the owner died before the line above
+  }
   for (int signal : kStopSignals) set_disposition(signal, SIG_IGN);
   const pid_t child = ::vfork();
   if (child < 0) ::_exit(126);
@@ -97,6 +112,7 @@ bool set_up_streams(const GuardedCommand& command) {
   while (::waitpid(child, &status, 0) < 0) {
     if (errno != EINTR) ::_exit(126);
   }
+  if (command.exit_record_fd >= 0) write_exit_record(kExitRecordFd, status);
   end_like(status);
 }
 

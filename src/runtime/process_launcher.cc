@@ -79,8 +79,12 @@ Status validate(const LaunchSpec& spec) {
       return Status::invalid_argument("bad environment variable name " + quoted(key));
     }
   }
-  for (const std::string* s : {&spec.cwd, &spec.stdout_path, &spec.stderr_path, &spec.ld_preload}) {
+  for (const std::string* s : {&spec.cwd, &spec.stdout_path, &spec.stderr_path, &spec.ld_preload,
+                               &spec.exit_record_path}) {
     if (has_nul(*s)) return Status::invalid_argument("path holds a NUL character");
+  }
+  if (spec.guarded && !spec.exit_record_path.empty()) {
+    return Status::invalid_argument("a launch has one guard: guarded or an exit record, not both");
   }
   for (const std::string& path : spec.cgroup_procs) {
     if (has_nul(path)) return Status::invalid_argument("cgroup path holds a NUL character");
@@ -231,6 +235,22 @@ Status open_output(const std::string& path, const char* stream, UniqueFd* out) {
   return Status::ok();
 }
 
+// Opens the exit record file of a launch under a recording guard: emptied or created 0600,
+// close-on-exec, above 2; no descriptor when `path` is empty.
+Status open_exit_record(const std::string& path, UniqueFd* out) {
+  if (path.empty()) return Status::ok();
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+  const int moved = fd < 0 || fd > 2 ? fd : ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  if (moved != fd) ::close(fd);
+  if (moved < 0) {
+    return Status::io_error("cannot open exit record file " + quoted(path) + ": " +
+                            std::strerror(errno));
+  }
+  *out = UniqueFd(moved);
+  return Status::ok();
+}
+
 // Where a standard stream goes: a copy (above 2, close-on-exec) of `fd` when it is >= 0, else
 // the file at `path` (open_output).
 Status output_for(int fd, const std::string& path, const char* stream, UniqueFd* out) {
@@ -311,8 +331,11 @@ Status launch_process(const LaunchSpec& spec, LaunchedProcess* out) {
   UniqueFd err_fd;
   if (s.is_ok()) s = output_for(spec.stdout_fd, spec.stdout_path, "stdout", &out_fd);
   if (s.is_ok()) s = output_for(spec.stderr_fd, spec.stderr_path, "stderr", &err_fd);
+  UniqueFd record_fd;
+  if (s.is_ok()) s = open_exit_record(spec.exit_record_path, &record_fd);
+  const bool under_guard = spec.guarded || record_fd.get() >= 0;
   SpawnSetup setup;  // posix_spawn's, for a launch neither guarded nor confined
-  if (s.is_ok() && !spec.guarded && !spec.confined()) {
+  if (s.is_ok() && !under_guard && !spec.confined()) {
     s = prepare_spawn(spec, out_fd.get(), err_fd.get(), &setup);
   }
   std::vector<UniqueFd> cgroup_fds;
@@ -330,14 +353,16 @@ Status launch_process(const LaunchSpec& spec, LaunchedProcess* out) {
                                      binds.data(), binds.size()};
   const char* cwd = spec.cwd.empty() ? nullptr : spec.cwd.c_str();
   pid_t pid = 0;
-  if (spec.guarded) {
+  if (under_guard) {
     const GuardedCommand command{program_list.data(),
                                  argv.data(),
                                  envp.data(),
                                  cwd,
                                  out_fd.get(),
                                  err_fd.get(),
-                                 spec.confined() ? &confinement : nullptr};
+                                 spec.confined() ? &confinement : nullptr,
+                                 spec.guarded,
+                                 record_fd.get()};
     pid = fork_guarded(command);
     if (pid < 0) {
       return Status::io_error("cannot start " + quoted(spec.argv[0]) + ": " + std::strerror(errno));

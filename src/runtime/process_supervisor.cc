@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "runtime/exit_record.h"
+
 namespace fastgpu {
 namespace {
 
@@ -71,7 +73,8 @@ void kill_adopted_leftovers(const ProcessIdentity& id) {
 
 std::string describe_exit(const ProcessExit& exit) {
   if (!exit.status_known) {
-    return "ended (exit status unknown: the process was adopted, not started, by this daemon)";
+    return "ended while unwatched (exit status unknown: it was adopted after a restart and left "
+           "no exit record)";
   }
   if (exit.signal != 0) {
     const char* abbrev = sigabbrev_np(exit.signal);
@@ -90,10 +93,10 @@ Status ProcessSupervisor::launch(const LaunchSpec& spec, LaunchedProcess* out) {
 void ProcessSupervisor::hold_child(const ProcessIdentity& identity) {
   std::lock_guard lock(mu_);
   forget(identity.pid);
-  held_.emplace(identity.pid, Held{identity, /*child=*/true, std::nullopt});
+  held_.emplace(identity.pid, Held{identity, /*child=*/true, {}, std::nullopt});
 }
 
-Status ProcessSupervisor::adopt(const ProcessIdentity& identity) {
+Status ProcessSupervisor::adopt(const ProcessIdentity& identity, std::string exit_record) {
   if (!is_same_process(identity)) {
     return Status::not_found("process " + std::to_string(identity.pid) + " started at tick " +
                              std::to_string(identity.start_time) + " no longer runs");
@@ -106,7 +109,9 @@ Status ProcessSupervisor::adopt(const ProcessIdentity& identity) {
   std::lock_guard lock(mu_);
   siginfo_t info;
   const bool child = peek_child(identity.pid, &info);
-  if (held_.try_emplace(identity.pid, Held{identity, child, std::nullopt}).second && !child) {
+  if (held_.try_emplace(identity.pid, Held{identity, child, std::move(exit_record), std::nullopt})
+          .second &&
+      !child) {
     adopted_.insert(identity.pid);
   }
   return Status::ok();
@@ -146,9 +151,15 @@ bool ProcessSupervisor::child_has_ended(const Held& held, ProcessExit* exit) {
   return true;
 }
 
-bool ProcessSupervisor::adopted_has_ended(const Held& held, ProcessExit* /*exit*/) {
+bool ProcessSupervisor::adopted_has_ended(const Held& held, ProcessExit* exit) {
   if (is_same_process(held.identity)) return false;
   kill_adopted_leftovers(held.identity);
+  ExitRecord record;
+  if (!held.exit_record.empty() && read_exit_record(held.exit_record, &record)) {
+    exit->status_known = true;
+    exit->exit_code = record.exit_code;
+    exit->signal = record.signal;
+  }
   return true;
 }
 

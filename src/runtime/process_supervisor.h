@@ -21,7 +21,8 @@ namespace fastgpu {
 /// How a supervised process ended.
 struct ProcessExit {
   ProcessIdentity identity;
-  /// False for an adopted process (not our child): its end is seen, its exit status is not.
+  /// False for an adopted process (not our child) without an exit record: its end is seen, its
+  /// exit status is not.
   bool status_known = false;
   int exit_code = -1;                              // the code when it exited normally, else -1
   int signal = 0;                                  // the signal that killed it, else 0
@@ -50,10 +51,12 @@ class ProcessSupervisor {
 
   /// Holds a process started earlier, e.g. by the daemon before a restart. kNotFound when no
   /// process with that identity lives any more (the caller then marks its task lost). When it
-  /// is not our child, its end is detected by its identity vanishing, with no exit status.
-  /// Adopting a process already held does nothing. kInvalidArgument when the process does not
-  /// lead its own process group (terminate() signals groups).
-  Status adopt(const ProcessIdentity& identity);
+  /// is not our child, its end is detected by its identity vanishing; its exit status is then
+  /// read from `exit_record` (exit_record.h: a guard launched with LaunchSpec::exit_record_path
+  /// writes it), and unknown when that names no complete record. Adopting a process already
+  /// held does nothing. kInvalidArgument when the process does not lead its own process group
+  /// (terminate() signals groups).
+  Status adopt(const ProcessIdentity& identity, std::string exit_record = "");
 
   /// Sends SIGTERM (then SIGCONT, to wake a stopped group) to the process group `pgid` of a
   /// held process, and SIGKILL to the group in the first poll_exits() at or after `grace` if the
@@ -77,7 +80,8 @@ class ProcessSupervisor {
  private:
   struct Held {
     ProcessIdentity identity;
-    bool child = false;  // ours to reap; else adopted
+    bool child = false;       // ours to reap; else adopted
+    std::string exit_record;  // of an adopted process: where its guard writes how it ended
     std::optional<std::chrono::steady_clock::time_point> kill_at;
   };
   static bool has_ended(const Held& held, ProcessExit* exit);

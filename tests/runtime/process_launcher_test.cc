@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "runtime/exit_record.h"
 #include "runtime/process_identity.h"
 #include "runtime/process_supervisor.h"
 
@@ -437,6 +438,24 @@ TEST_F(ProcessSupervisorTest, AdoptedProcessEndIsSeenWithoutStatus) {
   EXPECT_NE(describe_exit(exit).find("exit status unknown"), std::string::npos);
 }
 
+TEST_F(ProcessSupervisorTest, AdoptedProcessEndIsReadFromItsExitRecord) {
+  LaunchedProcess starter;
+  ASSERT_TRUE(launch_process(shell("setsid sh -c 'sleep 0.3; printf \"exit 3\\n\" > record' & "
+                                   "echo $! > adoptee"),
+                             &starter)
+                  .is_ok());
+  const ProcessIdentity adoptee = identity_written_to(dir_ / "adoptee");
+  int status = 0;
+  ASSERT_EQ(::waitpid(starter.identity.pid, &status, 0), starter.identity.pid);
+  ASSERT_TRUE(eventually([&] { return ::getpgid(adoptee.pid) == adoptee.pid; }));
+  ProcessSupervisor supervisor;
+  ASSERT_TRUE(supervisor.adopt(adoptee, (dir_ / "record").string()).is_ok());
+  const ProcessExit exit = wait_exit(supervisor, adoptee.pid);
+  EXPECT_TRUE(exit.status_known);
+  EXPECT_EQ(exit.exit_code, 3);
+  EXPECT_EQ(describe_exit(exit), "exited with code 3");
+}
+
 TEST_F(ProcessSupervisorTest, AdoptingAGoneProcessIsNotFound) {
   ProcessSupervisor supervisor;
   uint64_t self = 0;
@@ -579,6 +598,53 @@ TEST_F(GuardedCommandTest, TheProgramDiesWithTheThreadThatStartedIt) {
   int status = 0;
   ASSERT_EQ(::waitpid(p.identity.pid, &status, 0), p.identity.pid);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+// fastgpud's guard: it outlives the thread (and daemon) that started it and records the end.
+TEST_F(GuardedCommandTest, ARecordingGuardOutlivesItsStarterAndRecordsTheEnd) {
+  const std::string record = (dir_ / "record").string();
+  LaunchedProcess p;
+  Status launched;
+  ProcessIdentity task;
+  std::thread([&] {
+    LaunchSpec spec = shell(
+        "echo $$ > task; [ -e /proc/$$/fd/3 ] && echo 'the record leaked'; sleep 0.5; exit 7");
+    spec.exit_record_path = record;
+    launched = launch_process(spec, &p);
+    if (launched.is_ok()) task = identity_written_to(dir_ / "task");
+  }).join();
+  ASSERT_TRUE(launched.is_ok()) << launched.message();
+  EXPECT_TRUE(is_same_process(task)) << "the command died with the thread that started it";
+  int status = 0;
+  ASSERT_EQ(::waitpid(p.identity.pid, &status, 0), p.identity.pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 7);
+  ExitRecord ended;
+  ASSERT_TRUE(read_exit_record(record, &ended));
+  EXPECT_EQ(ended.exit_code, 7);
+  EXPECT_EQ(out(), "");  // the command never held the record's descriptor
+
+  LaunchSpec killed = shell("kill -USR1 $$");
+  killed.exit_record_path = record;  // emptied for the next attempt
+  EXPECT_EQ(run(killed).signal, SIGUSR1);
+  ASSERT_TRUE(read_exit_record(record, &ended));
+  EXPECT_EQ(ended.signal, SIGUSR1);
+  EXPECT_EQ(ended.exit_code, -1);
+}
+
+TEST(ExitRecord, OnlyACompleteRecordOfTheWritersFormIsRead) {
+  const fs::path path = fs::temp_directory_path() / ("exit-record-" + std::to_string(::getpid()));
+  ExitRecord ended;
+  EXPECT_FALSE(read_exit_record(path.string(), &ended));  // none
+  for (const char* bad : {"", "exit 7", "exit -1\n", "exit 256\n", "exit 7x\n", "signal 0\n",
+                          "signal 999\n", "quit 1\n", "exit  7\n"}) {
+    std::ofstream(path) << bad;
+    EXPECT_FALSE(read_exit_record(path.string(), &ended)) << bad;
+  }
+  std::ofstream(path) << "exit 0\n";
+  ASSERT_TRUE(read_exit_record(path.string(), &ended));
+  EXPECT_EQ(ended.exit_code, 0);
+  EXPECT_EQ(ended.signal, 0);
+  fs::remove(path);
 }
 
 }  // namespace

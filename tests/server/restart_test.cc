@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "daemon_process.h"
+#include "runtime/process_identity.h"
 #include "runtime/process_launcher.h"
 
 namespace fastgpu::testing {
@@ -60,6 +61,41 @@ TEST(RestartTest, RunningProcessOutlivesTheDaemonAndIsReadopted) {
   EXPECT_EQ(daemon.get("/v1/gpus").json["gpus"][0]["allocated_milli"], 500);
   EXPECT_EQ(wait_task(daemon, id)["state"], "succeeded");
   EXPECT_EQ(daemon.get("/v1/gpus").json["gpus"][0]["allocated_milli"], 0);
+}
+
+// Its guard outlives the daemon and records how the task ended, so an exit code is not lost
+// with the daemon: neither when the task ends while the daemon is down, nor after it is adopted.
+TEST(RestartTest, ATaskThatExitsWhileTheDaemonIsDownKeepsItsExitCode) {
+  TempDir dir;
+  const nlohmann::json running =
+      run_then_kill_daemon(dir, R"({"argv": ["sh", "-c", "sleep 1; exit 7"]})");
+  const int pid = running["pid"];
+  uint64_t start_time = 0;  // unreadable: the task has already ended
+  (void)read_process_start_time(pid, &start_time);
+  for (int i = 0; i < 400 && is_same_process(pid, start_time); ++i) {  // at most 10 s
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_FALSE(is_same_process(pid, start_time))
+      << "the task did not end while the daemon was down";
+  DaemonProcess daemon(dir.path());
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  const nlohmann::json ended = wait_task(daemon, running["id"]);
+  EXPECT_EQ(ended["state"], "failed") << ended;
+  EXPECT_EQ(ended["exit_code"], 7) << ended;
+  EXPECT_EQ(ended["failure_reason"], "exited with code 7") << ended;
+}
+
+TEST(RestartTest, AnAdoptedTaskThatExits7IsRecordedFailedWithCode7) {
+  TempDir dir;
+  const nlohmann::json running =
+      run_then_kill_daemon(dir, R"({"argv": ["sh", "-c", "sleep 2; exit 7"]})");
+  DaemonProcess daemon(dir.path());
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  EXPECT_EQ(daemon.get("/v1/tasks/" + std::to_string(int64_t{running["id"]})).json["state"],
+            "running");
+  const nlohmann::json ended = wait_task(daemon, running["id"]);
+  EXPECT_EQ(ended["state"], "failed") << ended;
+  EXPECT_EQ(ended["exit_code"], 7) << ended;
 }
 
 TEST(RestartTest, VanishedProcessIsLostThenRetried) {

@@ -269,8 +269,8 @@ void Scheduler::end_process(LiveTask& task, const ProcessExit& exit) {
   } else if (task.timed_out) {
     finish_running(task, TaskState::kFailed, std::nullopt,
                    "timed out after " + std::to_string(task.record.spec.timeout_ms) + " ms");
-  } else if (!exit.status_known) {
-    finish_running(task, TaskState::kSucceeded, std::nullopt, describe_exit(exit));
+  } else if (!exit.status_known) {  // it ended unwatched and its guard left no record
+    finish_running(task, TaskState::kFailed, std::nullopt, describe_exit(exit));
   } else if (exit.signal == 0 && exit.exit_code == 0) {
     finish_running(task, TaskState::kSucceeded, 0, "");
   } else {
@@ -424,6 +424,7 @@ void Scheduler::launch(LiveTask& task) {
                 make_launch_spec(task.record, slice_of(task), base + ".out", base + ".err",
                                  options_.enforcement),
                 {}};
+  job.spec.exit_record_path = base + ".exit";  // its guard outlives a restart and says how it ended
   job.prepare = [this, confiner = options_.confiner, record = task.record](LaunchSpec* spec) {
     if (!unrecorded_.begin_launch()) return Status::failed_precondition("another replica leads");
     return confiner != nullptr ? confiner->prepare(record, spec) : Status::ok();

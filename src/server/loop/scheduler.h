@@ -387,6 +387,9 @@ class Scheduler {
   std::string take_back_slice(const VgpuRecord& vgpu);
   Status recover_vgpus();
   Status recover_task(TaskRecord record);
+  // Takes a task recorded running on this host back as running (its slice, deadline and
+  // process), and returns it.
+  LiveTask& resume_running(TaskRecord record);
   Status requeue_lost(TaskRecord* record);
   // Kills the process groups left running from before the restart (see recover()).
   void stop_left_over_processes();

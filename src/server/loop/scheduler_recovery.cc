@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "core/wall_clock.h"
+#include "runtime/exit_record.h"
 #include "runtime/group_leaders.h"
 #include "server/loop/scheduler.h"
 
@@ -129,6 +130,22 @@ Status Scheduler::requeue_lost(TaskRecord* record) {
   return apply_transition(requeue, wall_clock_us(), record);
 }
 
+Scheduler::LiveTask& Scheduler::resume_running(TaskRecord record) {
+  const TaskId id = record.id;
+  const bool synthetic = record.spec.kind == WorkKind::kSynthetic;
+  completions_.add(id, record.spec.vgpu);
+  LiveTask task;
+  task.record = std::move(record);
+  hold(task);
+  const int64_t limit_ms =
+      synthetic ? task.record.spec.synthetic.duration_ms : task.record.spec.timeout_ms;
+  task.deadline = steady_at(task.record.started_at_us + limit_ms * 1000);
+  if (!synthetic) task_of_pid_[task.record.pid] = id;
+  LiveTask& resumed = live_.emplace(id, std::move(task)).first->second;
+  mark_running(resumed);
+  return resumed;
+}
+
 Status Scheduler::recover_task(TaskRecord record) {
   const bool retries_left = record.retries_used < record.spec.max_retries;
   switch (record.state) {
@@ -142,18 +159,22 @@ Status Scheduler::recover_task(TaskRecord record) {
       const bool synthetic = record.spec.kind == WorkKind::kSynthetic;
       // Agents' nodes are gone after a restart (agents register again): their tasks are lost.
       const bool on_this_host = record.placement && record.placement->node < ledger_.node_count();
+      const std::string exit_record = log_base(record.id) + ".exit";
       if (on_this_host &&
-          (synthetic || supervisor_.adopt({record.pid, record.process_start_time}).is_ok())) {
-        const TaskId id = record.id;
-        completions_.add(id, record.spec.vgpu);
-        LiveTask task;
-        task.record = std::move(record);
-        hold(task);
-        const int64_t limit_ms =
-            synthetic ? task.record.spec.synthetic.duration_ms : task.record.spec.timeout_ms;
-        task.deadline = steady_at(task.record.started_at_us + limit_ms * 1000);
-        if (!synthetic) task_of_pid_[task.record.pid] = id;
-        mark_running(live_.emplace(id, std::move(task)).first->second);
+          (synthetic ||
+           supervisor_.adopt({record.pid, record.process_start_time}, exit_record).is_ok())) {
+        resume_running(std::move(record));
+        return Status::ok();
+      }
+      // Its process ended while the daemon was down: its guard recorded how.
+      if (ExitRecord ended; on_this_host && !synthetic && read_exit_record(exit_record, &ended)) {
+        const ProcessExit exit{{record.pid, record.process_start_time},
+                               true,
+                               ended.exit_code,
+                               ended.signal,
+                               std::chrono::system_clock::now()};
+        task_of_pid_.erase(exit.identity.pid);  // no process to wait for
+        end_process(resume_running(std::move(record)), exit);
         return Status::ok();
       }
       const TaskTransition lost =
