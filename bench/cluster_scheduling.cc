@@ -48,11 +48,11 @@ struct FakeAgent {
   std::vector<int64_t> to_finish;  // short tasks: reported finished at the next sync
 };
 
-// The devices every simulated host reports (what `fastgpu-agent --simulate-gpus` would).
-std::vector<GpuDevice> host_devices() {
+// The devices simulated host `name` reports (what `fastgpu-agent --simulate-gpus` would).
+std::vector<GpuDevice> host_devices(const std::string& name) {
   std::unique_ptr<SimulatedInventory> inventory;
   std::vector<GpuDevice> devices;
-  if (!SimulatedInventory::create(kHostGpus, &inventory).is_ok() ||
+  if (!SimulatedInventory::create(kHostGpus, name, &inventory).is_ok() ||
       !inventory->discover(&devices).is_ok()) {
     std::fprintf(stderr, "cannot simulate %s\n", kHostGpus);
   }
@@ -60,9 +60,9 @@ std::vector<GpuDevice> host_devices() {
 }
 
 bool register_agents(const DaemonProcess& daemon, int count, std::vector<FakeAgent>* agents) {
-  const std::vector<GpuDevice> devices = host_devices();
   for (int i = 0; i < count; ++i) {
-    RegisterRequest request{"sim-host-" + std::to_string(i), devices, 16'000, {}};
+    const std::string name = "sim-host-" + std::to_string(i);
+    RegisterRequest request{name, host_devices(name), 16'000, {}};
     FakeAgent agent;
     const Answer a = daemon.post_with("/v1/agents/register", to_json(request).dump(),
                                       {{kAgentCredentialHeader, agent.credential}});

@@ -30,7 +30,9 @@ int run(AgentOptions options) {
   agent.ca_file = options.ca_file;
   std::unique_ptr<GpuInventory> inventory;
   std::string note;
-  if (Status s = open_gpu_inventory(options.simulate_gpus, &inventory, &note); !s.is_ok()) {
+  if (Status s = open_gpu_inventory(options.simulate_gpus,
+                                    simulated_host_key("agent", options.name), &inventory, &note);
+      !s.is_ok()) {
     return fail(s.message());
   }
   std::fprintf(stderr, "fastgpu-agent: %s\n", note.c_str());

@@ -36,12 +36,15 @@ void print_gpus(const nlohmann::json& gpus) {
   for (const nlohmann::json& g : gpus) {
     const int64_t total_mib = g["memory_bytes"].get<int64_t>() >> 20;
     const int64_t used_mib = g["memory_used_bytes"].get<int64_t>() >> 20;
-    rows.push_back({cell(g["index"]), cell(g["model"]) + (g["simulated"] == true ? " (sim)" : ""),
+    const nlohmann::json host = g.value("host", nlohmann::json());
+    rows.push_back({host.is_null() ? "(this host)" : cell(host), cell(g["index"]),
+                    cell(g.value("uuid", nlohmann::json())),
+                    cell(g["model"]) + (g["simulated"] == true ? " (sim)" : ""),
                     std::to_string(used_mib) + " / " + std::to_string(total_mib) + " MiB",
                     cell(g["utilization_percent"]) + "%",
                     cell(g["allocated_milli"].get<int>() / 1000.0), cell(g["vgpus"])});
   }
-  print_table({"GPU", "MODEL", "MEMORY", "UTIL", "ALLOCATED", "VGPUS"}, rows);
+  print_table({"HOST", "GPU", "UUID", "MODEL", "MEMORY", "UTIL", "ALLOCATED", "VGPUS"}, rows);
 }
 
 void print_nodes(const nlohmann::json& nodes) {

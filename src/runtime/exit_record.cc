@@ -40,6 +40,16 @@ void write_exit_record(int fd, int status) {
   (void)ignored;
 }
 
+void end_like_waited(int status) {
+  if (WIFEXITED(status)) ::_exit(WEXITSTATUS(status));
+  const int signal = WTERMSIG(status);
+  struct sigaction by_default = {};
+  by_default.sa_handler = SIG_DFL;
+  ::sigaction(signal, &by_default, nullptr);
+  ::kill(::getpid(), signal);
+  ::_exit(128 + signal);
+}
+
 bool read_exit_record(const std::string& path, ExitRecord* out) {
   std::string text;
   if (!read_file(path, &text).is_ok() || text.size() < 2 || text.back() != '\n') return false;

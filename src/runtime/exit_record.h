@@ -16,6 +16,10 @@ struct ExitRecord {
 /// it formats on the stack and calls write() only, for a guard forked from a threaded process.
 void write_exit_record(int fd, int status);
 
+/// Ends the calling process as wait status `status` (from waitpid) says a process ended: the
+/// same exit code, or killed by the same signal. Async-signal-safe.
+[[noreturn]] void end_like_waited(int status);
+
 /// Reads the record at `path` into *out; false when there is none, or it is incomplete or not
 /// one this file's writer makes (the guard was killed before it wrote).
 bool read_exit_record(const std::string& path, ExitRecord* out);

@@ -1,5 +1,7 @@
 #include "runtime/inventory_factory.h"
 
+#include <unistd.h>
+
 #include <vector>
 
 #include "runtime/nvml_inventory.h"
@@ -8,9 +10,10 @@
 namespace fastgpu {
 namespace {
 
-Status open_simulated(std::string_view spec, std::unique_ptr<GpuInventory>* out) {
+Status open_simulated(std::string_view spec, std::string_view host_key,
+                      std::unique_ptr<GpuInventory>* out) {
   std::unique_ptr<SimulatedInventory> simulated;
-  if (Status s = SimulatedInventory::create(spec, &simulated); !s.is_ok()) return s;
+  if (Status s = SimulatedInventory::create(spec, host_key, &simulated); !s.is_ok()) return s;
   *out = std::move(simulated);
   return Status::ok();
 }
@@ -49,12 +52,18 @@ Status name_simulated_nodes(const std::string& prefix, std::vector<GpuDevice>* d
   return Status::ok();
 }
 
+std::string simulated_host_key(std::string_view role, std::string_view name) {
+  char host[256] = "";
+  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return std::string(host) + "/" + std::string(role) + "/" + std::string(name);
+}
+
 Status open_gpu_inventory(const std::optional<std::string>& simulate_spec,
-                          std::unique_ptr<GpuInventory>* out, std::string* note,
-                          std::string_view nvml_library) {
+                          std::string_view host_key, std::unique_ptr<GpuInventory>* out,
+                          std::string* note, std::string_view nvml_library) {
   if (simulate_spec) {
     *note = "simulating GPUs " + *simulate_spec + " as asked (--simulate-gpus)";
-    return open_simulated(*simulate_spec, out);
+    return open_simulated(*simulate_spec, host_key, out);
   }
   std::string why;
   if (open_nvml(nvml_library, out, &why)) {
@@ -63,7 +72,7 @@ Status open_gpu_inventory(const std::optional<std::string>& simulate_spec,
   }
   *note = why + "; simulating " + std::string(kDefaultSimulatedGpus) +
           "; use --simulate-gpus to choose";
-  return open_simulated(kDefaultSimulatedGpus, out);
+  return open_simulated(kDefaultSimulatedGpus, host_key, out);
 }
 
 }  // namespace fastgpu

@@ -1,13 +1,17 @@
 #include "runtime/process_guard.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
+#include <filesystem>
+#include <memory>
 
 #include "runtime/confined_spawn.h"
 #include "runtime/exit_record.h"
@@ -63,7 +67,10 @@ bool set_up_streams(const GuardedCommand& command) {
   return true;
 }
 
-[[noreturn]] void exec_command(const GuardedCommand& command) {
+// Runs the command in the guard's vfork child. When it cannot, and `failure` is set (the
+// recording guard, whose memory the launcher shares), the errno goes there for the launcher's
+// error; else the reason goes to stderr. Exits 127 either way.
+[[noreturn]] void exec_command(const GuardedCommand& command, int* failure = nullptr) {
   for (int signal : kStopSignals) set_disposition(signal, SIG_DFL);
   set_disposition(SIGUSR2, SIG_DFL);
   int error = 0;
@@ -75,21 +82,16 @@ bool set_up_streams(const GuardedCommand& command) {
   }
   if (error == 0 && command.cwd != nullptr && ::chdir(command.cwd) != 0) error = errno;
   if (error == 0) error = exec_first(command.programs, command.argv, command.envp);
+  if (failure != nullptr) {
+    *failure = error;
+    ::_exit(127);
+  }
   write_text(2, "fastgpu guard: cannot run ");
   write_text(2, command.argv[0]);
   write_text(2, ": ");
   write_text(2, strerrordesc_np(error));  // unlike strerror, takes no locale lock
   write_text(2, "\n");
   ::_exit(127);
-}
-
-// Ends the guard as `status` (from waitpid) says the command ended.
-[[noreturn]] void end_like(int status) {
-  if (WIFEXITED(status)) ::_exit(WEXITSTATUS(status));
-  const int signal = WTERMSIG(status);
-  set_disposition(signal, SIG_DFL);
-  ::kill(::getpid(), signal);
-  ::_exit(128 + signal);
 }
 
 [[noreturn]] void run_guard(const GuardedCommand& command, pid_t owner) {
@@ -99,11 +101,9 @@ bool set_up_streams(const GuardedCommand& command) {
   // only the command takes the task's identity, and enters its directory as that identity.
   if (command.confinement != nullptr && join_cgroups(*command.confinement) != 0) ::_exit(126);
   if (!set_up_streams(command)) ::_exit(126);
-  if (command.dies_with_owner) {
-    set_disposition(SIGUSR2, kill_group);
-    ::prctl(PR_SET_PDEATHSIG, SIGUSR2);
-    if (::getppid() != owner) kill_group(0);  // the owner died before the line above
-  }
+  set_disposition(SIGUSR2, kill_group);
+  ::prctl(PR_SET_PDEATHSIG, SIGUSR2);
+  if (::getppid() != owner) kill_group(0);  // the owner died before the line above
   for (int signal : kStopSignals) set_disposition(signal, SIG_IGN);
   const pid_t child = ::vfork();
   if (child < 0) ::_exit(126);
@@ -112,11 +112,96 @@ bool set_up_streams(const GuardedCommand& command) {
   while (::waitpid(child, &status, 0) < 0) {
     if (errno != EINTR) ::_exit(126);
   }
-  if (command.exit_record_fd >= 0) write_exit_record(kExitRecordFd, status);
-  end_like(status);
+  end_like_waited(status);
+}
+
+constexpr size_t kGuardStackBytes = 64 * 1024;
+
+// Shared with the recording guard, which runs in the launcher's memory until it execs.
+struct RecordingStart {
+  const GuardedCommand* command;
+  const char* guard_program;
+  int error = 0;          // set by the guard when a step of its own fails
+  int command_error = 0;  // set by the command's child when it cannot run the command
+};
+
+// The recording guard before its exec: like run_guard, but in the launcher's memory (clone with
+// CLONE_VM | CLONE_VFORK), so it ends by exec'ing the guard program, which waits for the command.
+int recording_guard_main(void* arg) {
+  auto* start = static_cast<RecordingStart*>(arg);
+  const GuardedCommand& command = *start->command;
+  const auto fail = [start](int error) {
+    start->error = error;
+    ::_exit(126);
+    return 0;
+  };
+  if (::setsid() < 0) return fail(errno);
+  reset_signals();
+  if (command.confinement != nullptr && join_cgroups(*command.confinement) != 0) return fail(errno);
+  if (!set_up_streams(command)) return fail(errno);
+  // Ignored, not handled: what is ignored stays ignored across the exec below.
+  for (int signal : kStopSignals) set_disposition(signal, SIG_IGN);
+  const pid_t child = ::vfork();
+  if (child < 0) return fail(errno);
+  if (child == 0) exec_command(command, &start->command_error);
+  if (start->command_error != 0) {  // it has exited: reap it, and report why
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    ::_exit(127);
+  }
+  // The guard program keeps the record's descriptor; the command has exec'd without it.
+  if (::fcntl(kExitRecordFd, F_SETFD, 0) != 0) {
+    ::kill(child, SIGKILL);
+    return fail(errno);
+  }
+  char pid_text[16];
+  *std::to_chars(pid_text, pid_text + sizeof pid_text - 1, child).ptr = '\0';
+  char* const argv[] = {const_cast<char*>(start->guard_program), pid_text, nullptr};
+  char* const envp[] = {nullptr};
+  ::execve(start->guard_program, argv, envp);
+  ::kill(child, SIGKILL);  // nobody would wait for it
+  return fail(errno);
 }
 
 }  // namespace
+
+std::string find_task_guard() {
+  std::error_code error;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error) return "";
+  const std::string guard = (self.parent_path() / kTaskGuardProgram).string();
+  return ::access(guard.c_str(), X_OK) == 0 ? guard : "";
+}
+
+pid_t spawn_recording_guard(const GuardedCommand& command, const char* guard_program, int* error,
+                            int* command_error) {
+  RecordingStart start{&command, guard_program};
+  std::unique_ptr<char[]> stack(new char[kGuardStackBytes]);
+  // No handler of the launcher may run in the guard, which shares its memory: every signal is
+  // blocked across the clone and the guard puts them back to their defaults before unblocking.
+  sigset_t all;
+  sigset_t before;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &before);
+  const pid_t pid = ::clone(recording_guard_main, stack.get() + kGuardStackBytes,
+                            CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
+  const int clone_error = errno;
+  ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  if (pid < 0) {
+    *error = clone_error;
+    return -1;
+  }
+  if (start.error != 0 || start.command_error != 0) {  // the guard has exited: reap it
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    *command_error = start.command_error;
+    *error = start.error;
+    return -1;
+  }
+  return pid;
+}
 
 pid_t fork_guarded(const GuardedCommand& command) {
   // The guard leads its process group only once it has called setsid(); until then a signal to

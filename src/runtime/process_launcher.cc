@@ -86,6 +86,9 @@ Status validate(const LaunchSpec& spec) {
   if (spec.guarded && !spec.exit_record_path.empty()) {
     return Status::invalid_argument("a launch has one guard: guarded or an exit record, not both");
   }
+  if (!spec.exit_record_path.empty() && (spec.task_guard.empty() || has_nul(spec.task_guard))) {
+    return Status::invalid_argument("an exit record needs the task guard's path");
+  }
   for (const std::string& path : spec.cgroup_procs) {
     if (has_nul(path)) return Status::invalid_argument("cgroup path holds a NUL character");
   }
@@ -361,11 +364,19 @@ Status launch_process(const LaunchSpec& spec, LaunchedProcess* out) {
                                  out_fd.get(),
                                  err_fd.get(),
                                  spec.confined() ? &confinement : nullptr,
-                                 spec.guarded,
                                  record_fd.get()};
-    pid = fork_guarded(command);
+    int guard_error = 0;
+    int command_error = 0;
+    pid = spec.guarded ? fork_guarded(command)
+                       : spawn_recording_guard(command, spec.task_guard.c_str(), &guard_error,
+                                               &command_error);
+    if (pid < 0 && (spec.guarded || command_error != 0)) {
+      return Status::io_error("cannot start " + quoted(spec.argv[0]) + ": " +
+                              std::strerror(spec.guarded ? errno : command_error));
+    }
     if (pid < 0) {
-      return Status::io_error("cannot start " + quoted(spec.argv[0]) + ": " + std::strerror(errno));
+      return Status::io_error("cannot start the task guard " + quoted(spec.task_guard) + ": " +
+                              std::strerror(guard_error));
     }
   } else if (spec.confined()) {
     const SpawnRequest request{program_list.data(), argv.data(),  envp.data(), cwd,

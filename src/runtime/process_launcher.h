@@ -42,11 +42,13 @@ struct LaunchSpec {
   /// its pid) is then the guard, which ends as the command does; a program that cannot be run
   /// shows as exit code 127 rather than as an error of launch_process.
   bool guarded = false;
-  /// Run the command under a guard (process_guard.h) that outlives the launcher and writes how
-  /// the command ended to this file (exit_record.h; created or emptied, mode 0600), so that the
-  /// end is known even when nobody waited for it. The process started is then the guard, as with
-  /// `guarded`. Empty: no guard for this reason. Not with `guarded`.
+  /// Run the command under a guard (process_guard.h, spawn_recording_guard) that outlives the
+  /// launcher and writes how the command ended to this file (exit_record.h; created or emptied,
+  /// mode 0600), so that the end is known even when nobody waited for it. The process started
+  /// is then the guard, which runs as `task_guard` (find_task_guard()), as with `guarded`.
+  /// Empty: no guard for this reason. Not with `guarded`.
   std::string exit_record_path;
+  std::string task_guard;
   /// Run as this identity (no supplementary groups, no_new_privs); unset: as the launcher.
   std::optional<RunAs> run_as;
   /// The cgroup.procs files of the cgroups the command joins before it runs (TaskCgroup).

@@ -228,25 +228,30 @@ Status parse_simulated_gpus(std::string_view spec, std::vector<SimulatedGpuGroup
   return Status::ok();
 }
 
-std::string simulated_gpu_uuid(int32_t index) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "GPU-sim-%04d", static_cast<int>(index));
+std::string simulated_gpu_uuid(std::string_view host_key, int32_t index) {
+  uint32_t hash = 2166136261u;  // FNV-1a: stable across builds and machines, unlike std::hash
+  for (unsigned char c : host_key) hash = (hash ^ c) * 16777619u;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "GPU-sim-%08x-%04d", static_cast<unsigned>(hash),
+                static_cast<int>(index));
   return buf;
 }
 
-Status SimulatedInventory::create(std::string_view spec, std::unique_ptr<SimulatedInventory>* out) {
+Status SimulatedInventory::create(std::string_view spec, std::string_view host_key,
+                                  std::unique_ptr<SimulatedInventory>* out) {
   std::vector<SimulatedGpuGroup> groups;
   if (Status s = parse_simulated_gpus(spec, &groups); !s.is_ok()) return s;
-  *out = std::make_unique<SimulatedInventory>(groups);
+  *out = std::make_unique<SimulatedInventory>(groups, host_key);
   return Status::ok();
 }
 
-SimulatedInventory::SimulatedInventory(const std::vector<SimulatedGpuGroup>& groups) {
+SimulatedInventory::SimulatedInventory(const std::vector<SimulatedGpuGroup>& groups,
+                                       std::string_view host_key) {
   for (const SimulatedGpuGroup& group : groups) {
     for (int32_t i = 0; i < group.count; ++i) {
       GpuDevice d;
       d.index = static_cast<int32_t>(devices_.size());
-      d.uuid = simulated_gpu_uuid(d.index);
+      d.uuid = simulated_gpu_uuid(host_key, d.index);
       d.model = device_model_name(group);
       d.model_id = group.model_id;
       d.milli_tflops = group.milli_tflops;

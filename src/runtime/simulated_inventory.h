@@ -41,12 +41,14 @@ Status parse_simulated_gpus(std::string_view spec, std::vector<SimulatedGpuGroup
 /// Thread-safe.
 class SimulatedInventory : public GpuInventory {
  public:
-  /// Builds the inventory of `spec` (see parse_simulated_gpus) into *out.
-  static Status create(std::string_view spec, std::unique_ptr<SimulatedInventory>* out);
+  /// Builds the inventory of `spec` (see parse_simulated_gpus) into *out, its UUIDs made from
+  /// `host_key` (simulated_gpu_uuid).
+  static Status create(std::string_view spec, std::string_view host_key,
+                       std::unique_ptr<SimulatedInventory>* out);
 
-  /// An inventory of the given groups, indexed in order. Precondition: groups are valid, as
-  /// parse_simulated_gpus returns them.
-  explicit SimulatedInventory(const std::vector<SimulatedGpuGroup>& groups);
+  /// An inventory of the given groups, indexed in order, UUIDs made from `host_key`.
+  /// Precondition: groups are valid, as parse_simulated_gpus returns them.
+  SimulatedInventory(const std::vector<SimulatedGpuGroup>& groups, std::string_view host_key);
 
   Status discover(std::vector<GpuDevice>* out) override;
   Status sample(std::vector<GpuUsage>* out) override;
@@ -62,7 +64,10 @@ class SimulatedInventory : public GpuInventory {
   std::vector<GpuDevice> devices_;  // guarded by mu_
 };
 
-/// The stable fake UUID of simulated GPU `index`: "GPU-sim-0000", "GPU-sim-0001", ...
-std::string simulated_gpu_uuid(int32_t index);
+/// The fake UUID of simulated GPU `index` of the host `host_key` names (stable across
+/// restarts; hosts differ in it): "GPU-sim-HHHHHHHH-0000", "GPU-sim-HHHHHHHH-0001", ... where
+/// HHHHHHHH is a hash of the key. Two hosts simulated on one machine so never share a GPU's name,
+/// nor the vGPU library's per-GPU board, which is keyed by it.
+std::string simulated_gpu_uuid(std::string_view host_key, int32_t index);
 
 }  // namespace fastgpu

@@ -16,6 +16,7 @@
 #include "core/text_file.h"
 #include "runtime/descriptor_limit.h"
 #include "runtime/inventory_factory.h"
+#include "runtime/process_guard.h"
 #include "runtime/stop_signals.h"
 #include "server/api/api_server.h"
 #include "server/autoscale_setup.h"
@@ -52,10 +53,15 @@ int fail(const std::string& message) {
   return 1;
 }
 
+// The daemon's GPUs; simulated ones are named after this host (agents' after their names).
 Status make_pool(const DaemonOptions& options, std::unique_ptr<GpuInventory>* inventory,
                  GpuPool* pool) {
   std::string note;
-  if (Status s = open_gpu_inventory(options.simulate_gpus, inventory, &note); !s.is_ok()) return s;
+  if (Status s = open_gpu_inventory(options.simulate_gpus, simulated_host_key("fastgpud", ""),
+                                    inventory, &note);
+      !s.is_ok()) {
+    return s;
+  }
   std::fprintf(stderr, "fastgpud: %s\n", note.c_str());
   std::vector<GpuDevice> devices;
   if (Status s = (*inventory)->discover(&devices); !s.is_ok()) return s;
@@ -213,6 +219,13 @@ int run(const DaemonOptions& options) {
   sched.log_dir = data_dir + "/logs";
   sched.enforcement.library = find_vgpu_library();
   sched.enforcement.driver = options.vgpu_driver;
+  sched.task_guard = find_task_guard();
+  if (sched.task_guard.empty()) {
+    std::fprintf(stderr,
+                 "fastgpud: WARNING: no %s beside fastgpud: a task that ends while fastgpud is "
+                 "down will have no known exit status (it is recorded failed)\n",
+                 kTaskGuardProgram);
+  }
   sched.allow_unenforced = options.allow_unenforced;
   sched.confiner = confiner.get();
   sched.enforcement_prefix = enforcement_prefix(data_dir);

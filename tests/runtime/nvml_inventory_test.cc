@@ -99,7 +99,7 @@ TEST(NvmlInventoryTest, NvmlNamesMapToCoreModels) {
 TEST(InventoryFactoryTest, SimulateSpecIsUsedWhenGiven) {
   std::unique_ptr<GpuInventory> inventory;
   std::string note;
-  ASSERT_TRUE(open_gpu_inventory(std::string("2xL4"), &inventory, &note).is_ok());
+  ASSERT_TRUE(open_gpu_inventory(std::string("2xL4"), "box", &inventory, &note).is_ok());
   EXPECT_EQ(inventory->source(), "simulated");
   std::vector<GpuDevice> devices;
   ASSERT_TRUE(inventory->discover(&devices).is_ok());
@@ -110,7 +110,7 @@ TEST(InventoryFactoryTest, SimulateSpecIsUsedWhenGiven) {
 TEST(InventoryFactoryTest, BadSimulateSpecIsAnError) {
   std::unique_ptr<GpuInventory> inventory;
   std::string note;
-  const Status s = open_gpu_inventory(std::string("0xL4"), &inventory, &note);
+  const Status s = open_gpu_inventory(std::string("0xL4"), "box", &inventory, &note);
   EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
   EXPECT_NE(s.message().find("count 0"), std::string::npos);
   EXPECT_EQ(inventory, nullptr);
@@ -119,7 +119,7 @@ TEST(InventoryFactoryTest, BadSimulateSpecIsAnError) {
 TEST(InventoryFactoryTest, WithoutNvmlSimulatesTheDefaultGpuAndSaysSo) {
   std::unique_ptr<GpuInventory> inventory;
   std::string note;
-  ASSERT_TRUE(open_gpu_inventory(std::nullopt, &inventory, &note, kNoSuchLibrary).is_ok());
+  ASSERT_TRUE(open_gpu_inventory(std::nullopt, "box", &inventory, &note, kNoSuchLibrary).is_ok());
   std::vector<GpuDevice> devices;
   ASSERT_TRUE(inventory->discover(&devices).is_ok());
   ASSERT_EQ(devices.size(), 1u);

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "runtime/exit_record.h"
+#include "runtime/process_guard.h"
 #include "runtime/process_identity.h"
 #include "runtime/process_supervisor.h"
 
@@ -602,6 +603,7 @@ TEST_F(GuardedCommandTest, TheProgramDiesWithTheThreadThatStartedIt) {
 
 // fastgpud's guard: it outlives the thread (and daemon) that started it and records the end.
 TEST_F(GuardedCommandTest, ARecordingGuardOutlivesItsStarterAndRecordsTheEnd) {
+  ASSERT_NE(find_task_guard(), "") << "no " << kTaskGuardProgram << " beside this test";
   const std::string record = (dir_ / "record").string();
   LaunchedProcess p;
   Status launched;
@@ -610,6 +612,7 @@ TEST_F(GuardedCommandTest, ARecordingGuardOutlivesItsStarterAndRecordsTheEnd) {
     LaunchSpec spec = shell(
         "echo $$ > task; [ -e /proc/$$/fd/3 ] && echo 'the record leaked'; sleep 0.5; exit 7");
     spec.exit_record_path = record;
+    spec.task_guard = find_task_guard();
     launched = launch_process(spec, &p);
     if (launched.is_ok()) task = identity_written_to(dir_ / "task");
   }).join();
@@ -625,6 +628,7 @@ TEST_F(GuardedCommandTest, ARecordingGuardOutlivesItsStarterAndRecordsTheEnd) {
 
   LaunchSpec killed = shell("kill -USR1 $$");
   killed.exit_record_path = record;  // emptied for the next attempt
+  killed.task_guard = find_task_guard();
   EXPECT_EQ(run(killed).signal, SIGUSR1);
   ASSERT_TRUE(read_exit_record(record, &ended));
   EXPECT_EQ(ended.signal, SIGUSR1);

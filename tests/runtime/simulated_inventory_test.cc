@@ -9,9 +9,9 @@
 namespace fastgpu {
 namespace {
 
-std::vector<GpuDevice> discover(std::string_view spec) {
+std::vector<GpuDevice> discover(std::string_view spec, std::string_view host = "box-a") {
   std::unique_ptr<SimulatedInventory> inventory;
-  const Status s = SimulatedInventory::create(spec, &inventory);
+  const Status s = SimulatedInventory::create(spec, host, &inventory);
   EXPECT_TRUE(s.is_ok()) << s.message();
   std::vector<GpuDevice> devices;
   if (inventory) {
@@ -37,8 +37,16 @@ TEST(SimulatedInventoryTest, ModelCountGivesThatManyDevicesOfTheModel) {
     uuids.insert(d.uuid);
   }
   EXPECT_EQ(uuids.size(), 8u);
-  EXPECT_EQ(devices[0].uuid, "GPU-sim-0000");
-  EXPECT_EQ(devices[7].uuid, "GPU-sim-0007");
+  EXPECT_EQ(devices[0].uuid, simulated_gpu_uuid("box-a", 0));
+  EXPECT_EQ(devices[7].uuid, simulated_gpu_uuid("box-a", 7));
+}
+
+TEST(SimulatedInventoryTest, UuidsAreStablePerHostAndDifferAcrossHosts) {
+  EXPECT_EQ(simulated_gpu_uuid("box-a", 3),
+            "GPU-sim-" + simulated_gpu_uuid("box-a", 0).substr(8, 8) + "-0003");
+  EXPECT_EQ(discover("2xL4", "box-a")[1].uuid, discover("2xL4", "box-a")[1].uuid);
+  EXPECT_NE(discover("2xL4", "box-a")[0].uuid, discover("2xL4", "box-b")[0].uuid);
+  EXPECT_EQ(simulated_gpu_uuid("", 0), "GPU-sim-811c9dc5-0000");  // FNV-1a's offset basis
 }
 
 TEST(SimulatedInventoryTest, ListIsIndexedInOrder) {
@@ -47,7 +55,7 @@ TEST(SimulatedInventoryTest, ListIsIndexedInOrder) {
   EXPECT_EQ(devices[1].model, "H100");
   EXPECT_EQ(devices[2].model, "L4");
   EXPECT_EQ(devices[5].index, 5);
-  EXPECT_EQ(devices[5].uuid, "GPU-sim-0005");
+  EXPECT_EQ(devices[5].uuid, simulated_gpu_uuid("box-a", 5));
 }
 
 TEST(SimulatedInventoryTest, ModelsAndUnitsIgnoreCase) {
@@ -129,7 +137,7 @@ TEST(SimulatedInventoryTest, EveryBadSpecIsRefusedNamingTheProblem) {
 
 TEST(SimulatedInventoryTest, AllocationDrivesUtilizationAndMemory) {
   std::unique_ptr<SimulatedInventory> inventory;
-  ASSERT_TRUE(SimulatedInventory::create("2xL4", &inventory).is_ok());
+  ASSERT_TRUE(SimulatedInventory::create("2xL4", "box-a", &inventory).is_ok());
   ASSERT_TRUE(inventory->set_allocation(1, 500, kBytesPerGib).is_ok());
   std::vector<GpuUsage> usage;
   ASSERT_TRUE(inventory->sample(&usage).is_ok());
@@ -150,7 +158,7 @@ TEST(SimulatedInventoryTest, AllocationDrivesUtilizationAndMemory) {
 
 TEST(SimulatedInventoryTest, AllocationOutsideTheDeviceIsRefused) {
   std::unique_ptr<SimulatedInventory> inventory;
-  ASSERT_TRUE(SimulatedInventory::create("1xL4", &inventory).is_ok());
+  ASSERT_TRUE(SimulatedInventory::create("1xL4", "box-a", &inventory).is_ok());
   EXPECT_NE(inventory->set_allocation(1, 0, 0).message().find("no simulated GPU 1"),
             std::string::npos);
   EXPECT_NE(inventory->set_allocation(-1, 0, 0).message().find("no simulated GPU -1"),

@@ -279,6 +279,79 @@ TEST(AgentCluster, AVgpuOnAnAgentsGpuSurvivesADaemonRestart) {
       "succeeded");
 }
 
+// Two hosts simulated on one machine: their GPUs are told apart by host and UUID everywhere,
+// and vGPUs on "GPU 0" of each are given different GPUs (so the vGPU library, which keys its
+// per-GPU board by the first UUID in CUDA_VISIBLE_DEVICES, gives them different boards).
+TEST(AgentCluster, TwoSimulatedHostsOnOneMachineHaveDistinctGpuNames) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), kDaemonFlags);
+  ASSERT_TRUE(daemon.started());
+  AgentProcess east(daemon.port(), "east", dir.path() + "/east",
+                    {"--simulate-gpus", "1x400tflops"});
+  AgentProcess west(daemon.port(), "west", dir.path() + "/west",
+                    {"--simulate-gpus", "1x400tflops"});
+  ASSERT_TRUE(eventually([&] { return ready_agent_nodes(daemon) == 2; }, milliseconds(10000)));
+  std::map<std::string, std::string> uuid_of_host;
+  const Answer listed = daemon.get("/v1/gpus");
+  for (const auto& gpu : listed.json["gpus"]) {
+    if (gpu["host"].is_null()) continue;  // the daemon's own
+    EXPECT_EQ(gpu["index"], 0) << gpu;
+    uuid_of_host[gpu["host"]] = gpu["uuid"];
+  }
+  ASSERT_EQ(uuid_of_host.size(), 2u) << listed.body;
+  EXPECT_NE(uuid_of_host["east"], uuid_of_host["west"]);
+  const CliRun gpus = fastgpu_cli(daemon, "gpus");
+  EXPECT_NE(gpus.output.find("HOST"), std::string::npos) << gpus.output;
+  for (const auto& [host, uuid] : uuid_of_host) {
+    EXPECT_NE(gpus.output.find(host), std::string::npos) << gpus.output;
+    EXPECT_NE(gpus.output.find(uuid), std::string::npos) << gpus.output;
+    EXPECT_NE(daemon.get("/metrics").body.find("host=\"" + host + "\",index=\"0\",uuid=\"" + uuid),
+              std::string::npos);
+  }
+  // A vGPU of 300 TFLOPS fits only a whole agent GPU: one lands on each host's GPU 0.
+  std::set<std::string> seen;
+  for (int i = 0; i < 2; ++i) {
+    const Answer vgpu = daemon.post("/v1/vgpus", R"({"tflops": 300})");
+    ASSERT_EQ(vgpu.status, 201) << vgpu.body;
+    const Answer task = daemon.post(
+        "/v1/tasks",
+        R"({"argv": ["sh", "-c", "echo $CUDA_VISIBLE_DEVICES"], "tflops": 300, "vgpu": )" +
+            std::to_string(vgpu.json["id"].get<int64_t>()) + "}");
+    ASSERT_EQ(task.status, 201) << task.body;
+    const std::string id = std::to_string(task.json["id"].get<int64_t>());
+    const nlohmann::json done = daemon.get("/v1/tasks/" + id + "/wait?timeout=30").json;
+    ASSERT_EQ(done["state"], "succeeded") << done;
+    EXPECT_EQ(done["gpu_uuids"][0], uuid_of_host[done["host"]]) << done;
+    std::string out = daemon.get("/v1/tasks/" + id + "/logs").body;
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    EXPECT_EQ(out, uuid_of_host[done["host"]]);
+    seen.insert(out);
+  }
+  EXPECT_EQ(seen.size(), 2u) << "the two vGPUs' tasks saw the same GPU";
+}
+
+// An admin removes a dead agent's node: it leaves the nodes, the GPUs and the metrics.
+TEST(AgentCluster, ARemovedDeadNodeLeavesTheApiCliAndMetrics) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), kDaemonFlags);
+  ASSERT_TRUE(daemon.started());
+  AgentProcess agent(daemon.port(), "gone", dir.path() + "/gone", kAgentGpus);
+  ASSERT_TRUE(eventually([&] { return ready_agent_nodes(daemon) == 1; }, milliseconds(10000)));
+  agent.kill_hard();
+  ASSERT_TRUE(eventually([&] { return ready_agent_nodes(daemon) == 0; }, milliseconds(10000)));
+  EXPECT_EQ(daemon.get("/v1/gpus").json["gpus"].size(), 5u);  // listed while it may return
+  const CliRun removed = fastgpu_cli(daemon, "nodes rm gone");
+  EXPECT_EQ(removed.exit_code, 0) << removed.output;
+  EXPECT_EQ(daemon.get("/v1/nodes").json["nodes"].size(), 1u);
+  const nlohmann::json gpus = daemon.get("/v1/gpus").json["gpus"];
+  ASSERT_EQ(gpus.size(), 1u);
+  EXPECT_TRUE(gpus[0]["host"].is_null());
+  EXPECT_EQ(daemon.get("/metrics").body.find("host=\"gone\""), std::string::npos);
+  EXPECT_EQ(fastgpu_cli(daemon, "gpus").output.find("gone"), std::string::npos);
+  // A task only its GPUs could hold is refused now, not left waiting for a node that left.
+  EXPECT_EQ(daemon.post("/v1/tasks", R"({"argv": ["true"], "tflops": 300})").status, 422);
+}
+
 TEST(AgentCluster, JoinTokenIsRequiredWhenConfigured) {
   TempDir dir;
   const std::string token_file =

@@ -48,7 +48,9 @@ TEST_F(ApiTest, CommandTaskRunsWithItsSliceAndLogs) {
   EXPECT_EQ(done.json["exit_code"], 0);
   EXPECT_EQ(done.json["name"], "hello");
   const Answer out = daemon_.get("/v1/tasks/" + std::to_string(id) + "/logs");
-  EXPECT_EQ(out.body, "GPU-sim-0000 " + std::to_string(id) + " 500 1073741824\n");
+  const std::string uuid = daemon_.get("/v1/gpus").json["gpus"][0]["uuid"];
+  EXPECT_TRUE(uuid.starts_with("GPU-sim-")) << uuid;
+  EXPECT_EQ(out.body, uuid + " " + std::to_string(id) + " 500 1073741824\n");
   EXPECT_EQ(daemon_.get("/v1/tasks/" + std::to_string(id) + "/logs?stream=stderr").body, "oops\n");
 }
 

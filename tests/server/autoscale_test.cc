@@ -150,10 +150,14 @@ TEST(Autoscale, BurstAddsNodesThatLeaveAfterTheCooldownAndAreBilledForTheirLifet
       eventually([&] { return static_cast<int64_t>(events_of(daemon, "ended").size()) == asked; },
                  milliseconds(10000)))
       << daemon.log();
-  for (const auto& [name, node] : autoscaled_nodes(daemon)) {
-    EXPECT_EQ(node["autoscale_state"], "removed") << name;
-    EXPECT_FALSE(node["ready"].get<bool>()) << name;
-  }
+  // Removed nodes leave the pool: no phantom nodes or GPUs in the API, the CLI or the metrics.
+  EXPECT_TRUE(autoscaled_nodes(daemon).empty()) << daemon.get("/v1/nodes").body;
+  const Answer gpus = daemon.get("/v1/gpus");
+  ASSERT_EQ(gpus.json["gpus"].size(), 1u) << gpus.body;  // the daemon's own A100
+  EXPECT_TRUE(gpus.json["gpus"][0]["host"].is_null()) << gpus.body;
+  const std::string metrics = daemon.get("/metrics").body;
+  EXPECT_EQ(metrics.find("host=\"as-"), std::string::npos) << metrics;
+  EXPECT_EQ(fastgpu_cli(daemon, "gpus").output.find("as-"), std::string::npos);
 
   const CliRun log = fastgpu_cli(daemon, "scale log");
   EXPECT_EQ(log.exit_code, 0) << log.output;

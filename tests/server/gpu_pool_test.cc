@@ -48,5 +48,27 @@ TEST(GpuPool, AddHostIsAllOrNothing) {
   EXPECT_EQ(pool.devices().size(), 1u);
 }
 
+TEST(GpuPool, ARemovedHostKeepsItsIndicesButIsNoLongerOffered) {
+  GpuPool pool;
+  ASSERT_TRUE(GpuPool::create({device(0, "A100-80GB")}, 4000, &pool).is_ok());
+  std::vector<NodeIndex> added;
+  ASSERT_TRUE(pool.add_host("box", {device(0, "H100-80GB")}, 8000, &added).is_ok());
+  const TaskShape h100{1000, 0, 1, 1000, 0, model_bit(*find_gpu_model("H100-80GB"))};
+  EXPECT_TRUE(pool.could_ever_fit(h100, 0));
+  EXPECT_EQ(pool.node_of_device(1), 1u);
+
+  ASSERT_TRUE(pool.remove_host("box").is_ok());
+  EXPECT_TRUE(pool.removed(1));
+  EXPECT_FALSE(pool.removed(0));
+  EXPECT_FALSE(pool.could_ever_fit(h100, 0)) << "only the removed host had an H100";
+  EXPECT_EQ(pool.device_indices(Placement{1, 0b1}), std::vector<int>{1});  // indices stay
+  EXPECT_EQ(pool.remove_host("nope").code(), Status::Code::kNotFound);
+  EXPECT_EQ(pool.remove_host(GpuPool::kLocalHost).code(), Status::Code::kInvalidArgument);
+
+  pool.restore_host("box");  // a new agent process took the name
+  EXPECT_FALSE(pool.removed(1));
+  EXPECT_TRUE(pool.could_ever_fit(h100, 0));
+}
+
 }  // namespace
 }  // namespace fastgpu

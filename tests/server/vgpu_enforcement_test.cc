@@ -39,7 +39,8 @@ TEST(VgpuEnforcement, ACommandInAVgpuIsHeldToItsMemory) {
   // Deleting the vGPU removes its ledger.
   EXPECT_EQ(daemon.del("/v1/vgpus/" + std::to_string(int64_t{vgpu.json["id"]})).status, 200);
   unlink(("/dev/shm/fastgpu-mock-" + device).c_str());
-  unlink("/dev/shm/fastgpu-gpu-GPU-sim-0000");  // the simulated GPU's board
+  const std::string uuid = daemon.get("/v1/gpus").json["gpus"][0]["uuid"];
+  unlink(("/dev/shm/fastgpu-gpu-" + uuid).c_str());  // the simulated GPU's board
 }
 
 // As root a fractional slice is read from files the task cannot change, preloaded through its
@@ -86,6 +87,9 @@ TEST(VgpuEnforcement, WithoutTheLibraryFractionalTasksAreRefusedUnlessAllowedAnd
     std::filesystem::create_directories(dir.path() + sub);
   }
   std::filesystem::copy_file(fastgpud_path(), bin + "/fastgpud");  // no lib/ beside it
+  std::filesystem::copy_file(
+      std::filesystem::path(fastgpud_path()).parent_path() / "fastgpu-task-guard",
+      bin + "/fastgpu-task-guard");
   const std::string fraction = R"({"argv": ["true"], "gpu": 0.5})";
   {
     DaemonProcess refusing(dir.path() + "/refusing", {}, bin + "/fastgpud");

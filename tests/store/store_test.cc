@@ -92,6 +92,7 @@ TEST_P(StoreTest, CommandTaskRoundTripsEveryField) {
   expected.ended_at_us = 1'700'000'000'500'000;
   expected.stdout_path = "logs/1.out";
   expected.stderr_path = "logs/1.err";
+  expected.attempts = 1;  // counted at the start
   EXPECT_EQ(get(id), expected);
 
   reopen();

@@ -8,6 +8,16 @@ void gauge(std::string* out, const std::string& name, const std::string& help, u
           std::to_string(value) + "\n";
 }
 
+// `text` as a label value: backslash, double quote and newline escaped (Prometheus text format).
+std::string label_value(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\' || c == '"') out += '\\';
+    out += c == '\n' ? std::string("\\n") : std::string(1, c);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string render_metrics(const Scheduler& scheduler, const BatchWriter& writer) {
@@ -21,8 +31,12 @@ std::string render_metrics(const Scheduler& scheduler, const BatchWriter& writer
   const std::shared_ptr<const GpuPool> pool = scheduler.pool();
   const std::vector<GpuDevice>& devices = pool->devices();
   for (size_t i = 0; i < devices.size() && i < snap.allocated_milli.size(); ++i) {
-    out += "fastgpu_gpu_allocated_milli{gpu=\"" + std::to_string(i) + "\",uuid=\"" +
-           devices[i].uuid + "\"} " + std::to_string(snap.allocated_milli[i]) + "\n";
+    const NodeIndex node = pool->node_of_device(i);
+    if (pool->removed(node)) continue;
+    out += "fastgpu_gpu_allocated_milli{gpu=\"" + std::to_string(i) + "\",host=\"" +
+           label_value(pool->host_of(node)) + "\",index=\"" + std::to_string(devices[i].index) +
+           "\",uuid=\"" + label_value(devices[i].uuid) + "\"} " +
+           std::to_string(snap.allocated_milli[i]) + "\n";
   }
   out +=
       "# HELP fastgpu_project_gpus_held GPUs held by a project's tasks and vGPUs.\n"

@@ -20,11 +20,23 @@ nlohmann::json gpu_indices(const std::optional<Placement>& placement, const GpuP
   return out;
 }
 
+// The UUIDs of a placement's GPUs, in slot order.
+nlohmann::json gpu_uuids(const std::optional<Placement>& placement, const GpuPool& pool) {
+  nlohmann::json out = nlohmann::json::array();
+  if (!placement) return out;
+  for (int index : pool.device_indices(*placement)) out.push_back(pool.devices()[index].uuid);
+  return out;
+}
+
+// A host's name in JSON: null for this host's (the daemon's own) GPUs.
+nlohmann::json host_name(const std::string& host) {
+  return host.empty() ? nlohmann::json(nullptr) : nlohmann::json(host);
+}
+
 // The agent host a placement is on; null for this host's GPUs and for no placement.
 nlohmann::json host_of(const std::optional<Placement>& placement, const GpuPool& pool) {
   if (!placement || placement->node >= pool.nodes().size()) return nullptr;
-  const std::string& host = pool.host_of(placement->node);
-  return host.empty() ? nlohmann::json(nullptr) : nlohmann::json(host);
+  return host_name(pool.host_of(placement->node));
 }
 
 nlohmann::json resources_to_json(const TaskSpec& spec) {
@@ -66,6 +78,7 @@ nlohmann::json task_to_json(const TaskRecord& task, const GpuPool& pool) {
       {"exit_code", task.exit_code ? nlohmann::json(*task.exit_code) : nullptr},
       {"failure_reason", task.failure_reason},
       {"gpu_indices", gpu_indices(task.placement, pool)},
+      {"gpu_uuids", gpu_uuids(task.placement, pool)},
       {"host", host_of(task.placement, pool)},
       {"pid", task.pid},
       {"created_at", seconds_or_null(task.created_at_us)},
@@ -112,6 +125,7 @@ nlohmann::json vgpu_to_json(const VgpuRecord& vgpu, const GpuPool& pool) {
 nlohmann::json nodes_to_json(const GpuPool& pool, const PoolSnapshot& snapshot) {
   nlohmann::json nodes = nlohmann::json::array();
   for (NodeIndex n = 0; n < pool.nodes().size(); ++n) {
+    if (pool.removed(n)) continue;
     const NodeSpec& spec = pool.nodes()[n];
     nlohmann::json gpus = nlohmann::json::array();
     MilliGpu allocated = 0;
@@ -142,6 +156,8 @@ nlohmann::json gpus_to_json(const GpuPool& pool, const PoolSnapshot& snapshot,
                             const std::vector<GpuUsage>& usage, std::string_view source) {
   nlohmann::json gpus = nlohmann::json::array();
   for (size_t i = 0; i < pool.devices().size(); ++i) {
+    const NodeIndex node = pool.node_of_device(i);
+    if (pool.removed(node)) continue;
     const GpuDevice& d = pool.devices()[i];
     const MilliGpu allocated =
         i < snapshot.allocated_milli.size() ? snapshot.allocated_milli[i] : 0;
@@ -151,7 +167,9 @@ nlohmann::json gpus_to_json(const GpuPool& pool, const PoolSnapshot& snapshot,
         d.simulated ? (allocated + 9) / 10 : (sampled ? usage[i].utilization_percent : 0);
     const int64_t memory_used = sampled ? usage[i].memory_used_bytes : d.memory_used_bytes;
     gpus.push_back(
-        {{"index", d.index},
+        {{"host", host_name(pool.host_of(node))},
+         {"index", d.index},
+         {"pool_index", i},
          {"uuid", d.uuid},
          {"model", d.model},
          {"simulated", d.simulated},

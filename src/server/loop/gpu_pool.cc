@@ -59,13 +59,32 @@ Status GpuPool::append(const std::string& host, std::vector<GpuDevice> devices, 
       nodes_.push_back(node);
       device_of_.emplace_back();
       host_of_.push_back(host);
+      removed_.push_back(false);
     }
     nodes_.back().num_gpus += 1;
     device_of_.back().push_back(static_cast<int>(devices_.size()));
+    node_of_device_.push_back(static_cast<NodeIndex>(nodes_.size() - 1));
     devices_.push_back(std::move(devices[i]));
   }
   return Status::ok();
 }
+
+Status GpuPool::remove_host(const std::string& host) {
+  if (host.empty()) return Status::invalid_argument("the daemon's own GPUs cannot be removed");
+  return mark_host(host, true) > 0 ? Status::ok() : Status::not_found("no GPUs of host " + host);
+}
+
+int GpuPool::mark_host(const std::string& host, bool removed) {
+  int marked = 0;
+  for (NodeIndex n = 0; n < nodes_.size(); ++n) {
+    if (host_of_[n] != host) continue;
+    removed_[n] = removed;
+    ++marked;
+  }
+  return marked;
+}
+
+void GpuPool::restore_host(const std::string& host) { (void)mark_host(host, false); }
 
 std::vector<int> GpuPool::device_indices(const Placement& placement) const {
   std::vector<int> out;
@@ -100,6 +119,7 @@ std::vector<TaskShape> GpuPool::candidate_shapes(const TaskShape& shape,
                                                  int64_t milli_tflops) const {
   std::vector<TaskShape> shapes;
   for (NodeIndex n = 0; n < nodes_.size(); ++n) {
+    if (removed_[n]) continue;
     std::optional<TaskShape> s = shape_on_node(shape, milli_tflops, n);
     if (s && std::find(shapes.begin(), shapes.end(), *s) == shapes.end()) shapes.push_back(*s);
   }
@@ -108,6 +128,7 @@ std::vector<TaskShape> GpuPool::candidate_shapes(const TaskShape& shape,
 
 bool GpuPool::could_ever_fit(const TaskShape& shape, int64_t milli_tflops) const {
   for (NodeIndex n = 0; n < nodes_.size(); ++n) {
+    if (removed_[n]) continue;
     std::optional<TaskShape> s = shape_on_node(shape, milli_tflops, n);
     if (s && fits_when_empty(nodes_[n], *s)) return true;
   }

@@ -13,8 +13,9 @@
 
 namespace fastgpu {
 
-/// A value: the scheduler publishes a new copy when agents add hosts, so a copy read by another
-/// thread never changes under it. Nodes and devices are only ever appended.
+/// A value: the scheduler publishes a new copy when agents add or remove hosts, so a copy read by
+/// another thread never changes under it. Nodes and devices are only ever appended (indices stay
+/// valid); a removed host's are marked removed, and listings and placements skip them.
 class GpuPool {
  public:
   /// Host name of the daemon's own GPUs.
@@ -32,8 +33,19 @@ class GpuPool {
   Status add_host(const std::string& host, std::vector<GpuDevice> devices, MilliCpu host_cpu,
                   std::vector<NodeIndex>* added);
 
+  /// Marks every node of agent host `host` removed: it is no longer listed, and no shape is
+  /// offered for it. kInvalidArgument for the local host, kNotFound when no node is the host's.
+  Status remove_host(const std::string& host);
+
+  /// Undoes remove_host(`host`): its nodes are listed and offered again.
+  void restore_host(const std::string& host);
+
   /// The host node `node` belongs to: kLocalHost or an agent's name.
   const std::string& host_of(NodeIndex node) const { return host_of_[node]; }
+  /// The node device `device` belongs to.
+  NodeIndex node_of_device(size_t device) const { return node_of_device_[device]; }
+  /// True when `node`'s host was removed (remove_host).
+  bool removed(NodeIndex node) const { return removed_[node]; }
 
   const std::vector<NodeSpec>& nodes() const { return nodes_; }
   const std::vector<GpuDevice>& devices() const { return devices_; }
@@ -44,8 +56,8 @@ class GpuPool {
   /// (an agent's, recorded before a restart).
   std::vector<int> device_indices(const Placement& placement) const;
 
-  /// The shapes under which a request may be placed: for compute asked in TFLOPS
-  /// (milli_tflops > 0), one shape per model that can hold it, with gpu_milli resolved and
+  /// The shapes under which a request may be placed on the nodes not removed: for compute asked in
+  /// TFLOPS (milli_tflops > 0), one shape per model that can hold it, with gpu_milli resolved and
   /// allowed_models restricted to that model; otherwise `shape` itself. Empty when no model can.
   std::vector<TaskShape> candidate_shapes(const TaskShape& shape, int64_t milli_tflops) const;
 
@@ -54,14 +66,17 @@ class GpuPool {
   std::optional<TaskShape> shape_on_node(const TaskShape& shape, int64_t milli_tflops,
                                          NodeIndex node) const;
 
-  /// True when some node could hold a candidate shape were it empty.
+  /// True when some node (not removed) could hold a candidate shape were it empty.
   bool could_ever_fit(const TaskShape& shape, int64_t milli_tflops) const;
 
  private:
   std::vector<GpuDevice> devices_;
   std::vector<NodeSpec> nodes_;
-  std::vector<std::vector<int>> device_of_;  // [node][slot] -> device index
-  std::vector<std::string> host_of_;         // [node] -> host
+  std::vector<std::vector<int>> device_of_;              // [node][slot] -> device index
+  std::vector<std::string> host_of_;                     // [node] -> host
+  std::vector<bool> removed_;                            // [node] -> its host was removed
+  std::vector<NodeIndex> node_of_device_;                // [device] -> node
+  int mark_host(const std::string& host, bool removed);  // returns the nodes marked
   Status append(const std::string& host, std::vector<GpuDevice> devices, MilliCpu host_cpu,
                 std::vector<NodeIndex>* added);
 };

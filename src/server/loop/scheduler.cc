@@ -424,7 +424,10 @@ void Scheduler::launch(LiveTask& task) {
                 make_launch_spec(task.record, slice_of(task), base + ".out", base + ".err",
                                  options_.enforcement),
                 {}};
-  job.spec.exit_record_path = base + ".exit";  // its guard outlives a restart and says how it ended
+  if (!options_.task_guard.empty()) {  // its guard outlives a restart and says how it ended
+    job.spec.exit_record_path = base + ".exit";
+    job.spec.task_guard = options_.task_guard;
+  }
   job.prepare = [this, confiner = options_.confiner, record = task.record](LaunchSpec* spec) {
     if (!unrecorded_.begin_launch()) return Status::failed_precondition("another replica leads");
     return confiner != nullptr ? confiner->prepare(record, spec) : Status::ok();

@@ -81,8 +81,12 @@ class Scheduler {
  public:
   struct Options {
     std::string policy = "fgd-balanced";
-    std::string log_dir;                          // where task stdout/stderr files go; must exist
-    EnforcementPaths enforcement;                 // the vGPU library of fractional tasks
+    std::string log_dir;           // where task stdout/stderr files go; must exist
+    EnforcementPaths enforcement;  // the vGPU library of fractional tasks
+    // The program local tasks run under (find_task_guard()), which records how each ended so
+    // that a restart learns it; empty: none, and a task that ends while fastgpud is down ends
+    // with no known exit status.
+    std::string task_guard;
     const TaskConfiner* confiner = nullptr;       // confines local tasks; null: nothing does
     std::string enforcement_prefix = "fastgpud";  // keeps this daemon's vGPU ledgers apart
     std::chrono::milliseconds kill_grace{5000};
@@ -376,6 +380,10 @@ class Scheduler {
   void requeue_lost_on_agents();
   void publish_health();
   void set_pool(std::shared_ptr<const GpuPool> pool);
+  // Publishes a pool without `agent`'s GPUs (retired or removed: it never comes back).
+  void remove_from_pool(const AgentSession& agent);
+  // Publishes a pool with a removed `agent`'s GPUs back (a new process registered its name).
+  void restore_to_pool(const AgentSession& agent);
 
   // The live autoscaler (scheduler_autoscale.cc), on the loop.
   bool agent_busy(const AgentSession& agent) const;

@@ -39,6 +39,7 @@ Status Scheduler::remove_agent(const std::string& name, const std::string& by) {
     AgentSession& agent = *known;
     agent.barred_credential = agent.credential;
     if (agent.ready) node_down(agent, "removed by " + by);
+    remove_from_pool(agent);
     reply({});
   });
 }
@@ -77,6 +78,7 @@ void Scheduler::register_on_loop(RegisterRequest request, RegisterReply* out,
     agent.fences.clear();
     agent.ready = true;
     dirty_ = true;
+    restore_to_pool(agent);  // a new agent process taking a removed node's name
   }
   agent.epoch = agents_.new_epoch();
   agent.credential = std::move(credential);
@@ -106,6 +108,22 @@ Status Scheduler::add_agent_nodes(AgentSession& agent, RegisterRequest request) 
   set_pool(std::move(next));
   dirty_ = true;
   return Status::ok();
+}
+
+void Scheduler::remove_from_pool(const AgentSession& agent) {
+  if (agent.nodes.empty() || pool_->removed(agent.nodes.front())) return;
+  auto next = std::make_shared<GpuPool>(*pool_);
+  if (Status s = next->remove_host(agent.name); !s.is_ok()) return log_agent(s.message());
+  set_pool(std::move(next));
+  publish_snapshot();
+  log_agent("agent " + agent.name + " removed from the pool");
+}
+
+void Scheduler::restore_to_pool(const AgentSession& agent) {
+  if (agent.nodes.empty() || !pool_->removed(agent.nodes.front())) return;
+  auto next = std::make_shared<GpuPool>(*pool_);
+  next->restore_host(agent.name);
+  set_pool(std::move(next));
 }
 
 void Scheduler::set_pool(std::shared_ptr<const GpuPool> pool) {
@@ -307,7 +325,7 @@ void Scheduler::node_down(AgentSession& agent, const std::string& why) {
   agent.outbox->clear();
   const std::set<int64_t> assigned = std::move(agent.assigned);
   agent.assigned.clear();
-  for (int64_t id : assigned) drop_from_agent(live_.at(id), "node " + agent.name + " timed out");
+  for (int64_t id : assigned) drop_from_agent(live_.at(id), "node " + agent.name + " " + why);
   // Fenced after its tasks gave their slices back, so that nothing lands there until it returns.
   for (NodeIndex n : agent.nodes) agent.fences.push_back(ledger_.fence_node(n));
   dirty_ = true;

@@ -56,7 +56,7 @@ void Scheduler::retire_on_loop(const std::string& name, std::function<void(Statu
     agent.outbox->clear();
     for (NodeIndex n : agent.nodes) agent.fences.push_back(ledger_.fence_node(n));
   }
-  publish_snapshot();
+  remove_from_pool(agent);
   reply({});
 }
 
