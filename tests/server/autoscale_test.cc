@@ -212,6 +212,34 @@ TEST(Autoscale, TasksSizedInTflopsAreDemandToo) {
       << daemon.log();
 }
 
+// A vGPU waiting for a GPU is demand like a task: a node is started for it, and it is placed
+// there once the node joins; given back, the node leaves after the cooldown.
+TEST(Autoscale, APendingVgpuAddsANode) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), daemon_flags());
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  const Answer local = daemon.post("/v1/vgpus", R"({"gpu": 1})");  // this host's only GPU
+  ASSERT_EQ(local.status, 201) << local.body;
+  EXPECT_EQ(local.json["state"], "active");
+  const double asked = wall_now();
+  const Answer waiting = daemon.post("/v1/vgpus", R"({"gpu": 1})");
+  ASSERT_EQ(waiting.status, 201) << waiting.body;
+  EXPECT_EQ(waiting.json["state"], "pending");
+  ASSERT_TRUE(scaled_up(daemon)) << daemon.log();
+  const nlohmann::json up = events_of(daemon, "scale-up").front();
+  const std::string vgpu = "/v1/vgpus/" + std::to_string(waiting.json["id"].get<int64_t>());
+  ASSERT_TRUE(
+      eventually([&] { return daemon.get(vgpu).json["state"] == "active"; }, milliseconds(20000)))
+      << daemon.get(vgpu).body << daemon.log();
+  EXPECT_FALSE(daemon.get(vgpu).json["host"].is_null()) << "placed on the new node";
+  std::printf("autoscale figures: pending vGPU -> scale-up decision %.2f s (period %.0f s)\n",
+              up["time"].get<double>() - asked, kPeriod);
+  EXPECT_EQ(daemon.del(vgpu).status, 200);
+  ASSERT_TRUE(
+      eventually([&] { return !events_of(daemon, "scale-down").empty(); }, milliseconds(20000)))
+      << daemon.log();
+}
+
 // Kills the agents whose pids the scale-up script wrote to DIR/*.pid, should the test end early.
 struct KillRecordedAgents {
   std::string dir;

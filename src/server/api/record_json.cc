@@ -111,6 +111,7 @@ nlohmann::json vgpu_to_json(const VgpuRecord& vgpu, const GpuPool& pool) {
           {"tflops", spec.milli_tflops > 0 ? nlohmann::json(spec.milli_tflops / 1000.0) : nullptr},
           {"gpu", static_cast<double>(share) / kMilliPerGpu},
           {"memory_bytes", memory << 20},
+          {"host", host_of(vgpu.placement, pool)},
           {"gpu_index", gpu_index},
           {"gpu_uuid", gpu_uuid},
           {"lease_seconds", ms_as_seconds_or_null(spec.lease_ms)},

@@ -129,7 +129,7 @@ class Scheduler {
   };
   /// What the live autoscaler needs, gathered at one point of the loop.
   struct AutoscaleView {
-    std::vector<TaskShape> pending;  // queued pool tasks the last pass could not start
+    std::vector<TaskShape> pending;  // queued pool tasks and vGPUs not placed (their slices)
     // Those of them sized in TFLOPS: the shape without its GPU share, and the TFLOPS, whose
     // share depends on the GPU model.
     std::vector<std::pair<TaskShape, int64_t>> pending_tflops;
@@ -335,6 +335,8 @@ class Scheduler {
   void reclaim_expired_vgpus();
   TaskSlice slice_of(const LiveTask& task) const;
   TaskShape vgpu_shape(const VgpuSpec& spec) const;
+  // Files a pending shape (of a task or a vGPU) as autoscaling demand in *out.
+  static void add_demand(const TaskShape& shape, int64_t milli_tflops, AutoscaleView* out);
   // Places a vGPU of `spec` within its project's quota: takes its slice in the ledger, files
   // what it holds in the queue engine under `holding_key`, and returns where; nullopt, with
   // *reason, when it does not fit now. *taken gets the shape taken.

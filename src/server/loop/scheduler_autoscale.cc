@@ -1,4 +1,5 @@
-// The scheduler's side of the live autoscaler: what is pending, which agents are busy, and
+// The scheduler's side of the live autoscaler: what is pending (tasks and vGPUs), which agents
+// are busy, and
 // retiring an idle agent before its node is given back.
 
 #include <numeric>
@@ -17,11 +18,11 @@ Status Scheduler::autoscale_view(AutoscaleView* out) {
           spec.vgpu != kNoVgpu) {
         continue;
       }
-      if (spec.milli_tflops != 0) {
-        out->pending_tflops.emplace_back(spec.shape, spec.milli_tflops);
-      } else {
-        out->pending.push_back(spec.shape);
-      }
+      add_demand(spec.shape, spec.milli_tflops, out);
+    }
+    for (const auto& [id, slice] : vgpus_.slices()) {  // pending vGPUs are demand too
+      if (slice.placed() || slice.deleting()) continue;
+      add_demand(vgpu_shape(slice.record().spec), slice.record().spec.milli_tflops, out);
     }
     out->agents.clear();
     for (const auto& [id, agent] : agents_.sessions()) {
@@ -29,6 +30,14 @@ Status Scheduler::autoscale_view(AutoscaleView* out) {
     }
     reply({});
   });
+}
+
+void Scheduler::add_demand(const TaskShape& shape, int64_t milli_tflops, AutoscaleView* out) {
+  if (milli_tflops != 0) {
+    out->pending_tflops.emplace_back(shape, milli_tflops);
+  } else {
+    out->pending.push_back(shape);
+  }
 }
 
 bool Scheduler::agent_busy(const AgentSession& agent) const {

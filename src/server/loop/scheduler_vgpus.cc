@@ -71,7 +71,10 @@ TaskShape Scheduler::vgpu_shape(const VgpuSpec& spec) const {
 
 void Scheduler::create_vgpu_on_loop(VgpuSpec spec, VgpuId* id, std::function<void(Status)> reply) {
   const TaskShape base = vgpu_shape(spec);
-  if (!pool_->could_ever_fit(base, spec.milli_tflops)) {
+  // Like a task's: one the autoscaler could start a node for waits for it.
+  const bool fits_elsewhere =
+      spec.milli_tflops == 0 && options_.feasible_elsewhere && options_.feasible_elsewhere(base);
+  if (!pool_->could_ever_fit(base, spec.milli_tflops) && !fits_elsewhere) {
     return reply(
         Status::infeasible("no GPU of this host could hold the vGPU (" +
                            (spec.milli_tflops > 0 ? format_tflops(spec.milli_tflops) + " TFLOPS"
