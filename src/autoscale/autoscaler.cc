@@ -142,13 +142,14 @@ Autoscaler::Demand Autoscaler::group_demand(std::span<const TaskShape> pending,
 }
 
 AutoscaleDecisions Autoscaler::decide(int64_t now, std::span<const TaskShape> pending,
-                                      std::span<const PoolNode> nodes) const {
+                                      std::span<const PoolNode> nodes,
+                                      const std::vector<bool>& withheld) const {
   AutoscaleDecisions out;
   Demand demand = group_demand(pending, &out.ignored_infeasible);
   const int64_t active = std::count_if(nodes.begin(), nodes.end(), is_active);
   remove_idle(now, nodes, active, &out);
   top_up_to_min(active - static_cast<int64_t>(out.down.size()), &out);
-  cover_demand(demand, nodes, &out);
+  cover_demand(demand, nodes, withheld, &out);
   return out;
 }
 
@@ -208,10 +209,12 @@ Autoscaler::Committed Autoscaler::absorb_into_committed(Demand& demand,
   return pool;
 }
 
-Autoscaler::Pick Autoscaler::pick_type(const Demand& demand, MicroDollars pool_cost) const {
+Autoscaler::Pick Autoscaler::pick_type(const Demand& demand, MicroDollars pool_cost,
+                                       const std::vector<bool>& withheld) const {
   Pick best;
   best.type = catalog_.types.size();
   for (size_t t = 0; t < catalog_.types.size(); ++t) {
+    if (t < withheld.size() && withheld[t]) continue;
     const MicroDollars price = catalog_.types[t].price_per_hour;
     if (limits_.budget_per_hour > 0 && pool_cost + price > limits_.budget_per_hour) {
       best.over_budget = true;
@@ -221,7 +224,8 @@ Autoscaler::Pick Autoscaler::pick_type(const Demand& demand, MicroDollars pool_c
     const int64_t n = sum(placed);
     if (n == 0) continue;
     if (best.type == catalog_.types.size() ||
-        cheaper_per_task(price, n, catalog_.types[best.type].price_per_hour, best.taken)) {
+        cheaper_per_task(expected_price_per_hour(catalog_.types[t], limits_), n,
+                         expected_price_per_hour(catalog_.types[best.type], limits_), best.taken)) {
       best.type = t;
       best.taken = n;
       best.placed = std::move(placed);
@@ -230,8 +234,14 @@ Autoscaler::Pick Autoscaler::pick_type(const Demand& demand, MicroDollars pool_c
   return best;
 }
 
+std::string Autoscaler::expected_price_note(const NodeType& type) const {
+  const MicroDollars expected = expected_price_per_hour(type, limits_);
+  if (expected == type.price_per_hour) return "";
+  return " (" + dollars(expected) + "/h counting its expected reclaims)";
+}
+
 void Autoscaler::cover_demand(Demand& demand, std::span<const PoolNode> nodes,
-                              AutoscaleDecisions* out) const {
+                              const std::vector<bool>& withheld, AutoscaleDecisions* out) const {
   Committed pool = absorb_into_committed(demand, nodes, *out);
   const int64_t pending = demand.remaining;
   const int64_t pending_milli = demand.remaining_gpu_milli();
@@ -242,7 +252,7 @@ void Autoscaler::cover_demand(Demand& demand, std::span<const PoolNode> nodes,
                                std::to_string(limits_.max_nodes) + " reached");
       break;
     }
-    const Pick pick = pick_type(demand, pool.cost);
+    const Pick pick = pick_type(demand, pool.cost, withheld);
     if (pick.type == catalog_.types.size()) {
       out->held_back.push_back(
           pending_tasks(demand.remaining) + " left uncovered: " +
@@ -263,8 +273,9 @@ void Autoscaler::cover_demand(Demand& demand, std::span<const PoolNode> nodes,
     out->up.push_back({t, added[t],
                        pending_tasks(pending) + " (" + gpus(pending_milli) +
                            ") wait for capacity; " + std::to_string(added[t]) + " x " + type.name +
-                           " at " + dollars(type.price_per_hour) + "/h each take " +
-                           std::to_string(covered[t]) + " of them, the least price per task"});
+                           " at " + dollars(type.price_per_hour) + "/h each" +
+                           expected_price_note(type) + " take " + std::to_string(covered[t]) +
+                           " of them, the least price per task"});
   }
 }
 

@@ -64,9 +64,10 @@ using PolicyFactory = std::function<std::unique_ptr<PlacementPolicy>()>;
 /// bought twice; the rest is covered greedily, one new node at a time. For each catalog type
 /// the remaining tasks are packed onto one empty node of that type with the scheduling library
 /// (a CapacityLedger and a Placer under the factory's policy, largest shapes first) and the
-/// type with the least price per task it takes is added. This is the classic greedy for
-/// weighted set cover (price / newly covered elements), within a factor ln(n) of the least
-/// cost; ties go to the cheaper type, then to the earlier one in the catalog. A type that
+/// type with the least price per task it takes is added; a spot type's price is its expected
+/// price (expected_price_per_hour: counting the node time its reclaims waste). This is the classic
+/// greedy for weighted set cover (price / newly covered elements), within a factor ln(n) of the
+/// least cost; ties go to the cheaper type, then to the earlier one in the catalog. A type that
 /// would break max_nodes or the hourly budget is not considered; demand nothing can cover is
 /// reported in `held_back`. The pool is also topped up to min_nodes with the base type.
 ///
@@ -79,9 +80,11 @@ class Autoscaler {
  public:
   Autoscaler(const NodeCatalog& catalog, PoolLimits limits, PolicyFactory policy);
 
-  /// The decisions at time `now` for the pending task shapes and the pool's nodes.
+  /// The decisions at time `now` for the pending task shapes and the pool's nodes. Types
+  /// `withheld` (by index; SpotFallback::withheld) are not started for the demand.
   AutoscaleDecisions decide(int64_t now, std::span<const TaskShape> pending,
-                            std::span<const PoolNode> nodes) const;
+                            std::span<const PoolNode> nodes,
+                            const std::vector<bool>& withheld = {}) const;
 
   /// True when `shape` fits an empty node of some catalog type.
   bool feasible(const TaskShape& shape) const;
@@ -111,9 +114,12 @@ class Autoscaler {
   Demand group_demand(std::span<const TaskShape> pending, int64_t* infeasible) const;
   Committed absorb_into_committed(Demand& demand, std::span<const PoolNode> nodes,
                                   const AutoscaleDecisions& so_far) const;
-  Pick pick_type(const Demand& demand, MicroDollars pool_cost) const;
+  Pick pick_type(const Demand& demand, MicroDollars pool_cost,
+                 const std::vector<bool>& withheld) const;
+  std::string expected_price_note(const NodeType& type) const;
   void top_up_to_min(int64_t active, AutoscaleDecisions* out) const;
-  void cover_demand(Demand& demand, std::span<const PoolNode> nodes, AutoscaleDecisions* out) const;
+  void cover_demand(Demand& demand, std::span<const PoolNode> nodes,
+                    const std::vector<bool>& withheld, AutoscaleDecisions* out) const;
   void remove_idle(int64_t now, std::span<const PoolNode> nodes, int64_t active,
                    AutoscaleDecisions* out) const;
 

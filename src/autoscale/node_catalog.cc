@@ -71,7 +71,20 @@ Status parse_type_numbers(TableReader& r, NodeType* t) {
   }
   if (Status s = read_dollars(r, "price_per_hour", true, &t->price_per_hour); !s.is_ok()) return s;
   if (Status s = parse_market(r, &t->market); !s.is_ok()) return s;
-  return r.integer("boot_seconds", 0, kMaxBootSeconds, true, &t->boot_seconds);
+  if (Status s = r.integer("boot_seconds", 0, kMaxBootSeconds, true, &t->boot_seconds);
+      !s.is_ok()) {
+    return s;
+  }
+  constexpr double kMaxInterruptionsPerHour = 3600;
+  if (Status s = r.number("interruptions_per_hour", 0, kMaxInterruptionsPerHour, false,
+                          &t->interruptions_per_hour);
+      !s.is_ok()) {
+    return s;
+  }
+  if (t->interruptions_per_hour > 0 && t->market != Market::kSpot) {
+    return r.error("interruptions_per_hour", "only a spot type is reclaimed");
+  }
+  return Status::ok();
 }
 
 Status parse_type(const toml::node& node, std::string_view source, size_t index, NodeType* t) {
@@ -131,6 +144,21 @@ Status parse_pool(const toml::table& doc, std::string_view source, NodeCatalog* 
     return s;
   }
   if (Status s = parse_base_type(r, *catalog, &l); !s.is_ok()) return s;
+  if (Status s =
+          r.integer("reclaim_cost_seconds", 0, kMaxBootSeconds, false, &l.reclaim_cost_seconds);
+      !s.is_ok()) {
+    return s;
+  }
+  if (Status s = r.integer("spot_fallback_interruptions", 1, kMaxNodes, false,
+                           &l.spot_fallback_interruptions);
+      !s.is_ok()) {
+    return s;
+  }
+  if (Status s = r.integer("spot_fallback_window_seconds", 0, kMaxCooldown, false,
+                           &l.spot_fallback_window_seconds);
+      !s.is_ok()) {
+    return s;
+  }
   return r.finish();
 }
 
@@ -149,6 +177,14 @@ Status parse_document(const toml::table& doc, std::string_view source, NodeCatal
 
 std::string_view market_name(Market market) {
   return market == Market::kSpot ? "spot" : "on-demand";
+}
+
+MicroDollars expected_price_per_hour(const NodeType& type, const PoolLimits& limits) {
+  if (type.market != Market::kSpot || type.interruptions_per_hour <= 0) return type.price_per_hour;
+  const double wasted_hours = type.interruptions_per_hour *
+                              static_cast<double>(type.boot_seconds + limits.reclaim_cost_seconds) /
+                              3600.0;
+  return std::llround(static_cast<double>(type.price_per_hour) * (1.0 + wasted_hours));
 }
 
 NodeSpec NodeType::node_spec(std::string node_name) const {

@@ -32,7 +32,8 @@ struct NodeType {
   MemoryMib memory_mib = 0;
   MicroDollars price_per_hour = 0;  // > 0
   Market market = Market::kOnDemand;
-  int64_t boot_seconds = 0;  // from the request until the node takes tasks; >= 0
+  int64_t boot_seconds = 0;           // from the request until the node takes tasks; >= 0
+  double interruptions_per_hour = 0;  // expected reclaims per node-hour; spot types only
 
   /// The capacity of one node of this type, named `node_name`.
   NodeSpec node_spec(std::string node_name) const;
@@ -45,7 +46,19 @@ struct PoolLimits {
   MicroDollars budget_per_hour = 0;  // cap on the pool's price per hour; 0: no cap
   int64_t cooldown_seconds = 600;    // a node idle this long is removed
   size_t base_type = 0;              // index of the type the min_nodes are of
+  // What one spot reclaim costs, in node-seconds of work lost and redone, beyond a new node's
+  // boot: it prices spot types by their expected interruptions (expected_price_per_hour).
+  int64_t reclaim_cost_seconds = 600;
+  // A spot type reclaimed this many times within the window is not started again until the
+  // window has passed since its last reclaim: on-demand types take its place (SpotFallback).
+  int64_t spot_fallback_interruptions = 3;
+  int64_t spot_fallback_window_seconds = 3600;
 };
+
+/// The price of a useful node-hour of `type`: its price, and for a spot type that price times
+/// 1 + interruptions_per_hour × (boot_seconds + limits.reclaim_cost_seconds) / 3600, the node
+/// time each reclaim wastes. What the autoscaler compares types by; budgets count the price.
+MicroDollars expected_price_per_hour(const NodeType& type, const PoolLimits& limits);
 
 /// A parsed catalog: at least one type, names unique, and the pool's limits.
 struct NodeCatalog {
@@ -57,10 +70,12 @@ struct NodeCatalog {
 };
 
 /// Parses a catalog in TOML:
-///   [pool]       min_nodes, max_nodes, budget_per_hour (dollars), cooldown_seconds, base_type
-///                (all optional)
+///   [pool]       min_nodes, max_nodes, budget_per_hour (dollars), cooldown_seconds, base_type,
+///                reclaim_cost_seconds, spot_fallback_interruptions,
+///                spot_fallback_window_seconds (all optional)
 ///   [[node_type]] name, gpu_count, gpu_model, cpu_milli, memory_mib, price_per_hour (dollars),
-///                market ("spot" | "on-demand"), boot_seconds (all required)
+///                market ("spot" | "on-demand"), boot_seconds (all required);
+///                interruptions_per_hour (optional, spot types only)
 /// Unknown keys are refused. On any error returns a message naming `source`, the type and the
 /// field, and leaves *out untouched.
 Status parse_node_catalog(std::string_view text, std::string_view source, NodeCatalog* out);

@@ -76,6 +76,7 @@ Status make_node_provider(const DaemonOptions& o, const std::string& server_url,
     config.join_token_file = std::filesystem::absolute(o.join_token_file).string();
   }
   config.work_root = work_root;
+  config.spot_interruptions_per_hour = o.spot_interruption_rate;
   *out = std::make_unique<LocalProvider>(std::move(config));
   return Status::ok();
 }

@@ -18,6 +18,10 @@ void add_autoscale_flags(CLI::App& app, DaemonOptions* o) {
       ->capture_default_str();
   app.add_option("--provider-exec-dir", o->provider_exec_dir,
                  "directory holding the exec provider's scale-up and scale-down scripts");
+  app.add_option("--spot-interruption-rate", o->spot_interruption_rate,
+                 "local provider: simulate reclaims of spot nodes, this many per node-hour on "
+                 "average (0: none)")
+      ->check(CLI::Range(0.0, 36'000.0));
   app.add_option("--autoscale-period", o->autoscale_period_s, "seconds between autoscaler passes")
       ->check(CLI::Range(0.1, 3600.0))
       ->capture_default_str();
@@ -149,10 +153,11 @@ void add_daemon_flags(CLI::App& app, DaemonOptions* o) {
 Status check_autoscale_flags(const DaemonOptions& o) {
   const bool limits = o.cooldown_s || o.min_nodes || o.max_nodes || o.budget;
   if (o.autoscale.empty()) {
-    if (o.provider != "local" || !o.provider_exec_dir.empty() || limits) {
+    if (o.provider != "local" || !o.provider_exec_dir.empty() || limits ||
+        o.spot_interruption_rate > 0) {
       return Status::invalid_argument(
-          "--provider, --provider-exec-dir, --cooldown, --min-nodes, --max-nodes and --budget "
-          "need --autoscale CATALOG");
+          "--provider, --provider-exec-dir, --spot-interruption-rate, --cooldown, --min-nodes, "
+          "--max-nodes and --budget need --autoscale CATALOG");
     }
     return Status::ok();
   }
@@ -161,6 +166,11 @@ Status check_autoscale_flags(const DaemonOptions& o) {
   }
   if (o.provider != "exec" && !o.provider_exec_dir.empty()) {
     return Status::invalid_argument("--provider-exec-dir is for --provider exec");
+  }
+  if (o.provider != "local" && o.spot_interruption_rate > 0) {
+    return Status::invalid_argument(
+        "--spot-interruption-rate is for --provider local (an exec provider's "
+        "'interruptions' script reports real ones)");
   }
   if (o.min_nodes && o.max_nodes && *o.min_nodes > *o.max_nodes) {
     return Status::invalid_argument("--min-nodes " + std::to_string(*o.min_nodes) +

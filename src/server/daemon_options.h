@@ -51,9 +51,10 @@ struct DaemonOptions {
   int64_t task_pids = 4096;
   double node_timeout_s = 10;  // agent silence after which its node is not ready
   // The live autoscaler; off while `autoscale` is empty. Unset limits keep the catalog's.
-  std::string autoscale;           // node-types.toml
-  std::string provider = "local";  // local | exec
-  std::string provider_exec_dir;   // holds scale-up and scale-down (exec)
+  std::string autoscale;              // node-types.toml
+  std::string provider = "local";     // local | exec
+  std::string provider_exec_dir;      // holds scale-up and scale-down (exec)
+  double spot_interruption_rate = 0;  // local provider: simulated reclaims per spot node-hour
   double autoscale_period_s = 15;
   std::optional<int64_t> cooldown_s;
   std::optional<int64_t> min_nodes;

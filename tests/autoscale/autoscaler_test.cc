@@ -68,6 +68,23 @@ TEST(AutoscalerTest, CoversDemandAtLeastCost) {
   EXPECT_EQ(Asked(c, a.decide(0, OneGpuTasks(9), {})), (Asks{{"big", 1}, {"small", 1}}));
 }
 
+TEST(AutoscalerTest, ASpotTypeIsPricedByItsReclaimsAndAWithheldTypeIsNotStarted) {
+  NodeCatalog c = BigAndSmall();
+  c.types[0].market = Market::kSpot;  // big: $20/h, 8 GPUs
+  PoolLimits limits = Limits();
+  const Autoscaler calm(c, limits, BestFit());
+  EXPECT_EQ(Asked(c, calm.decide(0, OneGpuTasks(8), {})), (Asks{{"big", 1}}));
+  // Reclaimed 4 times an hour, at 60 s boot + 600 s lost each: $20 x (1 + 4 x 660 / 3600) =
+  // $34.67 for 8 GPUs, more than eight small ($24).
+  c.types[0].interruptions_per_hour = 4;
+  const Autoscaler stormy(c, limits, BestFit());
+  const AutoscaleDecisions d = stormy.decide(0, OneGpuTasks(8), {});
+  EXPECT_EQ(Asked(c, d), (Asks{{"small", 8}}));
+  c.types[0].interruptions_per_hour = 0;
+  const Autoscaler fallen(c, limits, BestFit());
+  EXPECT_EQ(Asked(c, fallen.decide(0, OneGpuTasks(8), {}, {true, false})), (Asks{{"small", 8}}));
+}
+
 TEST(AutoscalerTest, ReasonsNameTheDemandAndTheType) {
   const NodeCatalog c = BigAndSmall();
   const Autoscaler a(c, Limits(), BestFit());

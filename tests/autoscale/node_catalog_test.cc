@@ -108,6 +108,30 @@ TEST(NodeCatalogTest, EachBadFieldIsNamedWithItsType) {
   ExpectError(TypeToml() + "colour = \"red\"\n", {"'8xV100'", "'colour'", "unknown field"});
 }
 
+TEST(NodeCatalogTest, SpotTypesCarryTheirReclaimRateAndArePricedByIt) {
+  NodeCatalog c;
+  const std::string spot = TypeToml("market", "market = \"spot\"\ninterruptions_per_hour = 0.5");
+  ASSERT_TRUE(Parse("[pool]\nreclaim_cost_seconds = 900\nspot_fallback_interruptions = 4\n"
+                    "spot_fallback_window_seconds = 600\n" +
+                        spot,
+                    &c)
+                  .is_ok());
+  EXPECT_EQ(c.types[0].interruptions_per_hour, 0.5);
+  EXPECT_EQ(c.limits.reclaim_cost_seconds, 900);
+  EXPECT_EQ(c.limits.spot_fallback_interruptions, 4);
+  EXPECT_EQ(c.limits.spot_fallback_window_seconds, 600);
+  // $24.48 x (1 + 0.5 x (300 s boot + 900 s lost) / 3600 s) = $28.56
+  EXPECT_EQ(expected_price_per_hour(c.types[0], c.limits), 28'560'000);
+  c.types[0].market = Market::kOnDemand;
+  EXPECT_EQ(expected_price_per_hour(c.types[0], c.limits), 24'480'000);
+  ExpectError(TypeToml("market", "market = \"on-demand\"\ninterruptions_per_hour = 1"),
+              {"'8xV100'", "'interruptions_per_hour'", "only a spot type"});
+  ExpectError(TypeToml("market", "market = \"spot\"\ninterruptions_per_hour = -1"),
+              {"'interruptions_per_hour'"});
+  ExpectError("[pool]\nspot_fallback_interruptions = 0\n" + TypeToml(),
+              {"pool", "'spot_fallback_interruptions'"});
+}
+
 TEST(NodeCatalogTest, CatalogLevelErrors) {
   ExpectError("", {"at least one [[node_type]]"});
   ExpectError(TypeToml() + TypeToml(), {"'8xV100'", "duplicate"});

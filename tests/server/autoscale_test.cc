@@ -240,6 +240,55 @@ TEST(Autoscale, APendingVgpuAddsANode) {
       << daemon.log();
 }
 
+// Spot nodes taken back (simulated by the local provider at 3,600 reclaims per node-hour): each
+// reclaimed node's tasks get their grace period and run again elsewhere without spending a
+// retry (they have none to spend), and after two reclaims the pool falls back to on-demand.
+TEST(Autoscale, ReclaimedSpotNodesRequeueTheirTasksAndThePoolFallsBackToOnDemand) {
+  TempDir dir;
+  DaemonProcess daemon(
+      dir.path(), {"--simulate-gpus", "1xA100-80GB", "--autoscale",
+                   std::string(FASTGPU_TEST_DATA) + "/autoscale_spot.toml", "--provider", "local",
+                   "--spot-interruption-rate", "3600", "--autoscale-period", "1", "--cooldown", "3",
+                   "--max-nodes", "2", "--node-timeout", "5", "--kill-grace-ms", "1000"});
+  ASSERT_TRUE(daemon.started()) << daemon.log();
+  ASSERT_TRUE(submit_all(daemon, 3,
+                         R"({"argv": ["sh", "-c", "echo start; sleep 6"], "gpus": 1, "cpu": 0.25,
+                             "max_retries": 0})"));
+  ASSERT_TRUE(eventually([&] { return all_succeeded(daemon, 3); }, milliseconds(60000)))
+      << daemon.get("/v1/scale/log").body << daemon.log();
+  int interrupted_tasks = 0;
+  const Answer tasks = daemon.get("/v1/tasks?limit=10");
+  for (const auto& task : tasks.json["tasks"]) {
+    EXPECT_EQ(task["retries_used"], 0) << task;
+    if (task["attempts"].get<int>() < 2) continue;
+    ++interrupted_tasks;
+    const std::string log =
+        daemon.get("/v1/tasks/" + std::to_string(task["id"].get<int64_t>()) + "/logs").body;
+    EXPECT_NE(log.find("(attempt 1 ended: reclaimed: spot node"), std::string::npos) << log;
+  }
+  const std::vector<nlohmann::json> reclaims = events_of(daemon, "interrupted");
+  const std::vector<nlohmann::json> fallbacks = events_of(daemon, "fallback");
+  EXPECT_GE(reclaims.size(), 2u) << daemon.get("/v1/scale/log").body;
+  EXPECT_GE(interrupted_tasks, 1) << daemon.get("/v1/scale/log").body;
+  ASSERT_EQ(fallbacks.size(), 1u) << daemon.get("/v1/scale/log").body;
+  EXPECT_EQ(fallbacks[0]["type"], "spot-2xA100");
+  // Once fallen back, what is started is on-demand.
+  const double fell_at = fallbacks[0]["time"];
+  bool on_demand_after = false;
+  for (const auto& up : events_of(daemon, "scale-up")) {
+    if (up["time"].get<double>() < fell_at) continue;
+    EXPECT_EQ(up["type"], "2xA100") << up;
+    on_demand_after = true;
+  }
+  EXPECT_TRUE(on_demand_after) << daemon.get("/v1/scale/log").body;
+  const Answer cost = daemon.get("/v1/scale/cost");
+  EXPECT_EQ(cost.json["types"][0]["reclaims"].get<size_t>(), reclaims.size()) << cost.body;
+  std::printf(
+      "autoscale figures: %zu spot reclaims, %d task(s) run again elsewhere, no retry "
+      "spent; fallback to on-demand after %d reclaims\n",
+      reclaims.size(), interrupted_tasks, 2);
+}
+
 // Kills the agents whose pids the scale-up script wrote to DIR/*.pid, should the test end early.
 struct KillRecordedAgents {
   std::string dir;
@@ -360,6 +409,13 @@ TEST(Autoscale, FlagsAreCheckedAtStart) {
   EXPECT_NE(log.find("exceeds --max-nodes"), std::string::npos) << log;
   EXPECT_EQ(run_fastgpud_to_exit({"--autoscale", "no-such-catalog.toml"}, &log), 1);
   EXPECT_NE(log.find("--autoscale"), std::string::npos) << log;
+  EXPECT_EQ(run_fastgpud_to_exit({"--autoscale", catalog, "--provider", "exec",
+                                  "--provider-exec-dir", ".", "--spot-interruption-rate", "2"},
+                                 &log),
+            1);
+  EXPECT_NE(log.find("--spot-interruption-rate is for --provider local"), std::string::npos) << log;
+  EXPECT_NE(run_fastgpud_to_exit({"--spot-interruption-rate", "-1"}, &log), 0);  // a usage error
+  EXPECT_NE(log.find("--spot-interruption-rate"), std::string::npos) << log;
 }
 
 TEST(Autoscale, EndpointsSayWhenTheAutoscalerIsOff) {

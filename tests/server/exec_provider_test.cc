@@ -11,6 +11,7 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "daemon_process.h"
 
@@ -50,6 +51,31 @@ TEST(ExecProvider, ScaleUpGetsTheTypeCountAndNamesAndReportsItsOutput) {
   EXPECT_EQ(detail, "exited with code 3; output: down n-1");
   EXPECT_NE(down.message().find("scale-down exited with code 3"), std::string::npos)
       << down.message();
+}
+
+TEST(ExecProvider, TheInterruptionsScriptReportsEachLiveNodeReclaimedOnce) {
+  TempDir dir;
+  write_script(dir.path(), "scale-up", "true\n");
+  write_script(dir.path(), "scale-down", "true\n");
+  ExecProvider provider = provider_in(dir.path(), milliseconds(10000));
+  EXPECT_TRUE(provider.poll().empty()) << "no interruptions script: nothing to report";
+  // It is told the live nodes, and names one of them, a stranger and an empty line.
+  write_script(dir.path(), "interruptions",
+               "echo \"$FASTGPU_NODE_NAMES\" > " + dir.path() +
+                   "/asked\necho 'n-2 two-minute notice'\necho stranger\necho\n");
+  NodeType type;
+  type.name = "spot";
+  std::string detail;
+  ASSERT_TRUE(provider.scale_up(type, {"n-1", "n-2"}, &detail).is_ok()) << detail;
+  std::vector<ProviderNote> notes = provider.poll();
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].node, "n-2");
+  EXPECT_TRUE(notes[0].interrupted);
+  EXPECT_NE(notes[0].detail.find("two-minute notice"), std::string::npos) << notes[0].detail;
+  std::string asked;
+  std::getline(std::ifstream(dir.path() + "/asked"), asked);
+  EXPECT_EQ(asked, "n-1 n-2");
+  EXPECT_TRUE(provider.poll().empty()) << "n-2 was reported already";
 }
 
 TEST(ExecProvider, WhatAFinishedScriptLeavesRunningSurvivesIt) {

@@ -33,7 +33,8 @@ AutoscaleLoop::AutoscaleLoop(Scheduler* scheduler, Config config,
       config_(std::move(config)),
       autoscaler_(config_.catalog, config_.limits, pack_policy_factory(config_.pack_policy)),
       provider_(std::move(provider)),
-      account_(config_.catalog) {}
+      account_(config_.catalog),
+      fallback_(config_.catalog.types.size(), config_.limits) {}
 
 AutoscaleLoop::~AutoscaleLoop() { stop(); }
 
@@ -64,20 +65,30 @@ void AutoscaleLoop::loop() {
 
 void AutoscaleLoop::run_once() {
   for (ProviderNote& note_of : provider_->poll()) {
-    note("ended", "", std::move(note_of.node), 0, std::move(note_of.detail), wall_clock_us());
+    if (note_of.interrupted) {
+      interrupt(note_of.node, note_of.detail, wall_clock_us());
+    } else {
+      note("ended", "", std::move(note_of.node), 0, std::move(note_of.detail), wall_clock_us());
+    }
   }
   Scheduler::AutoscaleView view;
   if (!scheduler_->autoscale_view(&view).is_ok()) return;  // the daemon is stopping
   const int64_t now_us = wall_clock_us();
   observe(view, now_us);
+  give_back_drained(view, now_us);
   std::vector<TaskShape> pending = std::move(view.pending);
   for (const auto& [shape, milli_tflops] : view.pending_tflops) {
     if (std::optional<TaskShape> s = autoscaler_.tflops_shape(shape, milli_tflops)) {
       pending.push_back(*s);
     }
   }
+  std::vector<bool> withheld;
+  {
+    std::lock_guard lock(mu_);
+    withheld = fallback_.withheld(now_us / 1'000'000);
+  }
   const AutoscaleDecisions decisions =
-      autoscaler_.decide(now_us / 1'000'000, pending, pool_nodes());
+      autoscaler_.decide(now_us / 1'000'000, pending, pool_nodes(), withheld);
   std::vector<ScaleDown> downs = decisions.down;  // by index, highest first: removal shifts
   std::sort(downs.begin(), downs.end(),
             [](const auto& a, const auto& b) { return a.node > b.node; });
@@ -114,6 +125,7 @@ std::string AutoscaleLoop::update(AutoscaledNode& node, const Scheduler::AgentUs
                                   int64_t now_us) {
   const NodeType& type = config_.catalog.types[node.type];
   node.pid = provider_->pid_of(node.name);
+  if (node.state == "interrupted") return {};  // give_back_drained() ends it
   const bool ready = agent != nullptr && agent->ready;
   if (node.state == "booting" && !ready) {
     const int64_t limit_s = 2 * type.boot_seconds + 10;
@@ -149,6 +161,79 @@ void AutoscaleLoop::lose(size_t index, const std::string& why, int64_t now_us) {
   give_back(index, "lost", now_us);
 }
 
+// The market takes node `name` back: its tasks are stopped with their grace period and
+// requeued elsewhere (no retry spent), nothing new lands there, and it is given back once
+// drained. Enough reclaims of its type make the type fall back to on-demand for a while.
+void AutoscaleLoop::interrupt(const std::string& name, const std::string& detail, int64_t now_us) {
+  size_t type = 0;
+  {
+    std::lock_guard lock(mu_);
+    auto it = std::find_if(live_.begin(), live_.end(),
+                           [&](const AutoscaledNode& n) { return n.name == name; });
+    if (it == live_.end() || it->state == "interrupted") return;
+    type = it->type;
+    it->state = "interrupted";
+    it->drain_until_us = now_us + std::chrono::microseconds(scheduler_->kill_grace()).count() +
+                         2'000'000;  // the grace, and time for the agent to say the tasks ended
+  }
+  const std::string& type_name = config_.catalog.types[type].name;
+  int64_t requeued = 0;
+  const Status drained =
+      scheduler_->drain_agent(name, "reclaimed: spot node " + name + " was interrupted", &requeued);
+  note("interrupted", type_name, name, requeued,
+       detail + "; " +
+           (drained.is_ok() ? std::to_string(requeued) +
+                                  " task(s) stopped with their grace period and requeued "
+                                  "elsewhere, no retry spent"
+                            : drained.message()),
+       now_us);
+  bool fell_back = false;
+  {
+    std::lock_guard lock(mu_);
+    fell_back = fallback_.record(type, now_us / 1'000'000);
+  }
+  if (fell_back) {
+    const PoolLimits& l = config_.limits;
+    note("fallback", type_name, "", 0,
+         std::to_string(l.spot_fallback_interruptions) + " reclaims within " +
+             std::to_string(l.spot_fallback_window_seconds) + " s: " + type_name +
+             " is not started again until " + std::to_string(l.spot_fallback_window_seconds) +
+             " s after its last reclaim; on-demand types take its place",
+         now_us);
+  }
+}
+
+// Gives back the interrupted nodes whose tasks are gone (or whose time is up): the agent is
+// removed from the pool and the provider stops it.
+void AutoscaleLoop::give_back_drained(const Scheduler::AutoscaleView& view, int64_t now_us) {
+  std::unordered_map<std::string, bool> busy;
+  for (const Scheduler::AgentUse& agent : view.agents) busy[agent.name] = agent.busy;
+  std::vector<size_t> drained;
+  {
+    std::lock_guard lock(mu_);
+    for (size_t i = 0; i < live_.size(); ++i) {
+      const AutoscaledNode& node = live_[i];
+      if (node.state != "interrupted") continue;
+      if (!busy[node.name] || now_us >= node.drain_until_us) drained.push_back(i);
+    }
+  }
+  for (auto i = drained.rbegin(); i != drained.rend(); ++i) {
+    AutoscaledNode node;
+    {
+      std::lock_guard lock(mu_);
+      node = live_.at(*i);
+    }
+    (void)scheduler_->remove_agent(node.name, "its spot reclaim");
+    std::string detail;
+    const Status stopped = provider_->scale_down(node.name, &detail);
+    note("reclaimed", config_.catalog.types[node.type].name, node.name, 0,
+         std::string(busy[node.name] ? "still busy at the end of its grace; " : "drained; ") +
+             (stopped.is_ok() ? detail : stopped.message()),
+         now_us);
+    give_back(*i, "reclaimed", now_us);
+  }
+}
+
 std::vector<PoolNode> AutoscaleLoop::pool_nodes() const {
   std::lock_guard lock(mu_);
   std::vector<PoolNode> nodes;
@@ -157,7 +242,9 @@ std::vector<PoolNode> AutoscaleLoop::pool_nodes() const {
     PoolNode pool_node;
     pool_node.id = i;
     pool_node.type = node.type;
-    pool_node.state = node.state == "booting" ? PoolNodeState::kBooting : PoolNodeState::kReady;
+    pool_node.state = node.state == "booting"       ? PoolNodeState::kBooting
+                      : node.state == "interrupted" ? PoolNodeState::kDraining
+                                                    : PoolNodeState::kReady;
     pool_node.idle = node.idle;
     if (auto it = idle_since_s_.find(node.name); it != idle_since_s_.end()) {
       pool_node.idle_since = it->second;
@@ -253,7 +340,8 @@ nlohmann::json AutoscaleLoop::cost_json() const {
                      {"price_per_hour", dollars(type.price_per_hour)},
                      {"node_seconds", account.node_seconds(t)},
                      {"gpu_seconds", account.gpu_seconds(t)},
-                     {"cost", dollars(account.cost(t))}});
+                     {"cost", dollars(account.cost(t))},
+                     {"reclaims", fallback_.reclaims()[t]}});
   }
   nlohmann::json nodes = nlohmann::json::array();
   const auto add = [&](const AutoscaledNode& node) {

@@ -16,6 +16,7 @@
 
 #include "autoscale/autoscaler.h"
 #include "autoscale/cost_account.h"
+#include "autoscale/spot_fallback.h"
 #include "server/cluster/node_provider.h"
 #include "server/cluster/scale_log.h"
 #include "server/loop/scheduler.h"
@@ -26,12 +27,14 @@ namespace fastgpu {
 struct AutoscaledNode {
   std::string name;   // the agent's name
   size_t type = 0;    // index into the catalog
-  std::string state;  // "booting", "ready", "removed" or "lost"
+  std::string state;  // "booting", "ready", "interrupted" (draining a reclaim), "removed",
+                      // "lost" or "reclaimed"
   bool idle = false;
-  int64_t requested_us = 0;  // wall clock of the scale-up: billing starts here
-  int64_t ready_us = 0;      // when it was first seen ready; 0 while booting
-  int64_t stopped_us = 0;    // when it was given back; 0 while it lives
-  pid_t pid = 0;             // its agent on this machine (local provider), else 0
+  int64_t requested_us = 0;    // wall clock of the scale-up: billing starts here
+  int64_t ready_us = 0;        // when it was first seen ready; 0 while booting
+  int64_t stopped_us = 0;      // when it was given back; 0 while it lives
+  pid_t pid = 0;               // its agent on this machine (local provider), else 0
+  int64_t drain_until_us = 0;  // interrupted: given back once idle, or at this time at the latest
 };
 
 /// Adds "type", "autoscale_state" and "pid" (null when unknown) to each node of a /v1/nodes
@@ -68,7 +71,7 @@ class AutoscaleLoop {
   const ScaleLog& log() const { return log_; }
   /// The nodes started so far (the last 1,000 given back, and every live one). Thread-safe.
   std::vector<AutoscaledNode> nodes() const;
-  /// {"types": [{type, price_per_hour, node_seconds, gpu_seconds, cost}], "total": {...},
+  /// {"types": [{type, price_per_hour, node_seconds, gpu_seconds, cost, reclaims}], "total": {...},
   ///  "nodes": [...]}, costs in dollars. Thread-safe.
   nlohmann::json cost_json() const;
   const NodeCatalog& catalog() const { return config_.catalog; }
@@ -81,6 +84,8 @@ class AutoscaleLoop {
   void scale_up(const ScaleUp& up, int64_t now_us);
   std::string update(AutoscaledNode& node, const Scheduler::AgentUse* agent, int64_t now_us);
   void lose(size_t index, const std::string& why, int64_t now_us);
+  void interrupt(const std::string& name, const std::string& detail, int64_t now_us);
+  void give_back_drained(const Scheduler::AutoscaleView& view, int64_t now_us);
   void give_back(size_t index, const std::string& state, int64_t now_us);
   void note(std::string action, std::string type, std::string node, int64_t count,
             std::string reason, int64_t now_us);
@@ -99,6 +104,7 @@ class AutoscaleLoop {
   std::vector<AutoscaledNode> live_;    // guarded by mu_
   std::deque<AutoscaledNode> history_;  // guarded by mu_: given back, newest last
   CostAccount account_;                 // guarded by mu_: the nodes given back
+  SpotFallback fallback_;               // guarded by mu_: reclaims per type
 
   std::mutex wake_mu_;
   std::condition_variable wake_;

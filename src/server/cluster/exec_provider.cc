@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <thread>
@@ -44,6 +45,13 @@ int wait_for_script(pid_t pid, std::chrono::milliseconds timeout, bool* timed_ou
   }
 }
 
+// `names` separated by single spaces.
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& name : names) out += (out.empty() ? "" : " ") + name;
+  return out;
+}
+
 }  // namespace
 
 Status check_exec_provider_dir(const std::string& dir) {
@@ -59,16 +67,40 @@ Status check_exec_provider_dir(const std::string& dir) {
 
 Status ExecProvider::scale_up(const NodeType& type, const std::vector<std::string>& names,
                               std::string* detail) {
-  std::string joined;
-  for (const std::string& name : names) joined += (joined.empty() ? "" : " ") + name;
+  for (const std::string& name : names) live_.insert(name);  // nodes that start anyway count
   return run_script({config_.dir + "/scale-up", type.name, std::to_string(names.size())},
-                    {{"FASTGPU_NODE_NAMES", joined}, {"FASTGPU_SERVER", config_.server_url}},
+                    {{"FASTGPU_NODE_NAMES", joined(names)}, {"FASTGPU_SERVER", config_.server_url}},
                     detail);
 }
 
 Status ExecProvider::scale_down(const std::string& name, std::string* detail) {
+  live_.erase(name);
   return run_script({config_.dir + "/scale-down", name}, {{"FASTGPU_SERVER", config_.server_url}},
                     detail);
+}
+
+std::vector<ProviderNote> ExecProvider::poll() {
+  const std::string script = config_.dir + "/" + kInterruptionsScript;
+  if (live_.empty() || ::access(script.c_str(), X_OK) != 0) return {};
+  std::string detail;
+  std::vector<ProviderNote> notes;
+  const std::vector<std::string> names(live_.begin(), live_.end());
+  if (Status s = run_script(
+          {script}, {{"FASTGPU_NODE_NAMES", joined(names)}, {"FASTGPU_SERVER", config_.server_url}},
+          &detail);
+      !s.is_ok()) {
+    std::fprintf(stderr, "fastgpud: %s\n", s.message().c_str());  // the next period tries again
+    return {};
+  }
+  std::ifstream output(config_.log_dir + "/" + kInterruptionsScript + ".log");
+  for (std::string line; std::getline(output, line);) {
+    const size_t space = line.find(' ');
+    const std::string name = line.substr(0, space);
+    if (live_.erase(name) == 0) continue;  // not a live node of ours, or reported already
+    const std::string why = space == std::string::npos ? "" : line.substr(space + 1);
+    notes.push_back({name, "reclaimed, says " + script + (why.empty() ? "" : ": " + why), true});
+  }
+  return notes;
 }
 
 Status ExecProvider::run_script(std::vector<std::string> argv,

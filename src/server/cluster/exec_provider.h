@@ -2,6 +2,7 @@
 // The `exec` node provider: user scripts start and stop nodes on any cloud.
 
 #include <chrono>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -11,10 +12,13 @@ namespace fastgpu {
 
 /// Runs `DIR/scale-up TYPE COUNT` and `DIR/scale-down NODE`. scale-up gets the names the nodes
 /// must join under in $FASTGPU_NODE_NAMES (space-separated) and this daemon's URL in
-/// $FASTGPU_SERVER; the nodes then join as agents by themselves. A script that runs past the
-/// timeout has its process group killed; what a script that ends by itself leaves running (an
-/// agent started in the background) keeps running. The detail holds the exit status and the
-/// tail of the script's output.
+/// $FASTGPU_SERVER; the nodes then join as agents by themselves. When DIR/interruptions exists
+/// and is executable, each poll() runs it with the live nodes' names in $FASTGPU_NODE_NAMES: each
+/// line it prints, `NODE [REASON]`, says the market takes NODE back (a spot reclaim notice); a
+/// name that is not a live node of this provider is ignored, and each node is reported once. A
+/// script that runs past the timeout has its process group killed; what a script that ends by
+/// itself leaves running (an agent started in the background) keeps running. The detail holds the
+/// exit status and the tail of the script's output.
 class ExecProvider : public NodeProvider {
  public:
   struct Config {
@@ -30,12 +34,16 @@ class ExecProvider : public NodeProvider {
   Status scale_up(const NodeType& type, const std::vector<std::string>& names,
                   std::string* detail) override;
   Status scale_down(const std::string& name, std::string* detail) override;
+  std::vector<ProviderNote> poll() override;
 
  private:
+  static constexpr const char* kInterruptionsScript = "interruptions";
+
   Status run_script(std::vector<std::string> argv,
                     std::vector<std::pair<std::string, std::string>> env, std::string* detail);
 
   const Config config_;
+  std::set<std::string> live_;  // nodes asked for and not given back nor reported reclaimed
 };
 
 /// kInvalidArgument naming what is missing unless `dir` holds executable scale-up and

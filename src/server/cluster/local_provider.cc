@@ -1,5 +1,6 @@
 #include "server/cluster/local_provider.h"
 
+#include <cmath>
 #include <thread>
 
 #include "core/gpu_model.h"
@@ -10,7 +11,7 @@ std::string simulated_gpus_of(const NodeType& type) {
   return std::to_string(type.gpu_count) + "x" + std::string(gpu_model_spec(type.gpu_model).name);
 }
 
-LocalProvider::LocalProvider(Config config) : config_(std::move(config)) {}
+LocalProvider::LocalProvider(Config config) : config_(std::move(config)), rng_(config_.seed) {}
 
 LocalProvider::~LocalProvider() {
   std::vector<std::string> names;
@@ -53,6 +54,7 @@ Status LocalProvider::scale_up(const NodeType& type, const std::vector<std::stri
     LaunchedProcess launched;
     if (Status s = supervisor_.launch(spec, &launched); !s.is_ok()) return s;
     pid_of_[name] = launched.identity.pid;
+    if (type.market == Market::kSpot) spot_.insert(name);
     detail->append((detail->empty() ? "" : ", ") + name + " pid " +
                    std::to_string(launched.identity.pid));
   }
@@ -64,6 +66,7 @@ Status LocalProvider::scale_down(const std::string& name, std::string* detail) {
   if (it == pid_of_.end()) return Status::not_found("no local agent named " + name + " runs");
   const pid_t pid = it->second;
   pid_of_.erase(it);
+  spot_.erase(name);
   if (Status s = supervisor_.terminate(pid, config_.grace); !s.is_ok()) return s;
   stopping_[pid] = name;
   *detail = "SIGTERM to agent pid " + std::to_string(pid);
@@ -85,11 +88,34 @@ std::vector<ProviderNote> LocalProvider::poll() {
         continue;
       }
       name = it->first;
+      spot_.erase(name);
       it = pid_of_.erase(it);
     }
     notes.push_back({name, "agent pid " + std::to_string(pid) + " " + describe_exit(exit)});
   }
+  draw_interruptions(&notes);
   return notes;
+}
+
+void LocalProvider::draw_interruptions(std::vector<ProviderNote>* notes) {
+  const auto now = std::chrono::steady_clock::now();
+  const double hours = std::chrono::duration<double>(now - last_poll_).count() / 3600.0;
+  last_poll_ = now;
+  if (config_.spot_interruptions_per_hour <= 0) return;
+  // Reclaims come as a Poisson process: the chance of one in `hours` is 1 - e^(-rate * hours).
+  const double chance = 1.0 - std::exp(-config_.spot_interruptions_per_hour * hours);
+  for (auto it = spot_.begin(); it != spot_.end();) {
+    const double draw = static_cast<double>(rng_.next() >> 11) * 0x1p-53;  // uniform in [0, 1)
+    if (draw >= chance) {
+      ++it;
+      continue;
+    }
+    notes->push_back({*it,
+                      "simulated spot reclaim (--spot-interruption-rate " +
+                          std::to_string(config_.spot_interruptions_per_hour) + " per node-hour)",
+                      true});
+    it = spot_.erase(it);
+  }
 }
 
 pid_t LocalProvider::pid_of(const std::string& name) const {

@@ -24,6 +24,7 @@ struct AgentSession {
   std::string barred_credential;  // an agent an admin removed: refused until it restarts
   bool ready = false;             // heartbeating; false once silent for the node timeout
   bool retired = false;           // given back by the autoscaler: never ready again
+  bool draining = false;          // its node is being reclaimed: what its tasks free stays fenced
   std::vector<NodeIndex> nodes;   // its ledger nodes
   std::vector<NodeFence> fences;  // capacity fenced off its nodes while it is not ready
   std::chrono::steady_clock::time_point last_seen;

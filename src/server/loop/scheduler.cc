@@ -625,6 +625,7 @@ void Scheduler::release(LiveTask& task) {
     (void)ledger_.release(*task.pool_shape, task.placement);
     task.pool_shape.reset();
     queue_.release(task.record.id);
+    keep_fenced_if_draining(task.placement.node);
   }
   if (task.holds_vgpu) {
     if (VgpuSlice* slice = vgpus_.find(task.record.spec.vgpu)) {
@@ -634,6 +635,13 @@ void Scheduler::release(LiveTask& task) {
   }
   dirty_ = true;
   snapshot_stale_ = true;  // e.g. a cancelled task's process gone at last: nothing to commit
+}
+
+void Scheduler::keep_fenced_if_draining(NodeIndex node) {
+  const int64_t id = agents_.agent_of(node);
+  if (id == 0) return;
+  AgentSession& agent = agents_.at(id);
+  if (agent.draining) agent.fences.push_back(ledger_.fence_node(node));
 }
 
 void Scheduler::forget(TaskId id) {

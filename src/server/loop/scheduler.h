@@ -193,8 +193,9 @@ class Scheduler {
   /// Thread-safe.
   Status register_agent(RegisterRequest request, RegisterReply* out);
   /// Declares agent `name`'s nodes not ready now, as if it had timed out (its tasks are lost and
-  /// retried), and voids its credential so that a new registration of the name is taken. `by`
-  /// names who asked, for the log. 404 for an unknown name. Thread-safe.
+  /// retried; those being preempted are requeued), takes its GPUs out of the pool, and voids its
+  /// credential so that a new registration of the name is taken. `by` names who asked, for the
+  /// log. 404 for an unknown name. Thread-safe.
   Status remove_agent(const std::string& name, const std::string& by);
   /// An agent's heartbeat: records the ends it reports (acknowledged once committed), orders it
   /// to stop what it runs but should not, marks lost what it was given but no longer knows, then
@@ -210,6 +211,15 @@ class Scheduler {
   /// registrations are refused from then on, so nothing lands there while it is stopped.
   /// 404 for an unknown agent, 409 while it is busy. Thread-safe.
   Status retire_agent(const std::string& name);
+  /// Drains agent `name`, whose node the market is taking back: its nodes are fenced off at
+  /// once, and each task it runs is preempted with `reason` (SIGTERM, SIGKILL after the grace
+  /// period; back to pending without spending a retry). *requeued receives how many. The agent
+  /// stays in its session so that the stops reach it; remove_agent() gives the node up after.
+  /// kNotFound for an unknown agent, kFailedPrecondition for one that is not ready.
+  /// Thread-safe.
+  Status drain_agent(const std::string& name, const std::string& reason, int64_t* requeued);
+  /// How long a stopped task gets between SIGTERM and SIGKILL (Options::kill_grace).
+  std::chrono::milliseconds kill_grace() const { return options_.kill_grace; }
 
   /// The projects, their users and the prices of a GPU-hour, as now. Thread-safe.
   std::shared_ptr<const Accounts> accounts() const;
@@ -382,6 +392,8 @@ class Scheduler {
   void requeue_lost_on_agents();
   void publish_health();
   void set_pool(std::shared_ptr<const GpuPool> pool);
+  // Fences again what a task gave back on `node` when its agent is draining (drain_agent).
+  void keep_fenced_if_draining(NodeIndex node);
   // Publishes a pool without `agent`'s GPUs (retired or removed: it never comes back).
   void remove_from_pool(const AgentSession& agent);
   // Publishes a pool with a removed `agent`'s GPUs back (a new process registered its name).

@@ -76,6 +76,7 @@ void Scheduler::register_on_loop(RegisterRequest request, RegisterReply* out,
   if (!agent.ready) {
     for (const NodeFence& fence : agent.fences) ledger_.lift_fence(fence);
     agent.fences.clear();
+    agent.draining = false;
     agent.ready = true;
     dirty_ = true;
     restore_to_pool(agent);  // a new agent process taking a removed node's name

@@ -3,6 +3,7 @@
 // retiring an idle agent before its node is given back.
 
 #include <numeric>
+#include <set>
 
 #include "server/loop/scheduler.h"
 
@@ -67,6 +68,29 @@ void Scheduler::retire_on_loop(const std::string& name, std::function<void(Statu
   }
   remove_from_pool(agent);
   reply({});
+}
+
+Status Scheduler::drain_agent(const std::string& name, const std::string& reason,
+                              int64_t* requeued) {
+  *requeued = 0;
+  return run_on_loop([this, &name, &reason, requeued](auto reply) {
+    AgentSession* known = agents_.find_by_name(name);
+    if (known == nullptr) return reply(Status::not_found("no agent " + name));
+    AgentSession& agent = *known;
+    if (!agent.ready) return reply(Status::failed_precondition("agent " + name + " is not ready"));
+    agent.draining = true;  // what its tasks give back stays fenced too (release())
+    for (NodeIndex n : agent.nodes) agent.fences.push_back(ledger_.fence_node(n));
+    const std::set<int64_t> assigned = agent.assigned;  // preempt() leaves them assigned
+    for (int64_t id : assigned) {
+      LiveTask& task = live_.at(id);
+      if (task.ending) continue;  // its end is decided already
+      preempt(task, reason);
+      ++*requeued;
+    }
+    dirty_ = true;
+    publish_snapshot();
+    reply({});
+  });
 }
 
 }  // namespace fastgpu
