@@ -57,6 +57,19 @@ std::string limits_from_flags(const AutoscaleFlags& f, PoolLimits* l) {
   return override_budget(f.budget, &l->budget_per_hour);
 }
 
+// --reclaim-rate: reclaims per spot node-hour, a number in [0, 3600].
+std::string reclaim_rate_from_flag(const std::string& text, std::optional<double>* rate) {
+  if (text.empty()) return {};
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || value < 0 ||
+      value > 3600) {
+    return "--reclaim-rate: '" + text + "' is not a number of reclaims per node-hour in [0, 3600]";
+  }
+  *rate = value;
+  return {};
+}
+
 }  // namespace
 
 void add_autoscale_flags(CLI::App* cmd, AutoscaleFlags* flags) {
@@ -71,6 +84,9 @@ void add_autoscale_flags(CLI::App* cmd, AutoscaleFlags* flags) {
   cmd->add_option("--min-nodes", flags->min_nodes, "fewest nodes (default: the catalog's)");
   cmd->add_option("--max-nodes", flags->max_nodes, "most nodes (default: the catalog's)");
   cmd->add_option("--budget", flags->budget, "dollars per hour cap (default: the catalog's)");
+  cmd->add_option("--reclaim-rate", flags->reclaim_rate,
+                  "spot nodes are taken back at this rate per node-hour (default: each spot "
+                  "type's interruptions_per_hour); the on-demand-only pool is replayed beside");
 }
 
 std::string run_autoscale_flags(const AutoscaleFlags& flags, const ReplayOptions& options,
@@ -91,6 +107,7 @@ std::string run_autoscale_flags(const AutoscaleFlags& flags, const ReplayOptions
   }
   o.limits = catalog.limits;
   if (auto e = limits_from_flags(flags, &o.limits); !e.empty()) return e;
+  if (auto e = reclaim_rate_from_flag(flags.reclaim_rate, &o.reclaim_rate); !e.empty()) return e;
   AutoscaleReplayRun run;
   if (Status s = run_autoscale_replay(catalog, nodes, tasks, o, &run); !s.is_ok()) {
     return s.message();

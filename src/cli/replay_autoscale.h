@@ -16,9 +16,11 @@ struct AutoscaleFlags {
   std::string catalog;  // empty: the plain replay
   std::string period = "60";
   std::string cooldown, min_nodes, max_nodes, budget;
+  std::string reclaim_rate;  // reclaims per spot node-hour; empty: each spot type's own
 };
 
-/// Registers --autoscale, --autoscale-period, --cooldown, --min-nodes, --max-nodes, --budget.
+/// Registers --autoscale, --autoscale-period, --cooldown, --min-nodes, --max-nodes, --budget,
+/// --reclaim-rate.
 void add_autoscale_flags(CLI::App* cmd, AutoscaleFlags* flags);
 
 /// What the autoscaled replay prints and writes.

@@ -34,9 +34,10 @@ std::string check_autoscale_flags(const ReplayFlags& f, const ReplayPlan& plan) 
   const AutoscaleFlags& a = f.autoscale;
   if (a.catalog.empty()) {
     const bool tuned = a.period != AutoscaleFlags{}.period || !a.cooldown.empty() ||
-                       !a.min_nodes.empty() || !a.max_nodes.empty() || !a.budget.empty();
-    return tuned ? "--autoscale-period, --cooldown, --min-nodes, --max-nodes and --budget "
-                   "need --autoscale CATALOG"
+                       !a.min_nodes.empty() || !a.max_nodes.empty() || !a.budget.empty() ||
+                       !a.reclaim_rate.empty();
+    return tuned ? "--autoscale-period, --cooldown, --min-nodes, --max-nodes, --budget and "
+                   "--reclaim-rate need --autoscale CATALOG"
                  : "";
   }
   if (plan.policies.size() != 1) return "--policy: --autoscale takes one policy";

@@ -25,14 +25,39 @@ Status check_options(const NodeCatalog& catalog, const AutoscaleReplayOptions& o
   if (l.base_type >= catalog.types.size()) {
     return Status::invalid_argument("autoscale replay: base type out of the catalog");
   }
+  if (o.reclaim_rate && !(*o.reclaim_rate >= 0 && *o.reclaim_rate <= 3600)) {
+    return Status::invalid_argument("autoscale replay: the reclaim rate must be in [0, 3600]");
+  }
   std::string error;
   if (!make_policy(o.pack_policy, PolicyContext{}, &error)) return Status::invalid_argument(error);
   return Status::ok();
 }
 
+// The catalog with every spot type's reclaim rate set to `rate` when it is given.
+NodeCatalog with_reclaim_rate(NodeCatalog catalog, std::optional<double> rate) {
+  if (!rate) return catalog;
+  for (NodeType& type : catalog.types) {
+    if (type.market == Market::kSpot) type.interruptions_per_hour = *rate;
+  }
+  return catalog;
+}
+
+// The reclaims the elastic pool simulates: each type's rate; none in the on-demand-only pool
+// (whose only spot nodes, if any, are the min_nodes of a spot base type).
+ReclaimModel reclaim_model(const NodeCatalog& catalog, uint64_t seed, bool spot_never) {
+  ReclaimModel model;
+  for (const NodeType& type : catalog.types) {
+    model.per_hour.push_back(spot_never ? 0.0 : type.interruptions_per_hour);
+  }
+  model.seed = seed;
+  model.spot_never = spot_never;
+  return model;
+}
+
 // The elastic replay proper: slots ledger, placer, pool hooks, the shared event loop.
 Status replay_elastic(const NodeCatalog& catalog, std::span<const Task> trace,
-                      const AutoscaleReplayOptions& options, AutoscaleReplayRun* run) {
+                      const AutoscaleReplayOptions& options, bool spot_never,
+                      AutoscaleReplayRun* run) {
   PolicyContext context{TypicalWorkload::from_tasks(trace)};
   std::string error;
   auto policy = make_policy(options.replay.policy, context, &error);
@@ -42,7 +67,8 @@ Status replay_elastic(const NodeCatalog& catalog, std::span<const Task> trace,
     std::string unused;
     return make_policy(pack_policy, PolicyContext{}, &unused);
   });
-  ElasticPool pool(catalog, autoscaler, options.period, !options.replay.backfill);
+  ElasticPool pool(catalog, autoscaler, options.period, !options.replay.backfill,
+                   reclaim_model(catalog, options.replay.seed, spot_never));
   CapacityLedger ledger(pool.slot_specs());
   if (ledger.total_gpu_milli() == 0) {
     return Status::invalid_argument("autoscale replay: the catalog allows no GPU");
@@ -67,6 +93,7 @@ Status replay_elastic(const NodeCatalog& catalog, std::span<const Task> trace,
   run->cost = pool.costs().total_cost();
   run->nodes_started = pool.nodes_started();
   run->nodes_removed = pool.nodes_removed();
+  run->nodes_reclaimed = pool.nodes_reclaimed();
   run->nodes_max = pool.max_nodes_seen();
   run->nodes_mean = pool.mean_nodes();
   run->sizes = pool.sizes();
@@ -113,7 +140,18 @@ Status run_autoscale_replay(const NodeCatalog& catalog, std::span<const NodeSpec
   AutoscaleReplayRun run;
   run.period = options.period;
   run.limits = options.limits;
-  if (Status s = replay_elastic(catalog, trace, options, &run); !s.is_ok()) return s;
+  const NodeCatalog priced = with_reclaim_rate(catalog, options.reclaim_rate);
+  if (Status s = replay_elastic(priced, trace, options, false, &run); !s.is_ok()) return s;
+  const bool reclaimed = std::any_of(
+      priced.types.begin(), priced.types.end(),
+      [](const NodeType& t) { return t.market == Market::kSpot && t.interruptions_per_hour > 0; });
+  if (reclaimed || options.reclaim_rate) {
+    AutoscaleReplayRun on_demand;
+    if (Status s = replay_elastic(priced, trace, options, true, &on_demand); !s.is_ok()) return s;
+    run.on_demand_only =
+        OnDemandOnly{on_demand.cost, on_demand.gpu_seconds, on_demand.elastic.delay,
+                     on_demand.elastic.tasks_placed, on_demand.elastic.work_lost_gpu_seconds};
+  }
   if (Status s = run_replay(fixed_nodes, trace, options.replay, &run.fixed); !s.is_ok()) return s;
   run.fixed_nodes = static_cast<int64_t>(fixed_nodes.size());
   for (const NodeSpec& n : fixed_nodes) run.fixed_gpus += n.num_gpus;

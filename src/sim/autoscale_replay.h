@@ -20,6 +20,18 @@ struct AutoscaleReplayOptions {
   int64_t period = 60;   // seconds of trace time between autoscaler passes; > 0
   PoolLimits limits;     // usually the catalog's, with flags' overrides
   std::string pack_policy = "best-fit";  // packs pending demand onto candidate nodes
+  // Reclaims per spot node-hour, for every spot type: how the autoscaler prices them and how
+  // often the replay takes their nodes back. Unset: each type's interruptions_per_hour.
+  std::optional<double> reclaim_rate;
+};
+
+/// The elastic pool with spot types never started, beside a run whose spot nodes are reclaimed.
+struct OnDemandOnly {
+  MicroDollars cost = 0;
+  int64_t gpu_seconds = 0;
+  DelayStats delay;
+  int64_t tasks_placed = 0;
+  double work_lost_gpu_seconds = 0;
 };
 
 /// Usage and cost of one node type over the elastic replay.
@@ -43,6 +55,9 @@ struct AutoscaleReplayRun {
   MicroDollars cost = 0;
   int64_t nodes_started = 0;
   int64_t nodes_removed = 0;
+  int64_t nodes_reclaimed = 0;  // spot nodes taken back
+  /// Set when some spot type is reclaimed (a rate > 0): the same replay on on-demand types only.
+  std::optional<OnDemandOnly> on_demand_only;
   int64_t nodes_max = 0;
   double nodes_mean = 0;  // time-weighted over the elastic replay's makespan
   std::vector<PoolSizeSample> sizes;
@@ -64,7 +79,8 @@ struct AutoscaleReplayRun {
 };
 
 /// Replays `trace` on an elastic pool of `catalog`'s types (see ElasticPool) and on
-/// `fixed_nodes`. Fails (and leaves *out untouched) on what run_replay() refuses, a period
+/// `fixed_nodes`; with spot reclaims modeled, also on the elastic pool without spot types. Fails
+/// (and leaves *out untouched) on what run_replay() refuses, a period
 /// <= 0, limits out of range (min > max, base type unknown) or an unknown pack policy.
 Status run_autoscale_replay(const NodeCatalog& catalog, std::span<const NodeSpec> fixed_nodes,
                             std::span<const Task> trace, const AutoscaleReplayOptions& options,

@@ -88,6 +88,36 @@ nlohmann::json decisions_json(const AutoscaleReplayRun& run) {
   return all;
 }
 
+// The elastic pool with spot reclaims beside the on-demand-only one; empty without them.
+std::string spot_table(const AutoscaleReplayRun& run) {
+  if (!run.on_demand_only) return "";
+  const OnDemandOnly& od = *run.on_demand_only;
+  std::string out = format("\n%-15s %12s %13s %7s %8s %16s %9s\n", "elastic_pool", "gpu_hours",
+                           "cost_usd", "placed", "p99", "work_lost_gpu_h", "reclaims");
+  out += format("%-15s %12.1f %13.2f %7lld %8lld %16.1f %9lld\n", "with spot", run.gpu_hours(),
+                to_dollars(run.cost), static_cast<long long>(run.elastic.tasks_placed),
+                static_cast<long long>(run.elastic.delay.p99),
+                run.elastic.work_lost_gpu_seconds / 3600.0,
+                static_cast<long long>(run.nodes_reclaimed));
+  out += format("%-15s %12.1f %13.2f %7lld %8lld %16.1f %9d\n", "on-demand only",
+                static_cast<double>(od.gpu_seconds) / 3600.0, to_dollars(od.cost),
+                static_cast<long long>(od.tasks_placed), static_cast<long long>(od.delay.p99),
+                od.work_lost_gpu_seconds / 3600.0, 0);
+  return out +
+         "(spot nodes taken back as a Poisson process of their type's rate per node-hour; a "
+         "reclaimed node's tasks run again from the start: their GPU time so far is work lost)\n";
+}
+
+nlohmann::json on_demand_json(const AutoscaleReplayRun& run) {
+  if (!run.on_demand_only) return nullptr;
+  const OnDemandOnly& od = *run.on_demand_only;
+  return {{"gpu_hours", static_cast<double>(od.gpu_seconds) / 3600.0},
+          {"cost_dollars", to_dollars(od.cost)},
+          {"tasks_placed", od.tasks_placed},
+          {"delay_p99", od.delay.p99},
+          {"work_lost_gpu_hours", od.work_lost_gpu_seconds / 3600.0}};
+}
+
 }  // namespace
 
 std::string autoscale_table(const AutoscaleReplayRun& run) {
@@ -105,6 +135,7 @@ std::string autoscale_table(const AutoscaleReplayRun& run) {
       "(delays in seconds; fixed cost: each node at the cheapest catalog type of its GPU model "
       "and count, on demand where the catalog has one)\n\n";
   out += types_table(run);
+  out += spot_table(run);
   out += format(
       "\nnodes started %lld, removed %lld; decisions: %lld scale-up, %lld scale-down, %lld "
       "held-back (all with reasons in --format json); period %lld s, cooldown %lld s; "
@@ -131,10 +162,13 @@ std::string autoscale_json(const AutoscaleReplayRun& run) {
                            {"mean", run.nodes_mean},
                            {"started", run.nodes_started},
                            {"removed", run.nodes_removed},
+                           {"reclaimed", run.nodes_reclaimed},
                            {"fixed", run.fixed_nodes}}},
                          {"types", types_json(run)},
                          {"sizes", sizes_json(run)},
                          {"decisions", decisions_json(run)},
+                         {"work_lost_gpu_hours", run.elastic.work_lost_gpu_seconds / 3600.0},
+                         {"on_demand_only", on_demand_json(run)},
                          {"elastic", replay_run_json(run.elastic)},
                          {"fixed", replay_run_json(run.fixed)},
                          {"seconds", run.seconds}};

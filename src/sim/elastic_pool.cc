@@ -1,6 +1,7 @@
 #include "sim/elastic_pool.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace fastgpu {
 namespace {
@@ -31,13 +32,17 @@ int64_t slots_for(const NodeType& type, const PoolLimits& limits, bool is_base) 
 }  // namespace
 
 ElasticPool::ElasticPool(const NodeCatalog& catalog, const Autoscaler& autoscaler, int64_t period,
-                         bool strict_fifo)
+                         bool strict_fifo, ReclaimModel reclaims)
     : catalog_(catalog),
       autoscaler_(autoscaler),
       period_(period),
       strict_fifo_(strict_fifo),
       free_slots_(catalog.types.size()),
+      model_(std::move(reclaims)),
+      rng_(model_.seed),
+      fallback_(catalog.types.size(), autoscaler.limits()),
       costs_(catalog) {
+  model_.per_hour.resize(catalog.types.size(), 0.0);
   const PoolLimits& limits = autoscaler.limits();
   for (size_t t = 0; t < catalog.types.size(); ++t) {
     const NodeType& type = catalog.types[t];
@@ -69,7 +74,8 @@ Status ElasticPool::open_initial(CapacityLedger& ledger, int64_t start_time) {
     free_slots_[limits.base_type].pop_back();
     const NodeSpec& spec = slot_specs_[n];
     if (Status s = ledger.release(whole_node(spec), whole_node_at(n, spec)); !s.is_ok()) return s;
-    slots_[n] = {limits.base_type, SlotState::kReady, start_time, 0, start_time};
+    slots_[n] = {limits.base_type, SlotState::kReady, start_time, 0, start_time, 1};
+    draw_reclaim(n, start_time);
     active_.push_back(n);
     active_gpus_ += spec.num_gpus;
     ready_milli_ += gpu_milli_of(n);
@@ -80,10 +86,56 @@ Status ElasticPool::open_initial(CapacityLedger& ledger, int64_t start_time) {
 }
 
 int64_t ElasticPool::next_time() const {
-  return boots_.empty() ? next_tick_ : std::min(next_tick_, boots_.top().ready_at);
+  int64_t next = next_tick_;
+  if (!boots_.empty()) next = std::min(next, boots_.top().ready_at);
+  if (!reclaims_.empty()) next = std::min(next, reclaims_.top().at);
+  return next;
 }
 
-// Booted nodes join the pool before the queue is scanned.
+// When node `n`, ready at `ready_at`, will be taken back, if its type is reclaimed at all.
+void ElasticPool::draw_reclaim(NodeIndex n, int64_t ready_at) {
+  const double per_hour = model_.per_hour[slots_[n].type];
+  if (per_hour <= 0) return;
+  const double uniform = (static_cast<double>(rng_.next() >> 11) + 0.5) * 0x1p-53;  // (0, 1)
+  const double hours = -std::log(uniform) / per_hour;
+  const double seconds = std::min(hours * 3600.0, 1e15);
+  reclaims_.push({ready_at + std::max<int64_t>(1, std::llround(seconds)), n, slots_[n].life});
+}
+
+// Spot nodes whose time has come are taken back: their tasks queue again, the node leaves.
+Status ElasticPool::take_back_reclaimed(int64_t t, ReplayEngine& engine) {
+  while (!reclaims_.empty() && reclaims_.top().at <= t) {
+    const Reclaim due = reclaims_.top();
+    reclaims_.pop();
+    Slot& slot = slots_[due.slot];
+    if (slot.life != due.life || slot.state != SlotState::kReady) continue;  // already gone
+    const int64_t evicted = engine.evict_node(due.slot, t);
+    const std::string reason =
+        "spot reclaim; " + std::to_string(evicted) + " task(s) queue again, their work lost";
+    if (Status s = scale_down(t, ScaleDown{due.slot, reason}, engine, "reclaimed"); !s.is_ok()) {
+      return s;
+    }
+    ++nodes_reclaimed_;
+    if (fallback_.record(slot.type, t)) {
+      events_.push_back({t, "fallback", catalog_.types[slot.type].name, 0, "",
+                         "reclaimed too often: on-demand types take its place for a while"});
+    }
+    record_size(t);
+    changed_ = true;
+  }
+  return Status::ok();
+}
+
+// The types not to start at `t`: spot ones fallen back, or all spot ones when so modeled.
+std::vector<bool> ElasticPool::withheld(int64_t t) const {
+  std::vector<bool> out = fallback_.withheld(t);
+  for (size_t type = 0; type < out.size(); ++type) {
+    if (model_.spot_never && catalog_.types[type].market == Market::kSpot) out[type] = true;
+  }
+  return out;
+}
+
+// Booted nodes join the pool, and reclaimed ones leave it, before the queue is scanned.
 Status ElasticPool::before_scan(int64_t t, ReplayEngine& engine) {
   while (!boots_.empty() && boots_.top().ready_at <= t) {
     const NodeIndex n = boots_.top().slot;
@@ -94,10 +146,11 @@ Status ElasticPool::before_scan(int64_t t, ReplayEngine& engine) {
     }
     slots_[n].state = SlotState::kReady;
     slots_[n].idle_since = t;
+    draw_reclaim(n, t);
     ready_milli_ += gpu_milli_of(n);
     changed_ = true;
   }
-  return Status::ok();
+  return take_back_reclaimed(t, engine);
 }
 
 // On a tick, the autoscaler sees the tasks the scan left waiting.
@@ -140,7 +193,8 @@ bool ElasticPool::pass_may_differ(int64_t t, size_t queued) const {
 
 AutoscaleDecisions ElasticPool::decide(int64_t t, const std::vector<TaskShape>& pending) const {
   const std::vector<PoolNode> nodes = pool_nodes();
-  return strict_fifo_ ? decide_in_order(t, pending, nodes) : autoscaler_.decide(t, pending, nodes);
+  return strict_fifo_ ? decide_in_order(t, pending, nodes)
+                      : autoscaler_.decide(t, pending, nodes, withheld(t));
 }
 
 // Exponential, then binary search for a prefix the limits cover in full while one more task is
@@ -148,8 +202,10 @@ AutoscaleDecisions ElasticPool::decide(int64_t t, const std::vector<TaskShape>& 
 // what holds the next task back.
 AutoscaleDecisions ElasticPool::decide_in_order(int64_t t, const std::vector<TaskShape>& pending,
                                                 const std::vector<PoolNode>& nodes) const {
+  const std::vector<bool> types_withheld = withheld(t);
   auto first = [&](size_t n) {
-    return autoscaler_.decide(t, std::span<const TaskShape>(pending).first(n), nodes);
+    return autoscaler_.decide(t, std::span<const TaskShape>(pending).first(n), nodes,
+                              types_withheld);
   };
   size_t covered = 0, uncovered = 0;  // first(covered) holds nothing back, first(uncovered) does
   for (size_t probe = 1;; probe *= 2) {
@@ -206,7 +262,7 @@ Status ElasticPool::scale_up(int64_t t, const ScaleUp& up) {
   for (int64_t k = 0; k < up.count; ++k) {
     const NodeIndex n = free.back();
     free.pop_back();
-    slots_[n] = {up.type, SlotState::kBooting, t, 0, t};
+    slots_[n] = {up.type, SlotState::kBooting, t, 0, t, slots_[n].life + 1};
     boots_.push({t + type.boot_seconds, n});
     active_.push_back(n);
     active_gpus_ += type.gpu_count;
@@ -215,14 +271,15 @@ Status ElasticPool::scale_up(int64_t t, const ScaleUp& up) {
   return Status::ok();
 }
 
-Status ElasticPool::scale_down(int64_t t, const ScaleDown& down, ReplayEngine& engine) {
+Status ElasticPool::scale_down(int64_t t, const ScaleDown& down, ReplayEngine& engine,
+                               const char* action) {
   const auto n = static_cast<NodeIndex>(down.node);
   Slot& slot = slots_[n];
   const NodeSpec& spec = slot_specs_[n];
   if (Status s = engine.hold_capacity(whole_node(spec), whole_node_at(n, spec)); !s.is_ok()) {
     return s;
   }
-  events_.push_back({t, "scale-down", catalog_.types[slot.type].name, 1, spec.name, down.reason});
+  events_.push_back({t, action, catalog_.types[slot.type].name, 1, spec.name, down.reason});
   costs_.charge(slot.type, t - slot.requested_at);
   ready_milli_ -= gpu_milli_of(n);
   active_gpus_ -= spec.num_gpus;

@@ -10,14 +10,27 @@
 #include "autoscale/autoscaler.h"
 #include "autoscale/cost_account.h"
 #include "autoscale/node_catalog.h"
+#include "autoscale/spot_fallback.h"
+#include "core/rng.h"
 #include "sim/replay_engine.h"
 
 namespace fastgpu {
 
+/// How the replay's spot nodes are taken back: each ready node of type t is reclaimed after an
+/// exponentially distributed time of mean 1 / per_hour[t] hours (a Poisson process of that
+/// rate), drawn from `seed`. per_hour empty or all 0: never. `spot_never`: spot types are never
+/// started for demand (the on-demand-only pool beside a run with reclaims; min_nodes of a spot
+/// base type are still started).
+struct ReclaimModel {
+  std::vector<double> per_hour;  // by type
+  uint64_t seed = 1;
+  bool spot_never = false;
+};
+
 /// One logged decision of the autoscaler, with its time and reason.
 struct AutoscaleEvent {
   int64_t time = 0;
-  std::string action;     // "scale-up", "scale-down" or "held-back"
+  std::string action;     // "scale-up", "scale-down", "held-back", "reclaimed" or "fallback"
   std::string node_type;  // empty for "held-back"
   int64_t count = 0;      // nodes asked for or removed
   std::string node;       // the node removed; empty otherwise
@@ -42,6 +55,8 @@ struct PoolSizeSample {
 ///
 /// Every `period` seconds (from the first arrival) the autoscaler decides on the waiting tasks
 /// and the current nodes; new nodes boot for their type's boot time, idle ones are removed.
+/// Spot nodes are taken back as `reclaims` says: their tasks queue again (work lost), the node
+/// leaves, and the live autoscaler's SpotFallback rule withholds a type reclaimed too often.
 /// A node is charged from its request until its removal or the end of the replay.
 class ElasticPool final : public ReplayHooks {
  public:
@@ -50,7 +65,7 @@ class ElasticPool final : public ReplayHooks {
   /// the autoscaler to cover the longest prefix the limits allow, not tasks behind it (nodes for
   /// those would sit idle behind the blocked head, be removed and be asked for again).
   ElasticPool(const NodeCatalog& catalog, const Autoscaler& autoscaler, int64_t period,
-              bool strict_fifo);
+              bool strict_fifo, ReclaimModel reclaims = {});
 
   /// The specs of every slot, in ledger order: the ledger must be built from exactly these.
   const std::vector<NodeSpec>& slot_specs() const { return slot_specs_; }
@@ -67,6 +82,8 @@ class ElasticPool final : public ReplayHooks {
   const std::vector<PoolSizeSample>& sizes() const { return sizes_; }
   int64_t nodes_started() const { return nodes_started_; }
   int64_t nodes_removed() const { return nodes_removed_; }
+  /// Spot nodes taken back.
+  int64_t nodes_reclaimed() const { return nodes_reclaimed_; }
   int64_t max_nodes_seen() const { return max_nodes_seen_; }
   /// Time-weighted mean of the node count over [start_time, end_time]; valid after finish().
   double mean_nodes() const { return mean_nodes_; }
@@ -86,6 +103,13 @@ class ElasticPool final : public ReplayHooks {
     int64_t requested_at = 0;
     int64_t running = 0;  // tasks on the node
     int64_t idle_since = 0;
+    uint32_t life = 0;  // how many times it joined: a reclaim drawn for an earlier life is void
+  };
+  struct Reclaim {
+    int64_t at = 0;
+    NodeIndex slot = 0;
+    uint32_t life = 0;
+    bool operator>(const Reclaim& o) const { return at != o.at ? at > o.at : slot > o.slot; }
   };
   struct Boot {
     int64_t ready_at = 0;
@@ -101,7 +125,11 @@ class ElasticPool final : public ReplayHooks {
                                      const std::vector<PoolNode>& nodes) const;
   std::vector<PoolNode> pool_nodes() const;
   Status scale_up(int64_t t, const ScaleUp& up);
-  Status scale_down(int64_t t, const ScaleDown& down, ReplayEngine& engine);
+  Status scale_down(int64_t t, const ScaleDown& down, ReplayEngine& engine,
+                    const char* action = "scale-down");
+  void draw_reclaim(NodeIndex n, int64_t ready_at);
+  Status take_back_reclaimed(int64_t t, ReplayEngine& engine);
+  std::vector<bool> withheld(int64_t t) const;
   void log_held_back(int64_t t, const AutoscaleDecisions& d);
   void record_size(int64_t t);
   int64_t gpu_milli_of(NodeIndex n) const;
@@ -115,6 +143,10 @@ class ElasticPool final : public ReplayHooks {
   std::vector<std::vector<NodeIndex>> free_slots_;  // by type: slots out of the pool
   std::vector<NodeIndex> active_;                   // slots booting or ready
   std::priority_queue<Boot, std::vector<Boot>, std::greater<>> boots_;
+  ReclaimModel model_;
+  Rng rng_;
+  std::priority_queue<Reclaim, std::vector<Reclaim>, std::greater<>> reclaims_;
+  SpotFallback fallback_;
   int64_t next_tick_ = 0;
   bool changed_ = true;  // since the last autoscaler pass: a task started or ended, a node came
   size_t queued_at_last_pass_ = 0;
@@ -128,6 +160,7 @@ class ElasticPool final : public ReplayHooks {
   std::vector<PoolSizeSample> sizes_;
   int64_t nodes_started_ = 0;
   int64_t nodes_removed_ = 0;
+  int64_t nodes_reclaimed_ = 0;
   int64_t max_nodes_seen_ = 0;
   double mean_nodes_ = 0;
 };

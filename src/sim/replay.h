@@ -104,10 +104,12 @@ struct ReplayRun {
   int64_t interval = 0;
   int64_t tasks_total = 0;
   int64_t tasks_placed = 0;
-  int64_t tasks_infeasible = 0;    // never placed: no node could hold them
-  int64_t tasks_still_queued = 0;  // never placed: still waiting when the trace ended
-  int64_t tasks_reclaimed = 0;     // attempts stopped for a project below its share
-  double mean_alloc_percent = 0;   // time-weighted over the makespan
+  int64_t tasks_infeasible = 0;      // never placed: no node could hold them
+  int64_t tasks_still_queued = 0;    // never placed: still waiting when the trace ended
+  int64_t tasks_reclaimed = 0;       // attempts stopped (for a project below its share, or
+                                     // on a spot node taken back)
+  double work_lost_gpu_seconds = 0;  // GPU time those stopped attempts had run: run again
+  double mean_alloc_percent = 0;     // time-weighted over the makespan
   DelayStats delay;
   int64_t start_time = 0;  // first arrival
   int64_t end_time = 0;    // last event processed

@@ -104,6 +104,7 @@ ReplayEngine::ReplayEngine(std::span<const Task> trace, CapacityLedger& ledger, 
       hooks_(hooks),
       placements_(trace.size()),
       attempt_(trace.size(), 0),
+      started_at_(trace.size(), 0),
       running_flag_(trace.size(), 0),
       queue_(replay_rules(options), options.accounts.projects),
       tried_(trace.size(), 0),
@@ -367,8 +368,21 @@ void ReplayEngine::reclaim(uint32_t i, int64_t t) {
   ++attempt_[i];  // its departure is stale
   --running_;
   ++run_.tasks_reclaimed;
+  run_.work_lost_gpu_seconds += static_cast<double>(t - started_at_[i]) *
+                                static_cast<double>(trace_[i].shape.total_gpu_milli()) /
+                                kMilliPerGpu;
   tried_[i] = 0;
   enqueue(i, t);
+}
+
+int64_t ReplayEngine::evict_node(NodeIndex n, int64_t t) {
+  int64_t evicted = 0;
+  for (uint32_t i = 0; i < trace_.size(); ++i) {
+    if (!running_flag_[i] || placements_[i].node != n) continue;
+    reclaim(i, t);
+    ++evicted;
+  }
+  return evicted;
 }
 
 // False only when task `i` cannot fit now: it failed before and fits no node released since.
@@ -391,6 +405,7 @@ Status ReplayEngine::start(uint32_t i, const Placement& placement, int64_t t) {
   const int64_t duration = task.deletion_time - task.creation_time;
   if (duration == 0) return ledger_.release(task.shape, placement);
   placements_[i] = placement;
+  started_at_[i] = t;
   running_flag_[i] = 1;
   departures_.push({t + duration, i, attempt_[i]});
   ++running_;

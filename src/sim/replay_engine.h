@@ -61,6 +61,10 @@ class ReplayEngine {
   Status release_capacity(const TaskShape& shape, const Placement& placement);
   /// For hooks: takes capacity outside any task.
   Status hold_capacity(const TaskShape& shape, const Placement& placement);
+  /// For hooks: stops every task running on node `n` at `t` (a spot node taken back): each
+  /// queues again to run its whole duration anew, its GPU time so far counted as work lost.
+  /// Returns how many were stopped.
+  int64_t evict_node(NodeIndex n, int64_t t);
 
  private:
   bool has_trace_events() const;
@@ -77,8 +81,8 @@ class ReplayEngine {
   bool feasible(const TaskShape& shape);
   bool may_fit(uint32_t i) const;
   Status start(uint32_t i, const Placement& placement, int64_t t);
-  // Reclaims running task `i` at `t` for a project below its share: its capacity goes back at
-  // once and it queues again, to run its whole duration anew.
+  // Reclaims running task `i` at `t` (for a project below its share, or with its node): its
+  // capacity goes back at once and it queues again, to run its whole duration anew.
   void reclaim(uint32_t i, int64_t t);
   void enqueue(uint32_t i, int64_t t);
   Status scan_queue(int64_t t);
@@ -115,6 +119,7 @@ class ReplayEngine {
   std::priority_queue<Departure, std::vector<Departure>, std::greater<>> departures_;
   std::vector<Placement> placements_;  // by task index, while it runs
   std::vector<uint32_t> attempt_;      // by task index: starts so far
+  std::vector<int64_t> started_at_;    // by task index: when its current attempt started
   std::vector<uint8_t> running_flag_;  // by task index: it holds capacity now
   int64_t running_ = 0;
 

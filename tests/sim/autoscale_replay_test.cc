@@ -133,6 +133,36 @@ TEST(AutoscaleReplayTest, StrictFifoCoversOnlyWhatCanStart) {
       << fifo.events.back().reason;
 }
 
+// Spot nodes (the golden's 2xT4) taken back at 2 per node-hour: their tasks run again (work
+// lost), the nodes leave and are counted, the run is reproducible, and the on-demand-only pool is
+// replayed beside it; at rate 0 nothing is reclaimed and the replay is the plain one.
+TEST(AutoscaleReplayTest, ReclaimedSpotNodesLoseWorkAndAreReplayedBesideOnDemandOnly) {
+  const Golden g = LoadGolden();
+  AutoscaleReplayOptions o = Options(g.catalog);
+  const AutoscaleReplayRun plain = Autoscale(g, o);
+  EXPECT_FALSE(plain.on_demand_only.has_value());
+  o.reclaim_rate = 0;
+  const AutoscaleReplayRun calm = Autoscale(g, o);
+  EXPECT_EQ(calm.nodes_reclaimed, 0);
+  EXPECT_EQ(calm.cost, plain.cost);
+  ASSERT_TRUE(calm.on_demand_only.has_value());
+  o.reclaim_rate = 2;
+  const AutoscaleReplayRun stormy = Autoscale(g, o);
+  EXPECT_GT(stormy.nodes_reclaimed, 0);
+  EXPECT_GT(stormy.elastic.work_lost_gpu_seconds, 0);
+  EXPECT_GT(stormy.elastic.tasks_reclaimed, 0);
+  int64_t reclaimed_events = 0;
+  for (const AutoscaleEvent& e : stormy.events) reclaimed_events += e.action == "reclaimed";
+  EXPECT_EQ(reclaimed_events, stormy.nodes_reclaimed);
+  const AutoscaleReplayRun again = Autoscale(g, o);
+  EXPECT_EQ(again.nodes_reclaimed, stormy.nodes_reclaimed);
+  EXPECT_EQ(again.cost, stormy.cost);
+  ASSERT_TRUE(stormy.on_demand_only.has_value());
+  EXPECT_EQ(stormy.on_demand_only->cost, calm.on_demand_only->cost) << "the rate spares it";
+  EXPECT_NE(autoscale_table(stormy).find("on-demand only"), std::string::npos);
+  EXPECT_NE(autoscale_json(stormy).find("\"work_lost_gpu_hours\""), std::string::npos);
+}
+
 TEST(AutoscaleReplayTest, ReportsRender) {
   const Golden g = LoadGolden();
   const AutoscaleReplayRun run = Autoscale(g, Options(g.catalog));
