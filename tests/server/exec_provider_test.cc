@@ -59,10 +59,11 @@ TEST(ExecProvider, TheInterruptionsScriptReportsEachLiveNodeReclaimedOnce) {
   write_script(dir.path(), "scale-down", "true\n");
   ExecProvider provider = provider_in(dir.path(), milliseconds(10000));
   EXPECT_TRUE(provider.poll().empty()) << "no interruptions script: nothing to report";
-  // It is told the live nodes, and names one of them, a stranger and an empty line.
+  // It is told the live nodes, and names one of them, a stranger and an empty line; what it
+  // says on stderr (n-1 here) names nothing.
   write_script(dir.path(), "interruptions",
                "echo \"$FASTGPU_NODE_NAMES\" > " + dir.path() +
-                   "/asked\necho 'n-2 two-minute notice'\necho stranger\necho\n");
+                   "/asked\necho 'n-2 two-minute notice'\necho stranger\necho\necho n-1 >&2\n");
   NodeType type;
   type.name = "spot";
   std::string detail;

@@ -25,17 +25,24 @@ TEST(FairShare, ProjectsShareGpusByTheirWeights) {
   Submit(daemon, "bob", R"({"gpus": 1, "seconds": 1})", 24);
   // Once the first wave ends, GPUs go 6 to alice (share 3) and 2 to bob (share 1) until
   // alice's backlog ends; FIFO would give bob none.
+  // A sample may fall between a task's end and the start of the one that replaces it (longer on
+  // a loaded machine), so the split is judged on the mean of the samples, and on the order the
+  // weights give, which no such gap reverses.
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   int samples = 0;
+  double alice_sum = 0, bob_sum = 0;
   for (;;) {
     auto loads = loads_by_owner(daemon, kAdminToken);
     if (loads["alice"].pending == 0) break;
-    EXPECT_NEAR(loads["alice"].gpus_held, 6, 1);
-    EXPECT_NEAR(loads["bob"].gpus_held, 2, 1);
+    EXPECT_GE(loads["alice"].gpus_held, loads["bob"].gpus_held);
+    alice_sum += loads["alice"].gpus_held;
+    bob_sum += loads["bob"].gpus_held;
     samples += 1;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  EXPECT_GT(samples, 3);
+  ASSERT_GT(samples, 3);
+  EXPECT_NEAR(alice_sum / samples, 6, 0.75);
+  EXPECT_NEAR(bob_sum / samples, 2, 0.75);
 }
 
 TEST(FairShare, AProjectStaysWithinItsCapsAndPriorityLimit) {
@@ -131,6 +138,7 @@ TEST(FairShare, AProjectBelowItsShareReclaimsPreemptibleTasks) {
     }
   }
   EXPECT_TRUE(reclaimed_reason);
+  cancel_unfinished(daemon, kAdminToken);
 }
 
 std::string ReasonOf(const DaemonProcess& daemon, int64_t id, const std::string& token = "") {

@@ -21,6 +21,18 @@ std::map<std::string, UserLoad> loads_by_owner(const DaemonProcess& daemon,
   return loads;
 }
 
+void cancel_unfinished(const DaemonProcess& daemon, const std::string& admin_token) {
+  // Pending ones first: cancelling a running one lets a pending one start.
+  for (const char* state : {"pending", "running"}) {
+    const Answer page =
+        daemon.get(std::string("/v1/tasks?limit=10000&state=") + state, admin_token);
+    for (const nlohmann::json& task : page.json["tasks"]) {
+      daemon.post("/v1/tasks/" + std::to_string(task["id"].get<int64_t>()) + "/cancel", "",
+                  admin_token);
+    }
+  }
+}
+
 std::vector<std::string> three_project_flags(const TempDir& dir, const std::string& gpus) {
   const std::string accounts = write_private_file(dir.path() + "/accounts.toml", R"(
 [projects.vision]

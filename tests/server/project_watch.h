@@ -20,6 +20,10 @@ struct UserLoad {
 std::map<std::string, UserLoad> loads_by_owner(const DaemonProcess& daemon,
                                                const std::string& admin_token);
 
+/// Cancels every running and pending task, as `admin_token`: a stopped fastgpud leaves its
+/// tasks running (a restart re-adopts them), so a test that leaves long ones ends them itself.
+void cancel_unfinished(const DaemonProcess& daemon, const std::string& admin_token);
+
 /// A tokens file in `dir` giving each of `users` the token "<user>-token-0123456789" and
 /// "root" the admin token kAdminToken; returns its path.
 std::string write_user_tokens(const TempDir& dir, const std::vector<std::string>& users);

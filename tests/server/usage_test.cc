@@ -90,6 +90,7 @@ TEST(Usage, EndedAndRunningWorkIsChargedToItsUserAndProjectAndPriced) {
       << metrics;
   EXPECT_NE(metrics.find("fastgpu_project_gpu_seconds_total{project=\"nlp\"} "), std::string::npos);
   EXPECT_NE(metrics.find("fastgpu_project_gpus_held{project=\"capped\"} 1"), std::string::npos);
+  cancel_unfinished(daemon, kAdminToken);  // carol's sleep
 }
 
 TEST(Usage, UsersSeeOnlyTheirOwnAndTheLedgerOutlivesARestart) {

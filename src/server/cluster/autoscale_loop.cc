@@ -188,7 +188,7 @@ void AutoscaleLoop::interrupt(const std::string& name, const std::string& detail
                             : drained.message()),
        now_us);
   bool fell_back = false;
-  {
+  if (config_.catalog.types[type].market == Market::kSpot) {  // only spot falls back
     std::lock_guard lock(mu_);
     fell_back = fallback_.record(type, now_us / 1'000'000);
   }
@@ -224,6 +224,7 @@ void AutoscaleLoop::give_back_drained(const Scheduler::AutoscaleView& view, int6
       node = live_.at(*i);
     }
     (void)scheduler_->remove_agent(node.name, "its spot reclaim");
+    (void)scheduler_->retire_agent(node.name);  // its name never brings the node back
     std::string detail;
     const Status stopped = provider_->scale_down(node.name, &detail);
     note("reclaimed", config_.catalog.types[node.type].name, node.name, 0,

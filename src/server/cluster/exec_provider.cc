@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <thread>
 
 #include "runtime/process_launcher.h"
@@ -83,16 +84,17 @@ std::vector<ProviderNote> ExecProvider::poll() {
   const std::string script = config_.dir + "/" + kInterruptionsScript;
   if (live_.empty() || ::access(script.c_str(), X_OK) != 0) return {};
   std::string detail;
+  std::string printed;  // its stdout only: what it says on stderr names no node
   std::vector<ProviderNote> notes;
   const std::vector<std::string> names(live_.begin(), live_.end());
   if (Status s = run_script(
           {script}, {{"FASTGPU_NODE_NAMES", joined(names)}, {"FASTGPU_SERVER", config_.server_url}},
-          &detail);
+          &detail, &printed);
       !s.is_ok()) {
     std::fprintf(stderr, "fastgpud: %s\n", s.message().c_str());  // the next period tries again
     return {};
   }
-  std::ifstream output(config_.log_dir + "/" + kInterruptionsScript + ".log");
+  std::istringstream output(printed);
   for (std::string line; std::getline(output, line);) {
     const size_t space = line.find(' ');
     const std::string name = line.substr(0, space);
@@ -105,15 +107,18 @@ std::vector<ProviderNote> ExecProvider::poll() {
 
 Status ExecProvider::run_script(std::vector<std::string> argv,
                                 std::vector<std::pair<std::string, std::string>> env,
-                                std::string* detail) {
+                                std::string* detail, std::string* output) {
   const std::string script = argv.front();
   LaunchSpec spec;
   spec.argv = std::move(argv);
   spec.env = std::move(env);
   spec.inherit_environment = true;  // the operator's scripts may need its cloud credentials
-  spec.stdout_path = spec.stderr_path =
-      config_.log_dir + "/" + script.substr(script.rfind('/') + 1) + ".log";
-  std::ofstream(spec.stdout_path, std::ios::trunc).flush();
+  const std::string log = config_.log_dir + "/" + script.substr(script.rfind('/') + 1);
+  spec.stdout_path = log + ".log";
+  spec.stderr_path = output != nullptr ? log + ".err.log" : spec.stdout_path;
+  for (const std::string* path : {&spec.stdout_path, &spec.stderr_path}) {
+    std::ofstream(*path, std::ios::trunc).flush();
+  }
   LaunchedProcess launched;
   if (Status s = launch_process(spec, &launched); !s.is_ok()) return s;
   bool timed_out = false;
@@ -123,8 +128,12 @@ Status ExecProvider::run_script(std::vector<std::string> argv,
   if (WIFEXITED(status)) exit.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) exit.signal = WTERMSIG(status);
   *detail = describe_exit(exit) + (timed_out ? " (timed out)" : "");
-  const std::string tail = output_tail(spec.stdout_path);
+  const std::string tail = output_tail(spec.stderr_path);
   if (!tail.empty()) *detail += "; output: " + tail;
+  if (output != nullptr) {
+    std::ifstream in(spec.stdout_path, std::ios::binary);
+    output->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
   const bool ok = !timed_out && exit.exit_code == 0;
   return ok ? Status::ok() : Status::io_error(script + " " + *detail);
 }

@@ -39,8 +39,11 @@ class ExecProvider : public NodeProvider {
  private:
   static constexpr const char* kInterruptionsScript = "interruptions";
 
+  // Runs one script; *detail gets its exit status and the tail of its output. With `output`,
+  // its stdout is returned there whole and only its stderr's tail goes into the detail.
   Status run_script(std::vector<std::string> argv,
-                    std::vector<std::pair<std::string, std::string>> env, std::string* detail);
+                    std::vector<std::pair<std::string, std::string>> env, std::string* detail,
+                    std::string* output = nullptr);
 
   const Config config_;
   std::set<std::string> live_;  // nodes asked for and not given back nor reported reclaimed

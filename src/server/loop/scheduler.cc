@@ -1,6 +1,7 @@
 #include "server/loop/scheduler.h"
 
 #include <pthread.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -427,6 +428,8 @@ void Scheduler::launch(LiveTask& task) {
   if (!options_.task_guard.empty()) {  // its guard outlives a restart and says how it ended
     job.spec.exit_record_path = base + ".exit";
     job.spec.task_guard = options_.task_guard;
+  } else {
+    ::unlink((base + ".exit").c_str());  // an earlier attempt's record is not this one's
   }
   job.prepare = [this, confiner = options_.confiner, record = task.record](LaunchSpec* spec) {
     if (!unrecorded_.begin_launch()) return Status::failed_precondition("another replica leads");

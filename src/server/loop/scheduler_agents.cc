@@ -261,6 +261,10 @@ void Scheduler::assign_to_agent(LiveTask& task) {
 void Scheduler::hand_to_agent(LiveTask& task) {
   AgentSession& agent = agents_.at(task.agent);
   if (!agent.ready) return lose(task, "agent " + agent.name + " is not ready");
+  if (agent.draining) {  // committed to start there just before the reclaim: no retry spent
+    return preempt(task,
+                   "reclaimed: spot node " + agent.name + " was interrupted before it started");
+  }
   const TaskSlice slice = slice_of(task);
   LaunchSpec spec = make_launch_spec(task.record, slice, "", "", EnforcementPaths{});
   task.agent_output_bytes = {0, 0};  // this attempt's output starts at offset 0

@@ -43,6 +43,9 @@ void Scheduler::add_demand(const TaskShape& shape, int64_t milli_tflops, Autosca
 
 bool Scheduler::agent_busy(const AgentSession& agent) const {
   if (!agent.assigned.empty()) return true;
+  // A draining agent's nodes are fenced whole (fences count as tasks in the ledger): what it
+  // still runs is all that keeps it busy.
+  if (agent.draining) return false;
   for (NodeIndex n : agent.nodes) {
     const auto& classes = ledger_.state(n).tasks_by_gpu_class;
     if (std::accumulate(classes.begin(), classes.end(), 0) > 0) return true;

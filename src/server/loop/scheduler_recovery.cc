@@ -173,8 +173,9 @@ Status Scheduler::recover_task(TaskRecord record) {
                                ended.exit_code,
                                ended.signal,
                                std::chrono::system_clock::now()};
+        LiveTask& task = resume_running(std::move(record));
         task_of_pid_.erase(exit.identity.pid);  // no process to wait for
-        end_process(resume_running(std::move(record)), exit);
+        end_process(task, exit);
         return Status::ok();
       }
       const TaskTransition lost =
