@@ -121,12 +121,21 @@ constexpr size_t kGuardStackBytes = 64 * 1024;
 struct RecordingStart {
   const GuardedCommand* command;
   const char* guard_program;
-  int error = 0;          // set by the guard when a step of its own fails
-  int command_error = 0;  // set by the command's child when it cannot run the command
+  char* command_stack_top;  // the command's child runs on it until it execs
+  int error = 0;            // set by the guard when a step of its own fails
+  int command_error = 0;    // set by the command's child when it cannot run the command
 };
+
+// The command's child of the recording guard, started with clone() rather than vfork(): a
+// sanitizer's vfork interceptor spins when called in a child that shares the launcher's memory.
+int command_main(void* arg) {
+  auto* start = static_cast<RecordingStart*>(arg);
+  exec_command(*start->command, &start->command_error);
+}
 
 // The recording guard before its exec: like run_guard, but in the launcher's memory (clone with
 // CLONE_VM | CLONE_VFORK), so it ends by exec'ing the guard program, which waits for the command.
+// It starts the command the same way, on a stack of its own.
 int recording_guard_main(void* arg) {
   auto* start = static_cast<RecordingStart*>(arg);
   const GuardedCommand& command = *start->command;
@@ -141,9 +150,9 @@ int recording_guard_main(void* arg) {
   if (!set_up_streams(command)) return fail(errno);
   // Ignored, not handled: what is ignored stays ignored across the exec below.
   for (int signal : kStopSignals) set_disposition(signal, SIG_IGN);
-  const pid_t child = ::vfork();
+  const pid_t child =
+      ::clone(command_main, start->command_stack_top, CLONE_VM | CLONE_VFORK | SIGCHLD, start);
   if (child < 0) return fail(errno);
-  if (child == 0) exec_command(command, &start->command_error);
   if (start->command_error != 0) {  // it has exited: reap it, and report why
     int status = 0;
     while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
@@ -176,8 +185,9 @@ std::string find_task_guard() {
 
 pid_t spawn_recording_guard(const GuardedCommand& command, const char* guard_program, int* error,
                             int* command_error) {
-  RecordingStart start{&command, guard_program};
   std::unique_ptr<char[]> stack(new char[kGuardStackBytes]);
+  std::unique_ptr<char[]> command_stack(new char[kGuardStackBytes]);
+  RecordingStart start{&command, guard_program, command_stack.get() + kGuardStackBytes};
   // No handler of the launcher may run in the guard, which shares its memory: every signal is
   // blocked across the clone and the guard puts them back to their defaults before unblocking.
   sigset_t all;
