@@ -67,14 +67,13 @@ bool set_up_streams(const GuardedCommand& command) {
   return true;
 }
 
-// Runs the command in the guard's vfork child. When it cannot, and `failure` is set (the
-// recording guard, whose memory the launcher shares), the errno goes there for the launcher's
-// error; else the reason goes to stderr. Exits 127 either way.
-[[noreturn]] void exec_command(const GuardedCommand& command, int* failure = nullptr) {
+// In the guard's child: enters the command's confinement (the guard joined the cgroups
+// already) and then its directory, and execs it. Returns the errno of the step that failed.
+int exec_command(const GuardedCommand& command) {
   for (int signal : kStopSignals) set_disposition(signal, SIG_DFL);
   set_disposition(SIGUSR2, SIG_DFL);
   int error = 0;
-  if (command.confinement != nullptr) {  // the guard joined the cgroups already
+  if (command.confinement != nullptr) {
     ChildConfinement rest = *command.confinement;
     rest.cgroup_procs_fds = nullptr;
     rest.cgroup_procs_count = 0;
@@ -82,10 +81,12 @@ bool set_up_streams(const GuardedCommand& command) {
   }
   if (error == 0 && command.cwd != nullptr && ::chdir(command.cwd) != 0) error = errno;
   if (error == 0) error = exec_first(command.programs, command.argv, command.envp);
-  if (failure != nullptr) {
-    *failure = error;
-    ::_exit(127);
-  }
+  return error;
+}
+
+// fork_guarded's child: runs the command, or says on stderr why it cannot and exits 127.
+[[noreturn]] void exec_or_report(const GuardedCommand& command) {
+  const int error = exec_command(command);
   write_text(2, "fastgpu guard: cannot run ");
   write_text(2, command.argv[0]);
   write_text(2, ": ");
@@ -107,7 +108,7 @@ bool set_up_streams(const GuardedCommand& command) {
   for (int signal : kStopSignals) set_disposition(signal, SIG_IGN);
   const pid_t child = ::vfork();
   if (child < 0) ::_exit(126);
-  if (child == 0) exec_command(command);
+  if (child == 0) exec_or_report(command);
   int status = 0;
   while (::waitpid(child, &status, 0) < 0) {
     if (errno != EINTR) ::_exit(126);
@@ -126,11 +127,17 @@ struct RecordingStart {
   int command_error = 0;    // set by the command's child when it cannot run the command
 };
 
-// The command's child of the recording guard, started with clone() rather than vfork(): a
-// sanitizer's vfork interceptor spins when called in a child that shares the launcher's memory.
+// The children below share the launcher's memory (clone with CLONE_VM) on stacks of their own.
+// They end by returning from their function, which clone() turns into the process's exit, and
+// never call a function that does not return: AddressSanitizer checks the stack before each
+// such call, finds one that is not a thread's, and writes a warning into the task's stderr (or,
+// in a vfork() there, spins).
+
+// The recording guard's child: the command, or its errno in start->command_error and exit 127.
 int command_main(void* arg) {
   auto* start = static_cast<RecordingStart*>(arg);
-  exec_command(*start->command, &start->command_error);
+  start->command_error = exec_command(*start->command);
+  return 127;
 }
 
 // The recording guard before its exec: like run_guard, but in the launcher's memory (clone with
@@ -141,8 +148,7 @@ int recording_guard_main(void* arg) {
   const GuardedCommand& command = *start->command;
   const auto fail = [start](int error) {
     start->error = error;
-    ::_exit(126);
-    return 0;
+    return 126;
   };
   if (::setsid() < 0) return fail(errno);
   reset_signals();
@@ -157,7 +163,7 @@ int recording_guard_main(void* arg) {
     int status = 0;
     while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
     }
-    ::_exit(127);
+    return 127;
   }
   // The guard program keeps the record's descriptor; the command has exec'd without it.
   if (::fcntl(kExitRecordFd, F_SETFD, 0) != 0) {
