@@ -50,7 +50,7 @@ pid_t fork_guarded(const GuardedCommand& command);
 /// fastgpud's guard: like fork_guarded's, but it outlives its starter and records the end. It is
 /// started with clone(CLONE_VM | CLONE_VFORK), as posix_spawn starts a program, so the launcher's
 /// memory is never shared copy-on-write with a long-lived child; it sets up the group, streams
-/// and cgroups, starts the command (vfork + execve), and then execs `guard_program`
+/// and cgroups, starts the command (clone + execve), and then execs `guard_program`
 /// (find_task_guard()), which waits for the command, writes its exit record to
 /// command.exit_record_fd and ends as the command ended. Returns the guard's pid once it has
 /// exec'd the guard program, or -1 (the guard reaped, the command killed) with the errno of
